@@ -1,0 +1,934 @@
+"""Building the model: imports, names, parameters, units and stages resolved into :class:`Model`.
+
+Every problem found is collected as a diagnostic (the whole file is checked,
+not only up to the first mistake) and raised together as one PcfError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pint
+
+from . import model as M
+from . import syntax as S
+from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
+from .evaluate import evaluate, source_text
+from .parse import parse_file
+from .units import GASES, CO2E, Q, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, unit
+
+STD_PREFIX = "std:"
+MAX_IMPORT_DEPTH = 16
+
+COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
+                "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
+
+
+def models_dir() -> Path:
+    """The shipped model library: inside the package in a wheel, `models/` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "models", here.parent / "models"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "models"
+
+
+@dataclass
+class _Symbol:
+    kind: str  # param | factor | process | gwp_set | profile
+    node: object
+    prefix: str
+    file: str
+
+
+@dataclass
+class _Unit:
+    """One loaded file and the namespace its names live in."""
+
+    prefix: str
+    syntax: S.File
+    path: Path
+
+
+@dataclass
+class _State:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    symbols: dict[str, _Symbol] = field(default_factory=dict)
+    params: dict[str, pint.Quantity] = field(default_factory=dict)
+    evaluating: list[str] = field(default_factory=list)
+
+    def error(self, code: str, message: str, span: Span | None, help: str | None = None,
+              labels: list[Label] | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, help=help, labels=labels or []))
+
+
+def _qualify(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+class Builder:
+    def __init__(self, root: Path | None = None, allow_outside_root: bool = False):
+        self.root = root
+        self.allow_outside_root = allow_outside_root
+        self.state = _State()
+        self.units: list[_Unit] = []
+
+    # ------------------------------------------------------------------ files and imports
+    def _resolve_import(self, importer: Path, imp: S.Import) -> Path | None:
+        raw = imp.path.value
+        if raw.startswith(STD_PREFIX):
+            base = models_dir().resolve()
+            target = (base / raw[len(STD_PREFIX):]).resolve()
+            if base not in target.parents:
+                self.state.error("E102", f"`{raw}` points outside the shipped model library", imp.path.span,
+                                 help="std: paths name files under models/, e.g. \"std:gwp/ipcc_ar6.pcf\"")
+                return None
+            return target
+        target = (importer.parent / raw)
+        resolved = target.resolve()
+        root = self.root
+        if root is not None and not self.allow_outside_root and root not in resolved.parents and resolved != root:
+            via = " through a symbolic link" if target.absolute() != resolved and root in Path(os.path.abspath(target)).parents else ""
+            self.state.error(
+                "E103",
+                f"the import `{raw}` resolves{via} to {resolved}, outside the project root {root}",
+                imp.path.span,
+                help="move the file into the project, use a std: library path, or allow it with --allow-outside-root",
+            )
+            return None
+        return resolved
+
+    def load(self, path: Path, prefix: str = "", chain: tuple[Path, ...] = (), import_span: Span | None = None,
+             display: str | None = None) -> None:
+        path = path.resolve()
+        if path in chain:
+            names = " -> ".join(p.name for p in (*chain[chain.index(path):], path))
+            self.state.error("E101", f"import cycle: {names}", import_span,
+                             help="remove one of these imports; shared definitions can move to a file both import")
+            return
+        if len(chain) > MAX_IMPORT_DEPTH:
+            self.state.error("E104", f"imports are nested more than {MAX_IMPORT_DEPTH} deep", import_span,
+                             help="flatten the import chain")
+            return
+        if not path.is_file():
+            self.state.error("E100", f"cannot find the imported file {display or path}", import_span,
+                             help="the path is relative to the importing file; check its spelling")
+            return
+        shown = display or self._display(path)
+        try:
+            syntax = parse_file(path, shown)
+        except PcfError as exc:
+            self.state.diagnostics.extend(exc.diagnostics)
+            return
+        self.units.append(_Unit(prefix, syntax, path))
+        for item in syntax.items:
+            if isinstance(item, S.Import):
+                target = self._resolve_import(path, item)
+                if target is not None:
+                    self.load(target, _qualify(prefix, item.alias.value), (*chain, path), item.path.span,
+                              self._display(target))
+
+    def _display(self, path: Path) -> str:
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return str(path)
+
+    # ------------------------------------------------------------------ symbols
+    def _declare(self, prefix: str, name: S.Word, kind: str, node, file: str) -> None:
+        key = _qualify(prefix, name.value)
+        existing = self.state.symbols.get(key)
+        if existing is not None:
+            first = getattr(existing.node, "span", None)
+            self.state.error(
+                "E201", f"`{name.value}` is defined twice (as a {existing.kind} and as a {kind})", name.span,
+                help="give each definition its own name",
+                labels=[Label(first, "first defined here")] if first else [],
+            )
+            return
+        if kind == "param" and is_unit(name.value):
+            self.state.error("E204", f"the parameter `{name.value}` has the name of a unit", name.span,
+                             help=f"rename it, e.g. `{name.value}_value`, so `{name.value}` keeps meaning the unit")
+            return
+        self.state.symbols[key] = _Symbol(kind, node, prefix, file)
+
+    def _names_for_hint(self, prefix: str, kinds: tuple[str, ...]) -> list[str]:
+        out = []
+        for key, sym in self.state.symbols.items():
+            if sym.kind in kinds:
+                if prefix and key.startswith(prefix + "."):
+                    out.append(key[len(prefix) + 1:])
+                elif not prefix:
+                    out.append(key)
+        return out
+
+    def _lookup(self, prefix: str, ref: S.Ref | S.Name, kinds: tuple[str, ...], what: str) -> tuple[str, _Symbol] | None:
+        key = _qualify(prefix, ".".join(ref.parts))
+        sym = self.state.symbols.get(key)
+        if sym is not None and sym.kind in kinds:
+            return key, sym
+        if sym is not None:
+            self.state.error("E203", f"`{'.'.join(ref.parts)}` is a {sym.kind}, not a {what}", ref.span,
+                             help=f"name a {what} here")
+            return None
+        near = did_you_mean(".".join(ref.parts), self._names_for_hint(prefix, kinds))
+        self.state.error("E202", f"unknown {what} `{'.'.join(ref.parts)}`", ref.span,
+                         help=f"did you mean `{near}`?" if near else f"define the {what}, or import the file that defines it")
+        return None
+
+    # ------------------------------------------------------------------ values
+    def _resolver(self, prefix: str):
+        def resolve(name: S.Name):
+            key = _qualify(prefix, name.dotted)
+            sym = self.state.symbols.get(key)
+            if sym is not None and sym.kind == "param":
+                return self._param_value(key, sym)
+            if sym is not None and sym.kind == "factor":
+                factor = self._factor_value(key, sym)
+                if factor is not None and len(factor.components) == 1:
+                    return factor.components[0].quantity.pint()
+                raise PcfError(Diagnostic("E207", f"the factor `{name.dotted}` has several gases and no single value",
+                                          name.span, help="use the factor with `from` or `with`, not in arithmetic"))
+            if sym is not None:
+                raise PcfError(Diagnostic("E203", f"`{name.dotted}` is a {sym.kind}, not a value", name.span,
+                                          help="only parameters, factors and units can appear in an expression"))
+            if len(name.parts) == 1 and is_unit(name.dotted):
+                return Q(1, name.dotted)
+            candidates = self._names_for_hint(prefix, ("param",)) + list(COMMON_UNITS)
+            near = did_you_mean(name.dotted, candidates)
+            hint = f"did you mean `{near}`?" if near else "define it with `param NAME = VALUE`, or use a unit pint knows (kg, t, kWh, m3, km, ...)"
+            raise PcfError(Diagnostic("E202", f"unknown name `{name.dotted}`: not a parameter, factor or unit",
+                                      name.span, help=hint))
+
+        return resolve
+
+    def _eval(self, prefix: str, expr: S.Expr):
+        """Evaluate, turning a failure into a diagnostic; returns None after an error."""
+        try:
+            return evaluate(expr, self._resolver(prefix))
+        except PcfError as exc:
+            for d in exc.diagnostics:
+                if d not in self.state.diagnostics:
+                    self.state.diagnostics.append(d)
+            return None
+
+    def _param_value(self, key: str, sym: _Symbol):
+        if key in self.state.params:
+            return self.state.params[key]
+        node: S.Param = sym.node
+        if key in self.state.evaluating:
+            chain = " -> ".join([*self.state.evaluating[self.state.evaluating.index(key):], key])
+            raise PcfError(Diagnostic("E205", f"parameters refer to each other in a circle: {chain}", node.name.span,
+                                      help="give one of them a value that does not depend on the others"))
+        self.state.evaluating.append(key)
+        try:
+            value = evaluate(node.expr, self._resolver(sym.prefix))
+        finally:
+            self.state.evaluating.pop()
+        self.state.params[key] = value
+        return value
+
+    # ------------------------------------------------------------------ building
+    def build(self, top: Path) -> M.Model:
+        top = top.resolve()
+        if self.root is None:
+            self.root = top.parent
+        self.load(top, display=self._display(top))
+        if not self.units:
+            raise PcfError(self.state.diagnostics)
+        for unit_ in self.units:
+            for item in unit_.syntax.items:
+                kind = {S.Param: "param", S.Factor: "factor", S.Process: "process", S.GwpSet: "gwp_set",
+                        S.Profile: "profile"}.get(type(item))
+                if kind:
+                    self._declare(unit_.prefix, item.name, kind, item, unit_.syntax.path)
+
+        model = M.Model(path=self.units[0].syntax.path, stages=[], files=[u.syntax.path for u in self.units])
+        self._factors: dict[str, M.Factor | None] = {}
+        self._build_params(model)
+        self._build_gwp_sets(model)
+        for key, sym in self.state.symbols.items():
+            if sym.kind == "factor":
+                factor = self._factor_value(key, sym)
+                if factor is not None:
+                    model.factors[key] = factor
+        model.stages = self._build_stages()
+        top_unit = self.units[0]
+        for unit_ in self.units:
+            for item in unit_.syntax.items:
+                if isinstance(item, S.Study):
+                    if unit_ is not top_unit:
+                        self.state.error("E210", "an imported file cannot declare a study", item.title.span,
+                                         help="keep the study in the top model; imported files hold factors, GWP sets and processes")
+                    elif model.study is not None:
+                        self.state.error("E201", "the model declares two studies", item.title.span,
+                                         help="keep one `study` block")
+                    else:
+                        model.study = self._build_study(item)
+                elif isinstance(item, S.Cutoff) and unit_ is top_unit:
+                    if model.cutoff is not None:
+                        self.state.error("E201", "the model declares two cut-off rules", item.span, help="keep one `cutoff` block")
+                    model.cutoff = self._build_cutoff(item)
+                elif isinstance(item, S.Boundary) and unit_ is top_unit and model.boundary is None:
+                    model.boundary = M.Boundary(shorthand=item.shorthand.value if item.shorthand else None,
+                                                notes=[n.value for n in item.notes], span=item.span)
+        for key, sym in self.state.symbols.items():
+            if sym.kind == "process":
+                process = self._build_process(key, sym, model)
+                if process is not None:
+                    model.processes[key] = process
+            elif sym.kind == "profile":
+                model.profiles[key] = self._build_profile(key, sym)
+        self._link_flows(model)
+        if model.study is not None:
+            self._check_study_links(model)
+        for unit_ in self.units:
+            for item in unit_.syntax.items:
+                if isinstance(item, S.Claim) and unit_ is top_unit:
+                    claim = self._build_claim(item, model)
+                    if claim is not None:
+                        model.claims.append(claim)
+                elif isinstance(item, S.Waiver) and unit_ is top_unit:
+                    model.waivers.append(M.Waiver(code=item.code.value,
+                                                  subject=item.subject.dotted if item.subject else None,
+                                                  justification=item.justification.value, span=item.span))
+                    if not item.justification.value.strip():
+                        self.state.error("E240", "a waiver needs a justification", item.justification.span,
+                                         help='say why the finding does not apply: waive CODE subject "because ..."')
+        if self.state.diagnostics:
+            raise PcfError(_sorted(self.state.diagnostics))
+        return model
+
+    def _build_params(self, model: M.Model) -> None:
+        for key, sym in self.state.symbols.items():
+            if sym.kind != "param":
+                continue
+            try:
+                value = self._param_value(key, sym)
+            except PcfError as exc:
+                self.state.diagnostics.extend(d for d in exc.diagnostics if d not in self.state.diagnostics)
+                continue
+            model.params[key] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
+
+    def _build_gwp_sets(self, model: M.Model) -> None:
+        for key, sym in self.state.symbols.items():
+            if sym.kind != "gwp_set":
+                continue
+            node: S.GwpSet = sym.node
+            factors: dict[str, float] = {}
+            for entry in node.entries:
+                gas = entry.gas.value
+                if gas not in GASES and gas != CO2E:
+                    near = did_you_mean(gas, list(GASES))
+                    self.state.error("E220", f"unknown gas `{gas}`", entry.gas.span,
+                                     help=f"did you mean `{near}`?" if near else f"known gases: {', '.join(GASES)}")
+                    continue
+                if gas in factors:
+                    self.state.error("E201", f"`{gas}` appears twice in the GWP set", entry.gas.span,
+                                     help="keep one value per gas")
+                    continue
+                factors[gas] = -entry.value.value if entry.negative else entry.value.value
+            factors.setdefault(CO2E, 1.0)
+            model.gwp_sets[key] = M.GwpSet(name=key, label=node.label.value if node.label else None, factors=factors,
+                                           source=node.source.value if node.source else None,
+                                           year=int(node.year.value) if node.year else None, span=node.span)
+
+    def _factor_value(self, key: str, sym: _Symbol) -> M.Factor | None:
+        if key in self._factors:
+            return self._factors[key]
+        self._factors[key] = None  # a factor that refers to itself ends here
+        node: S.Factor = sym.node
+        exprs = ([node.value] if node.value is not None else []) + node.gases
+        if not exprs:
+            self.state.error("E230", f"the factor `{node.name.value}` has no value", node.name.span,
+                             help="write `factor NAME = VALUE UNIT`, or `gas VALUE UNIT` lines in its block")
+            return None
+        if node.value is not None and node.gases:
+            self.state.error("E231", f"the factor `{node.name.value}` has both a value and gas lines", node.name.span,
+                             help="use `= VALUE` for a single CO2e factor, or one `gas` line per gas")
+            return None
+        components: list[M.FactorComponent] = []
+        per_dims = set()
+        for expr in exprs:
+            value = self._eval(sym.prefix, expr)
+            if value is None:
+                return None
+            gases = gases_in(value)
+            if list(gases.values()) != [1]:
+                found = ", ".join(gases) or "none"
+                self.state.error(
+                    "E232", f"a factor must name exactly one gas or CO2e in its unit (found: {found})", expr.span,
+                    help="write the unit as mass of gas per unit of activity, e.g. `0.6205 t CO2 / MWh` or `17.61 t CO2e / t`")
+                return None
+            gas = next(iter(gases))
+            if any(c.gas == gas for c in components):
+                self.state.error("E201", f"the gas `{gas}` appears twice in factor `{node.name.value}`", expr.span,
+                                 help="one gas line per gas")
+                return None
+            per_dims.add(str(((value / unit(gas)) / unit("kg")).dimensionality))
+            components.append(M.FactorComponent(gas=gas, quantity=M.Quantity(value=float(value.magnitude), unit=str(value.units)),
+                                                 text=source_text(expr)))
+        if len(per_dims) > 1:
+            self.state.error("E233", f"the gases of factor `{node.name.value}` are per different units of activity",
+                             node.name.span, help="give every gas line the same denominator (all per m3, or all per kg)")
+            return None
+        year = None
+        if node.year is not None:
+            year = int(node.year.value)
+        factor = M.Factor(name=key, label=node.label.value if node.label else None, components=components,
+                          source=node.source.value if node.source else None,
+                          dataset=node.dataset.value if node.dataset else None, year=year,
+                          geography=node.geography.value if node.geography else None,
+                          notes=[n.value for n in node.notes], span=node.name.span)
+        self._factors[key] = factor
+        return factor
+
+    def _build_stages(self) -> list[M.Stage]:
+        stages: list[M.Stage] = [M.Stage(name=n, label=l, standard=True) for n, l in M.STANDARD_STAGES]
+        by_name = {s.name: s for s in stages}
+        for unit_ in self.units:
+            for item in unit_.syntax.items:
+                if isinstance(item, S.StageDecl):
+                    name = item.name.value
+                    if name in by_name:
+                        if by_name[name].standard:
+                            self.state.error("E201", f"`{name}` is a standard stage and cannot be declared again",
+                                             item.name.span, help="use the standard stage, or give yours another name")
+                        continue
+                    stage = M.Stage(name=name, label=item.label.value if item.label else name.replace("_", " "),
+                                    standard=False, span=item.name.span)
+                    stages.append(stage)
+                    by_name[name] = stage
+        boundary = next((i for i in self.units[0].syntax.items if isinstance(i, S.Boundary)), None)
+        if boundary is None:
+            return stages
+        if boundary.shorthand is not None:
+            shorthand = boundary.shorthand.value
+            if shorthand in M.BOUNDARY_SHORTHANDS:
+                included, excluded = M.BOUNDARY_SHORTHANDS[shorthand]
+                for name in included:
+                    by_name[name].included = True
+                for name in excluded:
+                    by_name[name].included = False
+                    by_name[name].reason = f"outside the {shorthand.replace('_', '-')} boundary"
+            elif shorthand != "custom":
+                near = did_you_mean(shorthand, list(M.BOUNDARY_SHORTHANDS) + ["custom"])
+                self.state.error("E250", f"unknown boundary `{shorthand}`", boundary.shorthand.span,
+                                 help=f"did you mean `{near}`?" if near else
+                                 "use cradle_to_gate, cradle_to_grave, gate_to_gate or custom")
+        order = [s.name for s in stages if s.standard]
+        declared_only = [s.name for s in stages if not s.standard]
+        previous: str | None = None
+        seen: set[str] = set()
+        for line in boundary.lines:
+            name = line.stage.value
+            stage = by_name.get(name)
+            if stage is None:
+                near = did_you_mean(name, list(by_name))
+                self.state.error("E251", f"unknown stage `{name}`", line.stage.span,
+                                 help=f"did you mean `{near}`?" if near else
+                                 f"declare it first: stage {name} \"label\"")
+                continue
+            if name in seen:
+                self.state.error("E201", f"the stage `{name}` appears twice in the boundary", line.stage.span,
+                                 help="include or exclude each stage once")
+                continue
+            seen.add(name)
+            stage.included = line.included
+            stage.reason = line.reason.value if line.reason else (None if line.included else stage.reason)
+            stage.span = line.stage.span
+            if not stage.standard and name not in order:
+                position = order.index(previous) + 1 if previous in order else 0
+                order.insert(position, name)
+            previous = name
+        order.extend(n for n in declared_only if n not in order)
+        return [by_name[n] for n in order]
+
+    def _build_study(self, node: S.Study) -> M.Study:
+        for tag, span in node.duplicates:
+            self.state.error("E201", f"the study states `{tag}` twice", span, help="keep one line")
+        study = M.Study(title=node.title.value, product=node.product.value if node.product else None,
+                        producer=node.producer.value if node.producer else None,
+                        geography=node.geography.value if node.geography else None,
+                        standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
+                        span=node.title.span)
+        if node.period is not None:
+            dates = []
+            for word in node.period:
+                try:
+                    dates.append(dt.date.fromisoformat(word.value))
+                except ValueError:
+                    self.state.error("E260", f"`{word.value}` is not a calendar date", word.span,
+                                     help="write dates as YYYY-MM-DD")
+            if len(dates) == 2:
+                if dates[1] < dates[0]:
+                    self.state.error("E261", "the period ends before it starts", node.period_span,
+                                     help="write `period START to END` with START before END")
+                study.period_start, study.period_end = dates
+        if node.gwp is not None:
+            found = self._lookup("", node.gwp, ("gwp_set",), "GWP set")
+            if found:
+                study.gwp = found[0]
+        if node.declared_unit is not None:
+            du = node.declared_unit
+            amount = self._eval("", du.amount)
+            if amount is not None:
+                if amount.magnitude <= 0:
+                    self.state.error("E262", "the declared unit must be a positive amount", du.amount.span,
+                                     help="e.g. `declared_unit 1 kg of casting.billet`")
+                study.declared_unit = M.DeclaredUnit(amount=M.Quantity(value=float(amount.magnitude), unit=str(amount.units)),
+                                                     product=du.product.dotted,
+                                                     description=du.description.value if du.description else None,
+                                                     functional=du.functional, span=du.amount.span)
+                self._du_ref = du.product
+        return study
+
+    def _build_cutoff(self, node: S.Cutoff) -> M.Cutoff:
+        for tag, span in node.duplicates:
+            self.state.error("E201", f"the cut-off rule states `{tag}` twice", span, help="keep one line")
+        cut = M.Cutoff(notes=[n.value for n in node.notes], span=node.span)
+        if node.basis is not None:
+            if node.basis.value not in ("emissions", "mass", "energy"):
+                self.state.error("E270", f"unknown cut-off basis `{node.basis.value}`", node.basis.span,
+                                 help="use emissions, mass or energy")
+            else:
+                cut.basis = node.basis.value
+        for attr in ("per_flow", "cumulative"):
+            expr = getattr(node, attr)
+            if expr is None:
+                continue
+            value = self._eval("", expr)
+            if value is None:
+                continue
+            if not value.dimensionless:
+                self.state.error("E271", f"the cut-off `{attr}` threshold must be a share, such as `1 %`", expr.span,
+                                 help="write the threshold as a percentage of the total: `1 %`")
+                continue
+            fraction = float(value.to("").magnitude)
+            if not 0 <= fraction <= 1:
+                self.state.error("E272", f"the cut-off `{attr}` threshold must lie between 0 % and 100 %", expr.span,
+                                 help="e.g. `per_flow 1 %`")
+                continue
+            setattr(cut, attr, fraction)
+        return cut
+
+    def _quality(self, scores: list[S.QualityScore] | None) -> M.Quality | None:
+        if scores is None:
+            return None
+        quality = M.Quality()
+        for score in scores:
+            criterion = score.criterion.value
+            levels = M.QUALITY_LEVELS.get(criterion)
+            if levels is None:
+                near = did_you_mean(criterion, list(M.QUALITY_LEVELS))
+                self.state.error("E280", f"unknown data-quality criterion `{criterion}`", score.criterion.span,
+                                 help=f"did you mean `{near}`?" if near else "use activity, factor and calibration")
+                continue
+            raw = score.value.value
+            if raw.isdigit():
+                value = int(raw)
+                if value not in levels.values():
+                    self.state.error("E281", f"{value} is not a score of the `{criterion}` criterion", score.value.span,
+                                     help=f"scores: {', '.join(f'{k} = {v}' for k, v in levels.items())}")
+                    continue
+            elif raw in levels:
+                value = levels[raw]
+            else:
+                near = did_you_mean(raw, list(levels))
+                self.state.error("E281", f"unknown `{criterion}` level `{raw}`", score.value.span,
+                                 help=f"did you mean `{near}`?" if near else f"levels: {', '.join(levels)}")
+                continue
+            setattr(quality, criterion, value)
+        return quality
+
+    def _build_process(self, key: str, sym: _Symbol, model: M.Model) -> M.Process | None:
+        node: S.Process = sym.node
+        for tag, span in node.duplicates:
+            self.state.error("E201", f"the process states `{tag}` twice", span, help="keep one line")
+        stage = None
+        if node.stage is None:
+            self.state.error("E290", f"the process `{node.name.value}` has no stage", node.name.span,
+                             help="add a line `stage production` (or another life-cycle stage)")
+        else:
+            stage = self._stage_name(node.stage, model)
+        flows: list[M.Flow] = []
+        names: dict[str, S.Flow] = {}
+        for flow in node.flows:
+            if flow.name.value in names:
+                self.state.error("E201", f"the flow `{flow.name.value}` appears twice in process `{node.name.value}`",
+                                 flow.name.span, help="give each flow line its own name",
+                                 labels=[Label(names[flow.name.value].name.span, "first here")])
+                continue
+            names[flow.name.value] = flow
+            built = self._build_flow(flow, sym.prefix, model)
+            if built is not None:
+                flows.append(built)
+        products = [f for f in flows if f.kind == "product"]
+        if not any(f.kind == "product" for f in node.flows):
+            self.state.error("E291", f"the process `{node.name.value}` has no product", node.name.span,
+                             help="add its reference output: `product NAME AMOUNT UNIT`")
+        allocation = self._build_allocation(node, products, sym.prefix) if node.allocation else None
+        if allocation is None and len(products) > 1:
+            self.state.error("E292", f"the process `{node.name.value}` has {len(products)} products but no allocation",
+                             node.name.span,
+                             help="add `allocation mass` (or economic, energy, physical) with its justification, "
+                                  "or subdivide the process")
+        for flow in node.flows:
+            if flow.of_input is not None and (flow.of_input.value not in names or names[flow.of_input.value].kind != "input"):
+                self.state.error("E293", f"`of {flow.of_input.value}` must name an input of this process",
+                                 flow.of_input.span, help="name the input whose combustion or use this emission is")
+        if stage is None:
+            return None
+        return M.Process(name=key, label=node.label.value if node.label else None, stage=stage,
+                         geography=node.geography.value if node.geography else None, flows=flows,
+                         allocation=allocation, quality=self._quality(node.quality),
+                         notes=[n.value for n in node.notes], span=node.name.span)
+
+    def _stage_name(self, word: S.Word, model: M.Model) -> str | None:
+        if model.stage(word.value) is None:
+            near = did_you_mean(word.value, [s.name for s in model.stages])
+            self.state.error("E251", f"unknown stage `{word.value}`", word.span,
+                             help=f"did you mean `{near}`?" if near else
+                             f"declare it at the top level: stage {word.value} \"label\"")
+            return None
+        return word.value
+
+    def _build_flow(self, node: S.Flow, prefix: str, model: M.Model) -> M.Flow | None:
+        amount = self._eval(prefix, node.amount)
+        if amount is None:
+            return None
+        if amount.magnitude < 0 and node.kind != "emit":
+            self.state.error("E300", f"the amount of `{node.name.value}` is negative", node.amount.span,
+                             help="amounts are positive; only an `emit` line may be negative (a removal)")
+            return None
+        attrs = node.attrs
+        stage = self._stage_name(attrs.stage, model) if attrs.stage else None
+        estimate = None
+        if attrs.estimate is not None:
+            value = self._eval(prefix, attrs.estimate)
+            if value is not None:
+                if not (value.dimensionless or value.dimensionality == co2e_mass_dimensionality()):
+                    self.state.error("E310", "a cut-off estimate is a mass of CO2e (per process output) or a share",
+                                     attrs.estimate.span, help="e.g. `estimate 0.002 kg CO2e` or `estimate 0.1 %`")
+                else:
+                    estimate = M.Quantity(value=float(value.magnitude), unit=str(value.units))
+        properties = {}
+        for word, expr in attrs.properties:
+            value = self._eval(prefix, expr)
+            if value is not None:
+                properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
+        flow = M.Flow(kind=node.kind, name=node.name.value, label=node.label.value if node.label else None,
+                      amount=M.Quantity(value=float(amount.magnitude), unit=str(amount.units)),
+                      amount_text=source_text(node.amount), cutoff=node.cutoff,
+                      cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
+                      estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
+                      group=attrs.group.value if attrs.group else None, quality=self._quality(attrs.quality),
+                      notes=[n.value for n in attrs.notes], properties=properties,
+                      span=node.name.span, amount_span=node.amount.span,
+                      source_span=node.source.span if node.source else None)
+        if node.source is not None:
+            flow.source = _qualify(prefix, node.source.dotted)  # checked in _link_flows
+        if node.kind == "emit" and node.source is None:
+            gases = gases_in(amount)
+            if list(gases.values()) != [1] or (amount / unit(next(iter(gases)))).dimensionality != mass_dimensionality():
+                self.state.error("E311", f"the emission `{node.name.value}` must be a mass of one gas", node.amount.span,
+                                 help="e.g. `emit leak 0.2 kg CH4_fossil`, or give an activity and `with FACTOR`")
+        if node.kind == "loss" and amount.dimensionality != mass_dimensionality():
+            self.state.error("E312", f"the loss `{node.name.value}` must be a mass", node.amount.span,
+                             help="e.g. `loss melt_loss 0.01 t`")
+        return flow
+
+    def _build_allocation(self, node: S.Process, products: list[M.Flow], prefix: str) -> M.Allocation | None:
+        alloc = node.allocation
+        method = alloc.method.value
+        if method not in M.ALLOCATION_METHODS:
+            near = did_you_mean(method, list(M.ALLOCATION_METHODS))
+            self.state.error("E320", f"unknown allocation method `{method}`", alloc.method.span,
+                             help=f"did you mean `{near}`?" if near else f"methods: {', '.join(M.ALLOCATION_METHODS)}")
+            return None
+        product_names = {p.name for p in products}
+        shares: dict[str, float] = {}
+        for share in alloc.shares:
+            if share.product.value not in product_names:
+                self.state.error("E321", f"`{share.product.value}` is not a product of this process", share.product.span,
+                                 help=f"products: {', '.join(sorted(product_names)) or 'none'}")
+                continue
+            value = self._eval(prefix, share.value)
+            if value is None:
+                continue
+            if not value.dimensionless:
+                self.state.error("E322", "an allocation share is a percentage or a fraction", share.value.span,
+                                 help="e.g. `share billet 85 %`")
+                continue
+            shares[share.product.value] = float(value.to("").magnitude)
+        properties: dict[str, M.Quantity] = {}
+        for prop in alloc.properties:
+            if prop.product.value not in product_names:
+                self.state.error("E321", f"`{prop.product.value}` is not a product of this process", prop.product.span,
+                                 help=f"products: {', '.join(sorted(product_names)) or 'none'}")
+                continue
+            value = self._eval(prefix, prop.value)
+            if value is not None:
+                properties[prop.product.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
+        return M.Allocation(method=method, shares=shares, properties=properties,
+                            justification=alloc.justification.value if alloc.justification else None,
+                            span=alloc.method.span)
+
+    def _link_flows(self, model: M.Model) -> None:
+        """Resolve every `from`, `to` and `with`, and check that the units fit."""
+        for process in model.processes.values():
+            sym_prefix = self.state.symbols[process.name].prefix
+            for flow in process.flows:
+                if flow.source is None:
+                    if flow.kind == "input" and not flow.cutoff:
+                        self.state.error("E330", f"the input `{flow.name}` has no source", flow.span,
+                                         help='link it: `from SUPPLIER_OR_FACTOR`, or mark it `cutoff "reason"`')
+                    continue
+                local = flow.source[len(sym_prefix) + 1:] if sym_prefix else flow.source
+                ref = S.Ref(tuple(local.split(".")), flow.source_span)
+                if flow.kind == "emit" or (flow.kind == "waste" and self._waste_route(process, flow) == "with"):
+                    found = self._lookup(sym_prefix, ref, ("factor",), "emission factor")
+                    if found:
+                        flow.source, flow.source_kind = found[0], "factor"
+                        self._check_factor_units(flow, model.factors.get(found[0]))
+                    continue
+                self._link_supplier(process, flow, ref, sym_prefix, model)
+
+    def _waste_route(self, process: M.Process, flow: M.Flow) -> str | None:
+        node = self.state.symbols[process.name].node
+        for f in node.flows:
+            if f.name.value == flow.name:
+                return f.waste_route
+        return None
+
+    def _link_supplier(self, process: M.Process, flow: M.Flow, ref: S.Ref, prefix: str, model: M.Model) -> None:
+        key = _qualify(prefix, ref.dotted)
+        sym = self.state.symbols.get(key)
+        if sym is not None and sym.kind == "factor":
+            if flow.kind == "waste":
+                self.state.error("E331", f"`to {ref.dotted}` names a factor; a waste goes `to` a treatment process",
+                                 ref.span, help=f"write `with {ref.dotted}` to apply the factor to the waste")
+                return
+            flow.source, flow.source_kind = key, "factor"
+            self._check_factor_units(flow, model.factors.get(key))
+            return
+        # `process` or `process.product`
+        supplier, product = None, None
+        if sym is not None and sym.kind == "process":
+            supplier = model.processes.get(key)
+            if supplier is None:
+                return  # reported where the process was built
+            if len(supplier.products) != 1:
+                names = ", ".join(f"{ref.dotted}.{p.name}" for p in supplier.products)
+                self.state.error("E332", f"the process `{ref.dotted}` has several products; say which one", ref.span,
+                                 help=f"one of: {names}")
+                return
+            product = supplier.products[0]
+        elif len(ref.parts) > 1 and self.state.symbols.get(key.rpartition(".")[0], _Symbol("", None, "", "")).kind == "process":
+            supplier = model.processes.get(key.rpartition(".")[0])
+            if supplier is None:
+                return
+            product = supplier.flow(ref.parts[-1])
+            if product is None or product.kind != "product":
+                self.state.error("E333", f"the process `{supplier.name}` has no product `{ref.parts[-1]}`", ref.span,
+                                 help=f"products: {', '.join(p.name for p in supplier.products)}")
+                return
+        else:
+            what = "treatment process" if flow.kind == "waste" else "supplier process or emission factor"
+            self._lookup(prefix, ref, ("process", "factor") if flow.kind != "waste" else ("process",), what)
+            return
+        flow.source, flow.source_kind = supplier.key(product.name), "process"
+        if flow.amount.pint().dimensionality != product.amount.pint().dimensionality:
+            self.state.error(
+                "E401",
+                f"`{flow.name}` is {flow.amount_text} but `{supplier.name}` makes `{product.name}` in "
+                f"{product.amount.unit}: the units do not fit",
+                flow.amount_span,
+                help=f"give the amount in a unit of the same kind as {product.amount_text}",
+                labels=[Label(product.amount_span, "the supplier's product amount")] if product.amount_span else [],
+            )
+
+    def _check_factor_units(self, flow: M.Flow, factor: M.Factor | None) -> None:
+        if factor is None:
+            return
+        component = factor.components[0]
+        per_activity = component.quantity.pint() / unit(component.gas)
+        result = flow.amount.pint() * per_activity
+        if result.dimensionality != mass_dimensionality():
+            expected = _per_unit_text(per_activity)
+            self.state.error(
+                "E401",
+                f"`{flow.name}` is {flow.amount_text}, but the factor `{factor.name}` is {component.text} "
+                f"(per {expected}): amount × factor is not a mass of {component.gas}",
+                flow.amount_span,
+                help=f"give the amount in a unit of {expected}, or use a factor per {flow.amount.unit}",
+                labels=[Label(factor.span, "the factor is defined here")] if factor.span else [],
+            )
+
+    def _check_study_links(self, model: M.Model) -> None:
+        study = model.study
+        if study.declared_unit is not None:
+            ref = self._du_ref
+            key = ref.dotted
+            process_key, product_name = (key, None) if key in model.processes else (key.rpartition(".")[0], ref.parts[-1])
+            process = model.processes.get(process_key)
+            product = None
+            if process is not None:
+                product = process.products[0] if product_name is None and len(process.products) == 1 else (
+                    process.flow(product_name) if product_name else None)
+            if process is None or product is None or product.kind != "product":
+                keys = [p.key(f.name) for p in model.processes.values() for f in p.products]
+                near = did_you_mean(key, keys)
+                self.state.error("E263", f"the declared unit names `{key}`, which is not a product of the model", ref.span,
+                                 help=f"did you mean `{near}`?" if near else "write `of PROCESS.PRODUCT`")
+            else:
+                study.declared_unit.product = process.key(product.name)
+                if study.declared_unit.amount.pint().dimensionality != product.amount.pint().dimensionality:
+                    self.state.error("E401", f"the declared unit ({study.declared_unit.amount.value:g} "
+                                     f"{study.declared_unit.amount.unit}) and the product `{product.name}` "
+                                     f"({product.amount_text}) are not the same kind of quantity",
+                                     study.declared_unit.span, help="state the declared unit in a unit of the product")
+        elif study is not None:
+            self.state.error("E264", "the study has no declared or functional unit", study.span,
+                             help="add `declared_unit 1 kg of PROCESS.PRODUCT`")
+
+    def _build_claim(self, node: S.Claim, model: M.Model) -> M.Claim | None:
+        value = self._eval("", node.value)
+        if value is None:
+            return None
+        first_number = _first_number(node.value)
+        text = first_number.text if first_number else source_text(node.value)
+        decimals = _decimals(text)
+        subject = node.subject.dotted if node.subject else None
+        if node.target == "quality":
+            if not value.dimensionless:
+                self.state.error("E340", "a data-quality claim is a score without unit", node.value.span,
+                                 help="e.g. `claim quality = 3.15`")
+                return None
+            kg = float(value.to("").magnitude)
+        else:
+            kg = self._claim_kg(value, node, model)
+            if kg is None:
+                return None
+            if node.target == "stage" and model.stage(subject) is None:
+                near = did_you_mean(subject, [s.name for s in model.stages])
+                self.state.error("E251", f"unknown stage `{subject}`", node.subject.span,
+                                 help=f"did you mean `{near}`?" if near else "name a stage of the boundary")
+                return None
+            if node.target == "process" and subject not in model.processes:
+                self._lookup("", node.subject, ("process",), "process")
+                return None
+            if node.target == "flow":
+                process_key, _, flow_name = subject.rpartition(".")
+                process = model.processes.get(process_key)
+                if process is None or process.flow(flow_name) is None:
+                    candidates = [f"{p.name}.{f.name}" for p in model.processes.values() for f in p.flows]
+                    near = did_you_mean(subject, candidates)
+                    self.state.error("E341", f"unknown flow `{subject}`", node.subject.span,
+                                     help=f"did you mean `{near}`?" if near else "write `claim flow PROCESS.FLOW = ...`")
+                    return None
+            if node.target == "group":
+                groups = {f.group for p in model.processes.values() for f in p.flows if f.group}
+                if subject not in groups:
+                    near = did_you_mean(subject, list(groups))
+                    self.state.error("E342", f"no flow belongs to the group `{subject}`", node.subject.span,
+                                     help=f"did you mean `{near}`?" if near else "put flows in it with `group NAME` in their block")
+                    return None
+        scale = kg / value.magnitude if value.magnitude else 1.0
+        return M.Claim(target=node.target, subject=subject, value=kg, text=text, decimals=decimals,
+                       resolution=abs(scale) * 10.0 ** (-decimals),
+                       source=node.source.value if node.source else None, notes=[n.value for n in node.notes],
+                       span=node.value.span)
+
+    def _claim_kg(self, value, node: S.Claim, model: M.Model) -> float | None:
+        target = Q(1, "kg") * unit(CO2E)
+        if value.dimensionality == target.dimensionality:
+            return float(value.to(target.units).magnitude)
+        du = model.study.declared_unit if model.study else None
+        if du is not None:
+            per = value * du.amount.pint()
+            if per.dimensionality == target.dimensionality:
+                return float(per.to(target.units).magnitude)
+        self.state.error("E343", "a claimed result is a mass of CO2e per declared unit", node.value.span,
+                         help="e.g. `claim total = 11.22 kg CO2e` (or `11.22 kg CO2e / kg` for a 1 kg declared unit)")
+        return None
+
+    def _build_profile(self, key: str, sym: _Symbol) -> M.Profile:
+        node: S.Profile = sym.node
+        rules: dict[str, str] = {}
+        for setting in node.rules:
+            if setting.severity.value not in ("error", "warning", "info", "off"):
+                self.state.error("E350", f"unknown severity `{setting.severity.value}`", setting.severity.span,
+                                 help="use error, warning, info or off")
+                continue
+            rules[setting.code.value] = setting.severity.value
+        params: dict[str, float | str] = {}
+        for param in node.params:
+            if isinstance(param.value, S.Text):
+                params[param.key.dotted] = param.value.value
+                continue
+            value = self._eval(sym.prefix, param.value)
+            if value is not None:
+                params[param.key.dotted] = float(value.to("").magnitude) if value.dimensionless else float(value.magnitude)
+        extends = []
+        for ref in node.extends:
+            found = self._lookup(sym.prefix, ref, ("profile",), "profile")
+            if found:
+                extends.append(found[0])
+        return M.Profile(name=key, label=node.label.value if node.label else None, extends=extends, rules=rules,
+                         params=params, standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
+                         span=node.name.span)
+
+
+def _per_unit_text(per_activity) -> str:
+    """`t CO2 / MWh` -> `MWh`: the unit of activity a factor is per."""
+    units = {name: -exp for name, exp in per_activity.unit_items() if exp < 0}
+    numer = {name: exp for name, exp in per_activity.unit_items() if exp > 0}
+    if not units:
+        return "(no unit)"
+    text = " * ".join(f"{format(unit(n), '~')}" + (f"^{e}" if e != 1 else "") for n, e in units.items())
+    if numer and not any(d for d in per_activity.dimensionality if d == "[mass]"):
+        text += " (after cancelling " + ", ".join(format(unit(n), "~") for n in numer) + ")"
+    return text
+
+
+def _first_number(expr: S.Expr) -> S.Num | None:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, S.Num):
+            return node
+        if isinstance(node, S.BinOp):
+            stack.extend([node.right, node.left])
+        elif isinstance(node, S.Neg):
+            stack.append(node.operand)
+        elif isinstance(node, S.Pow):
+            stack.append(node.base)
+    return None
+
+
+def _decimals(text: str) -> int:
+    mantissa, _, exponent = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return decimals - int(exponent or 0)
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    def key(d: Diagnostic):
+        s = d.span
+        return (s.file, s.line, s.column) if s else ("", 0, 0)
+
+    return sorted(diagnostics, key=key)
+
+
+def load(path: str | os.PathLike, root: str | os.PathLike | None = None, allow_outside_root: bool = False) -> M.Model:
+    """Load and validate a model file and everything it imports.
+
+    Raises :class:`~pcf_dsl.diagnostics.PcfError` with positioned diagnostics
+    when the input is invalid.
+    """
+    builder = Builder(Path(root).resolve() if root else None, allow_outside_root)
+    return builder.build(Path(path))

@@ -1,0 +1,135 @@
+"""Diagnostics: the one place where problems with a model are described and shown.
+
+Every error the tool reports about a user's file (syntax, names, units, and
+later the compliance rules) is a :class:`Diagnostic` with a :class:`Span`.
+:func:`render` turns it into the rustc-style text a person reads; the JSON
+and SARIF writers read the same objects.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Sequence
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file; lines and columns count from 1."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(slots=True)
+class Label:
+    """A second place that belongs to the same diagnostic ("the factor is here")."""
+
+    span: Span
+    message: str
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None
+    severity: Severity = Severity.ERROR
+    help: str | None = None
+    labels: list[Label] = field(default_factory=list)
+    path: tuple[str, ...] = ()
+    evidence: dict[str, object] = field(default_factory=dict)
+
+
+class PcfError(Exception):
+    """Invalid input: carries the diagnostics that explain why."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.message for d in self.diagnostics))
+
+
+class SourceCache:
+    """Source texts by file name, so a diagnostic can show the line it points at."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str]] = {}
+
+    def add(self, file: str, text: str) -> None:
+        self._lines[file] = text.split("\n")
+
+    def line(self, file: str, number: int) -> str | None:
+        lines = self._lines.get(file)
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1].rstrip("\r")
+
+
+SOURCES = SourceCache()
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A near-miss suggestion for an unknown name, or None."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _display_width(text: str) -> int:
+    # CJK characters take two terminal cells; the caret must line up under them.
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _snippet(span: Span, sources: SourceCache, marker: str = "^") -> list[str]:
+    text = sources.line(span.file, span.line)
+    if text is None:
+        return []
+    gutter = str(span.line)
+    pad = " " * len(gutter)
+    expanded = text.replace("\t", "    ")
+    prefix = text[: span.column - 1].replace("\t", "    ")
+    if span.end_line == span.line and span.end_column > span.column:
+        underline_text = text[span.column - 1 : span.end_column - 1]
+        width = max(1, _display_width(underline_text))
+    else:
+        width = 1
+    return [
+        f"{pad} |",
+        f"{gutter} | {expanded}",
+        f"{pad} | {' ' * _display_width(prefix)}{marker * width}",
+    ]
+
+
+def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
+    """rustc-style text: header, location, source line with a caret, help."""
+    out = [f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    if diagnostic.span is not None:
+        out.append(f"  --> {diagnostic.span}")
+        out.extend(_snippet(diagnostic.span, sources))
+    for label in diagnostic.labels:
+        out.append(f"  --> {label.span}: {label.message}")
+        out.extend(_snippet(label.span, sources, marker="-"))
+    if diagnostic.help:
+        for i, line in enumerate(diagnostic.help.splitlines()):
+            out.append(("  = help: " if i == 0 else "          ") + line)
+    return "\n".join(out)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], sources: SourceCache = SOURCES) -> str:
+    return "\n\n".join(render(d, sources) for d in diagnostics)

@@ -1,0 +1,180 @@
+"""Expressions: our own small evaluator over the syntax tree. Never `eval`.
+
+Only numbers, names (parameters, units, gases), `+ - * /`, juxtaposition,
+`^` with a small whole exponent, `%` and parentheses exist; nothing else can
+be reached from a model file. Evaluation walks an explicit stack, so a deeply
+nested expression cannot exhaust Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import pint
+
+from . import syntax as S
+from .diagnostics import Diagnostic, PcfError, Span
+from .units import Q, describe_units
+
+MAX_EXPONENT = 12  # larger powers are not units anyone writes, and overflow quickly
+
+Resolver = Callable[[S.Name], "pint.Quantity"]
+
+
+def _fail(message: str, span: Span, help: str, code: str = "E301") -> PcfError:
+    return PcfError(Diagnostic(code, message, span, help=help))
+
+
+def _check_finite(value, span: Span):
+    magnitude = value.magnitude if hasattr(value, "magnitude") else value
+    if isinstance(magnitude, float) and not math.isfinite(magnitude):
+        raise _fail("the result of this expression is too large to represent", span,
+                    "check the exponents and magnitudes; values must be finite numbers", "E305")
+    return value
+
+
+def evaluate(expr: S.Expr, resolve: Resolver):
+    """The value of an expression as a pint Quantity."""
+    # Post-order walk with an explicit stack: (node, visited?)
+    stack: list[tuple[S.Expr, bool]] = [(expr, False)]
+    values: list = []
+    while stack:
+        node, visited = stack.pop()
+        if isinstance(node, S.Num):
+            values.append(_check_finite(Q(node.value), node.span))
+        elif isinstance(node, S.Name):
+            values.append(resolve(node))
+        elif isinstance(node, S.Percent):
+            values.append(Q(1, "percent"))
+        elif isinstance(node, S.Neg):
+            if visited:
+                values.append(-values.pop())
+            else:
+                stack.append((node, True))
+                stack.append((node.operand, False))
+        elif isinstance(node, S.Pow):
+            if visited:
+                base = values.pop()
+                if abs(node.exponent) > MAX_EXPONENT:
+                    raise _fail(f"the exponent {node.exponent} is too large", node.span,
+                                f"use an exponent between -{MAX_EXPONENT} and {MAX_EXPONENT}", "E306")
+                if node.exponent < 0 and base.magnitude == 0:
+                    raise _fail("division by zero: zero raised to a negative power", node.span,
+                                "check the value of the base", "E302")
+                try:
+                    values.append(_check_finite(base ** node.exponent, node.span))
+                except OverflowError:
+                    raise _fail("the result of this expression is too large to represent", node.span,
+                                "check the exponents and magnitudes", "E305") from None
+            else:
+                stack.append((node, True))
+                stack.append((node.base, False))
+        elif isinstance(node, S.BinOp):
+            if not visited:
+                stack.append((node, True))
+                stack.append((node.right, False))
+                stack.append((node.left, False))
+                continue
+            right = values.pop()
+            left = values.pop()
+            values.append(_binary(node, left, right))
+        else:  # pragma: no cover - the parser produces no other node
+            raise TypeError(f"unknown expression node {node!r}")
+    return values[0]
+
+
+def _binary(node: S.BinOp, left, right):
+    op = node.op
+    try:
+        if op in ("*", "juxt"):
+            result = left * right
+        elif op == "/":
+            if right.magnitude == 0:
+                raise _fail("division by zero", node.right.span,
+                            "the divisor evaluates to 0; check the value or the parameter it uses", "E302")
+            result = left / right
+        elif op == "+":
+            result = left + right
+        else:
+            result = left - right
+    except pint.DimensionalityError:
+        verb = "add" if op == "+" else "subtract"
+        raise PcfError(Diagnostic(
+            "E303",
+            f"cannot {verb} {describe_units(right.units)} {'to' if op == '+' else 'from'} {describe_units(left.units)}: "
+            "the units do not have the same dimension",
+            node.span,
+            help="both sides of + and - must be the same kind of quantity (a mass and a mass, an energy and an energy)",
+        )) from None
+    except OverflowError:
+        raise _fail("the result of this expression is too large to represent", node.span,
+                    "check the magnitudes", "E305") from None
+    return _check_finite(result, node.span)
+
+
+def depth(expr: S.Expr) -> int:
+    """Nesting depth of an expression, counted without recursion."""
+    deepest = 0
+    stack = [(expr, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if isinstance(node, S.BinOp):
+            stack.append((node.left, d + 1))
+            stack.append((node.right, d + 1))
+        elif isinstance(node, S.Neg):
+            stack.append((node.operand, d + 1))
+        elif isinstance(node, S.Pow):
+            stack.append((node.base, d + 1))
+    return deepest
+
+
+def source_text(expr: S.Expr) -> str:
+    """The expression written back in canonical spacing (numbers as they were spelled)."""
+    out: list[str] = []
+    stack: list = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, S.Num):
+            out.append(node.text)
+        elif isinstance(node, S.Name):
+            out.append(node.dotted)
+        elif isinstance(node, S.Percent):
+            out.append("%")
+        elif isinstance(node, S.Neg):
+            stack.extend([_wrapped(node.operand), "-"])
+        elif isinstance(node, S.Pow):
+            stack.extend([f"^{node.exponent}", _wrapped(node.base, power=True)])
+        elif isinstance(node, S.BinOp):
+            sep = " " if node.op == "juxt" else f" {node.op} "
+            right = node.right
+            if isinstance(right, S.BinOp) and (_prec(right.op) < _prec(node.op) or
+                                               (_prec(right.op) == _prec(node.op) and node.op in "-/")):
+                right = _Paren(right)
+            left = node.left
+            if isinstance(left, S.BinOp) and _prec(left.op) < _prec(node.op):
+                left = _Paren(left)
+            stack.extend([right, sep, left])
+        elif isinstance(node, _Paren):
+            stack.extend([")", node.inner, "("])
+    return "".join(out)
+
+
+class _Paren:
+    __slots__ = ("inner",)
+
+    def __init__(self, inner):
+        self.inner = inner
+
+
+def _prec(op: str) -> int:
+    return {"+": 1, "-": 1, "*": 2, "/": 2, "juxt": 3}[op]
+
+
+def _wrapped(node, power: bool = False):
+    if isinstance(node, S.BinOp) or (power and isinstance(node, S.Neg)):
+        return _Paren(node)
+    return node

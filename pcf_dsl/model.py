@@ -1,0 +1,310 @@
+"""The validated model: what a product system means, once names and units are resolved.
+
+Built by :mod:`pcf_dsl.build` from the syntax tree. Every quantity is kept as
+a number and a unit string that pint reads; every element keeps the span it
+came from (excluded from comparisons and JSON), so that a rule can report a
+model path and :meth:`Model.locate` turns it into a place in a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .diagnostics import Span
+
+STANDARD_STAGES: tuple[tuple[str, str], ...] = (
+    ("raw_material_acquisition", "raw material acquisition"),
+    ("production", "production"),
+    ("distribution", "distribution"),
+    ("use", "use"),
+    ("end_of_life", "end of life"),
+)
+
+BOUNDARY_SHORTHANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # name: (included standard stages, excluded standard stages)
+    "cradle_to_gate": (("raw_material_acquisition", "production"), ("distribution", "use", "end_of_life")),
+    "cradle_to_grave": (("raw_material_acquisition", "production", "distribution", "use", "end_of_life"), ()),
+    "gate_to_gate": (("production",), ("raw_material_acquisition", "distribution", "use", "end_of_life")),
+}
+
+ALLOCATION_METHODS = ("subdivision", "system_expansion", "mass", "energy", "physical", "economic", "none")
+
+# The reference report's three-criteria data-quality scheme (score 1..6, higher is better).
+QUALITY_LEVELS: dict[str, dict[str, int]] = {
+    "activity": {"continuous": 6, "periodic": 3, "estimated": 1},
+    "factor": {"measured": 6, "same_process": 5, "manufacturer": 4, "regional": 3, "national": 2, "international": 1},
+    "calibration": {"compliant": 6, "accepted": 3, "none": 1},
+}
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid", arbitrary_types_allowed=True)
+
+
+def _span_field():
+    return Field(default=None, exclude=True, repr=False)
+
+
+class Quantity(_Base):
+    """A number with a unit pint understands, e.g. ``Quantity(value=0.6205, unit="t * CO2 / MWh")``."""
+
+    value: float
+    unit: str
+
+    def pint(self):
+        from .units import Q
+
+        return Q(self.value, self.unit)
+
+
+class DeclaredUnit(_Base):
+    amount: Quantity
+    product: str = Field(description="activity key `process.product` of the reference flow")
+    description: str | None = None
+    functional: bool = Field(False, description="true for a functional unit, false for a declared unit")
+    span: Span | None = _span_field()
+
+
+class Study(_Base):
+    title: str
+    product: str | None = None
+    producer: str | None = None
+    declared_unit: DeclaredUnit | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    geography: str | None = None
+    standards: list[str] = []
+    gwp: str | None = None
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+
+class Stage(_Base):
+    name: str
+    label: str
+    standard: bool
+    included: bool | None = Field(None, description="None: the boundary does not mention the stage")
+    reason: str | None = None
+    span: Span | None = _span_field()
+
+
+class Boundary(_Base):
+    shorthand: str | None = None
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+
+class Cutoff(_Base):
+    basis: Literal["emissions", "mass", "energy"] = "emissions"
+    per_flow: float | None = Field(None, description="fraction of the total, e.g. 0.01 for 1 %")
+    cumulative: float | None = None
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+
+class GwpSet(_Base):
+    name: str
+    label: str | None = None
+    factors: dict[str, float]
+    source: str | None = None
+    year: int | None = None
+    span: Span | None = _span_field()
+
+
+class FactorComponent(_Base):
+    """One gas of a factor: `quantity` is mass of gas (or CO2e) per unit of activity."""
+
+    gas: str
+    quantity: Quantity
+    text: str = Field(description="the value as written in the model")
+
+
+class Factor(_Base):
+    name: str
+    label: str | None = None
+    components: list[FactorComponent]
+    source: str | None = None
+    dataset: str | None = None
+    year: int | None = None
+    geography: str | None = None
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+
+class Quality(_Base):
+    activity: int | None = None
+    factor: int | None = None
+    calibration: int | None = None
+
+    def score(self) -> float | None:
+        values = [v for v in (self.activity, self.factor, self.calibration) if v is not None]
+        return sum(values) / len(values) if len(values) == 3 else None
+
+
+FlowKind = Literal["product", "waste", "loss", "input", "emit"]
+
+
+class Flow(_Base):
+    kind: FlowKind
+    name: str
+    label: str | None = None
+    amount: Quantity
+    amount_text: str = Field(description="the amount as written")
+    source: str | None = Field(None, description="supplier activity key, factor name, or treatment activity key")
+    source_kind: Literal["process", "factor"] | None = None
+    cutoff: bool = False
+    cutoff_reason: str | None = None
+    estimate: Quantity | None = Field(None, description="cut-off estimate: kg CO2e per run, or a share of the total")
+    of_input: str | None = None
+    stage: str | None = Field(None, description="stage this flow's burden is reported in, if not the process's")
+    group: str | None = None
+    quality: Quality | None = None
+    notes: list[str] = []
+    properties: dict[str, Quantity] = {}
+    span: Span | None = _span_field()
+    amount_span: Span | None = _span_field()
+    source_span: Span | None = _span_field()
+
+
+class Allocation(_Base):
+    method: str
+    shares: dict[str, float] = Field(default_factory=dict, description="explicit shares, fractions")
+    properties: dict[str, Quantity] = Field(default_factory=dict)
+    justification: str | None = None
+    span: Span | None = _span_field()
+
+
+class Process(_Base):
+    name: str
+    label: str | None = None
+    stage: str
+    geography: str | None = None
+    flows: list[Flow]
+    allocation: Allocation | None = None
+    quality: Quality | None = None
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+    @property
+    def products(self) -> list[Flow]:
+        return [f for f in self.flows if f.kind == "product"]
+
+    def flow(self, name: str) -> Flow | None:
+        return next((f for f in self.flows if f.name == name), None)
+
+    def key(self, product: str) -> str:
+        return f"{self.name}.{product}"
+
+
+class Claim(_Base):
+    target: Literal["total", "stage", "process", "flow", "group", "quality"]
+    subject: str | None = None
+    value: float = Field(description="kg CO2e per declared unit, or the score for `quality`")
+    text: str = Field(description="the number as printed in the report")
+    decimals: int = Field(description="decimals printed: the claim is compared at this precision")
+    resolution: float = Field(description="one unit of the last printed digit, in kg CO2e per declared unit")
+    source: str | None = None
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+
+class Waiver(_Base):
+    code: str
+    subject: str | None = None
+    justification: str
+    span: Span | None = _span_field()
+
+
+class Profile(_Base):
+    name: str
+    label: str | None = None
+    extends: list[str] = []
+    rules: dict[str, str] = {}
+    params: dict[str, float | str] = {}
+    standards: list[str] = []
+    notes: list[str] = []
+    span: Span | None = _span_field()
+
+
+class Model(_Base):
+    """A loaded product system with everything it imported."""
+
+    path: str
+    study: Study | None = None
+    stages: list[Stage] = Field(description="life-cycle order")
+    boundary: Boundary | None = None
+    cutoff: Cutoff | None = None
+    params: dict[str, Quantity] = {}
+    gwp_sets: dict[str, GwpSet] = {}
+    factors: dict[str, Factor] = {}
+    processes: dict[str, Process] = {}
+    claims: list[Claim] = []
+    waivers: list[Waiver] = []
+    profiles: dict[str, Profile] = {}
+    files: list[str] = Field(default_factory=list, description="every file loaded, the top one first")
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    def activity(self, key: str) -> tuple[Process, Flow]:
+        """The process and product flow for an activity key `process.product`."""
+        process_name, _, product = key.rpartition(".")
+        process = self.processes[process_name]
+        return process, process.flow(product)
+
+    def semantic(self) -> dict:
+        """The model without positions: two models that mean the same compare equal."""
+        data = self.model_dump(mode="json")
+        data.pop("path", None)
+        data.pop("files", None)
+        return data
+
+    def locate(self, path: tuple[str, ...]) -> Span | None:
+        """The file span of a model path such as ("process", "casting", "flow", "ingot")."""
+        if not path:
+            return None
+        head, rest = path[0], path[1:]
+        if head == "study" and self.study:
+            if rest and rest[0] == "declared_unit" and self.study.declared_unit:
+                return self.study.declared_unit.span
+            return self.study.span
+        if head == "boundary":
+            if rest:
+                stage = self.stage(rest[0])
+                if stage and stage.span:
+                    return stage.span
+            return self.boundary.span if self.boundary else None
+        if head == "cutoff":
+            return self.cutoff.span if self.cutoff else None
+        if head == "stage" and rest:
+            stage = self.stage(rest[0])
+            return stage.span if stage else None
+        if head == "factor" and rest and rest[0] in self.factors:
+            return self.factors[rest[0]].span
+        if head == "gwp_set" and rest and rest[0] in self.gwp_sets:
+            return self.gwp_sets[rest[0]].span
+        if head == "process" and rest and rest[0] in self.processes:
+            process = self.processes[rest[0]]
+            if len(rest) >= 3 and rest[1] == "flow":
+                flow = process.flow(rest[2])
+                if flow is not None:
+                    if len(rest) >= 4 and rest[3] == "amount":
+                        return flow.amount_span or flow.span
+                    if len(rest) >= 4 and rest[3] == "source":
+                        return flow.source_span or flow.span
+                    return flow.span
+            if len(rest) >= 2 and rest[1] == "allocation" and process.allocation:
+                return process.allocation.span
+            return process.span
+        if head == "claim" and rest:
+            index = int(rest[0])
+            return self.claims[index].span if index < len(self.claims) else None
+        if head == "waiver" and rest:
+            index = int(rest[0])
+            return self.waivers[index].span if index < len(self.waivers) else None
+        if head == "profile" and rest and rest[0] in self.profiles:
+            return self.profiles[rest[0]].span
+        return None

@@ -1,0 +1,617 @@
+"""Parsing: text to the syntax tree of :mod:`pcf_dsl.syntax`. The only module that imports lark.
+
+One cached LALR parser is built from ``grammar/pcf.lark`` with the
+transformer embedded, so no intermediate lark Tree is built (the measured
+lever for speed and memory on large models, see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as S
+from .diagnostics import Diagnostic, PcfError, SOURCES, Span, did_you_mean
+
+
+def grammar_path() -> Path:
+    """The grammar file: inside the package in a wheel, at the repository top in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "grammar" / "pcf.lark", here.parent / "grammar" / "pcf.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("grammar/pcf.lark is missing from the installation")
+
+
+def _unquote(token: str) -> str:
+    body = token[1:-1]
+    if "\\" not in body:
+        return body
+    out, i = [], 0
+    escapes = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            out.append(escapes.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+class _ToSyntax(Transformer):
+    """Builds syntax nodes as the parser reduces; `file` is set before each parse."""
+
+    file: str = "<input>"
+
+    # -- helpers
+    def _cover(self, children) -> Span | None:
+        """The span from the first to the last positioned child.
+
+        lark's embedded transformer gets no `meta`, and keywords are filtered
+        out, so a statement's span starts at its first name or value: the
+        place a diagnostic should point at anyway.
+        """
+        first = last = None
+        for child in children:
+            span = self._span_of(child)
+            if span is not None:
+                first = first or span
+                last = span
+        if first is None:
+            return None
+        return Span(self.file, first.line, first.column, last.end_line, last.end_column)
+
+    def _span_of(self, item) -> Span | None:
+        if isinstance(item, Token):
+            return self._tspan(item)
+        if isinstance(item, Span):
+            return item
+        span = getattr(item, "span", None)
+        if isinstance(span, Span):
+            return span
+        if isinstance(item, tuple):
+            if len(item) == 3 and isinstance(item[2], Span):
+                return item[2]
+            return self._cover(item[1:])
+        if isinstance(item, list):
+            return self._cover(item)
+        if isinstance(item, S.QualityScore):
+            return self._cover([item.criterion, item.value])
+        if isinstance(item, S.Attrs):
+            return None
+        return None
+
+    def _tspan(self, tok: Token) -> Span:
+        return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _word(self, tok: Token) -> S.Word:
+        return S.Word(str(tok), self._tspan(tok))
+
+    def _text(self, tok: Token) -> S.Text:
+        return S.Text(_unquote(str(tok)), self._tspan(tok))
+
+    def _split(self, children):
+        """Leading NAME word, optional STRING label, rest."""
+        name = self._word(children[0])
+        rest = children[1:]
+        label = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            label = self._text(rest[0])
+            rest = rest[1:]
+        return name, label, rest
+
+    # -- expressions
+    def number(self, children):
+        return S.Num(str(children[0]), self._tspan(children[0]))
+
+    def name(self, children):
+        ref: S.Ref = children[0]
+        return S.Name(ref.parts, ref.span)
+
+    def percent(self, children):
+        return S.Percent(self._tspan(children[0]))
+
+    def _binop(op):  # noqa: N805 - a small factory used in the class body
+        def method(self, children):
+            return S.BinOp(op, children[0], children[1], self._cover(children))
+
+        return method
+
+    add = _binop("+")
+    sub = _binop("-")
+    mul = _binop("*")
+    div = _binop("/")
+    juxt_mul = _binop("juxt")
+
+    def neg(self, children):
+        return S.Neg(children[0], self._cover(children))
+
+    def pow(self, children):
+        return S.Pow(children[0], children[1], self._cover(children))
+
+    def positive_int(self, children):
+        return int(children[0])
+
+    def negative_int(self, children):
+        return -int(children[0])
+
+    def positive_number(self, children):
+        return (False, children[0])
+
+    def negative_number(self, children):
+        return (True, children[0])
+
+    def ref(self, children):
+        return S.Ref(tuple(str(c) for c in children), self._cover(children))
+
+    # -- small statements, returned as (tag, payload) pairs for the block builders
+    def _tagged(tag, kind="text"):  # noqa: N805
+        def method(self, children):
+            tok = children[0] if children else None
+            if kind == "text":
+                value = self._text(tok)
+            elif kind == "word":
+                value = self._word(tok)
+            else:
+                value = tok
+            return (tag, value, self._cover(children))
+
+        return method
+
+    product_name = _tagged("product")
+    producer = _tagged("producer")
+    standard = _tagged("standard")
+    note = _tagged("note")
+    source = _tagged("source")
+    dataset = _tagged("dataset")
+    justification = _tagged("justification")
+    stage_ref = _tagged("stage", "word")
+    basis = _tagged("basis", "word")
+    year = _tagged("year", "word")
+    group = _tagged("group", "word")
+    gwp_use = _tagged("gwp", "raw")
+    per_flow = _tagged("per_flow", "raw")
+    cumulative = _tagged("cumulative", "raw")
+    gas = _tagged("gas", "raw")
+    estimate = _tagged("estimate", "raw")
+    extends = _tagged("extends", "raw")
+
+    def geo_code(self, children):
+        return S.Word("-".join(str(c) for c in children), self._cover(children))
+
+    def geography(self, children):
+        return ("geography", children[0], self._cover(children))
+
+    def period(self, children):
+        return ("period", (self._word(children[0]), self._word(children[1])), self._cover(children))
+
+    def _unit_decl(functional):  # noqa: N805
+        def method(self, children):
+            desc = self._text(children[2]) if len(children) > 2 else None
+            return ("declared_unit", S.DeclaredUnit(children[0], children[1], desc, functional, self._cover(children)), self._cover(children))
+
+        return method
+
+    declared_unit = _unit_decl(False)
+    functional_unit = _unit_decl(True)
+
+    def quality_score(self, children):
+        return S.QualityScore(self._word(children[0]), self._word(children[1]))
+
+    def quality(self, children):
+        return ("quality", list(children), self._cover(children))
+
+    def property(self, children):
+        return ("property", (self._word(children[0]), children[1]), self._cover(children))
+
+    # -- items
+    def import_decl(self, children):
+        return S.Import(self._text(children[0]), self._word(children[1]), self._cover(children))
+
+    def study(self, children):
+        study = S.Study(title=self._text(children[0]), span=self._cover(children))
+        single = {"product", "producer", "declared_unit", "period", "geography", "gwp"}
+        for tag, value, span in children[1:]:
+            if tag in single and getattr(study, tag) is not None:
+                study.duplicates.append((tag, span))
+                continue
+            if tag == "standard":
+                study.standards.append(value)
+            elif tag == "note":
+                study.notes.append(value)
+            elif tag == "period":
+                study.period, study.period_span = value, span
+            else:
+                setattr(study, tag, value)
+        return study
+
+    def stage_decl(self, children):
+        label = self._text(children[1]) if len(children) > 1 else None
+        return S.StageDecl(self._word(children[0]), label, self._cover(children))
+
+    def include(self, children):
+        return S.BoundaryLine(True, self._word(children[0]), None, self._cover(children))
+
+    def exclude(self, children):
+        reason = self._text(children[1]) if len(children) > 1 else None
+        return S.BoundaryLine(False, self._word(children[0]), reason, self._cover(children))
+
+    def boundary_block(self, children):
+        return children
+
+    def boundary(self, children):
+        shorthand = None
+        lines: list = []
+        for child in children:
+            if isinstance(child, Token):
+                shorthand = self._word(child)
+            else:
+                lines = child
+        body = [line for line in lines if isinstance(line, S.BoundaryLine)]
+        notes = [value for (tag, value, _span) in (l for l in lines if isinstance(l, tuple))]
+        return S.Boundary(shorthand, body, notes, self._cover(children))
+
+    def cutoff(self, children):
+        cut = S.Cutoff(span=self._cover(children))
+        for tag, value, span in children:
+            if tag == "note":
+                cut.notes.append(value)
+                continue
+            if getattr(cut, tag) is not None:
+                cut.duplicates.append((tag, span))
+                continue
+            setattr(cut, tag, value)
+        return cut
+
+    def param(self, children):
+        return S.Param(self._word(children[0]), children[1], self._cover(children))
+
+    def gwp_entry(self, children):
+        negative, num = children[1]
+        return S.GwpEntry(self._word(children[0]), S.Num(str(num), self._tspan(num)), negative, self._cover(children))
+
+    def gwp_set(self, children):
+        name, label, rest = self._split(children)
+        entries = [c for c in rest if isinstance(c, S.GwpEntry)]
+        tags = [c for c in rest if isinstance(c, tuple)]
+        source = next((v for t, v, _ in tags if t == "source"), None)
+        year = next((v for t, v, _ in tags if t == "year"), None)
+        notes = [v for t, v, _ in tags if t == "note"]
+        return S.GwpSet(name, label, entries, source, year, notes, self._cover(children))
+
+    def factor_block(self, children):
+        return list(children)
+
+    def factor(self, children):
+        name, label, rest = self._split(children)
+        value = None
+        block: list = []
+        for child in rest:
+            if isinstance(child, list):
+                block = child
+            else:
+                value = child
+        fields = {"source": None, "dataset": None, "year": None, "geography": None}
+        gases, notes = [], []
+        for tag, val, _span in block:
+            if tag == "gas":
+                gases.append(val)
+            elif tag == "note":
+                notes.append(val)
+            else:
+                fields[tag] = val
+        return S.Factor(name, label, value, gases, notes=notes, span=self._cover(children), **fields)
+
+    # -- flows
+    def attrs(self, children):
+        attrs = S.Attrs()
+        for tag, value, span in children:
+            if tag == "quality":
+                attrs.quality, attrs.quality_span = value, span
+            elif tag == "note":
+                attrs.notes.append(value)
+            elif tag == "property":
+                attrs.properties.append(value)
+            else:
+                setattr(attrs, tag, value)
+        return attrs
+
+    attrs_claim = attrs
+
+    def _flow(kind):  # noqa: N805
+        def method(self, children):
+            name, label, rest = self._split(children)
+            flow = S.Flow(kind=kind, name=name, label=label, amount=rest[0], span=self._cover(children))
+            for child in rest[1:]:
+                if isinstance(child, S.Attrs):
+                    flow.attrs = child
+                elif isinstance(child, tuple):
+                    tag, value = child
+                    if tag == "from":
+                        flow.source = value
+                    elif tag == "cutoff":
+                        flow.cutoff, flow.cutoff_reason = True, value
+                    elif tag == "of":
+                        flow.of_input = value
+                    elif tag in ("to", "with"):
+                        flow.source = value
+                        if kind == "waste":
+                            flow.waste_route = tag
+            return flow
+
+        return method
+
+    product = _flow("product")
+    waste = _flow("waste")
+    loss = _flow("loss")
+    input = _flow("input")
+    emit = _flow("emit")
+
+    def from_ref(self, children):
+        return ("from", children[0])
+
+    def cut_off(self, children):
+        return ("cutoff", self._text(children[0]) if children else None)
+
+    def waste_to(self, children):
+        return ("to", children[0])
+
+    def waste_with(self, children):
+        return ("with", children[0])
+
+    def emit_with(self, children):
+        return ("with", children[0])
+
+    def emit_of(self, children):
+        return ("of", self._word(children[0]))
+
+    def _share(tag):  # noqa: N805
+        def method(self, children):
+            return (tag, S.AllocationShare(self._word(children[0]), children[1], self._cover(children)), self._cover(children))
+
+        return method
+
+    share = _share("share")
+    basis_property = _share("property")
+
+    def allocation_block(self, children):
+        return list(children)
+
+    def allocation(self, children):
+        method = self._word(children[0])
+        shares, props, justification = [], [], None
+        for tag, value, _span in (children[1] if len(children) > 1 else []):
+            if tag == "share":
+                shares.append(value)
+            elif tag == "property":
+                props.append(value)
+            else:
+                justification = value
+        return ("allocation", S.Allocation(method, shares, props, justification, self._cover(children)), self._cover(children))
+
+    def process(self, children):
+        name, label, rest = self._split(children)
+        proc = S.Process(name=name, label=label, span=self._cover(children))
+        for child in rest:
+            if isinstance(child, S.Flow):
+                proc.flows.append(child)
+                continue
+            tag, value, span = child
+            if tag == "note":
+                proc.notes.append(value)
+            elif tag == "quality":
+                if proc.quality is not None:
+                    proc.duplicates.append((tag, span))
+                proc.quality, proc.quality_span = value, span
+            elif getattr(proc, tag) is not None:
+                proc.duplicates.append((tag, span))
+            else:
+                setattr(proc, tag, value)
+        return proc
+
+    # -- claims, waivers, profiles
+    def claim_total(self, children):
+        return ("total", None)
+
+    def claim_quality(self, children):
+        return ("quality", None)
+
+    def claim_stage(self, children):
+        tok = children[0]
+        return ("stage", S.Ref((str(tok),), self._tspan(tok)))
+
+    def claim_group(self, children):
+        tok = children[0]
+        return ("group", S.Ref((str(tok),), self._tspan(tok)))
+
+    def claim_process(self, children):
+        return ("process", children[0])
+
+    def claim_flow(self, children):
+        return ("flow", children[0])
+
+    def claim(self, children):
+        (target, subject), value = children[0], children[1]
+        attrs = children[2] if len(children) > 2 else S.Attrs()
+        return S.Claim(target, subject, value, attrs.source, attrs.notes, self._cover(children))
+
+    def waiver(self, children):
+        code = self._word(children[0])
+        subject = children[1] if len(children) == 3 else None
+        return S.Waiver(code, subject, self._text(children[-1]), self._cover(children))
+
+    def rule_setting(self, children):
+        return ("rule", S.RuleSetting(self._word(children[0]), self._word(children[1]), self._cover(children)), self._cover(children))
+
+    def profile_param(self, children):
+        value = children[1]
+        if isinstance(value, Token):
+            value = self._text(value)
+        return ("set", S.ProfileParam(children[0], value, self._cover(children)), self._cover(children))
+
+    def profile(self, children):
+        name, label, rest = self._split(children)
+        prof = S.Profile(name, label, [], [], [], [], [], self._cover(children))
+        for tag, value, _span in rest:
+            {"extends": prof.extends, "rule": prof.rules, "set": prof.params,
+             "standard": prof.standards, "note": prof.notes}[tag].append(value)
+        return prof
+
+    def start(self, children):
+        return list(children)
+
+
+_TRANSFORMER = _ToSyntax()
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    """The one LALR parser, built once per process (grammar analysis costs tens of ms)."""
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        transformer=_TRANSFORMER,
+        maybe_placeholders=False,
+    )
+
+
+# Readable names for the grammar's terminals, used in "expected ..." messages.
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "INT": "a whole number",
+    "STRING": 'a quoted text ("...")',
+    "DATE": "a date (YYYY-MM-DD)",
+    "PERCENT": "%",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+}
+
+
+def _terminal_text(name: str) -> str:
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    try:
+        pattern = parser().get_terminal(name).pattern
+    except KeyError:
+        return name
+    if pattern.type == "str":
+        return f"`{pattern.value}`"
+    return name.lower()
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "_NL":
+        return "the end of the line"
+    if token.type == "$END":
+        return "the end of the file"
+    return f"`{token}`"
+
+
+def decode(data: bytes, file: str) -> str:
+    """UTF-8 text with or without a BOM; CRLF and CR become LF (columns do not move)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PcfError(
+            Diagnostic(
+                "E001",
+                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} cannot be decoded",
+                Span(file, line, col, line, col + 1),
+                help="save the file as UTF-8 (with or without a BOM)",
+            )
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
+    line, column = exc.line, exc.column
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        span = Span(file, line, column, line, column + 1)
+        hint = "remove it, or put it inside a quoted text"
+        if char == "\t":
+            hint = "tabs are fine as spacing; this one is inside a token"
+        elif char == "'":
+            hint = 'texts are written in double quotes: "..."'
+        return Diagnostic("E002", f"unexpected character {char!r}", span, help=hint)
+    token = exc.token if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else None
+    expected = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
+    expected_text = [_terminal_text(e) for e in expected if not e.startswith("__")]
+    if token is None or token.type == "$END":
+        lines = text.split("\n")
+        line = len(lines)
+        column = len(lines[-1]) + 1
+        span = Span(file, line, column, line, column + 1)
+        what = "the end of the file"
+    else:
+        span = Span(file, token.line, token.column, token.end_line or token.line, token.end_column or token.column + 1)
+        what = _describe_token(token)
+        if token.type == "_NL":
+            # The newline token starts after the last token of the line: point there.
+            span = Span(file, token.line, token.column, token.line, token.column + 1)
+    message = f"unexpected {what}"
+    if expected_text:
+        shown = ", ".join(expected_text[:8]) + (" ..." if len(expected_text) > 8 else "")
+        message += f"; expected {shown}"
+    hint = None
+    keywords = [parser().get_terminal(e).pattern.value for e in expected
+                if e in {t.name for t in parser().terminals} and parser().get_terminal(e).pattern.type == "str"]
+    if token is not None and token.type == "NAME":
+        near = did_you_mean(str(token), keywords)
+        if near:
+            hint = f"did you mean `{near}`?"
+    if hint is None and token is not None and token.type == "_NL" and {"FROM", "CUTOFF"} <= set(expected):
+        hint = 'an input needs a source: `from SUPPLIER_OR_FACTOR`, or `cutoff "reason"`'
+    if hint is None and token is not None and token.type in ("RBRACE",) and "_NL" in expected:
+        hint = "put the closing `}` on its own line"
+    if hint is None and token is not None and token.type != "_NL" and "_NL" in expected:
+        hint = "one statement per line: start a new line here"
+    if hint is None and token is not None and token.type == "LBRACE" :
+        hint = "a block opens with `{` at the end of the line"
+    return Diagnostic("E002", message, span, help=hint or "see docs/language.md for this statement's form")
+
+
+def parse_text(text: str, file: str = "<input>") -> S.File:
+    """Parse model text; raises PcfError with a positioned diagnostic on bad input."""
+    SOURCES.add(file, text)
+    source = text if text.endswith("\n") else text + "\n"
+    with _LOCK:
+        _TRANSFORMER.file = file
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the parse allocates many small objects; collection passes dominated the time
+        try:
+            items = parser().parse(source)
+        except UnexpectedInput as exc:
+            raise PcfError(_syntax_error(exc, file, source)) from None
+        except VisitError as exc:  # a transformer failure is our bug, not the user's
+            raise exc.orig_exc from None
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+    return S.File(file, items)
+
+
+def parse_file(path: str | Path, display_name: str | None = None) -> S.File:
+    path = Path(path)
+    name = display_name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PcfError(Diagnostic("E003", f"cannot read {name}: {exc.strerror}", None,
+                                  help="check the path and that the file is readable")) from None
+    return parse_text(decode(data, name), name)

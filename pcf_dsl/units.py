@@ -1,0 +1,122 @@
+"""Units: the one pint registry, with greenhouse gases as units of their own.
+
+A gas is a unit with its own base dimension, so `kg CH4_fossil` and
+`kg CO2e` cannot be added by mistake, and characterisation is an explicit
+step: the GWP set replaces one gas unit by `CO2e` times its factor.
+`CO2e` itself is the characterised quantity (`[co2e]`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pint
+
+# The gases a model may name. A GWP set gives their factors; a gas a set does
+# not list cannot be characterised with it (a clear error, never a silent 0).
+GASES: dict[str, str] = {
+    "CO2": "carbon dioxide, fossil",
+    "CO2_biogenic": "carbon dioxide, biogenic",
+    "CH4": "methane (origin not stated)",
+    "CH4_fossil": "methane, fossil",
+    "CH4_biogenic": "methane, non-fossil",
+    "N2O": "dinitrous oxide",
+    "SF6": "sulphur hexafluoride",
+    "NF3": "nitrogen trifluoride",
+    "CF4": "tetrafluoromethane (PFC-14)",
+    "C2F6": "hexafluoroethane (PFC-116)",
+    "HFC_23": "HFC-23",
+    "HFC_32": "HFC-32",
+    "HFC_125": "HFC-125",
+    "HFC_134a": "HFC-134a",
+    "HFC_143a": "HFC-143a",
+    "HFC_152a": "HFC-152a",
+    "HFC_227ea": "HFC-227ea",
+}
+CO2E = "CO2e"
+
+# Spellings that practitioners write and pint does not know.
+_EXTRA_DEFINITIONS = [
+    "m2 = meter ** 2",
+    "m3 = meter ** 3",
+    "cm3 = centimeter ** 3",
+    "dm3 = decimeter ** 3",
+    "km2 = kilometer ** 2",
+    "Nm3 = meter ** 3 = normal_cubic_meter",
+    "tkm = tonne * kilometer",
+    "pkm = kilometer",
+    "unit = [] = item = piece = pcs",
+    "CNY = [currency_cny] = yuan = RMB",
+    "USD = [currency_usd]",
+    "EUR = [currency_eur]",
+]
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The registry, built once per process (building it costs about 100 ms)."""
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None)
+    for definition in _EXTRA_DEFINITIONS:
+        ureg.define(definition)
+    ureg.define(f"{CO2E} = [co2e]")
+    for gas in GASES:
+        ureg.define(f"{gas} = [gas_{gas}]")
+    return ureg
+
+
+def Q(value: float, unit: str = ""):  # noqa: N802 - the pint convention
+    return registry().Quantity(value, unit)
+
+
+@lru_cache(maxsize=4096)
+def unit(name: str) -> pint.Unit:
+    """A unit by name; raises pint's UndefinedUnitError for an unknown one."""
+    return registry().Unit(name)
+
+
+def is_unit(name: str) -> bool:
+    try:
+        unit(name)
+    except (pint.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError):
+        return False
+    return True
+
+
+def gases_in(quantity) -> dict[str, float]:
+    """The gas units in a quantity with their exponents (CO2e counts as a gas here)."""
+    return {name: exp for name, exp in quantity.unit_items() if name in GASES or name == CO2E}
+
+
+def without_gas(quantity, gas: str):
+    """The quantity with one power of the gas unit removed: `kg CH4_fossil` becomes `kg`."""
+    return quantity / unit(gas)
+
+
+@lru_cache(maxsize=4096)
+def dimensionality_text(units: str) -> str:
+    return str(registry().Unit(units).dimensionality) if units else "dimensionless"
+
+
+def describe(quantity) -> str:
+    """A short human form: `0.6205 t * CO2 / MWh` rather than pint's long names."""
+    return f"{quantity.magnitude:g} {format(quantity.units, '~')}".strip()
+
+
+def describe_units(units) -> str:
+    text = format(units, "~")
+    return text if text else "(no unit)"
+
+
+@lru_cache(maxsize=1)
+def mass_dimensionality():
+    return registry().Unit("kg").dimensionality
+
+
+@lru_cache(maxsize=1)
+def co2e_mass_dimensionality():
+    return (registry().Unit("kg") * registry().Unit(CO2E)).dimensionality
+
+
+@lru_cache(maxsize=1)
+def energy_dimensionality():
+    return registry().Unit("MJ").dimensionality
