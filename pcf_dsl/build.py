@@ -18,7 +18,7 @@ from . import syntax as S
 from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
 from .parse import parse_file
-from .units import GASES, CO2E, Q, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, unit
+from .units import GASES, CO2E, Q, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, unit
 
 STD_PREFIX = "std:"
 MAX_IMPORT_DEPTH = 16
@@ -745,7 +745,7 @@ class Builder:
             self.state.error(
                 "E401",
                 f"`{flow.name}` is {flow.amount_text} but `{supplier.name}` makes `{product.name}` in "
-                f"{product.amount.unit}: the units do not fit",
+                f"{short(product.amount.unit)}: the units do not fit",
                 flow.amount_span,
                 help=f"give the amount in a unit of the same kind as {product.amount_text}",
                 labels=[Label(product.amount_span, "the supplier's product amount")] if product.amount_span else [],
@@ -764,7 +764,7 @@ class Builder:
                 f"`{flow.name}` is {flow.amount_text}, but the factor `{factor.name}` is {component.text} "
                 f"(per {expected}): amount × factor is not a mass of {component.gas}",
                 flow.amount_span,
-                help=f"give the amount in a unit of {expected}, or use a factor per {flow.amount.unit}",
+                help=f"give the amount in {expected} (or a unit of the same kind), or use a factor per {short(flow.amount.unit)}",
                 labels=[Label(factor.span, "the factor is defined here")] if factor.span else [],
             )
 
@@ -885,14 +885,10 @@ class Builder:
 
 def _per_unit_text(per_activity) -> str:
     """`t CO2 / MWh` -> `MWh`: the unit of activity a factor is per."""
-    units = {name: -exp for name, exp in per_activity.unit_items() if exp < 0}
-    numer = {name: exp for name, exp in per_activity.unit_items() if exp > 0}
-    if not units:
+    denominators = [(name, -exp) for name, exp in per_activity.unit_items() if exp < 0]
+    if not denominators:
         return "(no unit)"
-    text = " * ".join(f"{format(unit(n), '~')}" + (f"^{e}" if e != 1 else "") for n, e in units.items())
-    if numer and not any(d for d in per_activity.dimensionality if d == "[mass]"):
-        text += " (after cancelling " + ", ".join(format(unit(n), "~") for n in numer) + ")"
-    return text
+    return " * ".join(format(unit(n), "~") + (f"^{e}" if e != 1 else "") for n, e in denominators)
 
 
 def _first_number(expr: S.Expr) -> S.Num | None:

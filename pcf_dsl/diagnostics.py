@@ -96,11 +96,11 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _snippet(span: Span, sources: SourceCache, marker: str = "^") -> list[str]:
+def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0) -> list[str]:
     text = sources.line(span.file, span.line)
     if text is None:
         return []
-    gutter = str(span.line)
+    gutter = str(span.line).rjust(width)
     pad = " " * len(gutter)
     expanded = text.replace("\t", "    ")
     prefix = text[: span.column - 1].replace("\t", "    ")
@@ -119,12 +119,14 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^") -> list[str]:
 def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     """rustc-style text: header, location, source line with a caret, help."""
     out = [f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    spans = [s for s in [diagnostic.span, *(l.span for l in diagnostic.labels)] if s is not None]
+    width = max((len(str(s.line)) for s in spans), default=0)
     if diagnostic.span is not None:
         out.append(f"  --> {diagnostic.span}")
-        out.extend(_snippet(diagnostic.span, sources))
+        out.extend(_snippet(diagnostic.span, sources, width=width))
     for label in diagnostic.labels:
         out.append(f"  --> {label.span}: {label.message}")
-        out.extend(_snippet(label.span, sources, marker="-"))
+        out.extend(_snippet(label.span, sources, marker="-", width=width))
     if diagnostic.help:
         for i, line in enumerate(diagnostic.help.splitlines()):
             out.append(("  = help: " if i == 0 else "          ") + line)

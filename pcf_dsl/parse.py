@@ -512,9 +512,9 @@ def _terminal_text(name: str) -> str:
 
 def _describe_token(token: Token) -> str:
     if token.type == "_NL":
-        return "the end of the line"
+        return "end of line"
     if token.type == "$END":
-        return "the end of the file"
+        return "end of file"
     return f"`{token}`"
 
 
@@ -557,7 +557,7 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
         line = len(lines)
         column = len(lines[-1]) + 1
         span = Span(file, line, column, line, column + 1)
-        what = "the end of the file"
+        what = "end of file"
     else:
         span = Span(file, token.line, token.column, token.end_line or token.line, token.end_column or token.column + 1)
         what = _describe_token(token)
@@ -575,6 +575,15 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
         near = did_you_mean(str(token), keywords)
         if near:
             hint = f"did you mean `{near}`?"
+    if hint is None and token is not None and token.type == "_NL" and keywords:
+        # A misspelt keyword at the end of a line is read as a unit of the amount
+        # (`0.3 t frm steel`): look for it among the words of the line.
+        words = text.split("\n")[token.line - 1].split("#")[0].split()
+        for word in words:
+            near = did_you_mean(word, keywords)
+            if near and near != word:
+                hint = f"did you mean `{near}` instead of `{word}`? (`{word}` was read as part of the amount)"
+                break
     if hint is None and token is not None and token.type == "_NL" and {"FROM", "CUTOFF"} <= set(expected):
         hint = 'an input needs a source: `from SUPPLIER_OR_FACTOR`, or `cutoff "reason"`'
     if hint is None and token is not None and token.type in ("RBRACE",) and "_NL" in expected:

@@ -102,6 +102,13 @@ def describe(quantity) -> str:
     return f"{quantity.magnitude:g} {format(quantity.units, '~')}".strip()
 
 
+@lru_cache(maxsize=4096)
+def short(units: str) -> str:
+    """`metric_ton * CO2 / megawatt_hour` -> `t * CO2 / MWh`."""
+    text = format(registry().Unit(units), "~") if units else ""
+    return text or "(no unit)"
+
+
 def describe_units(units) -> str:
     text = format(units, "~")
     return text if text else "(no unit)"

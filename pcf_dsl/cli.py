@@ -1,0 +1,61 @@
+"""The `pcf` command line: a thin layer over the Python API.
+
+Exit codes: 0 fine, 1 findings at error level, 2 invalid input, 3 internal error.
+Each sub-command lives in `pcf_dsl/commands/`; this module only wires them up
+and turns every failure into a clear message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+
+import click
+
+from .diagnostics import PcfError, render_all
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+
+# One module per command, in the order `pcf --help` lists them.
+COMMAND_MODULES = (
+    "check",
+    "calc",
+)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PcfError as exc:
+            click.echo(render_all(exc.diagnostics), err=True)
+            n = len(exc.diagnostics)
+            click.echo(f"\n{n} error{'s' if n != 1 else ''}: the input is not a valid model", err=True)
+            ctx.exit(EXIT_INVALID)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # an internal error: short message, exit 3, traceback only on request
+            if ctx.find_root().params.get("debug"):
+                traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in pcf_dsl, not in your model. Run with --debug for details.", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.version_option(package_name="pcf-dsl")
+def main(debug: bool) -> None:
+    """pcf: product carbon footprint models as text, computed and checked."""
+
+
+for _name in COMMAND_MODULES:
+    main.add_command(importlib.import_module(f"pcf_dsl.commands.{_name}").command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

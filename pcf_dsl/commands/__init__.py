@@ -1,0 +1,1 @@
+"""Sub-commands of `pcf`, one module each; every module defines `command`."""

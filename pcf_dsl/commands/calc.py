@@ -1,0 +1,30 @@
+"""`pcf calc FILE`: the footprint with its contributions, as a table or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..build import load
+from ..compute import compute
+from ..tables import result_table
+from .common import allow_outside_option, dumps, emit, model_argument, root_option
+
+
+@click.command("calc")
+@model_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows in the process and flow tables.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@root_option
+@allow_outside_option
+def command(file: Path, fmt: str, top: int, output: Path | None, root, allow_outside_root: bool) -> None:
+    """Compute the footprint of FILE per declared unit."""
+    model = load(file, root=root, allow_outside_root=allow_outside_root)
+    result = compute(model)
+    if fmt == "json":
+        emit(dumps(result.model_dump(mode="json")), output)
+    else:
+        emit(result_table(model, result, top), output)

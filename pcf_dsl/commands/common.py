@@ -1,0 +1,45 @@
+"""Options and output helpers shared by the sub-commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+model_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+root_option = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Project root that imports must stay inside (default: the model's folder).")
+allow_outside_option = click.option("--allow-outside-root", is_flag=True,
+                                    help="Allow imports that resolve outside the project root.")
+
+
+def dumps(data) -> str:
+    """Stable JSON: sorted nothing (order is meaningful), no NaN or Infinity, UTF-8 text."""
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write a file so that an interrupted run never leaves it half-written."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)

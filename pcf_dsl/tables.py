@@ -1,0 +1,54 @@
+"""Plain-text tables of a computed footprint (`pcf calc`)."""
+
+from __future__ import annotations
+
+from .compute import Result
+from .model import Model
+from .units import short
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}" if abs(value) >= 0.00005 or value == 0 else f"{value:.2e}"
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:6.2f} %"
+
+
+def _table(title: str, rows: list[tuple[str, float, float]], name_header: str) -> list[str]:
+    width = max([len(name_header)] + [len(r[0]) for r in rows])
+    out = [title, f"  {name_header:<{width}}  {'kg CO2e':>12}  {'share':>8}"]
+    for name, value, share in rows:
+        out.append(f"  {name:<{width}}  {_fmt(value):>12}  {_pct(share):>8}")
+    return out
+
+
+def result_table(model: Model, result: Result, top: int = 10) -> str:
+    du = result.declared_unit
+    study = model.study
+    head = [
+        f"{study.title}" if study else model.path,
+        f"Declared unit: {du.amount:g} {short(du.unit)} of {du.product}" + (f" ({du.description})" if du.description else ""),
+        f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
+        "",
+        f"Total: {result.total.value:.4f} kg CO2e per declared unit",
+        "",
+    ]
+    stage_labels = {s.name: s for s in model.stages}
+    stage_rows = []
+    for name, share in result.by_stage.items():
+        stage = stage_labels.get(name)
+        if share.value == 0 and stage is not None and stage.included is False:
+            continue
+        marker = "" if stage is None or stage.included is not False else "  (excluded)"
+        stage_rows.append((name + marker, share.value, share.share))
+    lines = head + _table("By stage", stage_rows, "stage") + [""]
+    procs = sorted(result.by_process.items(), key=lambda kv: (-abs(kv[1].value), kv[0]))[:top]
+    lines += _table("By process", [(k, v.value, v.share) for k, v in procs], "process") + [""]
+    flows = result.by_flow[:top]
+    lines += _table(f"Top {len(flows)} flows of {len(result.by_flow)}",
+                    [(f"{f.process}.{f.flow}", f.value, f.share) for f in flows], "flow") + [""]
+    lines += _table("By gas", [(g, v.value, v.share) for g, v in result.by_gas.items()], "gas")
+    if result.cutoff:
+        lines += ["", f"Cut off: {len(result.cutoff)} flows, estimated {result.cutoff_estimate:.4g} kg CO2e"]
+    return "\n".join(lines) + "\n"
