@@ -23,6 +23,13 @@ from .units import GASES, CO2E, Q, short, co2e_mass_dimensionality, gases_in, is
 STD_PREFIX = "std:"
 MAX_IMPORT_DEPTH = 16
 
+# Units a parameter may not be named after: `param t = 5` would make `3 t` mean 15.
+# (pint knows thousands of names, `a` and `b` among them; shadowing those is harmless.)
+RESERVED_UNIT_NAMES = frozenset((
+    "g", "kg", "mg", "t", "Mt", "kt", "lb", "Wh", "kWh", "MWh", "GWh", "J", "kJ", "MJ", "GJ", "TJ", "m", "km",
+    "cm", "mm", "m2", "m3", "km2", "Nm3", "L", "l", "mL", "h", "s", "min", "d", "tkm", "pkm", "unit", "item",
+    "pcs", "percent", "CO2e", *GASES))
+
 COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
 
@@ -117,7 +124,7 @@ class Builder:
             self.state.error("E100", f"cannot find the imported file {display or path}", import_span,
                              help="the path is relative to the importing file; check its spelling")
             return
-        shown = display or self._display(path)
+        shown = display or str(path)
         try:
             syntax = parse_file(path, shown)
         except PcfError as exc:
@@ -129,13 +136,7 @@ class Builder:
                 target = self._resolve_import(path, item)
                 if target is not None:
                     self.load(target, _qualify(prefix, item.alias.value), (*chain, path), item.path.span,
-                              self._display(target))
-
-    def _display(self, path: Path) -> str:
-        try:
-            return os.path.relpath(path)
-        except ValueError:
-            return str(path)
+                              _import_display(shown, item.path.value))
 
     # ------------------------------------------------------------------ symbols
     def _declare(self, prefix: str, name: S.Word, kind: str, node, file: str) -> None:
@@ -149,7 +150,7 @@ class Builder:
                 labels=[Label(first, "first defined here")] if first else [],
             )
             return
-        if kind == "param" and is_unit(name.value):
+        if kind == "param" and name.value in RESERVED_UNIT_NAMES:
             self.state.error("E204", f"the parameter `{name.value}` has the name of a unit", name.span,
                              help=f"rename it, e.g. `{name.value}_value`, so `{name.value}` keeps meaning the unit")
             return
@@ -233,10 +234,11 @@ class Builder:
 
     # ------------------------------------------------------------------ building
     def build(self, top: Path) -> M.Model:
+        display = str(top)
         top = top.resolve()
         if self.root is None:
             self.root = top.parent
-        self.load(top, display=self._display(top))
+        self.load(top, display=display)
         if not self.units:
             raise PcfError(self.state.diagnostics)
         for unit_ in self.units:
@@ -581,7 +583,8 @@ class Builder:
                 self.state.error("E293", f"`of {flow.of_input.value}` must name an input of this process",
                                  flow.of_input.span, help="name the input whose combustion or use this emission is")
         if stage is None:
-            return None
+            # Already reported; keep the name so the rest of the process is still checked.
+            stage = node.stage.value if node.stage is not None else ""
         return M.Process(name=key, label=node.label.value if node.label else None, stage=stage,
                          geography=node.geography.value if node.geography else None, flows=flows,
                          allocation=allocation, quality=self._quality(node.quality),
@@ -889,6 +892,13 @@ def _per_unit_text(per_activity) -> str:
     if not denominators:
         return "(no unit)"
     return " * ".join(format(unit(n), "~") + (f"^{e}" if e != 1 else "") for n, e in denominators)
+
+
+def _import_display(importer: str, raw: str) -> str:
+    """How an imported file is named in messages: as the user wrote the path, from the importer's folder."""
+    if raw.startswith(STD_PREFIX):
+        return raw
+    return os.path.normpath(os.path.join(os.path.dirname(importer), raw))
 
 
 def _first_number(expr: S.Expr) -> S.Num | None:

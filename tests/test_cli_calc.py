@@ -1,0 +1,50 @@
+"""`pcf calc` and `pcf check` on the reference model: table, JSON contract, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pcf_dsl.cli import main
+
+MODEL = str(Path(__file__).resolve().parents[1] / "examples" / "aluminium_billet" / "aluminium_billet.pcf")
+
+
+def test_calc_json_contract():
+    run = CliRunner().invoke(main, ["calc", MODEL, "--format", "json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    # total.value is kg CO2e per declared unit; the report prints 11.22.
+    assert round(data["total"]["value"], 2) == 11.22 and data["unit"] == "kg CO2e"
+    assert set(data["by_stage"]["production"]) == {"value", "share"}
+    assert list(data["by_stage"])[:5] == ["raw_material_acquisition", "production", "waste_treatment",
+                                          "in_plant_transport", "inbound_transport"]
+    # Shares of the stages add up to the whole; values add up to the total.
+    assert abs(sum(v["share"] for v in data["by_stage"].values()) - 1) < 1e-12
+    assert abs(sum(v["value"] for v in data["by_stage"].values()) - data["total"]["value"]) < 1e-12
+    assert data["declared_unit"] == {"amount": 1.0, "unit": "kilogram", "product": "casting.billet",
+                                     "description": "1 kg aluminium alloy billet"}
+    assert "NaN" not in run.output and "Infinity" not in run.output
+
+
+def test_calc_json_is_byte_identical_across_runs(tmp_path):
+    first = CliRunner().invoke(main, ["calc", MODEL, "--format", "json"]).output
+    second = CliRunner().invoke(main, ["calc", MODEL, "--format", "json"]).output
+    assert first == second
+
+
+def test_calc_table():
+    run = CliRunner().invoke(main, ["calc", MODEL, "--top", "3"])
+    assert run.exit_code == 0
+    assert "Total: 11.2206 kg CO2e per declared unit" in run.output
+    assert "casting.aluminium_ingot              10.3832   92.54 %" in run.output
+    assert "Top 3 flows of 57" in run.output
+
+
+def test_calc_output_file(tmp_path):
+    out = tmp_path / "result.json"
+    run = CliRunner().invoke(main, ["calc", MODEL, "--format", "json", "-o", str(out)])
+    assert run.exit_code == 0 and run.output == ""
+    assert round(json.loads(out.read_text(encoding="utf-8"))["total"]["value"], 4) == 11.2206
