@@ -1,0 +1,38 @@
+"""Every complete example in docs/language.md parses, and fragments parse inside a process."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pcf_dsl.parse import parse_text
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "language.md"
+TOP_LEVEL = ("import", "study", "stage", "boundary", "cutoff", "param", "gwp_set", "factor", "process", "claim",
+             "waive", "profile")
+IN_PROCESS = ("allocation", "quality")
+
+
+def _blocks():
+    text = DOC.read_text(encoding="utf-8")
+    for number, block in enumerate(re.findall(r"```\n(.*?)```", text, flags=re.S)):
+        first = next((l.split()[0] for l in block.splitlines() if l.strip() and not l.lstrip().startswith("#")), "")
+        if first in TOP_LEVEL:
+            yield pytest.param(block, id=f"block{number}-{first}")
+        elif first in IN_PROCESS:
+            wrapped = "process p {\n  stage production\n  product x 1 kg\n" + block + "}\n"
+            yield pytest.param(wrapped, id=f"block{number}-{first}")
+
+
+@pytest.mark.parametrize("block", list(_blocks()))
+def test_doc_example_parses(block):
+    parse_text(block, "docs/language.md")
+
+
+def test_the_doc_has_examples_for_every_construct():
+    ids = {line.split()[0] for p in _blocks() for line in p.values[0].splitlines() if line.strip()}
+    for construct in ("import", "study", "stage", "boundary", "cutoff", "param", "gwp_set", "factor", "process",
+                      "allocation", "quality", "claim", "waive", "profile"):
+        assert construct in ids, construct
