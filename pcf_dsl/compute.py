@@ -290,6 +290,22 @@ def solve(system: System, demand: dict[str, float]) -> np.ndarray:
     return s
 
 
+def _name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
+    """A singular system is nearly always a loop: name the processes in each one."""
+    if diagnostic.code != "E520":
+        return diagnostic
+    from .graph import loops, process_graph
+
+    groups = loops(process_graph(model))
+    if groups:
+        first = model.processes[groups[0][0]]
+        diagnostic.span = first.span
+        diagnostic.help = ("these processes supply each other in a loop: "
+                           + "; ".join(" <-> ".join(group) for group in groups)
+                           + ". Within a loop, each must take less of the others' products than it makes.")
+    return diagnostic
+
+
 def compute(model: M.Model) -> Result:
     """The footprint of the model's declared unit, with contributions by stage, process, flow, gas and group."""
     study = model.study
@@ -300,7 +316,10 @@ def compute(model: M.Model) -> Result:
     system = build_system(model)
     _, product = model.activity(du.product)
     demand = du.amount.value * _conversion(du.amount.unit, product.amount.unit)
-    scaling = solve(system, {du.product: demand})
+    try:
+        scaling = solve(system, {du.product: demand})
+    except PcfError as exc:
+        raise PcfError([_name_the_loops(model, d) for d in exc.diagnostics]) from None
 
     def runs(process: M.Process) -> float:
         shares = system.allocation[process.name]

@@ -187,8 +187,9 @@ def test_singular_loop_is_a_clear_error(write):
     ''')
     with pytest.raises(pcf_dsl.PcfError) as info:
         pcf_dsl.compute(pcf_dsl.load(path))
-    assert info.value.diagnostics[0].code == "E520"
-    assert "singular" in info.value.diagnostics[0].message
+    diagnostic = info.value.diagnostics[0]
+    assert diagnostic.code == "E520" and "singular" in diagnostic.message
+    assert "main <-> other" in diagnostic.help and diagnostic.span.line == 7  # `process main`
 
 
 @pytest.mark.parametrize("allocation, share_a", [
