@@ -198,6 +198,16 @@ class Process(_Base):
     def key(self, product: str) -> str:
         return f"{self.name}.{product}"
 
+    def quality_of(self, flow: Flow) -> Quality | None:
+        """A line's data-quality scores: its own, each criterion it leaves out taken from the process."""
+        own, default = flow.quality, self.quality
+        if own is None:
+            return default
+        if default is None:
+            return own
+        return Quality(**{c: getattr(own, c) if getattr(own, c) is not None else getattr(default, c)
+                          for c in ("activity", "factor", "calibration")})
+
 
 class Claim(_Base):
     target: Literal["total", "stage", "process", "flow", "group", "quality"]

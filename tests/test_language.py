@@ -440,7 +440,10 @@ def test_data_quality_scores_by_name_number_and_process_default(write):
     b = process.flow("b").quality
     assert (b.activity, b.factor, b.calibration) == (6, 1, 3)
     assert b.score() == pytest.approx((6 + 1 + 3) / 3)
-    assert process.flow("a").quality is None  # the process default applies; the rule engine reads it there
+    assert process.flow("a").quality is None
+    assert process.quality_of(process.flow("a")) == process.quality  # the process default applies
+    partial = process.flow("b").model_copy(update={"quality": b.model_copy(update={"factor": None})})
+    assert process.quality_of(partial).factor == 2  # a criterion the line leaves out comes from the process
 
 
 def test_claims_keep_their_printed_precision(write):
