@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 
 from . import model as M
 from .diagnostics import Diagnostic, Label, PcfError
-from .units import CO2E, Q, unit
+from .units import CO2E, Q, short, unit
 
 KG_CO2E = "kg CO2e"
 
@@ -345,7 +345,7 @@ def compute(model: M.Model) -> Result:
         flows.append(FlowResult(
             process=line.process, flow=line.flow.name, label=line.flow.label, kind=line.flow.kind, stage=line.stage,
             group=line.flow.group, factor=line.factor,
-            amount=AmountOut(value=line.flow.amount.value * r, unit=line.flow.amount.unit),
+            amount=AmountOut(value=line.flow.amount.value * r, unit=short(line.flow.amount.unit)),
             value=value, share=0.0, gases={g: v * r for g, v in line.gas_co2e.items()}))
     total = sum(f.value for f in flows)
 
@@ -370,7 +370,7 @@ def compute(model: M.Model) -> Result:
                 cutoff_total += estimate
             cutoffs.append(CutoffResult(process=name, flow=flow.name, reason=flow.cutoff_reason, estimate=estimate))
     return Result(
-        declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=du.amount.unit, product=du.product,
+        declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=short(du.amount.unit), product=du.product,
                                       description=du.description),
         gwp_set=study.gwp,
         total=Share(value=total, share=1.0 if total else 0.0),

@@ -24,7 +24,7 @@ def test_calc_json_contract():
     # Shares of the stages add up to the whole; values add up to the total.
     assert abs(sum(v["share"] for v in data["by_stage"].values()) - 1) < 1e-12
     assert abs(sum(v["value"] for v in data["by_stage"].values()) - data["total"]["value"]) < 1e-12
-    assert data["declared_unit"] == {"amount": 1.0, "unit": "kilogram", "product": "casting.billet",
+    assert data["declared_unit"] == {"amount": 1.0, "unit": "kg", "product": "casting.billet",
                                      "description": "1 kg aluminium alloy billet"}
     assert "NaN" not in run.output and "Infinity" not in run.output
 
