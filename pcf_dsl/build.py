@@ -628,6 +628,7 @@ class Builder:
                       amount_text=source_text(node.amount), cutoff=node.cutoff,
                       cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
                       estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
+                      waste_route=node.waste_route,
                       group=attrs.group.value if attrs.group else None, quality=self._quality(attrs.quality),
                       notes=[n.value for n in attrs.notes], properties=properties,
                       span=node.name.span, amount_span=node.amount.span,
@@ -692,20 +693,13 @@ class Builder:
                     continue
                 local = flow.source[len(sym_prefix) + 1:] if sym_prefix else flow.source
                 ref = S.Ref(tuple(local.split(".")), flow.source_span)
-                if flow.kind == "emit" or (flow.kind == "waste" and self._waste_route(process, flow) == "with"):
+                if flow.kind == "emit" or flow.waste_route == "with":
                     found = self._lookup(sym_prefix, ref, ("factor",), "emission factor")
                     if found:
                         flow.source, flow.source_kind = found[0], "factor"
                         self._check_factor_units(flow, model.factors.get(found[0]))
                     continue
                 self._link_supplier(process, flow, ref, sym_prefix, model)
-
-    def _waste_route(self, process: M.Process, flow: M.Flow) -> str | None:
-        node = self.state.symbols[process.name].node
-        for f in node.flows:
-            if f.name.value == flow.name:
-                return f.waste_route
-        return None
 
     def _link_supplier(self, process: M.Process, flow: M.Flow, ref: S.Ref, prefix: str, model: M.Model) -> None:
         key = _qualify(prefix, ref.dotted)

@@ -155,6 +155,7 @@ class Flow(_Base):
     amount_text: str = Field(description="the amount as written")
     source: str | None = Field(None, description="supplier activity key, factor name, or treatment activity key")
     source_kind: Literal["process", "factor"] | None = None
+    waste_route: Literal["to", "with"] | None = Field(None, description="a waste goes `to` a treatment process or is treated `with` a factor")
     cutoff: bool = False
     cutoff_reason: str | None = None
     estimate: Quantity | None = Field(None, description="cut-off estimate: kg CO2e per run, or a share of the total")
