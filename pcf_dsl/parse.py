@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -624,3 +625,78 @@ def parse_file(path: str | Path, display_name: str | None = None) -> S.File:
         raise PcfError(Diagnostic("E003", f"cannot read {name}: {exc.strerror}", None,
                                   help="check the path and that the file is readable")) from None
     return parse_text(decode(data, name), name)
+
+
+# ------------------------------------------------------------------ the token stream (for the formatter)
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """One token as written, with the grammar rules around it.
+
+    `type` is the grammar's terminal name (NAME, NUMBER, STRING, MINUS, LBRACE,
+    a keyword such as INPUT, ...). Newlines and comments come as `_NL` tokens
+    whose `text` holds them verbatim (the grammar folds comments into the
+    newline token). `rules` names the rules containing the token, outermost
+    first, e.g. ("start", "process", "input", "mul"): the formatter needs them
+    to tell a binary minus (`sub`) from a sign (`neg`) or a geography code
+    (`geo_code`), which the terminal alone cannot.
+    """
+
+    type: str
+    text: str
+    line: int
+    column: int
+    rules: tuple[str, ...]
+
+    @property
+    def rule(self) -> str:
+        """The innermost rule: for the first token of a line, the statement it starts."""
+        return self.rules[-1]
+
+
+@lru_cache(maxsize=1)
+def _concrete_parser() -> Lark:
+    """The same grammar without the transformer, keeping every token (a concrete syntax tree)."""
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        keep_all_tokens=True,
+        maybe_placeholders=False,
+    )
+
+
+def tokens(text: str, file: str = "<input>") -> list[Tok]:
+    """Every token of `text` in order, comments included; raises PcfError on a syntax error.
+
+    The lexer is the parser's own contextual lexer, so a word is a keyword
+    exactly where the parser reads it as one. Line ends are normalised as in
+    parse_text; the limits on size and nesting are parse_text's to check
+    (the formatter parses first).
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    SOURCES.add(file, text)
+    source = text if text.endswith("\n") else text + "\n"
+    try:
+        tree = _concrete_parser().parse(source)
+    except UnexpectedInput as exc:
+        raise PcfError(_syntax_error(exc, file, source)) from None
+    out: list[Tok] = []
+    # Iterative walk: a deeply parenthesised expression must not exhaust Python's recursion limit.
+    stack: list[tuple[object, tuple[str, ...]]] = [(tree, ())]
+    while stack:
+        node, outer = stack.pop()
+        if isinstance(node, Token):
+            out.append(Tok(node.type, str(node), node.line, node.column, outer))
+            continue
+        rules = (*outer, str(node.data))
+        stack.extend((child, rules) for child in reversed(node.children))
+    return out
+
+
+def grammar_for_generation() -> Lark:
+    """The grammar as a plain Lark object, for `hypothesis.extra.lark.from_lark` in the property tests."""
+    return _concrete_parser()
