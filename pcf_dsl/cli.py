@@ -21,6 +21,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 COMMAND_MODULES = (
     "check",
     "calc",
+    "render",
+    "chart",
     "fmt",
 )
 

@@ -1,0 +1,39 @@
+"""`pcf chart FILE`: Figure 2, the footprint by life-cycle stage, as a bar chart or a pie (matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..build import load
+from ..chart import DEFAULT_TOP, FORMATS, KINDS, chart
+from .common import allow_outside_option, model_argument, root_option, write_atomic
+
+
+@click.command("chart")
+@model_argument
+@click.option("--kind", type=click.Choice(KINDS), default="bar", show_default=True,
+              help="bar: stages and the largest flows; pie: stages.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: from the -o file's extension, else svg).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the stage names, titles and notes.")
+@click.option("--top", type=click.IntRange(0), default=DEFAULT_TOP, show_default=True,
+              help="Largest flows shown under the stages in the bar chart (0: none).")
+@root_option
+@allow_outside_option
+def command(file: Path, kind: str, fmt: str | None, output: Path | None, lang: str, top: int,
+            root, allow_outside_root: bool) -> None:
+    """Chart the footprint of FILE by life-cycle stage, with the value and share written on each bar."""
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in FORMATS else "svg"
+    model = load(file, root=root, allow_outside_root=allow_outside_root)
+    data = chart(model, kind=kind, lang=lang, top=top, fmt=fmt)
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+    else:
+        write_atomic(output, data)

@@ -1,0 +1,38 @@
+"""`pcf render FILE`: the system boundary diagram with the computed results (Graphviz)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..build import load
+from ..render import DEFAULT_TOP, FORMATS, render
+from .common import allow_outside_option, model_argument, root_option, write_atomic
+
+
+@click.command("render")
+@model_argument
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: from the -o file's extension, else svg).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the stage names, title and legend.")
+@click.option("--top", type=click.IntRange(1), default=DEFAULT_TOP, show_default=True,
+              help="Background inputs shown one by one per process and stage; the rest are grouped.")
+@click.option("--detail", is_flag=True, help="Show every input; group none.")
+@root_option
+@allow_outside_option
+def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: int, detail: bool,
+            root, allow_outside_root: bool) -> None:
+    """Draw the system boundary diagram of FILE: stages, processes, inputs and results per declared unit."""
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in FORMATS else "svg"
+    model = load(file, root=root, allow_outside_root=allow_outside_root)
+    data = render(model, fmt=fmt, lang=lang, top=top, detail=detail)
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+    else:
+        write_atomic(output, data)

@@ -1,0 +1,124 @@
+"""How figures and names are shown to people: number formats and labels in English or Chinese.
+
+The diagram (:mod:`pcf_dsl.render`), the chart (:mod:`pcf_dsl.chart`) and the
+report (:mod:`pcf_dsl.report`) print the same numbers; they format them here so
+that a value reads the same in all three, and a test can parse it back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .model import Model, Stage
+from .units import mass_dimensionality, registry, short
+
+LANGS = ("en", "zh")
+
+# Chinese names of the standard stages, as GB/T 24067 and the reference report name them.
+STAGE_ZH = {
+    "raw_material_acquisition": "原材料获取",
+    "production": "生产",
+    "distribution": "运输（交付）",
+    "use": "使用",
+    "end_of_life": "生命末期",
+}
+
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def pick(label: str | None, lang: str, fallback: str = "") -> str:
+    """One language of a bilingual label "中文 / English"; any other label as written.
+
+    The reference model writes labels as "熔炼、精炼、铸造 / melting, refining and casting":
+    `--lang en` shows the side without Chinese characters, `--lang zh` the side with them.
+    """
+    if not label:
+        return fallback
+    parts = label.split(" / ")
+    if len(parts) >= 2:
+        zh_parts = [p for p in parts if has_cjk(p)]
+        other = [p for p in parts if not has_cjk(p)]
+        if zh_parts and other:
+            return " / ".join(zh_parts if lang == "zh" else other).strip()
+    return label
+
+
+def stage_label(stage: Stage | None, name: str, lang: str) -> str:
+    if stage is not None and stage.standard and lang == "zh":
+        return STAGE_ZH.get(stage.name, stage.label)
+    if stage is None:
+        return name.replace("_", " ")
+    return pick(stage.label, lang, stage.name)
+
+
+def stage_labels(model: Model, lang: str) -> dict[str, str]:
+    return {s.name: stage_label(s, s.name, lang) for s in model.stages}
+
+
+def sig(value: float, digits: int = 4) -> str:
+    """`value` with `digits` significant figures, positional (no exponent): 10.38, 0.0003580, 0."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    exponent = math.floor(math.log10(abs(value)))
+    decimals = max(0, digits - 1 - exponent)
+    text = f"{value:.{decimals}f}"
+    # rounding can carry into one more digit (9.9996 -> 10.000): drop the surplus decimal
+    if decimals and len(text.lstrip("-").replace(".", "").lstrip("0")) > digits:
+        text = f"{value:.{decimals - 1}f}"
+    return text
+
+
+def kg(value: float) -> str:
+    """A kg CO2e value as printed everywhere: 4 significant figures."""
+    return sig(value, 4)
+
+
+def pct(share: float) -> str:
+    """A share of the total as printed everywhere: percent with 2 decimals."""
+    return f"{share * 100:.2f} %"
+
+
+def written_unit(text: str | None, unit: str) -> str:
+    """The unit as the model wrote it ("t*km" from "409.93 t*km") when that is the same unit; else pint's short form."""
+    if text:
+        rest = text[len(_number_part(text)):].strip() if _number_part(text) != text else ""
+        if rest:
+            try:
+                if registry().Unit(rest) == registry().Unit(unit) or \
+                        registry().Quantity(1, rest).to(unit).magnitude == 1:
+                    return rest
+            except Exception:  # not a plain unit (an expression): fall back to pint's spelling
+                pass
+    return short(unit) if unit else ""
+
+
+def amount(value: float, unit: str, written: str | None = None) -> str:
+    """An amount for people: masses in kg (t and g are easy to misread per declared unit), others as written."""
+    try:
+        u = registry().Unit(unit)
+        if u.dimensionality == mass_dimensionality():
+            value = float(registry().Quantity(value, unit).to("kg").magnitude)
+            return f"{sig(value)} kg"
+    except Exception:  # an unusual unit string: show it as the model wrote it
+        return f"{sig(value)} {unit}"
+    return f"{sig(value)} {written_unit(written, unit)}"
+
+
+def factor_value(model: Model, name: str | None) -> tuple[str, str]:
+    """The factor's value(s) and unit(s) as written in the model, for Table 1."""
+    factor = model.factors.get(name) if name else None
+    if factor is None:
+        return "", ""
+    values = "; ".join(_number_part(c.text) for c in factor.components)
+    units = "; ".join(written_unit(c.text, c.quantity.unit) for c in factor.components)
+    return values, units
+
+
+def _number_part(text: str) -> str:
+    match = re.match(r"\s*-?[\d.]+(?:[eE][+-]?\d+)?", text)
+    return match.group(0).strip() if match else text
