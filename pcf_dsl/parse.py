@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import syntax as S
 from .diagnostics import Diagnostic, PcfError, SOURCES, Span, did_you_mean
+from .limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, MAX_FILE_BYTES, MAX_NUMBER_LENGTH, MAX_PAREN_DEPTH
 
 
 def grammar_path() -> Path:
@@ -50,6 +51,51 @@ class _ToSyntax(Transformer):
     """Builds syntax nodes as the parser reduces; `file` is set before each parse."""
 
     file: str = "<input>"
+
+    def reset(self, file: str) -> None:
+        """Start a new parse: the limits below are counted per file."""
+        self.file = file
+        self._parens = 0
+        self._depths: dict[int, int] = {}  # id(expression node) -> operations nested in it (leaves: 1)
+
+    # -- limits (docs/limits.md), checked while the parser reads, so an absurd
+    # expression stops at the place it crosses the line, not after it is built.
+    def _limit(self, code: str, message: str, tok_or_span, help: str) -> PcfError:
+        span = tok_or_span if isinstance(tok_or_span, Span) else self._tspan(tok_or_span)
+        # One character wide: the offending expression may be thousands of characters long.
+        return PcfError(Diagnostic(code, message, Span(span.file, span.line, span.column, span.line, span.column + 1),
+                                   help=help))
+
+    def on_lpar(self, tok: Token) -> Token:
+        self._parens += 1
+        if self._parens > MAX_PAREN_DEPTH:
+            raise self._limit("E005", f"parentheses are nested more than {MAX_PAREN_DEPTH} deep", tok,
+                              "split the expression into parameters: `param part = ...`")
+        return tok
+
+    def on_rpar(self, tok: Token) -> Token:
+        self._parens = max(0, self._parens - 1)
+        return tok
+
+    def on_number(self, tok: Token) -> Token:
+        if len(tok) > MAX_NUMBER_LENGTH:
+            raise self._limit("E008", f"this number is {len(tok)} characters long; the limit is {MAX_NUMBER_LENGTH}", tok,
+                              "write it in scientific notation, e.g. `1.5e30`")
+        return tok
+
+    def _expression(self, node, operands=()):
+        """The node, once it is known to be within the limits on expression depth and length."""
+        depth = 1 + max((self._depths.get(id(o), 1) for o in operands), default=0)
+        span = node.span
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise self._limit("E007", f"this expression nests more than {MAX_EXPRESSION_DEPTH} operations deep", span,
+                              "split it into parameters: `param part = ...`, then combine the parts")
+        if span.end_line == span.line and span.end_column - span.column > MAX_EXPRESSION_LENGTH:
+            raise self._limit("E006", f"this expression is longer than {MAX_EXPRESSION_LENGTH} characters", span,
+                              "split it into parameters: `param part = ...`, then combine the parts")
+        if depth > 1:
+            self._depths[id(node)] = depth
+        return node
 
     # -- helpers
     def _cover(self, children) -> Span | None:
@@ -114,14 +160,14 @@ class _ToSyntax(Transformer):
 
     def name(self, children):
         ref: S.Ref = children[0]
-        return S.Name(ref.parts, ref.span)
+        return self._expression(S.Name(ref.parts, ref.span))
 
     def percent(self, children):
         return S.Percent(self._tspan(children[0]))
 
     def _binop(op):  # noqa: N805 - a small factory used in the class body
         def method(self, children):
-            return S.BinOp(op, children[0], children[1], self._cover(children))
+            return self._expression(S.BinOp(op, children[0], children[1], self._cover(children)), children)
 
         return method
 
@@ -132,10 +178,10 @@ class _ToSyntax(Transformer):
     juxt_mul = _binop("juxt")
 
     def neg(self, children):
-        return S.Neg(children[0], self._cover(children))
+        return self._expression(S.Neg(children[0], self._cover(children)), children)
 
     def pow(self, children):
-        return S.Pow(children[0], children[1], self._cover(children))
+        return self._expression(S.Pow(children[0], children[1], self._cover(children)), children[:1])
 
     def positive_int(self, children):
         return int(children[0])
@@ -470,6 +516,7 @@ class _ToSyntax(Transformer):
 
 
 _TRANSFORMER = _ToSyntax()
+_TRANSFORMER.reset("<input>")
 _LOCK = threading.Lock()
 
 
@@ -483,6 +530,8 @@ def parser() -> Lark:
         propagate_positions=True,
         transformer=_TRANSFORMER,
         maybe_placeholders=False,
+        lexer_callbacks={"LPAR": _TRANSFORMER.on_lpar, "RPAR": _TRANSFORMER.on_rpar,
+                         "NUMBER": _TRANSFORMER.on_number, "INT": _TRANSFORMER.on_number},
     )
 
 
@@ -519,24 +568,42 @@ def _describe_token(token: Token) -> str:
     return f"`{token}`"
 
 
+_NOT_UTF8_HELP = ("save the file as UTF-8 (with or without a BOM); a file saved as GBK/GB18030 or UTF-16 "
+                  "converts with e.g. `iconv -f GB18030 -t UTF-8 old.pcf > model.pcf`")
+
+
 def decode(data: bytes, file: str) -> str:
-    """UTF-8 text with or without a BOM; CRLF and CR become LF (columns do not move)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """UTF-8 text with or without a BOM; CRLF and CR become LF (columns do not move).
+
+    Anything else (GBK, UTF-16, binary) is error E001 naming the byte offset of
+    the first byte that is not UTF-8 text.
+    """
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        text = data.decode("utf-8")
+        text = data[bom:].decode("utf-8")
+        bad = text.find("\x00")  # UTF-16 and binary files: NUL decodes as UTF-8 but is never text
+        if bad >= 0:
+            offset = bom + len(text[:bad].encode("utf-8"))
+            reason = "a NUL byte"
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise PcfError(
-            Diagnostic(
-                "E001",
-                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} cannot be decoded",
-                Span(file, line, col, line, col + 1),
-                help="save the file as UTF-8 (with or without a BOM)",
-            )
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        offset, reason = bom + exc.start, f"byte 0x{data[bom + exc.start]:02x}"
+    else:
+        if bad < 0:
+            return text.replace("\r\n", "\n").replace("\r", "\n")
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data[:offset].count(b"\n") + 1
+    # Columns count characters, as everywhere else: the bytes before the bad one are valid UTF-8.
+    col = len(data[max(line_start, bom):offset].decode("utf-8")) + 1
+    SOURCES.add(file, data[bom:].decode("utf-8", "replace").replace("\x00", "\ufffd").replace("\r", ""))
+    guess = ""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:1000].count(0) * 4 > len(data[:1000]):
+        guess = " (it looks like UTF-16)"
+    raise PcfError(Diagnostic(
+        "E001",
+        f"the file is not UTF-8 text{guess}: {reason} at byte offset {offset} cannot be read as UTF-8",
+        Span(file, line, col, line, col + 1),
+        help=_NOT_UTF8_HELP,
+    ))
 
 
 def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
@@ -598,10 +665,16 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
 
 def parse_text(text: str, file: str = "<input>") -> S.File:
     """Parse model text; raises PcfError with a positioned diagnostic on bad input."""
+    if text.startswith("\ufeff"):  # a BOM kept by the caller's own decoding
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_FILE_BYTES:
+        raise PcfError(_too_large(file, len(text.encode("utf-8"))))
     SOURCES.add(file, text)
     source = text if text.endswith("\n") else text + "\n"
     with _LOCK:
-        _TRANSFORMER.file = file
+        _TRANSFORMER.reset(file)
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the parse allocates many small objects; collection passes dominated the time
         try:
@@ -611,19 +684,31 @@ def parse_text(text: str, file: str = "<input>") -> S.File:
         except VisitError as exc:  # a transformer failure is our bug, not the user's
             raise exc.orig_exc from None
         finally:
+            _TRANSFORMER.reset("<input>")
             if gc_was_enabled:
                 gc.enable()
     return S.File(file, items)
+
+
+def _too_large(file: str, size: int | None) -> Diagnostic:
+    shown = f"{size / 2**20:.1f} MiB" if size is not None else "more than that"
+    return Diagnostic("E004", f"the file is too large: {shown}; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+                      Span(file, 1, 1, 1, 1),
+                      help="split the model into files that import each other (docs/limits.md)")
 
 
 def parse_file(path: str | Path, display_name: str | None = None) -> S.File:
     path = Path(path)
     name = display_name or str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PcfError(Diagnostic("E003", f"cannot read {name}: {exc.strerror}", None,
+        with path.open("rb") as handle:
+            # Read one byte past the limit, never the whole of a huge or endless file.
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise PcfError(Diagnostic("E003", f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}", None,
                                   help="check the path and that the file is readable")) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PcfError(_too_large(name, None))
     return parse_text(decode(data, name), name)
 
 
