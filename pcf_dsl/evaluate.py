@@ -15,9 +15,8 @@ import pint
 
 from . import syntax as S
 from .diagnostics import Diagnostic, PcfError, Span
+from .limits import MAX_EXPONENT
 from .units import Q, describe_units
-
-MAX_EXPONENT = 12  # larger powers are not units anyone writes, and overflow quickly
 
 Resolver = Callable[[S.Name], "pint.Quantity"]
 
@@ -44,7 +43,7 @@ def evaluate(expr: S.Expr, resolve: Resolver):
         if isinstance(node, S.Num):
             values.append(_check_finite(Q(node.value), node.span))
         elif isinstance(node, S.Name):
-            values.append(resolve(node))
+            values.append(_multiplicative(resolve(node), node))
         elif isinstance(node, S.Percent):
             values.append(Q(1, "percent"))
         elif isinstance(node, S.Neg):
@@ -84,6 +83,16 @@ def evaluate(expr: S.Expr, resolve: Resolver):
     return values[0]
 
 
+def _multiplicative(value, node: S.Name):
+    """Units with an offset (degC, degF) or a log scale (dB, octave) make `2 * x` ambiguous: refused here."""
+    if getattr(value, "_is_multiplicative", True):
+        return value
+    raise PcfError(Diagnostic(
+        "E304", f"`{node.dotted}` is a unit with an offset or a logarithmic scale, which cannot be used in a model",
+        node.span,
+        help="for temperatures use kelvin (`K`) or a difference (`delta_degC`); amounts are never logarithmic"))
+
+
 def _binary(node: S.BinOp, left, right):
     op = node.op
     try:
@@ -110,6 +119,9 @@ def _binary(node: S.BinOp, left, right):
     except OverflowError:
         raise _fail("the result of this expression is too large to represent", node.span,
                     "check the magnitudes", "E305") from None
+    except pint.PintError as exc:  # any other unit arithmetic pint refuses: the user's input, not our bug
+        raise _fail(f"these units cannot be combined: {exc}", node.span,
+                    "check the units on both sides of the operator", "E304") from None
     return _check_finite(result, node.span)
 
 
