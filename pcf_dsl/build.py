@@ -7,7 +7,9 @@ not only up to the first mistake) and raised together as one PcfError.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +19,11 @@ from . import model as M
 from . import syntax as S
 from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
+from .limits import MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
 from .parse import parse_file
 from .units import GASES, CO2E, Q, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, unit
 
 STD_PREFIX = "std:"
-MAX_IMPORT_DEPTH = 16
 
 # Units a parameter may not be named after: `param t = 5` would make `3 t` mean 15.
 # (pint knows thousands of names, `a` and `b` among them; shadowing those is harmless.)
@@ -82,20 +84,30 @@ class Builder:
         self.allow_outside_root = allow_outside_root
         self.state = _State()
         self.units: list[_Unit] = []
+        self._du_failed = False
 
     # ------------------------------------------------------------------ files and imports
     def _resolve_import(self, importer: Path, imp: S.Import) -> Path | None:
         raw = imp.path.value
-        if raw.startswith(STD_PREFIX):
-            base = models_dir().resolve()
-            target = (base / raw[len(STD_PREFIX):]).resolve()
-            if base not in target.parents:
+        if not raw.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+            self.state.error("E100", f"the import path {raw!r} is not a file path", imp.path.span,
+                             help='write the path of a .pcf file, relative to this file: import "factors.pcf" as ef')
+            return None
+        library = models_dir().resolve()
+        if raw.startswith(STD_PREFIX) or library in importer.parents:
+            # The shipped library is a root of its own: its files import only each other.
+            target = _resolved(library / raw[len(STD_PREFIX):] if raw.startswith(STD_PREFIX) else importer.parent / raw)
+            if target is None or library not in target.parents:
                 self.state.error("E102", f"`{raw}` points outside the shipped model library", imp.path.span,
                                  help="std: paths name files under models/, e.g. \"std:gwp/ipcc_ar6.pcf\"")
                 return None
             return target
         target = (importer.parent / raw)
-        resolved = target.resolve()
+        resolved = _resolved(target)
+        if resolved is None:
+            self.state.error("E100", f"the import path `{raw}` cannot be resolved (a symbolic link loop, or too long)",
+                             imp.path.span, help="the path is relative to the importing file; check it")
+            return None
         root = self.root
         if root is not None and not self.allow_outside_root and root not in resolved.parents and resolved != root:
             via = " through a symbolic link" if target.absolute() != resolved and root in Path(os.path.abspath(target)).parents else ""
@@ -110,7 +122,7 @@ class Builder:
 
     def load(self, path: Path, prefix: str = "", chain: tuple[Path, ...] = (), import_span: Span | None = None,
              display: str | None = None) -> None:
-        path = path.resolve()
+        path = _resolved(path) or Path(os.path.abspath(path))
         if path in chain:
             names = " -> ".join(p.name for p in (*chain[chain.index(path):], path))
             self.state.error("E101", f"import cycle: {names}", import_span,
@@ -120,8 +132,18 @@ class Builder:
             self.state.error("E104", f"imports are nested more than {MAX_IMPORT_DEPTH} deep", import_span,
                              help="flatten the import chain")
             return
-        if not path.is_file():
-            self.state.error("E100", f"cannot find the imported file {display or path}", import_span,
+        if len(self.units) >= MAX_IMPORTED_FILES:
+            if not any(d.code == "E105" for d in self.state.diagnostics):
+                self.state.error("E105", f"the model loads more than {MAX_IMPORTED_FILES} files (counting a file "
+                                 "once for each name it is imported under)", import_span,
+                                 help="import shared files once, from the top model, instead of from every file")
+            return
+        kind = _file_kind(path)
+        if kind != "file":
+            what = "cannot find the imported file" if import_span is not None else "cannot find the model file"
+            if kind != "missing":
+                what = f"{'the imported file' if import_span is not None else 'the model file'} is a {kind}, not a file:"
+            self.state.error("E100", f"{what} {display or path}", import_span,
                              help="the path is relative to the importing file; check its spelling")
             return
         shown = display or str(path)
@@ -235,7 +257,7 @@ class Builder:
     # ------------------------------------------------------------------ building
     def build(self, top: Path) -> M.Model:
         display = str(top)
-        top = top.resolve()
+        top = _resolved(top) or Path(os.path.abspath(top))
         if self.root is None:
             self.root = top.parent
         self.load(top, display=display)
@@ -247,6 +269,11 @@ class Builder:
                         S.Profile: "profile"}.get(type(item))
                 if kind:
                     self._declare(unit_.prefix, item.name, kind, item, unit_.syntax.path)
+        processes = [sym.node for sym in self.state.symbols.values() if sym.kind == "process"]
+        if len(processes) > MAX_PROCESSES:
+            raise PcfError(Diagnostic("E106", f"the model has {len(processes)} processes; the limit is {MAX_PROCESSES}",
+                                      processes[MAX_PROCESSES].name.span,
+                                      help="split the study, or aggregate processes (docs/limits.md)"))
 
         model = M.Model(path=self.units[0].syntax.path, stages=[], files=[u.syntax.path for u in self.units])
         self._factors: dict[str, M.Factor | None] = {}
@@ -332,6 +359,11 @@ class Builder:
                     self.state.error("E201", f"`{gas}` appears twice in the GWP set", entry.gas.span,
                                      help="keep one value per gas")
                     continue
+                if not math.isfinite(entry.value.value):
+                    self.state.error("E305", "this GWP value is too large to represent", entry.value.span,
+                                     help="a GWP is a finite number, e.g. `CH4_fossil 29.8`")
+                    continue
+                # Negative GWPs exist (some short-lived forcers); the grammar allows the sign here.
                 factors[gas] = -entry.value.value if entry.negative else entry.value.value
             factors.setdefault(CO2E, 1.0)
             model.gwp_sets[key] = M.GwpSet(name=key, label=node.label.value if node.label else None, factors=factors,
@@ -477,6 +509,7 @@ class Builder:
         if node.declared_unit is not None:
             du = node.declared_unit
             amount = self._eval("", du.amount)
+            self._du_failed = amount is None
             if amount is not None:
                 if amount.magnitude <= 0:
                     self.state.error("E262", "the declared unit must be a positive amount", du.amount.span,
@@ -616,12 +649,18 @@ class Builder:
                 if not (value.dimensionless or value.dimensionality == co2e_mass_dimensionality()):
                     self.state.error("E310", "a cut-off estimate is a mass of CO2e (per process output) or a share",
                                      attrs.estimate.span, help="e.g. `estimate 0.002 kg CO2e` or `estimate 0.1 %`")
+                elif value.magnitude < 0:
+                    self.state.error("E300", "a cut-off estimate is negative", attrs.estimate.span,
+                                     help="estimate the emissions left out: zero or more (a removal is an `emit` line)")
                 else:
                     estimate = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         properties = {}
         for word, expr in attrs.properties:
             value = self._eval(prefix, expr)
-            if value is not None:
+            if value is not None and value.magnitude < 0:
+                self.state.error("E300", f"the property `{word.value}` is negative", expr.span,
+                                 help="properties (heating value, price, carbon content) are zero or more")
+            elif value is not None:
                 properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         flow = M.Flow(kind=node.kind, name=node.name.value, label=node.label.value if node.label else None,
                       amount=M.Quantity(value=float(amount.magnitude), unit=str(amount.units)),
@@ -667,7 +706,16 @@ class Builder:
                 self.state.error("E322", "an allocation share is a percentage or a fraction", share.value.span,
                                  help="e.g. `share billet 85 %`")
                 continue
-            shares[share.product.value] = float(value.to("").magnitude)
+            fraction = float(value.to("").magnitude)
+            if fraction < 0:
+                self.state.error("E300", f"the allocation share of `{share.product.value}` is negative", share.value.span,
+                                 help="a share lies between 0 % and 100 %")
+                continue
+            if fraction > 1:
+                self.state.error("E323", f"the allocation share of `{share.product.value}` is more than 100 %",
+                                 share.value.span, help="a share lies between 0 % and 100 %")
+                continue
+            shares[share.product.value] = fraction
         properties: dict[str, M.Quantity] = {}
         for prop in alloc.properties:
             if prop.product.value not in product_names:
@@ -675,7 +723,10 @@ class Builder:
                                  help=f"products: {', '.join(sorted(product_names)) or 'none'}")
                 continue
             value = self._eval(prefix, prop.value)
-            if value is not None:
+            if value is not None and value.magnitude < 0:
+                self.state.error("E300", f"the allocation property of `{prop.product.value}` is negative",
+                                 prop.value.span, help="a price, mass or energy content is zero or more")
+            elif value is not None:
                 properties[prop.product.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         return M.Allocation(method=method, shares=shares, properties=properties,
                             justification=alloc.justification.value if alloc.justification else None,
@@ -788,7 +839,7 @@ class Builder:
                                      f"{study.declared_unit.amount.unit}) and the product `{product.name}` "
                                      f"({product.amount_text}) are not the same kind of quantity",
                                      study.declared_unit.span, help="state the declared unit in a unit of the product")
-        elif study is not None:
+        elif study is not None and not self._du_failed:  # a declared unit that failed is reported already
             self.state.error("E264", "the study has no declared or functional unit", study.span,
                              help="add `declared_unit 1 kg of PROCESS.PRODUCT`")
 
@@ -806,6 +857,11 @@ class Builder:
                                  help="e.g. `claim quality = 3.15`")
                 return None
             kg = float(value.to("").magnitude)
+            low, high = min(min(l.values()) for l in M.QUALITY_LEVELS.values()), max(max(l.values()) for l in M.QUALITY_LEVELS.values())
+            if not low <= kg <= high:
+                self.state.error("E340", f"a data-quality score lies between {low} and {high}", node.value.span,
+                                 help="e.g. `claim quality = 3.15`")
+                return None
         else:
             kg = self._claim_kg(value, node, model)
             if kg is None:
@@ -886,6 +942,25 @@ def _per_unit_text(per_activity) -> str:
     if not denominators:
         return "(no unit)"
     return " * ".join(format(unit(n), "~") + (f"^{e}" if e != 1 else "") for n, e in denominators)
+
+
+def _resolved(path: Path) -> Path | None:
+    """The real path (symbolic links and `..` followed), or None when it has none."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # link loops, names too long, NUL bytes
+        return None
+
+
+def _file_kind(path: Path) -> str:
+    """`file` for a regular file; else what it is: only regular files are ever read (never a device or a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return "missing"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(mode) else "device or special file"
 
 
 def _import_display(importer: str, raw: str) -> str:
