@@ -15,6 +15,7 @@ system, its transpose 1.0 s and 0.18 GB (docs/performance.md).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -182,7 +183,11 @@ def allocation_shares(process: M.Process) -> dict[str, float]:
                                           "kind of quantity", alloc.span,
                                           help="give every product's property in the same kind of unit")) from None
         total = sum(weights.values())
-        return {k: v / total for k, v in weights.items()} if total else {k: 0.0 for k in weights}
+        if not total:  # every price (or content) is 0: the process's burden would vanish without a word
+            raise PcfError(Diagnostic("E506", f"the {alloc.method} properties of the products of `{process.name}` "
+                                      "are all 0, so no product would carry its burden", alloc.span,
+                                      help="give each product's property its real value, or state shares"))
+        return {k: v / total for k, v in weights.items()}
     raise PcfError(Diagnostic("E505", f"allocation `{alloc.method}` of a multi-output process needs explicit shares",
                               alloc.span, help="state `share PRODUCT x %` for each product"))
 
@@ -306,6 +311,14 @@ def _name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
     return diagnostic
 
 
+def _require_finite(values, what: str, span) -> None:
+    """No infinity or NaN leaves compute: it would be a wrong number, and JSON cannot hold it."""
+    if not all(math.isfinite(v) for v in values):
+        raise PcfError(Diagnostic(
+            "E521", f"{what} is too large to represent as a number", span,
+            help="check the magnitudes and units of the amounts, factors and GWP values that lead here"))
+
+
 def compute(model: M.Model) -> Result:
     """The footprint of the model's declared unit, with contributions by stage, process, flow, gas and group."""
     study = model.study
@@ -347,6 +360,8 @@ def compute(model: M.Model) -> Result:
             group=line.flow.group, factor=line.factor,
             amount=AmountOut(value=line.flow.amount.value * r, unit=short(line.flow.amount.unit)),
             value=value, share=0.0, gases={g: v * r for g, v in line.gas_co2e.items()}))
+        _require_finite([value, flows[-1].amount.value, *flows[-1].gases.values(), *by_gas_mass.values()],
+                        f"the contribution of `{line.process}.{line.flow.name}`", line.flow.amount_span or line.flow.span)
     total = sum(f.value for f in flows)
 
     def share(v: float) -> float:
@@ -369,6 +384,8 @@ def compute(model: M.Model) -> Result:
                     estimate = float((q / unit(CO2E)).to("kg").magnitude) * process_runs[name]
                 cutoff_total += estimate
             cutoffs.append(CutoffResult(process=name, flow=flow.name, reason=flow.cutoff_reason, estimate=estimate))
+    _require_finite([total, cutoff_total, *by_stage.values(), *by_process.values(), *by_gas_value.values(),
+                     *by_group.values()], "the total", du.span)
     return Result(
         declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=short(du.amount.unit), product=du.product,
                                       description=du.description),
