@@ -7,11 +7,12 @@ syntax tree, because the tree has no comments and no parentheses. The layout
 - one statement per line, blocks indented by two spaces, `}` on its own line;
 - one space between tokens, except around `.` in names, inside `( )`, around
   `^`, after a sign (`-3`), inside geography codes (`CN-JS`), around `=` in
-  quality scores (`activity=periodic`), and around `*` between two names
-  (`t*km`);
+  quality scores (`activity=periodic`), and around a `*` written without
+  spaces (`t*km`: a compound unit);
 - inside a block, the keywords of consecutive lines are padded to one column;
   consecutive stage declarations, exclusions, GWP entries, parameters,
-  allocation shares and unlabelled flows also align their second column.
+  profile settings, allocation shares and unlabelled flows also align the
+  column after their name.
   A blank line, or a line that opens or closes a block, ends such a run;
 - comments stay where they were (end-of-line comments after two spaces,
   own-line comments at the indentation of the code around them);
@@ -212,11 +213,9 @@ def _width(text: str) -> int:
 def _render_tokens(toks: list[Tok], pad_after: dict[int, int]) -> str:
     """The tokens of one statement with canonical spacing; pad_after[i] extra spaces after token i."""
     out: list[str] = []
-    tight_star: set[int] = set()
-    for i, tok in enumerate(toks):
-        if (tok.type == "STAR" and 0 < i < len(toks) - 1 and toks[i - 1].type == "NAME"
-                and toks[i + 1].type == "NAME"):
-            tight_star.add(i)
+    # `t*km`: a multiplication written without spaces stays so (a compound unit), any other gets one space.
+    tight_star = {i for i, tok in enumerate(toks)
+                  if tok.type == "STAR" and 0 < i < len(toks) - 1 and _touches(toks[i - 1], tok) and _touches(tok, toks[i + 1])}
     for i, tok in enumerate(toks):
         if i:
             prev = toks[i - 1]
@@ -225,6 +224,10 @@ def _render_tokens(toks: list[Tok], pad_after: dict[int, int]) -> str:
             out.append(" " * pad_after.get(i - 1, 0))
         out.append(tok.text)
     return "".join(out)
+
+
+def _touches(left: Tok, right: Tok) -> bool:
+    return left.line == right.line and left.column + len(left.text) == right.column
 
 
 def _spacing_tight(prev: Tok, cur: Tok) -> bool:
@@ -270,21 +273,24 @@ def _align_run(run: list[_Stmt], pads: dict[int, dict[int, int]]) -> None:
             width = max(_width(s.toks[0].text) for s in keyworded)
             for s in keyworded:
                 pads.setdefault(id(s), {})[0] = width - _width(s.toks[0].text)
-    families: dict[str, list[tuple[_Stmt, int]]] = {}
+    families: dict[str, list[tuple[_Stmt, int, int]]] = {}  # statement, last token of its name cell, width
     for s in run:
         if s.kind == "gwp_entry":
-            families.setdefault("gwp_entry", []).append((s, 0))
+            families.setdefault("gwp_entry", []).append((s, 0, _width(s.toks[0].text)))
+        elif s.kind == "profile_param":  # `set KEY = VALUE`: the key is a dotted name
+            last = next(i for i, t in enumerate(s.toks) if t.type == "EQUAL") - 1
+            families.setdefault("profile_param", []).append((s, last, _width(_render_tokens(s.toks[1:last + 1], {}))))
         elif s.kind in _NAME_COLUMNS and len(s.toks) > 2:
-            families.setdefault(_NAME_COLUMNS[s.kind], []).append((s, 1))
+            families.setdefault(_NAME_COLUMNS[s.kind], []).append((s, 1, _width(s.toks[1].text)))
     flows = families.get("flow", [])
-    if any(s.toks[2].type == "STRING" for s, _ in flows):
+    if any(s.toks[2].type == "STRING" for s, _, _ in flows):
         del families["flow"]  # labels of different lengths: the amounts cannot line up usefully
     for members in families.values():
         if len(members) < 2:
             continue
-        width = max(_width(s.toks[i].text) for s, i in members)
-        for s, i in members:
-            pads.setdefault(id(s), {})[i] = width - _width(s.toks[i].text)
+        column = max(width for _, _, width in members)
+        for s, last, width in members:
+            pads.setdefault(id(s), {})[last] = column - width
 
 
 # ------------------------------------------------------------------ the whole text

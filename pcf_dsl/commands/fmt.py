@@ -35,7 +35,7 @@ def _unified(path: str, before: bytes, after: bytes) -> str:
 
 
 @click.command("fmt")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when a file would change, naming it.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the files that would change.")
