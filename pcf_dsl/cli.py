@@ -23,7 +23,9 @@ COMMAND_MODULES = (
     "calc",
     "render",
     "chart",
+    "report",
     "fmt",
+    "import_table",
 )
 
 
