@@ -25,7 +25,6 @@ COMMAND_MODULES = (
     "chart",
     "report",
     "fmt",
-    "import_table",
 )
 
 
