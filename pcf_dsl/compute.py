@@ -336,7 +336,8 @@ class Factorisation:
         n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
         in_loop = np.bincount(label, minlength=n_comp) > 1
         phase_of, position = _phases(n_comp, label[consumers], label[suppliers], in_loop)
-        self.loops = int(in_loop.sum())
+        self.loops = int(in_loop.sum())  # loops (components of more than one activity)
+        self.in_loops = int(np.bincount(label, minlength=n_comp)[in_loop].sum())  # activities in them
         # Nodes sorted by (phase, topological position of their component): consumers first.
         order = np.lexsort((position[label], phase_of[label]))
         node_phase = phase_of[label][order]

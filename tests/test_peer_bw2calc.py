@@ -1,0 +1,161 @@
+"""pcf_dsl against Brightway's bw2calc on random product systems with loops.
+
+benchmarks/generate.py writes a system in our language and, separately and
+without pcf_dsl, the same system as matrices (its own unit conversions and AR6
+GWP values). pcf_dsl reads the text (parse, build, units, allocation, solve,
+contributions); bw2calc solves the generator's matrices. The total, every
+process's contribution and the scaling of every activity must agree to 1e-9
+relative; so must the scalings for many demands from one factorisation
+(`solve_many`) against bw2calc's `redo_lci` for each demand.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+import pcf_dsl
+from pcf_dsl.compute import Factorisation, System, build_system, factorise, solve, solve_many
+from pcf_dsl.diagnostics import PcfError
+
+pytest.importorskip("bw2calc")
+
+ROOT = Path(__file__).resolve().parents[1]
+RTOL = 1e-9
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load("generate")
+peer = _load("peer")
+
+
+def _arrays(gen):
+    index = {k: i for i, k in enumerate(gen.keys)}
+    gases = list(generate.GWP_AR6)
+    tech = (np.array([index[r] for r, _, _ in gen.tech]), np.array([index[c] for _, c, _ in gen.tech]),
+            np.array([v for _, _, v in gen.tech]))
+    bio = (np.array([gases.index(g) for g, _, _ in gen.bio]), np.array([index[c] for _, c, _ in gen.bio]),
+           np.array([v for _, _, v in gen.bio]))
+    gwp = np.array([generate.GWP_AR6[g] for g in gases])
+    return index, tech, bio, gwp
+
+
+def _close(actual: float, expected: float, scale: float) -> bool:
+    """Equal to RTOL relative to the value itself.
+
+    Plus 1e-14 of the largest value (`scale`): where the exact value is 0, an LU
+    solve leaves round-off of that size (bw2calc gives -2e-16 where pcf_dsl,
+    solving the triangle by substitution, gives exactly 0).
+    """
+    return abs(actual - expected) <= RTOL * abs(expected) + 1e-14 * abs(scale)
+
+
+CASES = [(20, 1), (20, 2), (60, 3), (60, 4), (200, 5), (200, 6), (200, 7)]
+
+
+@pytest.mark.parametrize(("size", "seed"), CASES)
+def test_totals_and_contributions_agree_with_bw2calc(tmp_path, size, seed):
+    gen = generate.generate(size, seed)
+    index, tech, bio, gwp = _arrays(gen)
+    n = len(gen.keys)
+
+    # The system really has loops, so the comparison covers them.
+    matrix = sp.csr_matrix((tech[2], (tech[0], tech[1])), shape=(n, n))
+    graph = (matrix - sp.diags(matrix.diagonal())).tocsr()
+    graph.eliminate_zeros()
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    assert np.bincount(labels).max() > 1, "the generated system has no loop"
+
+    model = pcf_dsl.load(gen.write(tmp_path))
+    result = pcf_dsl.compute(model)
+
+    calc = peer.lca(n, tech, bio, gwp, {index[k]: v for k, v in gen.demand.items()})
+    total = float(calc.score)
+    assert total > 0
+    assert _close(result.total.value, total, total), (result.total.value, total)
+
+    per_column = peer.contributions(calc, n)
+    assert len(gen.processes) == size == len(result.by_process)
+    for process, keys in gen.processes.items():
+        expected = sum(per_column[index[k]] for k in keys)
+        assert _close(result.by_process[process].value, expected, total), (process, result.by_process[process].value, expected)
+
+    supply = peer.supply(calc, n)
+    for key, i in index.items():
+        assert _close(result.scaling[key], supply[i], max(abs(supply).max(), 1.0)), (key, result.scaling[key], supply[i])
+
+
+@pytest.mark.parametrize(("size", "seed"), [(60, 11), (200, 12)])
+def test_many_demands_from_one_factorisation_agree_with_bw2calc(tmp_path, size, seed):
+    gen = generate.generate(size, seed)
+    index, tech, bio, gwp = _arrays(gen)
+    n = len(gen.keys)
+    model = pcf_dsl.load(gen.write(tmp_path))
+    system = build_system(model)
+    rng = np.random.default_rng(seed)
+    chosen = [gen.keys[i] for i in rng.choice(n, size=6, replace=False)]
+    demands = [{key: float(rng.uniform(0.5, 3.0))} for key in chosen]
+    demands.append({chosen[0]: 1.0, chosen[1]: 2.0})  # a demand of two products at once
+
+    factorisation = factorise(system)
+    scalings = solve_many(system, demands, factorisation)
+    assert scalings.shape == (n, len(demands))
+
+    calc = peer.lca(n, tech, bio, gwp, {index[chosen[0]]: 1.0})
+    for j, demand in enumerate(demands):
+        calc.lci(demand={index[k] + 1: v for k, v in demand.items()})
+        expected = peer.supply(calc, n)
+        scale = max(abs(expected).max(), 1.0)
+        for key, i in index.items():
+            assert _close(scalings[system.index[key], j], expected[i], scale), (j, key)
+
+
+def test_factorisation_solves_a_hand_made_loop_and_triangle():
+    """A recycling loop of three processes and an assembly outside it; values by hand.
+
+    Rows/columns: 0 sheet (rolling: 1.1 t ingot per t), 1 ingot (melting: 0.2 t scrap
+    per t), 2 scrap (scrap preparation: 0.05 t of sheet offcuts per t), 3 assembly
+    (2 t of sheet per unit).
+    """
+    a = np.array([[1.0, 0.0, -0.05, -2.0],
+                  [-1.1, 1.0, 0.0, 0.0],
+                  [0.0, -0.2, 1.0, 0.0],
+                  [0.0, 0.0, 0.0, 1.0]])
+    # 1 t sheet: s1 = 1.1 s0, s2 = 0.2 s1 = 0.22 s0, s0 = 1 + 0.05 s2 -> s0 = 1 / (1 - 0.011)
+    s0 = 1 / (1 - 0.011)
+    sheet = np.array([s0, 1.1 * s0, 0.22 * s0, 0.0])
+    # 1 t ingot: s0 = 0.05 s2, s2 = 0.2 s1, s1 = 1 + 1.1 s0 = 1 + 0.011 s1
+    s1 = 1 / (1 - 0.011)
+    ingot = np.array([0.01 * s1, s1, 0.2 * s1, 0.0])
+    # 1 assembly: 2 t of sheet
+    assembly = 2 * sheet + np.array([0.0, 0.0, 0.0, 1.0])
+
+    factorisation = Factorisation(sp.csr_matrix(a))
+    assert (factorisation.loops, factorisation.in_loops) == (1, 3)
+    np.testing.assert_allclose(factorisation.solve(np.array([1.0, 0.0, 0.0, 0.0])), sheet, rtol=1e-14)
+    many = factorisation.solve(np.eye(4)[:, [0, 1, 3]])
+    np.testing.assert_allclose(many[:, 0], sheet, rtol=1e-14)
+    np.testing.assert_allclose(many[:, 1], ingot, rtol=1e-14)
+    np.testing.assert_allclose(many[:, 2], assembly, rtol=1e-14)
+
+
+def test_singular_loop_is_a_clear_error():
+    """A loop that returns as much as it takes cannot be scaled: E520, not a wrong number."""
+    a = sp.csr_matrix(np.array([[1.0, -1.0], [-1.0, 1.0]]))
+    system = System(["a.x", "b.y"], {"a.x": 0, "b.y": 1}, a, {}, [])
+    with pytest.raises(PcfError) as err:
+        solve(system, {"a.x": 1.0})
+    assert err.value.diagnostics[0].code == "E520"
