@@ -25,6 +25,9 @@ COMMAND_MODULES = (
     "chart",
     "report",
     "fmt",
+    "import_table",
+    "export",
+    "schema",
 )
 
 

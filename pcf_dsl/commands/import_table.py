@@ -1,0 +1,136 @@
+"""`pcf import TABLE`: an inventory spreadsheet (CSV or XLSX) becomes a model file in the canonical layout."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import click
+
+from ..build import load
+from ..compute import compute
+from ..diagnostics import Diagnostic, PcfError
+from ..importer import FIELDS, ImportOptions, import_table, load_mapping
+from .common import write_atomic
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key.strip() or not item.strip():
+            raise click.BadParameter(f"`{value}` is not KEY=VALUE", param_hint=option)
+        out[key.strip()] = item.strip()
+    return out
+
+
+def _check_options(options: ImportOptions) -> None:
+    """Values that go into the model text as written: refuse what would not parse there."""
+    problems = []
+    if options.period and not re.fullmatch(r"\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}", options.period.strip()):
+        problems.append(("--period", options.period, 'e.g. --period "2024-01-01 to 2024-12-31"'))
+    if options.geography and not re.fullmatch(r"[^\W\d]\w*(-\w+)*", options.geography.strip()):
+        problems.append(("--geography", options.geography, "an ISO 3166 code such as CN or CN-JS"))
+    for name in ("product", "process", "process_stage"):
+        if not re.fullmatch(r"[^\W\d]\w*", getattr(options, name)):
+            problems.append((f"--{name.replace('_', '-')}", getattr(options, name), "a name: letters, digits and _"))
+    if options.boundary and options.boundary not in ("cradle_to_gate", "cradle_to_grave", "gate_to_gate"):
+        problems.append(("--boundary", options.boundary, "cradle_to_gate, cradle_to_grave or gate_to_gate"))
+    for field_name in options.columns:
+        if field_name not in FIELDS:
+            problems.append(("--column", field_name, "fields: " + ", ".join(FIELDS)))
+    if problems:
+        raise PcfError([Diagnostic("E610", f"{option} `{value}` is not valid", None, help=help)
+                        for option, value, help in problems])
+
+
+@click.command("import")
+@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write (its factors go beside it); default: one file on standard output.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="TOML mapping file: columns, study, process, stages, cut-off (docs/import-export.md).")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
+              help="Read FIELD (activity, factor_unit, ...) from the column named HEADER. Repeatable.")
+@click.option("--sheet", default=None, help="Sheet of an .xlsx workbook (default: the first).")
+@click.option("--header-row", type=click.IntRange(1), default=None, help="Row of the column names (default: the first non-empty row).")
+@click.option("--encoding", default=None, help="Text encoding of a CSV file (default: UTF-8).")
+@click.option("--delimiter", default=None, help="Cell separator of a CSV file (default: comma; tab for .tsv).")
+@click.option("--title", default=None, help="Title of the study.")
+@click.option("--product", default=None, help="Name of the product flow (default: product).")
+@click.option("--product-label", default=None, help="Description of the product.")
+@click.option("--producer", default=None, help="Company that makes the product.")
+@click.option("--process", default=None, help="Name of the product's process (default: production).")
+@click.option("--process-label", default=None, help="Description of the product's process.")
+@click.option("--process-stage", default=None, help="Stage of the product's process (default: production).")
+@click.option("--process-by", default=None, metavar="COLUMN",
+              help="One process per value of this column (e.g. stage); default: one process for all lines.")
+@click.option("--per", default=None, metavar="AMOUNT",
+              help='Product amount the activity data are per, e.g. "1 t" (default: from the activity units).')
+@click.option("--declared-unit", default=None, metavar="AMOUNT",
+              help='Declared unit, e.g. "1 kg" (default: what the reported results are per, else --per).')
+@click.option("--period", default=None, help='Reference period, "2024-01-01 to 2024-12-31".')
+@click.option("--geography", default=None, help="ISO 3166 code of the study, e.g. CN-JS.")
+@click.option("--standard", "standards", multiple=True, help="Standard the study follows. Repeatable.")
+@click.option("--gwp", type=click.Choice(["ar6", "ar5", "none"]), default=None, help="IPCC GWP set (default: ar6).")
+@click.option("--boundary", default=None, help="Boundary shorthand: cradle_to_gate, cradle_to_grave or gate_to_gate.")
+@click.option("--stage", "stage_names", multiple=True, metavar="VALUE=STAGE",
+              help="Stage name for a stage value of the table (transport=inbound_transport). Repeatable.")
+@click.option("--reported-unit", default=None, help='Unit of the reported results, e.g. "kg CO2e/kg".')
+@click.option("--factors-file", default=None, help="Name of the factors file beside the model (default: factors.pcf).")
+@click.option("--one-file", is_flag=True, help="Put the factors in the model file itself.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def command(table: Path, output: Path | None, mapping: Path | None, columns, sheet, header_row, encoding, delimiter,
+            title, product, product_label, producer, process, process_label, process_stage, process_by, per,
+            declared_unit, period, geography, standards, gwp, boundary, stage_names, reported_unit, factors_file,
+            one_file: bool, force: bool) -> None:
+    """Turn the inventory TABLE (.csv or .xlsx) into a model file.
+
+    One factor declaration per distinct factor, one process for the product
+    (or one per value of --process-by), a claim for every reported result.
+    Every cell that cannot be read is reported with its row and column.
+    """
+    options = load_mapping(mapping) if mapping else ImportOptions()
+    options.columns.update(_pairs(columns, "--column"))
+    options.stage_names.update(_pairs(stage_names, "--stage"))
+    for name, value in (("sheet", sheet), ("header_row", header_row), ("encoding", encoding),
+                        ("delimiter", delimiter), ("title", title), ("product", product),
+                        ("product_label", product_label), ("producer", producer), ("process", process),
+                        ("process_label", process_label), ("process_stage", process_stage),
+                        ("process_by", process_by), ("per", per), ("declared_unit", declared_unit),
+                        ("period", period), ("geography", geography), ("gwp", gwp), ("boundary", boundary),
+                        ("reported_unit", reported_unit), ("factors_file", factors_file)):
+        if value is not None:
+            setattr(options, name, value)
+    if standards:
+        options.standards = list(standards)
+    if one_file or output is None:
+        options.factors_file = None
+    _check_options(options)
+    imported = import_table(table, options)
+
+    # Load and compute what was written before putting it in place: an import that
+    # does not load is never left behind.
+    with tempfile.TemporaryDirectory(prefix="pcf-import-") as tmp:
+        model_name = output.name if output is not None else "imported.pcf"
+        for name, text in imported.files.items():
+            (Path(tmp) / (model_name if name == "model" else name)).write_text(text, encoding="utf-8")
+        result = compute(load(Path(tmp) / model_name))
+
+    summary = (f"{table}: {len(imported.lines)} line items, {imported.factors} factors, "
+               f"{len(imported.processes)} process{'es' if len(imported.processes) != 1 else ''}; "
+               f"total {result.total.value:.6g} kg CO2e per declared unit")
+    if output is None:
+        click.echo(imported.files["model"], nl=False)
+        click.echo(summary, err=True)
+        return
+    targets = {(output if name == "model" else output.parent / name): text for name, text in imported.files.items()}
+    existing = [str(p) for p in targets if p.exists()]
+    if existing and not force:
+        raise PcfError(Diagnostic("E610", f"will not overwrite {', '.join(existing)}", None,
+                                  help="pass --force to replace, or write elsewhere with -o"))
+    for path, text in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    click.echo(f"{summary}\nwrote {', '.join(str(p) for p in targets)}", err=True)

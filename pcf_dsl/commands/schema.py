@@ -1,0 +1,20 @@
+"""`pcf schema`: the JSON Schema of the model and of the JSON outputs, for other tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..schema import SCHEMAS, json_schema
+from .common import dumps, emit
+
+
+@click.command("schema")
+@click.option("--what", type=click.Choice(list(SCHEMAS)), default="model", show_default=True,
+              help="model: a loaded model; calc: the JSON of `pcf calc --format json`.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+def command(what: str, output: Path | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of a model or of a JSON output."""
+    emit(dumps(json_schema(what)), output)
