@@ -1,0 +1,279 @@
+"""Every limit of docs/limits.md: just under it the model works (with the number checked by hand),
+just over it the error names the place; absurd inputs stop early, never in a RecursionError."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pcf_dsl
+from pcf_dsl import limits
+from pcf_dsl import syntax as S
+from pcf_dsl.cli import main
+from pcf_dsl.diagnostics import Span, render
+from pcf_dsl.evaluate import depth, evaluate, source_text
+from pcf_dsl.parse import parse_text
+from pcf_dsl.units import Q
+
+TOL = 1e-12
+
+
+def _diagnostic(path_or_text, code, file="limits.pcf"):
+    """The first diagnostic with `code` from loading a path, or parsing a text."""
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        if isinstance(path_or_text, str):
+            parse_text(path_or_text, file)
+        else:
+            pcf_dsl.load(path_or_text)
+    found = [d for d in info.value.diagnostics if d.code == code]
+    assert found, [f"{d.code} {d.message}" for d in info.value.diagnostics]
+    return found[0]
+
+
+def _param(write, expr: str, extra: str = "") -> float:
+    """The value of `param x = expr` in a loaded model (dimensionless)."""
+    model = pcf_dsl.load(write(f"param x = {expr}\n{extra}"))
+    return Q(model.params["x"].value, model.params["x"].unit).to("").magnitude
+
+
+# ------------------------------------------------------------------ limits are what the docs say
+
+
+def test_the_documented_numbers():
+    text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
+    for name, value in [("MAX_FILE_BYTES", "32 MiB"), ("MAX_PAREN_DEPTH", "50"), ("MAX_EXPRESSION_LENGTH", "4,000"),
+                        ("MAX_EXPRESSION_DEPTH", "200"), ("MAX_NUMBER_LENGTH", "100"), ("MAX_EXPONENT", "12"),
+                        ("MAX_PROCESSES", "100,000"), ("MAX_IMPORT_DEPTH", "16"), ("MAX_IMPORTED_FILES", "1,000")]:
+        assert f"`{name}`" in text and value in text, name
+    assert limits.MAX_FILE_BYTES == 32 * 2**20
+    assert (limits.MAX_PAREN_DEPTH, limits.MAX_EXPRESSION_LENGTH, limits.MAX_EXPRESSION_DEPTH) == (50, 4000, 200)
+    assert (limits.MAX_NUMBER_LENGTH, limits.MAX_EXPONENT, limits.MAX_PROCESSES) == (100, 12, 100_000)
+    assert (limits.MAX_IMPORT_DEPTH, limits.MAX_IMPORTED_FILES) == (16, 1000)
+
+
+# ------------------------------------------------------------------ file size
+
+
+def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.pcf"
+    with path.open("wb") as handle:  # a sparse 4 GiB file: reading it whole would take minutes and memory
+        handle.truncate(4 * 2**30)
+    d = _diagnostic(path, "E004")
+    assert "the limit is 32 MiB" in d.message
+    assert (d.span.file, d.span.line, d.span.column) == (str(path), 1, 1)
+
+
+def test_file_size_limit_boundary(write, monkeypatch):
+    monkeypatch.setattr("pcf_dsl.parse.MAX_FILE_BYTES", 200)
+    body = "param x = 1\n"
+    ok = write(body + "#" * (200 - len(body) - 1) + "\n", "ok.pcf")
+    assert ok.stat().st_size == 200
+    assert pcf_dsl.load(ok).params["x"].value == 1.0
+    over = write(body + "#" * (200 - len(body)) + "\n", "over.pcf")
+    assert _diagnostic(over, "E004").span.line == 1
+    # parse_text (the API for text already in memory) applies the same limit
+    assert _diagnostic("x" * 201, "E004").code == "E004"
+
+
+# ------------------------------------------------------------------ parentheses
+
+
+def test_parentheses_nested_to_the_limit_work(write):
+    n = limits.MAX_PAREN_DEPTH
+    # (((2 * 3)))... : the value must still be 6
+    assert _param(write, "(" * n + "2 * 3" + ")" * n) == pytest.approx(6.0, rel=TOL)
+
+
+def test_parentheses_over_the_limit_point_at_the_first_one_too_many():
+    n = limits.MAX_PAREN_DEPTH + 1
+    d = _diagnostic("param x = " + "(" * n + "1" + ")" * n, "E005")
+    assert (d.span.line, d.span.column) == (1, len("param x = ") + n)
+    assert "nested more than 50 deep" in d.message and "param" in d.help
+
+
+# ------------------------------------------------------------------ expression depth and length
+
+
+def test_expression_depth_boundary(write):
+    n = limits.MAX_EXPRESSION_DEPTH  # a sum of n terms is n levels deep (leaves count 1)
+    assert _param(write, " + ".join(["1"] * n)) == pytest.approx(float(n), rel=TOL)
+    d = _diagnostic("param x = " + " + ".join(["1"] * (n + 1)), "E007")
+    assert d.span.line == 1 and "200 operations deep" in d.message
+
+
+@pytest.mark.parametrize("expr", [
+    "(" * 100_000 + "1" + ")" * 100_000,
+    "-" * 100_000 + "1",
+    "1" + " + 1" * 100_000,
+    "1" + " kg" * 100_000,
+    "2" + " / 2" * 100_000,
+    "(" * 100_000,
+])
+def test_absurd_expressions_end_in_our_error_not_a_recursion_error(expr):
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        parse_text(f"param x = {expr}\n", "deep.pcf")
+    assert {d.code for d in info.value.diagnostics} <= {"E002", "E005", "E006", "E007"}
+    assert all(d.span is not None for d in info.value.diagnostics)
+
+
+def test_expression_length_boundary(write):
+    # 100 parameters of 29-character names summed: 3,296 characters, within 4,000
+    names = [f"p{i:03}_{'a' * 24}" for i in range(100)]
+    params = "".join(f"param {n} = {i}\n" for i, n in enumerate(names))
+    expr = " + ".join(names)
+    assert len(expr) < limits.MAX_EXPRESSION_LENGTH
+    assert _param(write, expr, params) == pytest.approx(sum(range(100)), rel=TOL)  # 4950
+    d = _diagnostic("param x = " + "a" * (limits.MAX_EXPRESSION_LENGTH + 1), "E006")
+    assert (d.span.line, d.span.column) == (1, 11)
+    long_sum = " + ".join(["b" * 40] * 100)  # 4,300 characters, only 100 deep
+    assert _diagnostic(f"param x = {long_sum}\n", "E006").span.column == 11
+
+
+def test_the_whole_pipeline_at_the_depth_limit(write):
+    """Every step after the parser handles the deepest expression the parser lets through."""
+    n = limits.MAX_EXPRESSION_DEPTH - 2
+    amount = " + ".join(["0.5 kWh"] * (n // 2))  # 99 terms of 0.5 kWh = 49.5 kWh
+    path = write(f'''
+        study "deep" {{
+          declared_unit 1 kg of p.out
+        }}
+        factor grid = 0.5 kg CO2e / kWh
+        process p {{
+          stage production
+          product out 1 kg
+          input power {amount} from grid
+        }}
+    ''')
+    model = pcf_dsl.load(path)
+    assert model.semantic()["processes"]["p"]["flows"][1]["amount"]["value"] == pytest.approx(49.5, rel=TOL)
+    result = pcf_dsl.compute(model)
+    assert result.total.value == pytest.approx(49.5 * 0.5, rel=TOL)  # 24.75 kg CO2e
+    for args in (["check", str(path)], ["calc", "--format", "json", str(path)], ["calc", str(path)]):
+        run = CliRunner().invoke(main, args)
+        assert run.exit_code in (0, 1), run.output
+        assert "Traceback" not in run.output
+
+
+def _deep_tree(cycles: int) -> S.Expr:
+    """Built by hand past any limit of the parser: each cycle is x -> -(1 - x)^1, three levels."""
+    span = Span("t", 1, 1, 1, 2)
+    node: S.Expr = S.Num("1", span)
+    for _ in range(cycles):
+        node = S.Neg(S.Pow(S.BinOp("-", S.Num("1", span), node, span), 1, span), span)
+    return node
+
+
+def test_evaluate_source_text_and_depth_need_no_recursion():
+    cycles = 3_400  # 10,201 levels, ten times Python's recursion limit
+    assert sys.getrecursionlimit() * 10 <= 3 * cycles
+    tree = _deep_tree(cycles)
+    # by hand: each cycle maps x to -(1 - x) = x - 1, so from 1 the value is 1 - cycles
+    assert evaluate(tree, lambda name: pytest.fail("no names")).magnitude == pytest.approx(1 - cycles, rel=TOL)
+    assert depth(tree) == 3 * cycles + 1
+    text = source_text(tree)
+    assert text.startswith("-(1 - -(1 - -(1 - ") and text.endswith("1)^1)^1")
+    assert text.count("(") == text.count(")") == text.count("^1") == cycles
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def test_number_length_boundary(write):
+    assert _param(write, "1" + "0" * (limits.MAX_NUMBER_LENGTH - 1)) == pytest.approx(1e99, rel=TOL)
+    d = _diagnostic("param x = 1" + "0" * limits.MAX_NUMBER_LENGTH, "E008")
+    assert (d.span.line, d.span.column) == (1, 11)
+
+
+@pytest.mark.parametrize("line", [
+    "param x = kg^" + "9" * 5000,                       # int() refuses more than 4300 digits
+    'factor f = 1 kg CO2 / kg {\n  year ' + "9" * 5000 + "\n}",
+])
+def test_long_whole_numbers_are_our_error(line):
+    assert _diagnostic(line + "\n", "E008").span.line in (1, 2)
+
+
+def test_exponent_boundary(write):
+    assert _param(write, "(2)^12") == pytest.approx(4096.0, rel=TOL)
+    assert _param(write, "(2)^-12") == pytest.approx(1 / 4096, rel=TOL)
+    d = _diagnostic(write("param x = (2)^13\n"), "E306")
+    assert (d.span.line, d.span.column) == (1, 12)
+    assert "between -12 and 12" in d.help
+
+
+def test_overflow_to_infinity_is_an_error_with_its_place(write):
+    d = _diagnostic(write("param a = 1\nparam x = 1e999 kg\n"), "E305")
+    assert (d.span.line, d.span.column) == (2, 11)
+    d = _diagnostic(write("param x = 1e200 * 1e200\n"), "E305")
+    assert (d.span.line, d.span.column) == (1, 11)
+    d = _diagnostic(write("param x = (1e100)^4\n"), "E305")
+    assert d.span.line == 1
+
+
+# ------------------------------------------------------------------ processes
+
+
+def _processes(n: int) -> str:
+    return "".join(f"process p{i} {{\n  stage production\n  product out 1 kg\n}}\n" for i in range(n))
+
+
+def test_process_count_limit(write, monkeypatch):
+    monkeypatch.setattr("pcf_dsl.build.MAX_PROCESSES", 3)
+    assert len(pcf_dsl.load(write(_processes(3), "three.pcf")).processes) == 3
+    d = _diagnostic(write(_processes(4), "four.pcf"), "E106")
+    assert (d.span.line, d.span.column) == (13, 9)  # the name of the fourth process
+    assert "4 processes; the limit is 3" in d.message
+
+
+# ------------------------------------------------------------------ imports
+
+
+def _chain(tmp_path, n: int):
+    """f0 imports f1 imports ... f{n}: an import chain n deep."""
+    for i in range(n + 1):
+        body = f'import "f{i + 1}.pcf" as next\n' if i < n else ""
+        (tmp_path / f"f{i}.pcf").write_text(body + f"param v{i} = {i}\n", encoding="utf-8")
+    return tmp_path / "f0.pcf"
+
+
+def test_import_depth_boundary(tmp_path):
+    model = pcf_dsl.load(_chain(tmp_path, limits.MAX_IMPORT_DEPTH))
+    deepest = ".".join(["next"] * limits.MAX_IMPORT_DEPTH) + f".v{limits.MAX_IMPORT_DEPTH}"
+    assert model.params[deepest].value == 16.0
+    (tmp_path / "f16.pcf").write_text('import "f17.pcf" as next\n', encoding="utf-8")
+    (tmp_path / "f17.pcf").write_text("param v17 = 17\n", encoding="utf-8")
+    d = _diagnostic(tmp_path / "f0.pcf", "E104")
+    assert (d.span.file, d.span.line, d.span.column) == (str(tmp_path / "f16.pcf"), 1, 8)
+
+
+def test_import_diamond_stops_at_the_file_limit(tmp_path):
+    # d0 imports d1 twice, d1 imports d2 twice, ...: 2^16 loads without the limit
+    for i in range(16):
+        (tmp_path / f"d{i}.pcf").write_text(
+            f'import "d{i + 1}.pcf" as a\nimport "d{i + 1}.pcf" as b\nparam v = {i}\n', encoding="utf-8")
+    (tmp_path / "d16.pcf").write_text("param v = 16\n", encoding="utf-8")
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(tmp_path / "d0.pcf")
+    codes = [d.code for d in info.value.diagnostics]
+    assert codes.count("E105") == 1  # said once, not for every refused import
+    d = next(d for d in info.value.diagnostics if d.code == "E105")
+    assert d.span is not None and "more than 1000 files" in d.message
+
+
+def test_file_limit_boundary(tmp_path, monkeypatch):
+    monkeypatch.setattr("pcf_dsl.build.MAX_IMPORTED_FILES", 3)
+    (tmp_path / "leaf.pcf").write_text("param v = 1\n", encoding="utf-8")
+    (tmp_path / "top.pcf").write_text('import "leaf.pcf" as a\nimport "leaf.pcf" as b\n', encoding="utf-8")
+    model = pcf_dsl.load(tmp_path / "top.pcf")  # 3 loads: top, a, b
+    assert model.params["a.v"].value == model.params["b.v"].value == 1.0
+    (tmp_path / "top.pcf").write_text(textwrap.dedent('''\
+        import "leaf.pcf" as a
+        import "leaf.pcf" as b
+        import "leaf.pcf" as c
+    '''), encoding="utf-8")
+    d = _diagnostic(tmp_path / "top.pcf", "E105")
+    assert (d.span.line, d.span.column) == (3, 8)
+    assert "E105" in render(d)
