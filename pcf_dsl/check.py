@@ -1,7 +1,11 @@
-"""Checking a model: load it, compute it, and collect every diagnostic in one list.
+"""Checking a model: load it, compute it, run the rules of its profiles, apply its waivers.
 
-This is the one entry point `pcf check` and the API's `pcf_dsl.check` share;
-the compliance rules add their findings here.
+This is the one entry point `pcf check`, `pcf verify`, the report and the
+API's `pcf_dsl.check` share. Invalid input (syntax, names, units, a profile
+that does not resolve) stops before the rules, with the builder's
+diagnostics (codes E...). Otherwise every enabled rule of every chosen
+profile runs (see :mod:`pcf_dsl.profiles` for how profiles are chosen); a
+finding two profiles both raise is shown once, at the stricter severity.
 """
 
 from __future__ import annotations
@@ -14,36 +18,101 @@ from .compute import Result, compute
 from .diagnostics import Diagnostic, PcfError, Severity
 from .model import Model
 
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
 
 @dataclass
 class CheckOutcome:
     model: Model | None
     result: Result | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    profiles: list = field(default_factory=list)  # ResolvedProfile, in the order they were chosen
+    runs: list = field(default_factory=list)  # rules.engine.ProfileRun, one per profile
+    waived: list = field(default_factory=list)  # rules.engine.WaivedFinding, never hidden
+    unmatched_standards: list[str] = field(default_factory=list)
+    profile_error: bool = False
 
     @property
     def invalid(self) -> bool:
-        """True when the input could not be loaded or computed (exit code 2)."""
-        return self.model is None or (self.result is None and self.model.study is not None)
+        """True when the input could not be loaded or computed, or its profile does not resolve (exit code 2)."""
+        return (self.model is None or (self.result is None and self.model.study is not None)
+                or self.profile_error)
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
-def run_check(path: str | Path, root: str | Path | None = None, allow_outside_root: bool = False) -> CheckOutcome:
+    @property
+    def infos(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.INFO]
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.invalid else 1 if self.errors else 0
+
+
+def _position(d: Diagnostic):
+    s = d.span
+    return ((s.file, s.line, s.column) if s else ("", 0, 0), d.code)
+
+
+def _merge(runs, several: bool) -> tuple[list[Diagnostic], list]:
+    """One list over all profiles: a finding raised by several is kept once, at its strictest severity."""
+    merged: dict[tuple, Diagnostic] = {}
+    raised_by: dict[tuple, list[str]] = {}
+    waived: dict[tuple, object] = {}
+    for run in runs:
+        for outcome in run.outcomes.values():
+            for d in outcome.diagnostics:
+                key = (d.code, d.path, d.message)
+                raised_by.setdefault(key, []).append(run.profile.name)
+                if key not in merged or _RANK[d.severity] < _RANK[merged[key].severity]:
+                    merged[key] = d
+            for w in outcome.waived:
+                waived.setdefault((w.diagnostic.code, w.diagnostic.path, w.diagnostic.message), w)
+    out = []
+    for key, d in merged.items():
+        if several:
+            d.evidence = {**d.evidence, "profiles": raised_by[key]}
+        out.append(d)
+    return out, sorted(waived.values(), key=lambda w: _position(w.diagnostic))
+
+
+def run_check(path: str | Path, root: str | Path | None = None, allow_outside_root: bool = False,
+              profile: str | None = None) -> CheckOutcome:
+    """Load, compute and verify `path`; `profile` (a name or FILE[:NAME]) replaces the default choice."""
+    from . import profiles as P
+    from .rules import engine
+
     try:
         model = load(path, root=root, allow_outside_root=allow_outside_root)
     except PcfError as exc:
         return CheckOutcome(None, None, exc.diagnostics)
-    result = None
-    diagnostics: list[Diagnostic] = []
-    if model.study is not None:
-        try:
-            result = compute(model)
-        except PcfError as exc:
-            diagnostics.extend(exc.diagnostics)
-    return CheckOutcome(model, result, diagnostics)
+    if model.study is None:
+        # A library file (factors, GWP sets, profiles): valid when it loads; there is no product to verify.
+        return CheckOutcome(model, None, [])
+    try:
+        result = compute(model)
+    except PcfError as exc:
+        return CheckOutcome(model, None, exc.diagnostics)
+    try:
+        selection = P.select(model, profile)
+    except PcfError as exc:
+        return CheckOutcome(model, result, exc.diagnostics, profile_error=True)
+    extra = {"selection": selection, "waivers_used": set()}
+    runs = [engine.ProfileRun(p, engine.run_profile(model, result, p, extra)) for p in selection.profiles]
+    for run in runs:
+        for outcome in run.outcomes.values():
+            extra["waivers_used"].update(w.waiver_index for w in outcome.waived)
+    for run in runs:
+        run.outcomes.update(engine.run_profile(model, result, run.profile, extra, late=True))
+    diagnostics, waived = _merge(runs, several=len(runs) > 1)
+    return CheckOutcome(model, result, sorted(diagnostics, key=_position), selection.profiles, runs, waived,
+                        selection.unmatched_standards)
 
 
 def check_path(path: str | Path, **options) -> list[Diagnostic]:

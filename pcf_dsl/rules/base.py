@@ -1,0 +1,174 @@
+"""What a compliance rule is: data (code, name, severity, clause, parameters, docs) plus one check.
+
+A rule module in this package defines ``RULE = Rule(...)`` and one function
+``check(ctx)`` that yields :class:`Finding` objects. A finding names a model
+path (``("process", "casting", "flow", "ingot")``); the engine turns it into a
+:class:`~pcf_dsl.diagnostics.Diagnostic` with the span from
+:meth:`pcf_dsl.model.Model.locate`, the severity the profile gives the rule,
+and the rule's help. A rule whose documentation lacks any of its four parts
+is refused when it is defined, so ``docs/rules.md`` can never show a gap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compute import Result
+    from ..model import Model
+    from ..profiles import ResolvedProfile
+
+SEVERITIES = ("error", "warning", "info")
+CODE_PATTERN = re.compile(r"^[A-Z]\d{3}$")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PARAM_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+ParamKind = Literal["fraction", "number", "text"]
+
+
+class RuleDefinitionError(Exception):
+    """A rule is incomplete or malformed; it is refused at import time."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Where a requirement comes from: the standard, its clause, and a link where the text is public."""
+
+    standard: str
+    clause: str
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.standard}, {self.clause}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A number or text a profile may set (``set cutoff.per_flow = 1 %``); None means "not set"."""
+
+    key: str
+    default: float | str | None
+    description: str
+    kind: ParamKind = "number"
+
+
+@dataclass(frozen=True)
+class Docs:
+    """The four parts every rule documents, in the order docs/rules.md shows them."""
+
+    what: str
+    why: str
+    example: str  # a complete model that makes the rule fire
+    fix: str
+
+    PARTS = ("what", "why", "example", "fix")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    default_severity: str
+    summary: str  # one line: the short description in SARIF and the rules table
+    clause: Clause
+    docs: Docs
+    params: tuple[Param, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not CODE_PATTERN.match(self.code or ""):
+            problems.append(f"code {self.code!r} is not a letter and three digits")
+        if not NAME_PATTERN.match(self.name or ""):
+            problems.append(f"name {self.name!r} is not kebab-case")
+        if self.default_severity not in SEVERITIES:
+            problems.append(f"default severity {self.default_severity!r} is not one of {', '.join(SEVERITIES)}")
+        if not (self.summary or "").strip():
+            problems.append("the summary is empty")
+        if not isinstance(self.clause, Clause) or not self.clause.standard.strip() or not self.clause.clause.strip():
+            problems.append("the clause (standard and clause text) is missing")
+        if not isinstance(self.docs, Docs):
+            problems.append("docs are missing")
+        else:
+            for part in Docs.PARTS:
+                if not (getattr(self.docs, part) or "").strip():
+                    problems.append(f"the docs part `{part}` is empty")
+        for param in self.params:
+            if not PARAM_PATTERN.match(param.key):
+                problems.append(f"parameter {param.key!r} is not `area.name`")
+            if not param.description.strip():
+                problems.append(f"parameter {param.key!r} has no description")
+        if problems:
+            raise RuleDefinitionError(f"rule {self.code or '?'} is refused: " + "; ".join(problems))
+
+    @property
+    def fix_summary(self) -> str:
+        """The first sentence of the fix: the `help:` line of a finding without its own help."""
+        text = " ".join(self.docs.fix.split())
+        end = text.find(". ")
+        return text if end < 0 else text[: end + 1]
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second place a finding points at ("the supplier applies the factor here")."""
+
+    path: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check reports: a model path, a message, numbers and names as evidence."""
+
+    path: tuple[str, ...]
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    help: str | None = None
+    related: tuple[Related, ...] = ()
+
+
+@dataclass
+class Context:
+    """Everything a check may read. Graph queries go through :mod:`pcf_dsl.graph`."""
+
+    model: "Model"
+    result: "Result"
+    params: Mapping[str, float | str | None]
+    profile: "ResolvedProfile"
+    # Filled by the engine for the rules that look at the others' outcome (W001, S001).
+    extra: dict[str, Any] = field(default_factory=dict)
+    # What the checklist shows for a rule without findings: numbers and names, or why it does not apply.
+    summary: dict[str, Any] = field(default_factory=dict)
+    not_applicable_reason: str | None = None
+    _graph: Any = None
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            from ..graph import process_graph
+
+            self._graph = process_graph(self.model)
+        return self._graph
+
+    def param(self, key: str):
+        return self.params.get(key)
+
+    def not_applicable(self, reason: str) -> None:
+        """Say that the requirement does not apply to this model (the checklist shows "n/a")."""
+        self.not_applicable_reason = reason
+
+    def record(self, **evidence: Any) -> None:
+        """Numbers and names the checklist shows even when the rule finds nothing."""
+        self.summary.update(evidence)
+
+
+CheckFunction = Callable[[Context], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class RegisteredRule:
+    rule: Rule
+    check: CheckFunction
+    module: str

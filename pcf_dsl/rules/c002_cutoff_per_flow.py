@@ -1,0 +1,96 @@
+"""C002: every cut-off input is under the per-flow threshold."""
+
+from __future__ import annotations
+
+from .base import Clause, Docs, Finding, Param, Rule
+from .common import basis_amount, cutoff_estimates, cutoff_thresholds, estimated_total, flow_path, kg, pct
+
+RULE = Rule(
+    code="C002",
+    name="cutoff-per-flow",
+    default_severity="error",
+    summary="Each cut-off input is smaller than the per-flow cut-off threshold.",
+    clause=Clause("ISO 14067:2018", "cut-off criteria stated for the study and applied to each excluded flow"),
+    params=(
+        Param("cutoff.per_flow", None, "Largest share one excluded flow may have. The study's own `per_flow` "
+              "applies too; the smaller of the two wins. Unset: the standard gives no number.", "fraction"),
+        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text"),
+    ),
+    docs=Docs(
+        what=("On an `emissions` basis, each cut-off input's estimate is compared with the estimated "
+              "total (the computed footprint plus all cut-off estimates). On a `mass` or `energy` basis, "
+              "its amount is compared with all inputs of its unit process on that basis. The threshold is "
+              "the study's `per_flow`, or the profile's `cutoff.per_flow` when that is smaller."),
+        why=("The cut-off criterion is what makes an exclusion acceptable; a flow above it must be "
+             "modelled, or the result understates the footprint by more than the study admits."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+cutoff {
+  per_flow 1 %
+}
+
+factor grid = 0.6 kg CO2 / kWh
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+  input   release_agent 2 kg cutoff "no factor available" {
+    estimate 30 kg CO2e
+  }
+}
+''',
+        fix=("Model the flow (link it to a factor or a supplier), or show with a better estimate that it "
+             "is under the threshold."),
+    ),
+)
+
+
+def check(ctx):
+    cut = [(p, f) for p in ctx.model.processes.values() for f in p.flows if f.cutoff]
+    limits = cutoff_thresholds(ctx.model, ctx.params)
+    threshold, basis = limits["per_flow"], limits["basis"]
+    if not cut:
+        ctx.not_applicable("no input is cut off")
+        return
+    if threshold is None:
+        ctx.not_applicable("neither the study nor the profile sets a per-flow threshold (see C007)")
+        return
+    ctx.record(threshold=threshold, basis=basis, cutoff_flows=len(cut))
+    if basis == "emissions":
+        estimates, total = cutoff_estimates(ctx.result), estimated_total(ctx.result)
+        for process, flow in cut:
+            estimate = estimates.get((process.name, flow.name))
+            if estimate is None or not total:
+                continue  # C001 reports the missing estimate
+            share = estimate / total
+            if share > threshold:
+                yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` is "
+                              f"{pct(share)} of the estimated total ({kg(estimate)} of {kg(total)}), above the "
+                              f"per-flow threshold of {pct(threshold)}",
+                              {"estimate": estimate, "estimated_total": total, "share": share,
+                               "threshold": threshold, "basis": basis})
+        return
+    for process, flow in cut:
+        amount = basis_amount(flow, basis)
+        if amount is None:
+            yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` "
+                          f"({flow.amount_text}) cannot be compared on a {basis} basis",
+                          {"basis": basis, "unit": flow.amount.unit},
+                          help=f"give its amount as a {basis}, or cut off on another basis")
+            continue
+        inputs = [basis_amount(f, basis) for f in process.flows if f.kind == "input"]
+        whole = sum(a for a in inputs if a is not None)
+        share = amount / whole if whole else 0.0
+        if share > threshold:
+            yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` is "
+                          f"{pct(share)} of the {basis} input of `{process.name}`, above the per-flow "
+                          f"threshold of {pct(threshold)}",
+                          {"amount": amount, "process_input": whole, "share": share, "threshold": threshold,
+                           "basis": basis})

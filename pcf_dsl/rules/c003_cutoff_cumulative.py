@@ -1,0 +1,115 @@
+"""C003: all cut-off inputs together stay under the cumulative threshold."""
+
+from __future__ import annotations
+
+from .base import Clause, Docs, Finding, Param, Rule
+from .common import basis_amount, cutoff_estimates, cutoff_thresholds, kg, pct, process_runs
+
+RULE = Rule(
+    code="C003",
+    name="cutoff-cumulative",
+    default_severity="error",
+    summary="The cut-off inputs together are smaller than the cumulative threshold.",
+    clause=Clause("ISO 14067:2018", "cut-off criteria stated for the study and the effect of all exclusions"),
+    params=(
+        Param("cutoff.cumulative", None, "Largest share all excluded flows together may have (the smaller "
+              "of this and the study's `cumulative` applies). Unset: no number from the standard.", "fraction"),
+        Param("cutoff.cumulative_scope", "total", "`total`: all exclusions against the whole footprint; "
+              "`stage`: per life-cycle stage (EN 15804 modules).", "text"),
+        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text"),
+    ),
+    docs=Docs(
+        what=("Adds up the cut-off inputs (their estimates on an `emissions` basis, their amounts per "
+              "declared unit on a `mass` or `energy` basis) and compares the sum with the same total with "
+              "the exclusions added back, for the whole footprint or for each stage "
+              "(`cutoff.cumulative_scope`). Inputs without an estimate cannot be added (C001 reports "
+              "them); the finding says how many were left out."),
+        why=("Many small exclusions can add up to a large one. Standards that allow per-flow cut-offs "
+             "bound their sum (PACT: 5 % exempted; EN 15804: 5 % per module)."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+cutoff {
+  per_flow   1 %
+  cumulative 1 %
+}
+
+factor grid = 0.6 kg CO2 / kWh
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+  input   release_agent 2 kg cutoff "no factor available" {
+    estimate 2 kg CO2e
+  }
+  input   gloves 1 kg cutoff "no factor available" {
+    estimate 2 kg CO2e
+  }
+}
+''',
+        fix="Model the largest cut-off inputs until the rest is under the cumulative threshold.",
+    ),
+)
+
+
+def _stage(process, flow):
+    return flow.stage or process.stage
+
+
+def check(ctx):
+    model, result = ctx.model, ctx.result
+    cut = [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
+    limits = cutoff_thresholds(model, ctx.params)
+    threshold, basis, scope = limits["cumulative"], limits["basis"], limits["scope"]
+    if not cut:
+        ctx.not_applicable("no input is cut off")
+        return
+    if threshold is None:
+        ctx.not_applicable("neither the study nor the profile sets a cumulative threshold")
+        return
+    excluded: dict[str, float] = {}
+    whole: dict[str, float] = {}
+    left_out = 0
+    if basis == "emissions":
+        estimates = cutoff_estimates(result)
+        for process, flow in cut:
+            estimate = estimates.get((process.name, flow.name))
+            if estimate is None:
+                left_out += 1
+                continue
+            key = _stage(process, flow) if scope == "stage" else "total"
+            excluded[key] = excluded.get(key, 0.0) + estimate
+        for key in excluded:
+            base = result.by_stage[key].value if scope == "stage" else result.total.value
+            whole[key] = base + excluded[key]
+    else:
+        for process in model.processes.values():
+            runs = process_runs(model, result, process)
+            for flow in process.flows:
+                amount = basis_amount(flow, basis) if flow.kind == "input" else None
+                if amount is None:
+                    left_out += int(flow.cutoff)
+                    continue
+                key = _stage(process, flow) if scope == "stage" else "total"
+                whole[key] = whole.get(key, 0.0) + amount * runs
+                if flow.cutoff:
+                    excluded[key] = excluded.get(key, 0.0) + amount * runs
+    unit = {"emissions": "kg CO2e", "mass": "kg", "energy": "MJ"}[basis]
+    ctx.record(threshold=threshold, basis=basis, scope=scope, excluded={k: v for k, v in excluded.items()},
+               not_counted=left_out)
+    for key, amount in excluded.items():
+        share = amount / whole[key] if whole[key] else 0.0
+        if share > threshold:
+            where = f"in the stage `{key}`" if scope == "stage" else "in total"
+            note = f" ({left_out} cut-off input{'s' if left_out != 1 else ''} without an estimate not counted)" if left_out else ""
+            amount_text = kg(amount) if basis == "emissions" else f"{amount:.4g} {unit}"
+            yield Finding(("cutoff",), f"the cut-off inputs {where} are {pct(share)} ({amount_text} per declared "
+                          f"unit), above the cumulative threshold of {pct(threshold)}{note}",
+                          {"excluded": amount, "whole": whole[key], "share": share, "threshold": threshold,
+                           "basis": basis, "scope": key, "not_counted": left_out})

@@ -1,0 +1,82 @@
+"""C006: included flows under the per-flow threshold, listed as information."""
+
+from __future__ import annotations
+
+from .base import Clause, Docs, Finding, Rule
+from .common import basis_amount, cutoff_thresholds, estimated_total, kg, pct
+
+RULE = Rule(
+    code="C006",
+    name="small-included-flows",
+    default_severity="info",
+    summary="Lists the modelled flows that are each under the per-flow cut-off threshold.",
+    clause=Clause("ISO 14067:2018", "cut-off criteria: applied consistently to the flows of the study"),
+    docs=Docs(
+        what=("Lists the modelled burden lines that are each below the per-flow threshold (on an "
+              "`emissions` basis, their share of the estimated total; on `mass` or `energy`, an input's "
+              "share of its unit process's inputs), with how many there are and their combined share."),
+        why=("The cut-off rule is applied consistently when the verifier can see both sides: what was "
+             "left out, and what was kept although it could have been. It also shows where effort on "
+             "data is not worth spending."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+cutoff {
+  per_flow 1 %
+}
+
+factor grid = 0.6 kg CO2 / kWh
+factor oil  = 3 kg CO2e / kg
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+  input   lubricant 0.5 kg from oil
+}
+''',
+        fix=("Nothing to fix: this is information. If the study cuts flows off, these are the ones it "
+             "could also have left out."),
+    ),
+)
+
+
+def check(ctx):
+    limits = cutoff_thresholds(ctx.model, ctx.params)
+    threshold, basis = limits["per_flow"], limits["basis"]
+    if threshold is None:
+        ctx.not_applicable("no per-flow threshold is set")
+        return
+    small: list[tuple[str, float]] = []
+    if basis == "emissions":
+        total = estimated_total(ctx.result)
+        for line in ctx.result.by_flow:
+            share = line.value / total if total else 0.0
+            if abs(share) < threshold:
+                small.append((f"{line.process}.{line.flow}", share))
+        unit_total = sum(s for _, s in small)
+    else:
+        for process in ctx.model.processes.values():
+            inputs = {f.name: basis_amount(f, basis) for f in process.flows if f.kind == "input" and not f.cutoff}
+            whole = sum(a for a in inputs.values() if a is not None)
+            for name, amount in inputs.items():
+                if amount is not None and whole and amount / whole < threshold:
+                    small.append((f"{process.name}.{name}", amount / whole))
+        unit_total = None
+    ctx.record(threshold=threshold, basis=basis, small_flows=len(small))
+    if not small:
+        return
+    small.sort(key=lambda item: (-abs(item[1]), item[0]))
+    names = [name for name, _ in small]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    together = f", together {pct(unit_total)} of the estimated total" if unit_total is not None else ""
+    yield Finding(("cutoff",) if ctx.model.cutoff else ("study",),
+                  f"{len(small)} modelled flow{'s are' if len(small) != 1 else ' is'} each under the "
+                  f"{pct(threshold)} per-flow threshold ({basis} basis){together}: {shown}",
+                  {"count": len(small), "threshold": threshold, "basis": basis, "combined_share": unit_total,
+                   "flows": names})

@@ -1,0 +1,306 @@
+"""Small queries several rules share: numbers per declared unit, printed precision, units, geography.
+
+Kept here so each rule module stays one small function; graph queries live in
+:mod:`pcf_dsl.graph` (the only networkx importer).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..compute import Result, allocation_shares
+from ..model import QUALITY_LEVELS, Flow, Model, Process, Quality
+from ..units import Q
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def pct(fraction: float | None, digits: int = 2) -> str:
+    return "n/a" if fraction is None else f"{fraction * 100:.{digits}f} %"
+
+
+def kg(value: float) -> str:
+    """A kg CO2e figure with four significant decimals, the way the tables print it."""
+    return f"{value:.4g} kg CO2e" if value and abs(value) < 0.001 else f"{value:.4f} kg CO2e"
+
+
+def flow_path(process: Process | str, flow: Flow | str, *more: str) -> tuple[str, ...]:
+    p = process if isinstance(process, str) else process.name
+    f = flow if isinstance(flow, str) else flow.name
+    return ("process", p, "flow", f, *more)
+
+
+def line_values(result: Result) -> dict[tuple[str, str], float]:
+    """kg CO2e per declared unit of each burden line, by (process, flow)."""
+    out: dict[tuple[str, str], float] = {}
+    for line in result.by_flow:
+        out[(line.process, line.flow)] = out.get((line.process, line.flow), 0.0) + line.value
+    return out
+
+
+def process_runs(model: Model, result: Result, process: Process) -> float:
+    """How many times the process runs (its written product amounts) per declared unit."""
+    shares = allocation_shares(process)
+    return sum(result.scaling.get(process.key(p.name), 0.0) * shares[p.name] for p in process.products)
+
+
+def decimals_of(text: str) -> int | None:
+    """Decimals of the first number written in an amount (`0.58962 t` -> 5), None if there is none."""
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    mantissa, _, exponent = match.group(0).lower().partition("e")
+    return len(mantissa.partition(".")[2]) - int(exponent or 0)
+
+
+def half_unit(flow: Flow) -> float:
+    """Half a unit of the last printed digit of the flow's amount, in the amount's own unit.
+
+    `0.58962 t` -> 0.000005 t. For an expression (`0.000013 kg / kg * 1 t`) the first
+    number's precision is scaled by the ratio of the value to that number.
+    """
+    match = _NUMBER.search(flow.amount_text)
+    d = decimals_of(flow.amount_text)
+    if match is None or d is None:
+        return 0.0
+    first = float(match.group(0))
+    half = 0.5 * 10.0 ** (-d)
+    if first == 0:
+        return half
+    return abs(flow.amount.value / first) * half
+
+
+@lru_cache(maxsize=4096)
+def _factor(from_unit: str, to_unit: str) -> float | None:
+    try:
+        return float(Q(1.0, from_unit).to(to_unit).magnitude)
+    except Exception:
+        return None
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float | None:
+    """`value` in `to_unit`, or None when the units are not the same kind of quantity."""
+    f = _factor(from_unit, to_unit)
+    return None if f is None else value * f
+
+
+def in_kg(flow: Flow) -> float | None:
+    return convert(flow.amount.value, flow.amount.unit, "kg")
+
+
+def in_mj(flow: Flow) -> float | None:
+    return convert(flow.amount.value, flow.amount.unit, "MJ")
+
+
+def basis_amount(flow: Flow, basis: str) -> float | None:
+    """The flow's amount on a cut-off basis: kg for `mass`, MJ for `energy`."""
+    return in_kg(flow) if basis == "mass" else in_mj(flow) if basis == "energy" else None
+
+
+# ------------------------------------------------------------------ geography
+
+
+GLOBAL_CODES = frozenset({"GLO", "ROW", "WORLD", "GLOBAL"})
+
+
+def geography_contains(outer: str, inner: str) -> bool:
+    """Whether data for `outer` covers `inner`: GLO covers everything, CN covers CN-JS, CN-JS covers CN-JS."""
+    a, b = outer.upper(), inner.upper()
+    return a in GLOBAL_CODES or a == b or b.startswith(a + "-")
+
+
+def process_geography(model: Model, process: Process) -> str | None:
+    return process.geography or (model.study.geography if model.study else None)
+
+
+# ------------------------------------------------------------------ data quality
+
+
+QUALITY_CRITERIA = tuple(QUALITY_LEVELS)
+
+
+def line_quality(process: Process, flow: Flow) -> Quality | None:
+    """The flow's scores, each criterion it leaves out taken from its process; None unless all three are known."""
+    merged = {}
+    for criterion in QUALITY_CRITERIA:
+        value = getattr(flow.quality, criterion, None) if flow.quality else None
+        if value is None and process.quality is not None:
+            value = getattr(process.quality, criterion)
+        merged[criterion] = value
+    quality = Quality(**merged)
+    return quality if quality.score() is not None else None
+
+
+def quality_level(score: float) -> int:
+    """The reference report's levels: 1 above 5.0, 2 from 4.0 to 5.0, 3 from 3.0 to 4.0, 4 from 2.0 to 3.0, 5 below 2.0."""
+    if score > 5.0:
+        return 1
+    if score >= 4.0:
+        return 2
+    if score >= 3.0:
+        return 3
+    if score >= 2.0:
+        return 4
+    return 5
+
+
+def weighted_quality(model: Model, result: Result) -> dict:
+    """The share-weighted three-criteria score of the footprint.
+
+    Each burden line scores the mean of its activity, factor and calibration
+    scores; lines are weighted by |value| / sum of |values| (equal to the share of
+    the total when nothing is negative). Lines without all three scores are left
+    out and the weights of the others renormalised; `scored_share` says how much
+    of the footprint the score covers.
+    """
+    values = line_values(result)
+    magnitude = sum(abs(v) for v in values.values())
+    lines = []
+    for (process_name, flow_name), value in values.items():
+        process = model.processes[process_name]
+        flow = process.flow(flow_name)
+        quality = line_quality(process, flow)
+        weight = abs(value) / magnitude if magnitude else 0.0
+        lines.append((process_name, flow_name, value, weight, quality.score() if quality else None))
+    scored = [line for line in lines if line[4] is not None]
+    scored_share = sum(line[3] for line in scored)
+    score = sum(line[3] * line[4] for line in scored) / scored_share if scored_share else None
+    return {"score": score, "level": quality_level(score) if score is not None else None,
+            "scored_share": scored_share, "lines": lines,
+            "unscored": [(p, f, w) for p, f, _, w, s in lines if s is None]}
+
+
+# ------------------------------------------------------------------ cut-off
+
+
+def cutoff_thresholds(model: Model, params) -> dict:
+    """The per-flow and cumulative limits that apply: the study's own, tightened by the profile's."""
+
+    def stricter(own, standard):
+        values = [v for v in (own, standard) if v is not None]
+        return min(values) if values else None
+
+    own = model.cutoff
+    basis = params.get("cutoff.basis") or (own.basis if own else "emissions")
+    return {
+        "basis": basis,
+        "per_flow": stricter(own.per_flow if own else None, params.get("cutoff.per_flow")),
+        "cumulative": stricter(own.cumulative if own else None, params.get("cutoff.cumulative")),
+        "scope": params.get("cutoff.cumulative_scope") or "total",
+    }
+
+
+def cutoff_estimates(result: Result) -> dict[tuple[str, str], float | None]:
+    return {(c.process, c.flow): c.estimate for c in result.cutoff}
+
+
+def estimated_total(result: Result) -> float:
+    """The footprint with the cut-off estimates added back: what the thresholds are shares of."""
+    return result.total.value + result.cutoff_estimate
+
+
+# ------------------------------------------------------------------ claims
+
+
+def _in_scope(claim, line) -> bool:
+    if claim.target == "total":
+        return True
+    if claim.target == "stage":
+        return line.stage == claim.subject
+    if claim.target == "process":
+        return line.process == claim.subject
+    if claim.target == "flow":
+        return f"{line.process}.{line.flow}" == claim.subject
+    if claim.target == "group":
+        return line.group == claim.subject
+    return False
+
+
+def per_unit_of_amount(model: Model, result: Result, process: Process, flow: Flow) -> float:
+    """kg CO2e per declared unit for one unit (as written) of the flow's amount: how rounding it propagates."""
+    from ..compute import _burden_line  # the one definition of a line's burden; reused, not copied
+    from ..model import Quantity
+
+    gwp = model.gwp_sets.get(model.study.gwp) if model.study and model.study.gwp else None
+    unit_flow = flow.model_copy(update={"amount": Quantity(value=1.0, unit=flow.amount.unit)})
+    line = _burden_line(model, process, unit_flow, gwp)
+    return 0.0 if line is None else line.co2e * process_runs(model, result, process)
+
+
+def compare_claim(model: Model, result: Result, claim) -> dict | None:
+    """The computed value of a claim and how far apart they may be, or None if it cannot be computed.
+
+    A claim printed with d decimals matches when |computed - claimed| is at most half
+    a unit of its last digit, plus what rounding the printed activity amounts of the
+    lines it covers can move the computed value (a report may have computed from
+    unrounded activity data): for each line, half a unit of its amount's last digit
+    times the line's kg CO2e per unit of amount.
+    """
+    lines = [line for line in result.by_flow if _in_scope(claim, line)]
+    if claim.target == "flow":
+        process_name, _, flow_name = claim.subject.rpartition(".")
+        flow = model.processes[process_name].flow(flow_name)
+        if flow.source_kind == "process" and not lines:
+            return None  # its burden is the supplier's: claim the supplier process instead
+    computed = sum(line.value for line in lines)
+    inputs = 0.0
+    for line in lines:
+        process = model.processes[line.process]
+        flow = process.flow(line.flow)
+        inputs += half_unit(flow) * abs(per_unit_of_amount(model, result, process, flow))
+    printed = claim.resolution / 2
+    epsilon = 1e-9 * max(abs(computed), abs(claim.value), 1e-9)
+    difference = computed - claim.value
+    return {"computed": computed, "claimed": claim.value, "difference": difference,
+            "printed_rounding": printed, "input_rounding": inputs, "tolerance": printed + inputs + epsilon,
+            "lines": len(lines)}
+
+
+def claim_label(claim) -> str:
+    return claim.target if claim.target in ("total", "quality") else f"{claim.target} {claim.subject}"
+
+
+def claimed_text(claim) -> str:
+    """The claimed figure as printed, with its kg CO2e value when the claim was written in another unit."""
+    try:
+        same = abs(float(claim.text) - claim.value) <= 1e-12 * max(1.0, abs(claim.value))
+    except ValueError:
+        same = False
+    return f"{claim.text} kg CO2e" if same else f"{claim.text} (= {claim.value:.6g} kg CO2e)"
+
+
+def factor_uses(model: Model) -> dict[str, list[tuple[Process, Flow]]]:
+    """Every factor a flow applies, with the flows that apply it, in model order."""
+    uses: dict[str, list[tuple[Process, Flow]]] = {}
+    for process in model.processes.values():
+        for flow in process.flows:
+            if flow.source_kind == "factor" and not flow.cutoff:
+                uses.setdefault(flow.source, []).append((process, flow))
+    return uses
+
+
+_ASSESSMENT = re.compile(r"\bAR\s?([1-6])\b|\b(second|third|fourth|fifth|sixth) assessment report\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b(SAR|TAR)\b")  # upper case only: "tar" is a word
+_ORDINAL = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "SAR": 2, "TAR": 3}
+
+
+def assessment_reports(*texts: str | None) -> set[str]:
+    """IPCC assessment reports a text names: "IPCC AR5 GWP100" -> {"AR5"}."""
+    found = set()
+    for text in texts:
+        for match in _ASSESSMENT.finditer(text or ""):
+            found.add(f"AR{match.group(1)}" if match.group(1) else f"AR{_ORDINAL[match.group(2).lower()]}")
+        for match in _ACRONYM.finditer(text or ""):
+            found.add(f"AR{_ORDINAL[match.group(1)]}")
+    return found
+
+
+def gwp_set_report(model: Model) -> str | None:
+    """The assessment report of the study's GWP set: from its name (`ar6`) or its label and source."""
+    if model.study is None or model.study.gwp is None:
+        return None
+    gwp = model.gwp_sets[model.study.gwp]
+    short = gwp.name.rpartition(".")[2]
+    found = assessment_reports(short.upper()) or assessment_reports(gwp.label, gwp.source)
+    return next(iter(found)) if len(found) == 1 else None

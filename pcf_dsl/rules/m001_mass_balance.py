@@ -1,0 +1,82 @@
+"""M001: per process, the mass that goes in comes out as products, wastes and declared losses."""
+
+from __future__ import annotations
+
+from .base import Clause, Docs, Finding, Param, Rule
+from .common import in_kg, pct
+
+RULE = Rule(
+    code="M001",
+    name="mass-balance",
+    default_severity="warning",
+    summary="Per process, mass in equals products, wastes and losses within the tolerance.",
+    clause=Clause("ISO 14044:2006", "4.3.3.2, validation of data: mass and energy balances"),
+    params=(
+        Param("mass_balance.tolerance", 0.05, "Largest gap between mass in and mass out, as a share of the "
+              "larger side.", "fraction"),
+    ),
+    docs=Docs(
+        what=("For each process, adds the inputs given as a mass (cut-off ones included) and the "
+              "products, wastes and `loss` lines given as a mass, and compares the two sides. Flows in "
+              "other units (m3 of gas, kWh, t*km) and emissions of gases are not part of the balance; the "
+              "finding counts them. Processes with no mass on one side are skipped."),
+        why=("An inventory that loses or creates mass has a missing flow, a unit slip or an unrecorded "
+             "loss: melt losses, packaging that leaves with the product, water. The gap is evidence a "
+             "verifier asks about."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+
+factor ingot = 17.6 t CO2e / t
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   aluminium 1.3 t from ingot
+}
+''',
+        fix=("Declare what leaves the process: `loss melt_loss 0.02 t`, `waste dross 0.03 t to ...`, or "
+             "correct the amounts. If the gap is explained elsewhere, waive it with the explanation."),
+    ),
+)
+
+
+def check(ctx):
+    tolerance = ctx.param("mass_balance.tolerance")
+    balanced = 0
+    for process in ctx.model.processes.values():
+        sides = {"input": 0.0, "product": 0.0, "waste": 0.0, "loss": 0.0}
+        not_mass = 0
+        for flow in process.flows:
+            if flow.kind not in sides:
+                continue
+            mass = in_kg(flow)
+            if mass is None:
+                not_mass += 1
+                continue
+            sides[flow.kind] += mass
+        mass_in = sides["input"]
+        mass_out = sides["product"] + sides["waste"] + sides["loss"]
+        if not mass_in or not mass_out:
+            continue
+        balanced += 1
+        gap = mass_in - mass_out
+        relative = abs(gap) / max(mass_in, mass_out)
+        if relative > tolerance:
+            more = "more" if gap > 0 else "less"
+            yield Finding(("process", process.name),
+                          f"`{process.name}` takes {mass_in:.6g} kg in and puts {mass_out:.6g} kg out "
+                          f"(products {sides['product']:.6g}, wastes {sides['waste']:.6g}, losses "
+                          f"{sides['loss']:.6g}): {abs(gap):.6g} kg {more} in than out, {pct(relative)} "
+                          f"(tolerance {pct(tolerance)})",
+                          {"mass_in_kg": mass_in, "mass_out_kg": mass_out, "products_kg": sides["product"],
+                           "wastes_kg": sides["waste"], "losses_kg": sides["loss"], "gap_kg": gap,
+                           "relative_gap": relative, "tolerance": tolerance, "flows_not_in_mass": not_mass})
+    if not balanced:
+        ctx.not_applicable("no process has mass on both sides")
+    ctx.record(processes_balanced=balanced)

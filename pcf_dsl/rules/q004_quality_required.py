@@ -1,0 +1,69 @@
+"""Q004: every line above the profile's share threshold has data-quality scores."""
+
+from __future__ import annotations
+
+from .base import Clause, Docs, Finding, Param, Rule
+from .common import flow_path, line_quality, pct
+
+RULE = Rule(
+    code="Q004",
+    name="quality-required",
+    default_severity="warning",
+    summary="Lines contributing more than `quality.required_above` of the total have all three quality scores.",
+    clause=Clause("PACT Methodology v3", "4.2.3, data quality indicators for inputs contributing more than 5 %"),
+    params=(
+        Param("quality.required_above", None, "Share of the total above which a line must be scored; unset: "
+              "no requirement.", "fraction"),
+    ),
+    docs=Docs(
+        what=("Every burden line whose share of the total exceeds `quality.required_above` must have an "
+              "activity, a factor and a calibration score (its own or its process's)."),
+        why=("The largest contributions decide the footprint's reliability; PACT asks for data-quality "
+             "indicators for every input above 5 %."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+import "std:profiles/pact_v3.pcf" as pact
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+profile exchange {
+  extends pact.pact_v3
+}
+
+boundary cradle_to_gate
+cutoff {
+  per_flow 1 %
+}
+
+factor grid = 0.6 kg CO2 / kWh
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+}
+''',
+        fix="Score the line: `quality activity=... factor=... calibration=...` in its block or on its process.",
+    ),
+)
+
+
+def check(ctx):
+    threshold = ctx.param("quality.required_above")
+    if threshold is None:
+        ctx.not_applicable("the profile requires no data-quality scores")
+        return
+    above = 0
+    for line in ctx.result.by_flow:
+        if abs(line.share) <= threshold:
+            continue
+        above += 1
+        process = ctx.model.processes[line.process]
+        flow = process.flow(line.flow)
+        if line_quality(process, flow) is None:
+            yield Finding(flow_path(process, flow), f"`{line.process}.{line.flow}` is {pct(line.share)} of the "
+                          f"total but has no complete data-quality score (required above {pct(threshold)})",
+                          {"share": line.share, "threshold": threshold})
+    ctx.record(lines_above=above, threshold=threshold)

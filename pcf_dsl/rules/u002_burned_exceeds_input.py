@@ -1,0 +1,67 @@
+"""U002: an emission `of` an input does not burn more than the input supplies."""
+
+from __future__ import annotations
+
+from ..units import short
+from .base import Clause, Docs, Finding, Related, Rule
+from .common import convert, flow_path, half_unit
+
+RULE = Rule(
+    code="U002",
+    name="burned-exceeds-input",
+    default_severity="warning",
+    summary="The activity of an `emit ... of INPUT` line is not larger than the input, beyond rounding.",
+    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: data validated (mass and energy balances)"),
+    docs=Docs(
+        what=("Converts the amount of each `emit X AMOUNT of INPUT` to the input's unit and compares: the "
+              "emission may not take more than the input brings in, allowing half a unit of the last "
+              "printed digit of both numbers (0.00071 t covers 0.000705 to 0.000715 t)."),
+        why=("Burning more fuel than was bought is usually a unit slip (kg for t) or a line per tonne next "
+             "to one per kilogram; the combustion emission is then wrong by the same factor."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+
+factor diesel_supply     = 0.64 kg CO2e / kg
+factor diesel_combustion = 3.44 kg CO2 / kg
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   diesel 0.7 kg from diesel_supply
+  emit    diesel_burned 7.0 kg of diesel with diesel_combustion
+}
+''',
+        fix=("Correct whichever amount is wrong; if the process burns fuel from stock as well, model the "
+             "stock as its own input."),
+    ),
+)
+
+
+def check(ctx):
+    pairs = 0
+    for process in ctx.model.processes.values():
+        for flow in process.flows:
+            if flow.kind != "emit" or flow.of_input is None:
+                continue
+            source = process.flow(flow.of_input)
+            burned = convert(flow.amount.value, flow.amount.unit, source.amount.unit)
+            if burned is None:
+                continue  # U001 reports the units
+            pairs += 1
+            slack = half_unit(source) + (convert(half_unit(flow), flow.amount.unit, source.amount.unit) or 0.0)
+            if burned > source.amount.value + slack:
+                unit = short(source.amount.unit)
+                yield Finding(flow_path(process, flow, "amount"),
+                              f"`{flow.name}` burns {burned:.6g} {unit} of `{source.name}`, more than the "
+                              f"{source.amount_text} the input supplies",
+                              {"burned": burned, "supplied": source.amount.value, "unit": unit, "rounding": slack},
+                              related=(Related(flow_path(process, source, "amount"), "the input"),))
+    if not pairs:
+        ctx.not_applicable("no `emit ... of INPUT` line in comparable units")
+    ctx.record(emissions_of_inputs=pairs)

@@ -1,0 +1,62 @@
+"""W001: every waiver silences a finding; one that silences nothing is stale."""
+
+from __future__ import annotations
+
+from . import registry
+from .base import Clause, Docs, Finding, Rule
+
+RULE = Rule(
+    code="W001",
+    name="unused-waiver",
+    default_severity="warning",
+    summary="A `waive` line names a rule and subject that no finding matches.",
+    clause=Clause("pcf_dsl", "waivers: a finding is silenced only by a justified waiver, and every waiver is shown"),
+    docs=Docs(
+        what=("After all other rules have run (under every profile checked), reports each `waive CODE "
+              "[subject] \"justification\"` that silenced nothing, and each that names a code which is not "
+              "a rule."),
+        why=("A waiver outlives the problem it excused: left in place it would silence the next, different "
+             "finding of the same rule without anyone reviewing it."),
+        example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Example" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+cutoff {
+  per_flow 1 %
+}
+
+factor grid = 0.6 kg CO2 / kWh
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+}
+
+waive M001 casting "melt losses are recorded in the plant's balance"
+''',
+        fix="Delete the waiver, or correct its code or subject so it names the finding it is meant for.",
+    ),
+)
+
+
+def check(ctx):
+    if not ctx.model.waivers:
+        ctx.not_applicable("the model has no waivers")
+        return
+    used = ctx.extra.get("waivers_used", set())
+    rules = registry()
+    for index, waiver in enumerate(ctx.model.waivers):
+        target = f"{waiver.code} {waiver.subject}" if waiver.subject else waiver.code
+        if waiver.code not in rules:
+            yield Finding(("waiver", str(index)), f"the waiver names `{waiver.code}`, which is not a rule",
+                          {"code": waiver.code},
+                          help="`pcf rules` lists the codes; builder errors (E...) cannot be waived, only fixed")
+        elif index not in used:
+            yield Finding(("waiver", str(index)), f"the waiver `{target}` matches no finding",
+                          {"code": waiver.code, "subject": waiver.subject})
+    ctx.record(waivers=len(ctx.model.waivers), used=len(used))
