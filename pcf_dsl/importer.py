@@ -111,12 +111,13 @@ UNIT_REWRITES: tuple[tuple[str, str, str], ...] = (
     (r"(?i)CO2[-_ ]?(?:eq(?:uivalent)?|e)\b", "CO2e", "`CO2-eq`, `CO2eq`, `CO2-Eq`, `CO2-e` -> `CO2e`"),
     (r"(?<![A-Za-z])(mg|g|kg|t|kt|Mt)(?=(?:CO2e|CO2|CH4|N2O|SF6|NF3)(?![A-Za-z0-9]))", r"\1 ",
      "a mass glued to a gas is split: `tCO2` -> `t CO2`, `kgCO2e` -> `kg CO2e`"),
-    (r"吨公里", "t*km", "吨公里 (tonne-kilometre) -> `t*km`"),
-    (r"兆瓦时", "MWh", "兆瓦时 -> `MWh`"),
-    (r"千瓦时", "kWh", "千瓦时 -> `kWh`"),
-    (r"立方米", "m3", "立方米 -> `m3`"),
-    (r"千克|公斤", "kg", "千克, 公斤 -> `kg`"),
-    (r"吨", "t", "吨 -> `t`"),
+    # Chinese unit words, only where they stand alone (吨标煤, tonne of coal equivalent, is no `t`).
+    (r"(?<![\u4e00-\u9fff])吨公里(?![\u4e00-\u9fff])", "t*km", "吨公里 (tonne-kilometre) -> `t*km`"),
+    (r"(?<![\u4e00-\u9fff])兆瓦时(?![\u4e00-\u9fff])", "MWh", "兆瓦时 -> `MWh`"),
+    (r"(?<![\u4e00-\u9fff])千瓦时(?![\u4e00-\u9fff])", "kWh", "千瓦时 -> `kWh`"),
+    (r"(?<![\u4e00-\u9fff])立方米(?![\u4e00-\u9fff])", "m3", "立方米 -> `m3`"),
+    (r"(?<![\u4e00-\u9fff])(?:千克|公斤)(?![\u4e00-\u9fff])", "kg", "千克, 公斤 -> `kg`"),
+    (r"(?<![\u4e00-\u9fff])吨(?![\u4e00-\u9fff])", "t", "吨 -> `t`"),
     (r"\s+", " ", "runs of white space become one space"),
 )
 _COMPILED_REWRITES = tuple((re.compile(p), r) for p, r, _ in UNIT_REWRITES)
@@ -333,7 +334,7 @@ def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
             cells.append(Cell(value, number, index, span))
             parts.append(shown)
             col += len(shown) + 3
-        lines.append(" | ".join(parts))
+        lines.append(" | ".join(parts).rstrip())
         rows.append(cells)
     SOURCES.add(display, "\n".join(lines))
     return rows
@@ -838,40 +839,8 @@ def _reference_output(lines: list[Line], options: ImportOptions) -> tuple[str, l
     return f"1 {unit_text}", []
 
 
-def build_model_text(table: Table, lines: list[Line], options: ImportOptions) -> Imported:
-    """The model (and factors) files for the lines read from the table."""
-    diagnostics: list[Diagnostic] = []
-    reference_text, problems = _reference_output(lines, options)
-    if problems:
-        raise PcfError(problems)
-    reference = read_unit(reference_text.split(None, 1)[1])
-    for line in lines:
-        amount, problem = _amount(line, reference_text, reference)
-        if problem:
-            diagnostics.append(Diagnostic("E605", f"row {line.row}: {problem}",
-                                          Span(table.file, line.row, 1, line.row, 2),
-                                          help="give the activity per the product's unit, or set --per to a product "
-                                               "amount of the same kind"))
-        line.amount_text = amount
-    if diagnostics:
-        raise PcfError(diagnostics)
-
-    ef = "ef." if options.factors_file else ""
-    # ---- factors: one per distinct (value, unit, source)
-    factor_names: dict[tuple, str] = {}
-    factor_lines: dict[str, list[Line]] = {}
-    taken: set[str] = set()
-    line_factor: dict[int, str] = {}
-    for line in lines:
-        key = (Decimal(line.factor_text), str(read_unit(line.factor_unit).units),
-               float(read_unit(line.factor_unit).magnitude), line.source)
-        if key not in factor_names:
-            factor_names[key] = _unique(line.name, taken)
-            factor_lines[factor_names[key]] = []
-        factor_lines[factor_names[key]].append(line)
-        line_factor[id(line)] = factor_names[key]
-
-    # ---- processes
+def _processes(lines: list[Line], options: ImportOptions) -> tuple[list[str], dict[str, list[Line]], dict[str, str]]:
+    """Process names (the product's first), the lines of each, and their labels."""
     reference_process = _slug(options.process)
     groups: dict[str, list[Line]] = {}
     group_labels: dict[str, str] = {}
@@ -894,7 +863,45 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
                 groups = {reference_process: [], **groups}
     else:
         groups[reference_process] = list(lines)
-    process_order = [reference_process] + [k for k in groups if k != reference_process]
+    return [reference_process] + [k for k in groups if k != reference_process], groups, group_labels
+
+
+def build_model_text(table: Table, lines: list[Line], options: ImportOptions) -> Imported:
+    """The model (and factors) files for the lines read from the table."""
+    diagnostics: list[Diagnostic] = []
+    reference_text, problems = _reference_output(lines, options)
+    if problems:
+        raise PcfError(problems)
+    reference = read_unit(reference_text.split(None, 1)[1])
+    for line in lines:
+        amount, problem = _amount(line, reference_text, reference)
+        if problem:
+            diagnostics.append(Diagnostic("E605", f"row {line.row}: {problem}",
+                                          Span(table.file, line.row, 1, line.row, 2),
+                                          help="give the activity per the product's unit, or set --per to a product "
+                                               "amount of the same kind"))
+        line.amount_text = amount
+    if diagnostics:
+        raise PcfError(diagnostics)
+
+    ef = "ef." if options.factors_file else ""
+    processes, groups, group_labels = _processes(lines, options)
+    # ---- factors: one per distinct (value, unit, source); processes and factors share one namespace
+    factor_names: dict[tuple, str] = {}
+    factor_lines: dict[str, list[Line]] = {}
+    taken: set[str] = set(processes)
+    line_factor: dict[int, str] = {}
+    for line in lines:
+        key = (Decimal(line.factor_text), str(read_unit(line.factor_unit).units),
+               float(read_unit(line.factor_unit).magnitude), line.source)
+        if key not in factor_names:
+            factor_names[key] = _unique(line.name, taken)
+            factor_lines[factor_names[key]] = []
+        factor_lines[factor_names[key]].append(line)
+        line_factor[id(line)] = factor_names[key]
+
+    reference_process = processes[0]
+    process_order = processes
 
     product = _slug(options.product)
     product_label = options.product_label
