@@ -32,7 +32,6 @@ output depends only on the model, so the same model gives the same bytes.
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +40,6 @@ import graphviz
 
 from . import present as P
 from .compute import FlowResult, Result, allocation_shares, compute
-from .diagnostics import Diagnostic, PcfError
 from .graph import process_graph, reference_process, upstream
 from .model import Flow, Model, Process
 
@@ -124,6 +122,10 @@ def _fill(share: float) -> tuple[str, str]:
 
 def _pen(share: float) -> str:
     return f"{1.0 + 5.0 * min(abs(share), 1.0) ** 0.5:.2f}"
+
+
+class ToolMissing(RuntimeError):
+    """A program the drawing needs (Graphviz's `dot`) is not installed."""
 
 
 @dataclass
@@ -394,18 +396,21 @@ def render(model: Model, result: Result | None = None, *, fmt: str = "svg", **op
     graph = diagram(model, result, **options)
     if fmt == "dot":
         return graph.source.encode("utf-8")
-    # cairo stamps PDFs with the time unless SOURCE_DATE_EPOCH is set: pin it, so output is reproducible
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = previous or "0"
     try:
-        return graph.pipe(format=fmt)
+        data = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        raise PcfError(Diagnostic(
-            "E900", "Graphviz's `dot` program is not installed, so the diagram cannot be drawn", None,
-            help="install Graphviz (Debian: `apt-get install graphviz`; scripts/setup does it), "
-                 "or use `--format dot` to get the DOT source")) from None
+        raise ToolMissing("Graphviz's `dot` program is not installed, so the diagram cannot be drawn: install "
+                          "Graphviz (Debian: `apt-get install graphviz`; scripts/setup does it), or use "
+                          "`--format dot` for the DOT source") from None
     except graphviz.CalledProcessError as exc:
         raise RuntimeError(f"Graphviz failed on the diagram: {exc.stderr.decode('utf-8', 'replace')}") from None
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
+    return _fixed_pdf_dates(data) if fmt == "pdf" else data
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})([^)]*)\)")
+
+
+def _fixed_pdf_dates(data: bytes) -> bytes:
+    """cairo (1.16, Debian 12) stamps a PDF with the time it was made: pin it to 1970, same length, so the
+    cross-reference offsets stay right and the same model gives the same bytes."""
+    return _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:19700101000000" + m.group(3) + b")", data)

@@ -34,6 +34,6 @@ def command(file: Path, kind: str, fmt: str | None, output: Path | None, lang: s
     model = load(file, root=root, allow_outside_root=allow_outside_root)
     data = chart(model, kind=kind, lang=lang, top=top, fmt=fmt)
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)  # bytes go to the binary stream
     else:
         write_atomic(output, data)

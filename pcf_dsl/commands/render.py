@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..build import load
-from ..render import DEFAULT_TOP, FORMATS, render
+from ..render import DEFAULT_TOP, FORMATS, ToolMissing, render
 from .common import allow_outside_option, model_argument, root_option, write_atomic
 
 
@@ -31,8 +31,11 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: in
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in FORMATS else "svg"
     model = load(file, root=root, allow_outside_root=allow_outside_root)
-    data = render(model, fmt=fmt, lang=lang, top=top, detail=detail)
+    try:
+        data = render(model, fmt=fmt, lang=lang, top=top, detail=detail)
+    except ToolMissing as exc:
+        raise click.ClickException(str(exc)) from None
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)  # bytes go to the binary stream
     else:
         write_atomic(output, data)
