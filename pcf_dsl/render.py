@@ -1,6 +1,6 @@
 """The system boundary diagram: the one module that imports graphviz.
 
-What the diagram shows, and how (docs/diagram.md has a picture of each):
+What the diagram shows, and how (the README shows the reference model's):
 
 - The life-cycle stages are clusters, in life-cycle order. One bold frame, the
   system boundary, holds every stage the study includes; each stage's label
