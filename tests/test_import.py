@@ -458,3 +458,17 @@ def test_mapping_names_a_column_the_table_lacks(tmp_path):
         import_table(CSV, ImportOptions(columns={"activity": "Menge"}))
     assert info.value.diagnostics[0].message == (
         "the mapping names the column `Menge` for `activity`, but the table has no such column")
+
+
+def test_docs_name_every_header_and_code():
+    import re
+
+    from pcf_dsl.importer import HEADER_ALIASES
+
+    doc = (ROOT / "docs" / "import-export.md").read_text(encoding="utf-8")
+    missing = [a for aliases in HEADER_ALIASES.values() for a in aliases if f"`{a}`" not in doc]
+    assert missing == []
+    source = (ROOT / "pcf_dsl" / "importer.py").read_text(encoding="utf-8")
+    source += (ROOT / "pcf_dsl" / "pact.py").read_text(encoding="utf-8")
+    codes = sorted(set(re.findall(r'"(E[67]\d\d)"', source)))
+    assert codes and [c for c in codes if f"| {c} |" not in doc] == []
