@@ -548,6 +548,7 @@ class Builder:
                                  help="e.g. `per_flow 1 %`")
                 continue
             setattr(cut, attr, fraction)
+            setattr(cut, f"{attr}_span", expr.span)
         return cut
 
     def _quality(self, scores: list[S.QualityScore] | None) -> M.Quality | None:

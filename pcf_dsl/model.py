@@ -103,6 +103,8 @@ class Cutoff(_Base):
     cumulative: float | None = None
     notes: list[str] = []
     span: Span | None = _span_field()
+    per_flow_span: Span | None = _span_field()
+    cumulative_span: Span | None = _span_field()
 
 
 class GwpSet(_Base):
@@ -289,7 +291,11 @@ class Model(_Base):
                     return stage.span
             return self.boundary.span if self.boundary else None
         if head == "cutoff":
-            return self.cutoff.span if self.cutoff else None
+            if self.cutoff is None:
+                return None
+            if rest and rest[0] in ("per_flow", "cumulative"):
+                return getattr(self.cutoff, f"{rest[0]}_span") or self.cutoff.span
+            return self.cutoff.span
         if head == "stage" and rest:
             stage = self.stage(rest[0])
             return stage.span if stage else None
