@@ -78,6 +78,14 @@ def kg(value: float) -> str:
     return sig(value, 4)
 
 
+def kg_table(value: float) -> str:
+    """A kg CO2e value in the report's tables: 4 decimals as the reference report prints them, and at
+    least 4 significant figures for small lines (10.3832, 0.3035, 0.00003900)."""
+    text = sig(value, 4)
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return text if decimals >= 4 or value == 0 else f"{value:.4f}"
+
+
 def pct(share: float) -> str:
     """A share of the total as printed everywhere: percent with 2 decimals."""
     return f"{share * 100:.2f} %"

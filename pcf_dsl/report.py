@@ -85,6 +85,8 @@ TEXT: dict[str, dict[str, str]] = {
         "dq_unscored": "Lines without a score: {names}.",
         "s_verification": "Verification",
         "checklist": "Checklist", "rule": "Rule", "result_col": "Result", "findings": "Findings",
+        "requirement": "Requirement", "clause": "Clause", "evidence": "Evidence",
+        "waiver_use": "silences {n} finding(s)", "waiver_unused": "matches no finding", "use": "Use",
         "profile": "Profile {name}",
         "no_findings": "pcf check reports no findings.",
         "severity": "Severity", "code": "Code", "message": "Message", "location": "Location", "help": "How to fix",
@@ -140,6 +142,8 @@ TEXT: dict[str, dict[str, str]] = {
         "dq_unscored": "未评分的项目：{names}。",
         "s_verification": "核查",
         "checklist": "核查清单", "rule": "规则", "result_col": "结果", "findings": "发现的问题",
+        "requirement": "要求", "clause": "条款", "evidence": "依据",
+        "waiver_use": "豁免 {n} 项发现", "waiver_unused": "未匹配任何发现", "use": "作用",
         "profile": "规则集 {name}",
         "no_findings": "pcf check 未发现问题。",
         "severity": "级别", "code": "代码", "message": "说明", "location": "位置", "help": "修改方法",
@@ -307,7 +311,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["cutoff_flows"] = [
         {"process": c.process, "flow": _label(model.processes[c.process].flow(c.flow).label, lang, c.flow),
          "key": f"{c.process}.{c.flow}", "reason": c.reason or "",
-         "estimate": P.kg(c.estimate) if c.estimate is not None else t["none_estimated"]}
+         "estimate": P.kg_table(c.estimate) if c.estimate is not None else t["none_estimated"]}
         for c in result.cutoff]
     ctx["period"] = (f"{study.period_start.isoformat()} {t['to']} {study.period_end.isoformat()}"
                      if study.period_start and study.period_end else "")
@@ -334,17 +338,17 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
                 "process": _label(process.label, lang, process.name), "activity": _label(flow.label, lang, flow.name),
                 "key": f"{process.name}.{flow.name}", "amount": flow.amount_text, "factor": factor,
                 "factor_value": value, "factor_unit": unit, "source": source,
-                "value": P.kg(line.value), "share": P.pct(line.share), "raw": line.value})
+                "value": P.kg_table(line.value), "share": P.pct(line.share), "raw": line.value})
     inventory = []
     for name in sorted(groups, key=lambda s: (stage_order.index(s) if s in stage_order else len(stage_order), s)):
         rows = groups[name]
         subtotal = sum(r["raw"] for r in rows)
-        inventory.append({"stage": stage_names.get(name, name), "rows": rows, "subtotal": P.kg(subtotal),
+        inventory.append({"stage": stage_names.get(name, name), "key": name, "rows": rows, "subtotal": P.kg_table(subtotal),
                           "share": P.pct(subtotal / total if total else 0.0)})
     ctx["inventory"] = inventory
     ctx["t1"] = t["t1"].format(unit=unit_text)
     ctx["t1_note"] = t["t1_note"].format(runs=_runs_text(model, lang))
-    ctx["total"] = P.kg(total)
+    ctx["total"] = P.kg_table(total)
     from .render import process_runs  # amounts of flows between processes, per declared unit
 
     runs = process_runs(model, result)
@@ -362,7 +366,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     # --- Table 2: stage, then group (or the line itself), in model order
     table2 = []
     for entry in inventory:
-        stage_key = next((k for k, v in stage_names.items() if v == entry["stage"]), entry["stage"])
+        stage_key = entry["key"]
         by_group: dict[str, float] = {}
         for process in model.processes.values():
             for flow in process.flows:
@@ -372,15 +376,15 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
                 key = flow.group.replace("_", " ") if flow.group else _label(flow.label, lang, flow.name)
                 by_group[key] = by_group.get(key, 0.0) + line.value
         table2.append({"stage": entry["stage"], "subtotal": entry["subtotal"], "share": entry["share"],
-                       "rows": [{"line": k, "value": P.kg(v), "share": P.pct(v / total if total else 0.0)}
+                       "rows": [{"line": k, "value": P.kg_table(v), "share": P.pct(v / total if total else 0.0)}
                                 for k, v in by_group.items()]})
     ctx["table2"] = table2
     ctx["t2"] = t["t2"].format(unit=unit_text)
     ctx["stage_summary"] = [
-        {"stage": stage_names[s.name], "value": P.kg(result.by_stage[s.name].value),
+        {"stage": stage_names[s.name], "key": s.name, "value": P.kg_table(result.by_stage[s.name].value),
          "share": P.pct(result.by_stage[s.name].share)}
         for s in model.stages if s.name in result.by_stage and (s.included or result.by_stage[s.name].value)]
-    ctx["gases"] = [{"gas": gas, "mass": P.sig(g.mass), "value": P.kg(g.value), "share": P.pct(g.share)}
+    ctx["gases"] = [{"gas": gas, "mass": P.sig(g.mass), "value": P.kg_table(g.value), "share": P.pct(g.share)}
                     for gas, g in result.by_gas.items()]
     claims = []
     for claim in model.claims:
@@ -411,7 +415,9 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     # --- verification
     ctx["checklist"] = _checklist(outcome, t) if outcome is not None else []
     findings = []
-    for d in (outcome.diagnostics if outcome is not None else []):
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    diagnostics = outcome.diagnostics if outcome is not None else []
+    for d in sorted(diagnostics, key=lambda d: rank.get(d.severity, 3)):  # stable: same order within a level
         severity = d.severity.value if isinstance(d.severity, Severity) else str(d.severity)
         findings.append({"severity": SEVERITY_ZH.get(severity, severity) if lang == "zh" else severity,
                          "code": d.code, "message": d.message, "location": _location(d.span),
@@ -432,8 +438,11 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         if factor.name.count(".") <= 1:  # the study's own factors and those of its direct imports
             notes += [(f"{t['factor']} {factor.name}", n) for n in factor.notes]
     ctx["notes"] = notes
-    ctx["waivers"] = [{"code": w.code, "subject": w.subject or "", "justification": w.justification}
-                      for w in model.waivers]
+    silenced = [getattr(w, "waiver_index", None) for w in (getattr(outcome, "waived", None) or [])]
+    ctx["waivers"] = [{"code": w.code, "subject": w.subject or "", "justification": w.justification,
+                       "use": (t["waiver_use"].format(n=silenced.count(i)) if silenced.count(i)
+                               else t["waiver_unused"]) if outcome is not None else ""}
+                      for i, w in enumerate(model.waivers)]
     return ctx
 
 
@@ -445,18 +454,19 @@ def _location(span) -> str:
 
 
 def _checklist(outcome: CheckOutcome, t: dict) -> list[dict[str, Any]]:
-    """The rule engine's checklist (one row per rule and profile), when `pcf check` produced one."""
-    runs = getattr(outcome, "runs", None) or []
+    """The compliance checklist of `pcf verify`, one table per profile the study claims."""
+    try:
+        from .checklist import evidence_text, rows
+    except ImportError:  # a tree without `pcf verify`: the findings table below still lists every finding
+        return []
+
     sections = []
-    for run in runs:
-        rows = []
-        for code, rule_outcome in run.outcomes.items():
-            status = rule_outcome.status
-            rows.append({"code": code, "status": t.get(f"status_{status}", status), "raw_status": status,
-                         "findings": len(rule_outcome.diagnostics), "waived": len(rule_outcome.waived),
-                         "note": rule_outcome.not_applicable or ""})
-        name = getattr(run.profile, "name", str(run.profile))
-        sections.append({"profile": t["profile"].format(name=name), "rows": rows})
+    for run in outcome.runs:
+        table = [{"code": r["code"], "name": r["name"], "requirement": r["requirement"], "clause": r["clause"],
+                  "status": t.get(f"status_{r['status']}", r["status"]), "css": r["status"].replace("/", ""),
+                  "evidence": evidence_text(r)} for r in rows(run)]
+        label = run.profile.label or run.profile.name
+        sections.append({"profile": t["profile"].format(name=label), "rows": table})
     return sections
 
 
@@ -488,6 +498,7 @@ def _inline_svg(svg: bytes) -> Markup:
     text = re.sub(r"<\?xml[^>]*\?>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text, flags=re.S)
     text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)  # matplotlib's RDF: not for the page
     return Markup(text.strip())  # noqa: S704 - output of Graphviz and matplotlib, which escape the model's text
 
 

@@ -1,0 +1,258 @@
+"""`pcf report`: structure, numbers, escaping and determinism of the HTML and Markdown report.
+
+Numbers are compared with `pcf calc --format json` and with the reference report's printed
+figures (Table 1 line results, Table 2 stage subtotals); the data-quality score with a hand
+calculation. The page in a real browser is tested in test_report_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pcf_dsl
+from pcf_dsl.check import run_check
+from pcf_dsl.cli import main
+from pcf_dsl.report import quality_level, quality_score, report
+
+ROOT = Path(__file__).resolve().parents[1]
+BILLET = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+SMALL = (Path(__file__).parent / "test_render.py").read_text(encoding="utf-8").split('SMALL = """\\\n')[1] \
+    .split('"""')[0]
+
+
+class Rows(HTMLParser):
+    """The cells of every <tr> that carries a data-* attribute, by that attribute."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows: dict[tuple[str, str], list[str]] = {}
+        self.headings: list[str] = []
+        self.text: list[str] = []
+        self._row = None
+        self._cell = None
+        self._heading = None
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if tag == "tr":
+            keys = [(k, v) for k, v in attrs.items() if k.startswith("data-")]
+            self._row = (keys[0], []) if keys else None
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "h2":
+            self._heading = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row[1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows[self._row[0]] = self._row[1]
+            self._row = None
+        elif tag == "h2" and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+
+
+def parse(html: str) -> Rows:
+    parser = Rows()
+    parser.feed(html)
+    return parser
+
+
+def close(printed: str, expected: float) -> bool:
+    """True when `printed` is `expected` rounded to the digits printed (half a unit of the last digit)."""
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    return abs(float(printed) - expected) <= 0.5 * 10 ** -decimals + 1e-12
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    return run_check(BILLET)
+
+
+@pytest.fixture(scope="module")
+def html_en(outcome) -> str:
+    return report(outcome.model, outcome.result, outcome, fmt="html").text
+
+
+@pytest.fixture(scope="module")
+def calc() -> dict:
+    result = CliRunner().invoke(main, ["calc", str(BILLET), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_sections_follow_the_reference_report(html_en):
+    page = parse(html_en)
+    assert page.headings == ["1. Product and study information", "2. Goal and scope", "3. Inventory", "4. Results",
+                             "5. Data quality", "6. Verification", "7. Assumptions, notes and waivers"]
+    for sub in ("2.1 Declared unit", "2.2 System boundary", "2.3 Cut-off rule", "2.4 Reference period",
+                "2.5 Allocation"):
+        assert f"<h3>{sub}</h3>" in html_en
+    # the diagram sits in the boundary section, the chart in the results
+    assert html_en.index("<h3>2.2 System boundary") < html_en.index('id="figure-boundary"') < \
+        html_en.index("<h3>2.3 Cut-off rule")
+    assert html_en.index('id="table-stages"') < html_en.index('id="figure-chart"') < html_en.index('id="quality"')
+    assert "2024-01-01 to 2024-12-31" in html_en and "GB/T 24067-2024; PAS 2050:2011" in html_en
+    assert "the billet is sold ex works" in html_en  # the excluded stage's reason
+
+
+def test_html_is_self_contained(html_en):
+    assert "<script" not in html_en.lower() and "<link" not in html_en.lower()
+    assert not re.findall(r'(?:src|href)="(?!#)[^"]*"', html_en), "no file or network reference"
+    assert not re.findall(r"url\((?!#)", html_en) and "@import" not in html_en  # only url(#clip-path)
+    # the only URLs are XML namespace names inside the inline SVG, which a browser never fetches
+    urls = set(re.findall(r"https?://[^\s\"')<>]+", html_en))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
+    assert html_en.count("<svg") == 2 and "<?xml" not in html_en and "<!DOCTYPE svg" not in html_en
+
+
+def test_table_1_lines_equal_pcf_calc_and_the_reference_report(html_en, calc):
+    rows = parse(html_en).rows
+    lines = {f"{f['process']}.{f['flow']}": f for f in calc["by_flow"]}
+    table = {key: cells for (attr, key), cells in rows.items() if attr == "data-key"}
+    assert set(table) == set(lines)
+    for key, cells in table.items():
+        value, share = cells[7], cells[8]
+        assert close(value, lines[key]["value"]), key
+        assert close(share.rstrip(" %"), 100 * lines[key]["share"]), key
+    # the reference report's Table 1 (kg CO2e per kg billet), each a product of activity and factor
+    printed = {"casting.aluminium_ingot": 10.3832, "casting.electricity": 0.0864,
+               "casting.natural_gas_combustion": 0.3035, "casting.inbound_transport": 0.0201,
+               "casting.magnesium_ingot_99_95": 0.1155}
+    for key, reference in printed.items():
+        assert abs(float(table[key][7]) - reference) <= 0.0005, key
+    # activity and factor as written: 0.58962 t of ingot at 17.610 t CO2e/t
+    assert table["casting.aluminium_ingot"][2:6] == ["0.58962 t", "ef.aluminium_ingot", "17.610", "t CO2e / t"]
+    assert table["casting.electricity"][4:6] == ["0.6205", "t CO2 / MWh"]
+    assert abs(0.58962 * 17.610 - float(table["casting.aluminium_ingot"][7])) <= 0.005
+
+
+def test_stage_results_equal_pcf_calc_and_table_2(html_en, calc):
+    rows = parse(html_en).rows
+    summary = {key: cells for (attr, key), cells in rows.items() if attr == "data-stage"}
+    reference = {"raw_material_acquisition": 10.81, "production": 0.39, "waste_treatment": 0.00,
+                 "in_plant_transport": 0.00, "inbound_transport": 0.02}
+    for stage, value in reference.items():
+        cells = summary[stage]
+        assert close(cells[-2], calc["by_stage"][stage]["value"])
+        assert abs(float(cells[-2]) - value) <= 0.005 + 1e-9, stage
+    total = rows[("data-total", "")]
+    assert close(total[-2], calc["total"]["value"]) and abs(float(total[-2]) - 11.22) <= 0.005
+    # Table 2's group line for purchased materials: 10.796 in the report
+    group = re.search(r"<td>purchased materials</td><td class=\"num\">([\d.]+)</td>", html_en)
+    assert group and abs(float(group.group(1)) - 10.796) <= 0.0005 and close(group.group(1), calc["by_group"]["purchased_materials"]["value"])
+
+
+def test_verification_lists_every_finding_and_the_checklist(outcome, html_en):
+    assert outcome.diagnostics, "the reference model has findings (e.g. the quality claim)"
+    findings = html_en[html_en.index('id="verification"'):html_en.index('id="assumptions"')]
+    for d in outcome.diagnostics:
+        assert f"<code>{d.code}</code>" in findings
+    for run in outcome.runs:
+        assert (run.profile.label or run.profile.name) in findings
+        for code in run.outcomes:
+            assert f"<code>{code}</code>" in findings
+
+
+def test_data_quality_is_the_share_weighted_mean(tmp_path):
+    path = tmp_path / "dq.pcf"
+    path.write_text(
+        'study "dq" {\n  declared_unit 1 kg of p.x\n}\nfactor a = 3 kg CO2e / kg\nfactor b = 1 kg CO2e / kg\n'
+        'process p {\n  stage production\n  product x 1 kg\n'
+        '  input one 1 kg from a {\n    quality activity=continuous factor=national calibration=compliant\n  }\n'
+        '  input two 1 kg from b {\n    quality activity=estimated factor=international calibration=none\n  }\n}\n',
+        encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    score, covered = quality_score(model, result)
+    # by hand: line one (6+2+6)/3 = 4.667 at 3/4 of the total, line two (1+1+1)/3 = 1 at 1/4
+    assert abs(score - (0.75 * 14 / 3 + 0.25 * 1)) <= 1e-12 and covered == pytest.approx(1.0)
+    assert quality_level(score) == 3
+    text = report(model, result, fmt="md").text
+    assert "Overall score 3.75 (level 3)" in text
+
+
+def test_model_text_is_escaped_in_html_and_markdown(tmp_path):
+    path = tmp_path / "small.pcf"
+    path.write_text(SMALL, encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    html = report(model, result, fmt="html").text
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Widget &lt;b&gt;&amp;&lt;/b&gt; co" in html and "Steel &lt;source&gt; &amp; co" in html
+    md = report(model, result, fmt="md").text
+    assert not re.search(r"(?<!\\)<", md) and "\\<script\\>alert(1)\\</script\\>" in md
+    assert "Widget \\<b\\>&\\</b\\> co" in md
+    # a cut-off flow with its estimate (0.004 kg CO2e per run, 2 runs per declared unit)
+    assert "| glue `parts.glue` | below 1 % | 0.008000 |" in md
+
+
+def test_lang_zh(outcome):
+    html = report(outcome.model, outcome.result, outcome, fmt="html", lang="zh").text
+    assert parse(html).headings == ["1. 概况", "2. 量化范围", "3. 清单分析", "4. 结果", "5. 数据质量评价", "6. 核查",
+                                    "7. 假设、说明和豁免"]
+    assert "表 1 1 kg 铝合金棒材生命周期碳排放清单说明" in html and "原材料获取" in html
+    assert '<html lang="zh-CN">' in html
+
+
+def test_markdown_with_its_figures_beside_it(tmp_path):
+    out = tmp_path / "billet.md"
+    result = CliRunner().invoke(main, ["report", str(BILLET), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert links == ["billet.boundary.svg", "billet.chart.svg"]
+    for link in links:
+        assert (tmp_path / link).read_bytes().startswith(b"<?xml")
+    assert text.startswith("# Product carbon footprint report\n")
+    assert "| **Total** | | | | | | | **11.2206** | **100.00 %** |" in text
+    stdout = CliRunner().invoke(main, ["report", str(BILLET), "--format", "md"])
+    assert stdout.exit_code == 0 and "with -o" in stdout.output and "](" not in stdout.output
+
+
+RUN_BOTH = """
+import sys
+from click.testing import CliRunner
+from pcf_dsl.cli import main
+for args in (["-o", sys.argv[2] + "/r.html"], ["-o", sys.argv[2] + "/r.md"], ["-o", sys.argv[2] + "/z.html", "--lang", "zh"]):
+    done = CliRunner().invoke(main, ["report", sys.argv[1], *args])
+    assert done.exit_code == 0, done.output
+"""
+
+
+def test_output_is_byte_identical_across_runs(tmp_path):
+    runs = [tmp_path / "first", tmp_path / "second"]
+    for out in runs:
+        out.mkdir()
+        done = subprocess.run([sys.executable, "-c", RUN_BOTH, str(BILLET), str(out)], capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+    names = sorted(p.name for p in runs[0].iterdir())
+    assert names == ["r.boundary.svg", "r.chart.svg", "r.html", "r.md", "z.html"]
+    for name in names:
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), f"{name} differs between two runs"
+
+
+def test_invalid_model_exits_2(tmp_path):
+    bad = tmp_path / "bad.pcf"
+    bad.write_text(SMALL.replace("from power\n  input box", "from powr\n  input box"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(bad)])
+    assert result.exit_code == 2 and "bad.pcf:" in result.output and "Traceback" not in result.output
