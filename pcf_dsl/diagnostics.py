@@ -9,6 +9,7 @@ and SARIF writers read the same objects.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Sequence
@@ -116,6 +117,18 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0
     ]
 
 
+# What a terminal acts on instead of showing (escape sequences, carriage returns, C1 controls) and
+# the bidirectional embeddings, overrides and isolates that reorder what a reader sees ("Trojan
+# Source"). A model is input from anyone and its lines are echoed: these print as U+FFFD, one
+# character for one, so the caret still lines up.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print to a terminal or a CI log: control and bidi-override characters replaced."""
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
 def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     """rustc-style text: header, location, source line with a caret, help."""
     out = [f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
@@ -130,7 +143,7 @@ def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     if diagnostic.help:
         for i, line in enumerate(diagnostic.help.splitlines()):
             out.append(("  = help: " if i == 0 else "          ") + line)
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: SourceCache = SOURCES) -> str:

@@ -134,9 +134,11 @@ def test_expression_length_boundary(write):
 
 
 def test_the_whole_pipeline_at_the_depth_limit(write):
-    """Every step after the parser handles the deepest expression the parser lets through."""
-    n = limits.MAX_EXPRESSION_DEPTH - 2
-    amount = " + ".join(["0.5 kWh"] * (n // 2))  # 99 terms of 0.5 kWh = 49.5 kWh
+    """Every step after the parser (builder, compute, JSON, formatter) handles the deepest expressions allowed."""
+    n = limits.MAX_EXPRESSION_DEPTH
+    amount = " + ".join(["0.5 kWh"] * (n // 2))  # 100 terms of 0.5 kWh = 50 kWh, 101 levels
+    negated = "-" * (n - 2) + "2 kWh"  # an even number of signs: +2 kWh, exactly 200 levels
+    nested = "(" * limits.MAX_PAREN_DEPTH + "3 kWh" + ")" * limits.MAX_PAREN_DEPTH
     path = write(f'''
         study "deep" {{
           declared_unit 1 kg of p.out
@@ -146,16 +148,19 @@ def test_the_whole_pipeline_at_the_depth_limit(write):
           stage production
           product out 1 kg
           input power {amount} from grid
+          input signs {negated} from grid
+          input parens {nested} from grid
         }}
     ''')
     model = pcf_dsl.load(path)
-    assert model.semantic()["processes"]["p"]["flows"][1]["amount"]["value"] == pytest.approx(49.5, rel=TOL)
+    amounts = [f["amount"]["value"] for f in model.semantic()["processes"]["p"]["flows"][1:]]
+    assert amounts == pytest.approx([50.0, 2.0, 3.0], rel=TOL)
     result = pcf_dsl.compute(model)
-    assert result.total.value == pytest.approx(49.5 * 0.5, rel=TOL)  # 24.75 kg CO2e
-    for args in (["check", str(path)], ["calc", "--format", "json", str(path)], ["calc", str(path)]):
+    assert result.total.value == pytest.approx((50 + 2 + 3) * 0.5, rel=TOL)  # 27.5 kg CO2e
+    for args in (["check", str(path)], ["calc", "--format", "json", str(path)], ["fmt", "--check", str(path)]):
         run = CliRunner().invoke(main, args)
-        assert run.exit_code in (0, 1), run.output
-        assert "Traceback" not in run.output
+        assert run.exit_code in (0, 1), (args, run.output[-2000:])
+        assert "Traceback" not in run.output and "internal error" not in run.output
 
 
 def _deep_tree(cycles: int) -> S.Expr:
