@@ -362,8 +362,10 @@ def _title(model: Model, result: Result, t: dict, lang: str) -> str:
     if du is not None:
         unit_word = t["functional_unit"] if du.functional else t["declared_unit"]
         sep = " " if lang == "en" else ""
-        rows.append(f"{_e(unit_word)}: {_e(declared_unit_text(model, lang))} · {_e(t['total'])} "
-                    f"<B>{P.kg(result.total.value)} kg CO2e</B>{sep}{_e(t['per'])}{sep}{_e(unit_word.lower())}")
+        # &#160; around the bold part: SVG viewers drop a plain space at the edge of a text run
+        nbsp = "&#160;" if lang == "en" else ""
+        rows.append(f"{_e(unit_word)}: {_e(declared_unit_text(model, lang))} · {_e(t['total'])}{nbsp}"
+                    f"<B>{P.kg(result.total.value)} kg CO2e</B>{nbsp}{_e(t['per'])}{sep}{_e(unit_word.lower())}")
     return "<" + "<BR ALIGN=\"LEFT\"/>".join(rows) + "<BR ALIGN=\"LEFT\"/>>"
 
 
