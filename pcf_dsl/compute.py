@@ -446,7 +446,8 @@ def compute(model: M.Model) -> Result:
 
     def runs(process: M.Process) -> float:
         shares = system.allocation[process.name]
-        return sum(scaling[system.index[process.key(p.name)]] * shares[p.name] for p in process.products)
+        # Python floats from here on: an overflow becomes inf (caught as E521) without numpy's warnings on stderr.
+        return sum(float(scaling[system.index[process.key(p.name)]]) * shares[p.name] for p in process.products)
 
     process_runs = {name: runs(p) for name, p in model.processes.items()}
     flows: list[FlowResult] = []

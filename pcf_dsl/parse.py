@@ -579,17 +579,17 @@ def decode(data: bytes, file: str) -> str:
     the first byte that is not UTF-8 text.
     """
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nul = data.find(b"\x00", bom)  # UTF-16 and binary files: NUL is valid UTF-8 but never text
     try:
         text = data[bom:].decode("utf-8")
-        bad = text.find("\x00")  # UTF-16 and binary files: NUL decodes as UTF-8 but is never text
-        if bad >= 0:
-            offset = bom + len(text[:bad].encode("utf-8"))
-            reason = "a NUL byte"
     except UnicodeDecodeError as exc:
         offset, reason = bom + exc.start, f"byte 0x{data[bom + exc.start]:02x}"
+        if 0 <= nul < offset:
+            offset, reason = nul, "a NUL byte"
     else:
-        if bad < 0:
+        if nul < 0:
             return text.replace("\r\n", "\n").replace("\r", "\n")
+        offset, reason = nul, "a NUL byte"
     line_start = data.rfind(b"\n", 0, offset) + 1
     line = data[:offset].count(b"\n") + 1
     # Columns count characters, as everywhere else: the bytes before the bad one are valid UTF-8.
