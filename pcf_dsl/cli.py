@@ -20,6 +20,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 # One module per command, in the order `pcf --help` lists them.
 COMMAND_MODULES = (
     "check",
+    "verify",
+    "rules",
     "calc",
     "render",
     "chart",
@@ -38,7 +40,7 @@ class _Group(click.Group):
         except PcfError as exc:
             click.echo(render_all(exc.diagnostics), err=True)
             n = len(exc.diagnostics)
-            click.echo(f"\n{n} error{'s' if n != 1 else ''}: the input is not a valid model", err=True)
+            click.echo(f"\n{n} error{'s' if n != 1 else ''}", err=True)
             ctx.exit(EXIT_INVALID)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise

@@ -1,33 +1,98 @@
-"""`pcf check FILE`: parse, validate and verify a model; every problem with its place in the file."""
+"""`pcf check FILE`: load, compute and verify a model; every finding with its place in the file.
+
+Text for people (rustc-style, colour only on a terminal, a summary line),
+`--format json` (schema pcf-check/1) and `--format sarif` (SARIF 2.1.0 for
+code scanning) for machines; docs/verification.md describes them.
+Exit 0 no errors, 1 findings at error level, 2 invalid input, 3 internal error.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 
-from ..check import run_check
-from ..diagnostics import render_all
-from .common import allow_outside_option, model_argument, root_option
+from ..check import CheckOutcome, run_check
+from ..diagnostics import Severity, render
+from ..sarif import check_json, check_sarif
+from .common import allow_outside_option, dumps, emit, model_argument, root_option
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+_HEADER = re.compile(r"^(error|warning|info)(\[[A-Z]\d{3}\])")
+_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+profile_option = click.option(
+    "--profile", "profile", default=None, metavar="NAME_OR_FILE",
+    help="Check against this profile instead of the ones the study's standards choose: a profile the model "
+         "defines or imports, a shipped one (`pcf rules --profiles`), or FILE[:NAME].")
+
+
+def _styled(text: str) -> str:
+    """Colour the `severity[CODE]` header and the help marker; click drops the colour off a terminal."""
+    lines = text.split("\n")
+    match = _HEADER.match(lines[0])
+    if match:
+        colour = _COLOURS[match.group(1)]
+        lines[0] = click.style(match.group(0), fg=colour, bold=True) + click.style(lines[0][match.end():], bold=True)
+    return "\n".join(click.style(line, fg="blue") if line.lstrip().startswith("= help:") else line for line in lines)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def summary_line(outcome: CheckOutcome, file) -> str:
+    if outcome.invalid:
+        return f"{file}: invalid, {plural(len(outcome.errors), 'error')}"
+    if outcome.result is None:
+        return f"{file}: valid (a library file: no study, nothing to verify)"
+    parts = [plural(len(outcome.errors), "error"), plural(len(outcome.warnings), "warning"),
+             plural(len(outcome.infos), "note"), f"{len(outcome.waived)} waived"]
+    profiles = ", ".join(p.name for p in outcome.profiles)
+    return (f"{file}: {', '.join(parts)} ({profiles}); {outcome.result.total.value:.4f} kg CO2e per declared unit")
+
+
+def text_output(outcome: CheckOutcome, file, min_severity: str = "info") -> str:
+    shown = [d for d in outcome.diagnostics if _ORDER[d.severity.value] >= _ORDER[min_severity]]
+    blocks = [_styled(render(d)) for d in shown]
+    if outcome.waived:
+        lines = [click.style(f"waived ({len(outcome.waived)}), by justified waivers in the model:", bold=True)]
+        for w in outcome.waived:
+            where = f" [{w.waiver.span}]" if w.waiver.span else ""
+            lines.append(f"  {w.diagnostic.code}: {w.diagnostic.message}")
+            lines.append(f"      waived{where}: \"{w.waiver.justification}\"")
+        blocks.append("\n".join(lines))
+    if outcome.profiles:
+        blocks.append("profiles: " + "; ".join(f"{p.name} ({p.reason})" for p in outcome.profiles))
+    hidden = len(outcome.diagnostics) - len(shown)
+    tail = summary_line(outcome, file) + (f" ({hidden} below {min_severity} not shown)" if hidden else "")
+    return "\n\n".join(blocks + [click.style(tail, bold=True)]) + "\n"
 
 
 @click.command("check")
 @model_argument
+@profile_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--min-severity", type=click.Choice(["info", "warning", "error"]), default="info", show_default=True,
+              help="Text output: hide findings below this severity (they are still counted).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
 @root_option
 @allow_outside_option
 @click.pass_context
-def command(ctx: click.Context, file: Path, root, allow_outside_root: bool) -> None:
-    """Check FILE: exit 0 when valid, 1 with error findings, 2 when the input is invalid."""
-    outcome = run_check(file, root=root, allow_outside_root=allow_outside_root)
-    if outcome.diagnostics:
-        click.echo(render_all(outcome.diagnostics), err=True)
-        click.echo("", err=True)
-    n_err = len(outcome.errors)
-    if outcome.invalid:
-        click.echo(f"{file}: invalid, {n_err} error{'s' if n_err != 1 else ''}", err=True)
-        ctx.exit(2)
-    if n_err:
-        click.echo(f"{file}: {n_err} error{'s' if n_err != 1 else ''}", err=True)
-        ctx.exit(1)
-    total = f", {outcome.result.total.value:.4f} kg CO2e per declared unit" if outcome.result else ""
-    click.echo(f"{file}: valid{total}")
+def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, min_severity: str, output: Path | None,
+            root, allow_outside_root: bool) -> None:
+    """Check FILE against the standards it claims: exit 0 no errors, 1 error findings, 2 invalid input."""
+    outcome = run_check(file, root=root, allow_outside_root=allow_outside_root, profile=profile)
+    if fmt == "json":
+        emit(dumps(check_json(outcome, str(file))), output)
+    elif fmt == "sarif":
+        emit(dumps(check_sarif(outcome, str(file))), output)
+    elif outcome.invalid:
+        click.echo(text_output(outcome, file), err=True, nl=False)
+    elif output is not None:
+        emit(click.unstyle(text_output(outcome, file, min_severity)), output)
+    else:
+        click.echo(text_output(outcome, file, min_severity), nl=False)
+    ctx.exit(outcome.exit_code)

@@ -71,5 +71,7 @@ def check(ctx):
                 state = "excludes" if flow_stage.included is False else "does not mention"
                 yield Finding(flow_path(process, flow), f"`{process.name}.{flow.name}` is reported in the stage "
                               f"`{flow_stage.name}`, which the boundary {state}",
-                              {"stage": flow_stage.name, "included": flow_stage.included})
+                              {"stage": flow_stage.name, "included": flow_stage.included},
+                              help=f"report the flow in an included stage, or settle `{flow_stage.name}` in the "
+                                   "boundary (`include` it, or `exclude` it with a reason and drop the flow)")
     ctx.record(processes=checked, included_stages=[s.name for s in model.stages if s.included])

@@ -63,3 +63,4 @@ def check(ctx):
                                   help="send it `to` a treatment process, or apply a treatment factor `with` it")
     if not flows:
         ctx.not_applicable("no cut-off inputs and no wastes")
+    ctx.record(cutoff_inputs_and_wastes=flows)

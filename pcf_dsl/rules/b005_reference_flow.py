@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..compute import allocation_shares
-from ..units import Q, is_unit
+from ..units import Q, is_unit, short
 from .base import Clause, Docs, Finding, Rule
 
 RULE = Rule(
@@ -51,11 +51,12 @@ def check(ctx):
     du = ctx.model.study.declared_unit
     process, product = ctx.model.activity(du.product)
     share = allocation_shares(process)[product.name]
-    ctx.record(declared_unit=f"{du.amount.value:g} {du.amount.unit}", product=du.product, allocation_share=share)
+    ctx.record(declared_unit=f"{du.amount.value:g} {short(du.amount.unit)}", product=du.product, allocation_share=share)
     if share <= 0:
         yield Finding(("study", "declared_unit"), f"the reference product `{du.product}` gets an allocation "
                       f"share of {share:.0%}: the footprint per declared unit is zero",
-                      {"product": du.product, "share": share})
+                      {"product": du.product, "share": share},
+                      help=f"give `{product.name}` its share of `{process.name}`'s burden in the allocation block")
     match = _LEADING.match(du.description or "")
     if match and is_unit(match.group(2)):
         stated = Q(float(match.group(1)), match.group(2))
@@ -63,6 +64,7 @@ def check(ctx):
         same_kind = stated.dimensionality == declared.dimensionality
         if not same_kind or abs(float(stated.to(declared.units).magnitude) - du.amount.value) > 1e-9 * du.amount.value:
             yield Finding(("study", "declared_unit"), f"the declared unit computes {du.amount.value:g} "
-                          f"{du.amount.unit} but its description says {match.group(1)} {match.group(2)}",
+                          f"{short(du.amount.unit)} but its description says {match.group(1)} {match.group(2)}",
                           {"declared": du.amount.value, "declared_unit": du.amount.unit,
-                           "described": float(match.group(1)), "described_unit": match.group(2)})
+                           "described": float(match.group(1)), "described_unit": match.group(2)},
+                          help="make the description and the declared amount say the same")

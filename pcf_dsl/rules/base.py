@@ -106,8 +106,12 @@ class Rule:
     def fix_summary(self) -> str:
         """The first sentence of the fix: the `help:` line of a finding without its own help."""
         text = " ".join(self.docs.fix.split())
-        end = text.find(". ")
-        return text if end < 0 else text[: end + 1]
+        quoted = False
+        for i, ch in enumerate(text):
+            quoted ^= ch == "`"
+            if ch == "." and not quoted and text[i + 1: i + 2] == " " and text[i + 2: i + 3].isupper():
+                return text[: i + 1]
+        return text
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def check(ctx):
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     together = f", together {pct(unit_total)} of the estimated total" if unit_total is not None else ""
     yield Finding(("cutoff",) if ctx.model.cutoff else ("study",),
-                  f"{len(small)} modelled flow{'s are' if len(small) != 1 else ' is'} each under the "
+                  f"{len(small)} modelled flow{'s are each' if len(small) != 1 else ' is'} under the "
                   f"{pct(threshold)} per-flow threshold ({basis} basis){together}: {shown}",
                   {"count": len(small), "threshold": threshold, "basis": basis, "combined_share": unit_total,
                    "flows": names})

@@ -53,6 +53,6 @@ def check(ctx):
     for key, label in (("per_flow", "per-flow"), ("cumulative", "cumulative")):
         stated, limit = getattr(own, key), ctx.param(f"cutoff.{key}")
         if stated is not None and limit is not None and stated > limit:
-            yield Finding(("cutoff",), f"the study's {label} cut-off of {pct(stated)} is laxer than the "
+            yield Finding(("cutoff", key), f"the study's {label} cut-off of {pct(stated)} is laxer than the "
                           f"{pct(limit)} that {ctx.profile.title} allows",
                           {"stated": stated, "limit": limit})

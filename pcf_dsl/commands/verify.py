@@ -1,0 +1,39 @@
+"""`pcf verify FILE`: the compliance checklist a verifier attaches to a verification statement.
+
+One row per requirement of each profile (pass, fail, warning, waived, n/a)
+with its evidence; text, Markdown or JSON (schema pcf-verify/1). Exit codes
+as `pcf check`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..check import run_check
+from ..checklist import checklist_json, render_markdown, render_text
+from .check import profile_option, text_output
+from .common import allow_outside_option, dumps, emit, model_argument, root_option
+
+
+@click.command("verify")
+@model_argument
+@profile_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@root_option
+@allow_outside_option
+@click.pass_context
+def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, output: Path | None, root,
+            allow_outside_root: bool) -> None:
+    """Print the compliance checklist of FILE under its profiles: exit 0, 1 with failed requirements, 2 invalid."""
+    outcome = run_check(file, root=root, allow_outside_root=allow_outside_root, profile=profile)
+    if outcome.invalid or outcome.result is None:
+        click.echo(text_output(outcome, file), err=True, nl=False)
+        ctx.exit(outcome.exit_code if outcome.invalid else 2)
+    data = checklist_json(outcome, str(file))
+    text = dumps(data) if fmt == "json" else render_markdown(data) if fmt == "markdown" else render_text(data)
+    emit(text, output)
+    ctx.exit(outcome.exit_code)
