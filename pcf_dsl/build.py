@@ -32,6 +32,9 @@ RESERVED_UNIT_NAMES = frozenset((
     "cm", "mm", "m2", "m3", "km2", "Nm3", "L", "l", "mL", "h", "s", "min", "d", "tkm", "pkm", "unit", "item",
     "pcs", "percent", "CO2e", *GASES))
 
+# Unit names that read as something other than what most reports mean by them.
+AMBIGUOUS_UNITS = frozenset(("ton", "tons"))
+
 COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
 
@@ -218,6 +221,10 @@ class Builder:
             if sym is not None:
                 raise PcfError(Diagnostic("E203", f"`{name.dotted}` is a {sym.kind}, not a value", name.span,
                                           help="only parameters, factors and units can appear in an expression"))
+            if len(name.parts) == 1 and name.dotted in AMBIGUOUS_UNITS:
+                raise PcfError(Diagnostic("E208", f"`{name.dotted}` is ambiguous: pint reads it as the US short ton "
+                                          "(907 kg), but reports often mean the metric tonne", name.span,
+                                          help="write `t` for the metric tonne (1000 kg), or `short_ton` / `long_ton`"))
             if len(name.parts) == 1 and is_unit(name.dotted):
                 return Q(1, name.dotted)
             candidates = self._names_for_hint(prefix, ("param",)) + list(COMMON_UNITS)

@@ -79,6 +79,13 @@ def test_unknown_unit(write):
     assert diagnostic.help == "did you mean `kg`?"
 
 
+def test_ambiguous_ton_is_refused(write):
+    diagnostic = _one(write('''
+        param mass = 3 ton
+    '''), "E208")
+    assert "metric tonne" in diagnostic.message and "`t`" in diagnostic.help
+
+
 def test_duplicate_name_points_at_both(write):
     diagnostic = _one(write('''
         factor steel = 2.3 t CO2e / t
