@@ -1,0 +1,335 @@
+"""A model is input from outside: it reads only the files it imports, inside the project root;
+nothing in it is executed; what it says is shown as text; output files are written whole or not at all."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pcf_dsl
+from pcf_dsl.cli import main
+from pcf_dsl.commands import common
+from pcf_dsl.diagnostics import printable, render
+
+REPO = Path(__file__).resolve().parents[1]
+
+LEAF = "param leaf_value = 7\n"
+
+
+def _project(tmp_path: Path, top: str, files: dict[str, str] | None = None) -> Path:
+    """tmp/project/model.pcf (the root) with `files` around it; tmp/outside.pcf lies outside the root."""
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    (tmp_path / "outside.pcf").write_text(LEAF, encoding="utf-8")
+    for name, text in (files or {}).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (project / "model.pcf").write_text(top, encoding="utf-8")
+    return project / "model.pcf"
+
+
+def _errors(path: Path, **options):
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(path, **options)
+    return info.value.diagnostics
+
+
+def _one(path: Path, code: str, **options):
+    found = [d for d in _errors(path, **options) if d.code == code]
+    assert len(found) == 1, [f"{d.code} {d.message}" for d in _errors(path, **options)]
+    return found[0]
+
+
+# ------------------------------------------------------------------ the project root
+
+
+def test_dotdot_out_of_the_root_is_refused(tmp_path):
+    path = _project(tmp_path, 'import "../outside.pcf" as o\n')
+    d = _one(path, "E103")
+    assert f"resolves to {tmp_path / 'outside.pcf'}, outside the project root {tmp_path / 'project'}" in d.message
+    assert (d.span.line, d.span.column) == (1, 8)
+    assert "--allow-outside-root" in d.help
+
+
+def test_dotdot_that_stays_inside_is_fine(tmp_path):
+    path = _project(tmp_path, 'import "sub/../shared/leaf.pcf" as s\n', {"project/shared/leaf.pcf": LEAF})
+    assert pcf_dsl.load(path).params["s.leaf_value"].value == 7.0
+
+
+def test_absolute_paths(tmp_path):
+    path = _project(tmp_path, f'import "{tmp_path / "outside.pcf"}" as o\n')
+    assert _one(path, "E103").span.line == 1
+    inside = _project(tmp_path, f'import "{tmp_path / "project" / "leaf.pcf"}" as i\n', {"project/leaf.pcf": LEAF})
+    assert pcf_dsl.load(inside).params["i.leaf_value"].value == 7.0
+
+
+def test_symlink_out_of_the_root_is_refused_and_named(tmp_path):
+    path = _project(tmp_path, 'import "link.pcf" as o\n')
+    (tmp_path / "project" / "link.pcf").symlink_to(tmp_path / "outside.pcf")
+    d = _one(path, "E103")
+    assert "resolves through a symbolic link to" in d.message and str(tmp_path / "outside.pcf") in d.message
+
+
+def test_symlinked_folder_out_of_the_root_is_refused(tmp_path):
+    path = _project(tmp_path, 'import "lib/leaf.pcf" as o\n', {"elsewhere/leaf.pcf": LEAF})
+    (tmp_path / "project" / "lib").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert "through a symbolic link" in _one(path, "E103").message
+    # `..` after a link is applied to where the link points, as the operating system does
+    path = _project(tmp_path, 'import "lib/../outside.pcf" as o\n')
+    assert _one(path, "E103").span.line == 1
+
+
+def test_symlink_inside_the_root_is_fine(tmp_path):
+    path = _project(tmp_path, 'import "alias.pcf" as a\n', {"project/real.pcf": LEAF})
+    (tmp_path / "project" / "alias.pcf").symlink_to(tmp_path / "project" / "real.pcf")
+    assert pcf_dsl.load(path).params["a.leaf_value"].value == 7.0
+
+
+def test_root_and_allow_outside_root_are_explicit(tmp_path):
+    path = _project(tmp_path, 'import "../outside.pcf" as o\n')
+    assert pcf_dsl.load(path, root=tmp_path).params["o.leaf_value"].value == 7.0
+    assert pcf_dsl.load(path, allow_outside_root=True).params["o.leaf_value"].value == 7.0
+    run = CliRunner().invoke(main, ["check", str(path)])
+    assert run.exit_code == 2 and "E103" in run.output
+    for options in (["--root", str(tmp_path)], ["--allow-outside-root"]):
+        run = CliRunner().invoke(main, ["check", *options, str(path)])
+        assert run.exit_code == 0, run.output
+
+
+def test_root_given_narrower_than_the_model_folder(tmp_path):
+    path = _project(tmp_path, 'import "../outside.pcf" as o\nimport "sub/leaf.pcf" as s\n',
+                    {"project/sub/leaf.pcf": LEAF})
+    d = _one(path, "E103", root=tmp_path / "project" / "sub")
+    assert d.span.line == 1  # the import inside the named root is fine
+
+
+@pytest.mark.parametrize("raw", ["std:../../etc/passwd", "std:/etc/passwd", "std:../pcf_dsl/__init__.py",
+                                 "std:gwp/../../README.md"])
+def test_std_paths_stay_in_the_library(tmp_path, raw):
+    d = _one(_project(tmp_path, f'import "{raw}" as x\n'), "E102")
+    assert (d.span.line, d.span.column) == (1, 8)
+
+
+def test_std_path_that_stays_in_the_library_is_fine(tmp_path):
+    model = pcf_dsl.load(_project(tmp_path, 'import "std:gwp/../gwp/ipcc_ar6.pcf" as ipcc\n'))
+    assert model.gwp_sets["ipcc.ar6"].factors["CH4_fossil"] == pytest.approx(29.8)  # IPCC AR6 Table 7.15
+
+
+def test_library_files_import_only_the_library(tmp_path, monkeypatch):
+    library = tmp_path / "library"
+    (library / "sets").mkdir(parents=True)
+    (library / "sets" / "base.pcf").write_text(LEAF, encoding="utf-8")
+    (library / "sets" / "good.pcf").write_text('import "base.pcf" as base\n', encoding="utf-8")
+    (library / "sets" / "bad.pcf").write_text('import "../../outside.pcf" as o\n', encoding="utf-8")
+    monkeypatch.setattr("pcf_dsl.build.models_dir", lambda: library)
+    good = pcf_dsl.load(_project(tmp_path, 'import "std:sets/good.pcf" as g\n'))
+    assert good.params["g.base.leaf_value"].value == 7.0
+    d = _one(_project(tmp_path, 'import "std:sets/bad.pcf" as b\n'), "E102")
+    assert d.span.file.endswith("bad.pcf")
+
+
+# ------------------------------------------------------------------ what is not a model file
+
+
+def test_devices_folders_and_pipes_are_never_read(tmp_path):
+    (tmp_path / "project").mkdir()
+    os.mkfifo(tmp_path / "project" / "pipe.pcf")  # reading a FIFO would block for ever
+    (tmp_path / "project" / "folder.pcf").mkdir()
+    path = _project(tmp_path, 'import "/dev/zero" as z\nimport "pipe.pcf" as p\nimport "folder.pcf" as f\n')
+    messages = {d.span.line: d.message for d in _errors(path, allow_outside_root=True)}
+    assert "device or special file" in messages[1] and "/dev/zero" in messages[1]
+    assert "device or special file" in messages[2]
+    assert "is a folder" in messages[3]
+    assert len(messages) == 3
+
+
+def test_a_device_as_the_model_file(tmp_path):
+    run = CliRunner().invoke(main, ["check", "/dev/zero"])
+    assert run.exit_code == 2 and "E100" in run.output and "device" in run.output
+
+
+@pytest.mark.parametrize("raw, words", [
+    ("a\\tb.pcf", "is not a file path"),
+    ("   ", "is not a file path"),
+    ("loop.pcf", "cannot be resolved"),
+    ("x" * 5000 + ".pcf", "cannot"),
+])
+def test_paths_that_are_not_paths(tmp_path, raw, words):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "loop.pcf").symlink_to(tmp_path / "project" / "loop.pcf")
+    d = _one(_project(tmp_path, f'import "{raw}" as x\n'), "E100")
+    assert words in d.message and d.span.line == 1
+
+
+def test_import_cycle_shows_the_chain(tmp_path):
+    path = _project(tmp_path, 'import "b.pcf" as b\n', {"project/b.pcf": 'import "c.pcf" as c\n',
+                                                        "project/c.pcf": 'import "model.pcf" as top\n'})
+    d = _one(path, "E101")
+    assert d.message == "import cycle: model.pcf -> b.pcf -> c.pcf -> model.pcf"
+    assert d.span.file.endswith("c.pcf") and d.span.line == 1
+
+
+# ------------------------------------------------------------------ what a model can reach
+
+
+HOSTILE = '''
+import "std:gwp/ipcc_ar6.pcf" as ipcc
+import "factors.pcf" as ef
+study "$(touch /tmp/pwned) {__import__('os').system('id')}" {
+  declared_unit 1 kg of p.out "`id`"
+  gwp ipcc.ar6
+}
+factor f = 2 kg CO2e / kg {
+  source  "/etc/passwd"
+  dataset "../../../../etc/shadow"
+}
+process p "<script>alert(1)</script>" {
+  stage production
+  product out 1 kg
+  input x 1 kg from f {
+    note "file:///etc/passwd"
+  }
+  input y 1 kg from ef.g
+}
+'''
+
+
+def test_only_imported_files_are_opened(tmp_path):
+    path = _project(tmp_path, HOSTILE + 'param bad = 1\nimport "../outside.pcf" as o\n',
+                    {"project/factors.pcf": "factor g = 1 kg CO2e / kg\n"})
+    pcf_dsl.load(REPO / "examples" / "aluminium_billet" / "aluminium_billet.pcf")  # warm caches (grammar, units)
+    opened: list[str] = []
+    recording = [True]
+
+    def hook(event, args):
+        if recording[0] and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+            opened.append(os.fsdecode(args[0]))
+
+    sys.addaudithook(hook)  # audit hooks cannot be removed; `recording` switches this one off
+    try:
+        diagnostics = _errors(path)
+    finally:
+        recording[0] = False
+    assert [d.code for d in diagnostics] == ["E103"]
+    std = (REPO / "models" / "gwp" / "ipcc_ar6.pcf").resolve()
+    allowed = {str(path.resolve()), str((tmp_path / "project" / "factors.pcf").resolve()), str(std)}
+    assert set(opened) <= allowed, set(opened) - allowed
+    assert str(path.resolve()) in opened and str(tmp_path / "outside.pcf") not in opened
+
+
+def test_nothing_in_a_model_is_executed(tmp_path, monkeypatch):
+    path = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
+        "  input y 1 kg from ef.g\n", "") + "param q = 1 __import__\nparam r = 2 eval * os.system\n")
+
+    calls: list[tuple[str, tuple]] = []
+
+    def watched(name, real):
+        def call(*args, **kwargs):
+            calls.append((name, args))
+            return real(*args, **kwargs)
+
+        return call
+
+    for module, name in ((builtins, "eval"), (builtins, "exec"), (os, "system"), (os, "popen"), (os, "execv"),
+                         (subprocess, "Popen")):
+        monkeypatch.setattr(module, name, watched(name, getattr(module, name)))
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(path)
+    runs = [CliRunner().invoke(main, [command, str(path)]) for command in ("check", "calc")]
+    monkeypatch.undo()
+    assert calls == []
+    assert sorted(d.code for d in info.value.diagnostics) == ["E202", "E202"]  # unknown names, nothing else
+    assert {d.span.line for d in info.value.diagnostics} == {18, 19}
+    assert [r.exit_code for r in runs] == [2, 2]
+    clean = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
+        "  input y 1 kg from ef.g\n", ""))
+    result = pcf_dsl.compute(pcf_dsl.load(clean))
+    assert result.total.value == pytest.approx(2.0)  # 1 kg x 2 kg CO2e/kg
+    assert not Path("/tmp/pwned").exists()
+
+
+# ------------------------------------------------------------------ what a model says is shown as text
+
+
+def test_terminal_escapes_and_bidi_overrides_are_not_echoed(tmp_path):
+    path = _project(tmp_path, 'param a = 1 kg + "\x1b[2J\x1b[1;32mvalid\u202e" 1\n')
+    run = CliRunner().invoke(main, ["check", str(path)])
+    assert run.exit_code == 2
+    assert "\x1b" not in run.output and "\u202e" not in run.output
+    assert '"\ufffd[2J\ufffd[1;32mvalid\ufffd"' in run.output
+    assert printable("a\tb\nc\u200fd") == "a\tb\nc\u200fd"  # tabs, newlines and RTL marks are text
+
+
+def test_script_in_a_label_stays_text_in_the_diagram(tmp_path):
+    path = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
+        "  input y 1 kg from ef.g\n", ""))
+    run = CliRunner().invoke(main, ["render", "--format", "svg", str(path)])
+    assert run.exit_code == 0, run.output
+    assert "<script" not in run.stdout and "&lt;script&gt;alert(1)&lt;/script&gt;" in run.stdout
+
+
+# ------------------------------------------------------------------ atomic output
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
+def test_a_failure_halfway_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch, failing):
+    target = tmp_path / "result.json"
+    target.write_text("old result\n", encoding="utf-8")
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        """Writes the first half, then fails like a full disk."""
+
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            self.handle.flush()
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+    def boom(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    if failing == "write":
+        monkeypatch.setattr(common.os, "fdopen", lambda fd, mode: HalfWriter(real_fdopen(fd, mode)))
+    else:
+        monkeypatch.setattr(common.os, failing, boom)
+    with pytest.raises(OSError):
+        common.write_atomic(target, "new result, " * 1000)
+    assert target.read_text(encoding="utf-8") == "old result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
+
+
+def test_interrupted_cli_output_leaves_the_old_file(tmp_path, monkeypatch):
+    example = REPO / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+    out = tmp_path / "out.json"
+    out.write_text("previous\n", encoding="utf-8")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common.os, "fsync", interrupted)
+    run = CliRunner().invoke(main, ["calc", "--format", "json", "-o", str(out), str(example)])
+    assert run.exit_code != 0
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    monkeypatch.undo()
+    run = CliRunner().invoke(main, ["calc", "--format", "json", "-o", str(out), str(example)])
+    assert run.exit_code == 0
+    assert '"total"' in out.read_text(encoding="utf-8")
