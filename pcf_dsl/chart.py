@@ -113,9 +113,7 @@ def chart(model: Model, result: Result | None = None, *, kind: str = "bar", lang
 
     t = TEXT[lang]
     result = result if result is not None else compute(model)
-    from .render import declared_unit_text  # the same words for the declared unit as the diagram's title
-
-    unit_text = declared_unit_text(model, lang) if model.study and model.study.declared_unit else "declared unit"
+    unit_text = P.declared_unit_text(model, lang) if model.study and model.study.declared_unit else "declared unit"
     stages, excluded = _stage_rows(model, result, lang)
     flows = _flow_rows(result, lang, top) if kind == "bar" and top > 0 else []
     footer = t["total"].format(value=P.kg(result.total.value), unit=unit_text)

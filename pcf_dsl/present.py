@@ -130,3 +130,20 @@ def factor_value(model: Model, name: str | None) -> tuple[str, str]:
 def _number_part(text: str) -> str:
     match = re.match(r"\s*-?[\d.]+(?:[eE][+-]?\d+)?", text)
     return match.group(0).strip() if match else text
+
+
+def declared_unit_text(model: Model, lang: str) -> str:
+    """"1 kg aluminium alloy billet": the declared unit's description, else its amount and product label.
+
+    In Chinese, a description without Chinese gives way to the product's Chinese label.
+    """
+    du = model.study.declared_unit
+    product = None
+    if du.product.rpartition(".")[0] in model.processes:
+        product = model.activity(du.product)[1]
+    amount = f"{sig(du.amount.value, 6).rstrip('0').rstrip('.')} {written_unit(None, du.amount.unit)}"
+    named = f"{amount} {pick(product.label, lang, product.name) if product is not None else du.product}"
+    chinese_label = product is not None and product.label and has_cjk(product.label)
+    if du.description and (lang != "zh" or has_cjk(du.description) or not chinese_label):
+        return pick(du.description, lang, du.description)
+    return named

@@ -161,7 +161,6 @@ def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top
     needed = upstream(graph, reference) if reference in model.processes else set(model.processes)
 
     clusters: dict[str, _Cluster] = {s.name: _Cluster() for s in model.stages}
-    free_nodes: list[tuple[str, dict[str, str]]] = []
     edges: list[tuple[str, str, dict[str, str]]] = []
 
     def cluster(stage: str) -> _Cluster:
@@ -287,7 +286,7 @@ def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top
 
     if du is not None and reference in model.processes:
         unit_word = t["functional_unit"] if du.functional else t["declared_unit"]
-        dot.node("declared_unit", label=f"<<B>{_e(unit_word)}</B><BR/>{_e(declared_unit_text(model, lang))}<BR/>"
+        dot.node("declared_unit", label=f"<<B>{_e(unit_word)}</B><BR/>{_e(P.declared_unit_text(model, lang))}<BR/>"
                                         f"{P.kg(total)} kg CO2e>",
                  shape="box", style="bold,rounded", penwidth="2")
         _, product = model.activity(du.product)
@@ -342,18 +341,6 @@ def _wrap(text: str, width: int = 36) -> str:
     return "<BR/>".join(_e(line) for line in lines)
 
 
-def declared_unit_text(model: Model, lang: str) -> str:
-    """"1 kg aluminium alloy billet": the declared unit's description, or its amount and product label."""
-    du = model.study.declared_unit
-    process, product = model.activity(du.product) if du.product.rpartition(".")[0] in model.processes else (None, None)
-    amount = f"{P.sig(du.amount.value, 6).rstrip('0').rstrip('.')} {P.written_unit(None, du.amount.unit)}"
-    named = f"{amount} {P.pick(product.label, lang, product.name)}" if product is not None else f"{amount} {du.product}"
-    if du.description and (lang != "zh" or P.has_cjk(du.description) or product is None or not product.label
-                           or not P.has_cjk(product.label)):
-        return P.pick(du.description, lang, du.description)
-    return named
-
-
 def _title(model: Model, result: Result, t: dict, lang: str) -> str:
     study = model.study
     title = P.pick(study.title, lang, study.title) if study else model.path
@@ -364,7 +351,7 @@ def _title(model: Model, result: Result, t: dict, lang: str) -> str:
         sep = " " if lang == "en" else ""
         # &#160; around the bold part: SVG viewers drop a plain space at the edge of a text run
         nbsp = "&#160;" if lang == "en" else ""
-        rows.append(f"{_e(unit_word)}: {_e(declared_unit_text(model, lang))} · {_e(t['total'])}{nbsp}"
+        rows.append(f"{_e(unit_word)}: {_e(P.declared_unit_text(model, lang))} · {_e(t['total'])}{nbsp}"
                     f"<B>{P.kg(result.total.value)} kg CO2e</B>{nbsp}{_e(t['per'])}{sep}{_e(unit_word.lower())}")
     return "<" + "<BR ALIGN=\"LEFT\"/>".join(rows) + "<BR ALIGN=\"LEFT\"/>>"
 

@@ -33,8 +33,7 @@ from .check import CheckOutcome
 from .compute import FlowResult, Result
 from .diagnostics import Severity
 from .model import Model
-from .render import declared_unit_text, render
-from .units import short
+from .render import process_runs, render
 
 FORMATS = ("html", "md")
 
@@ -258,7 +257,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     t = TEXT[lang]
     study = model.study
     du = study.declared_unit
-    unit_text = declared_unit_text(model, lang)
+    unit_text = P.declared_unit_text(model, lang)
     stage_names = P.stage_labels(model, lang)
     lines = {(f.process, f.flow): f for f in result.by_flow}
     total = result.total.value
@@ -343,14 +342,12 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     for name in sorted(groups, key=lambda s: (stage_order.index(s) if s in stage_order else len(stage_order), s)):
         rows = groups[name]
         subtotal = sum(r["raw"] for r in rows)
-        inventory.append({"stage": stage_names.get(name, name), "key": name, "rows": rows, "subtotal": P.kg_table(subtotal),
-                          "share": P.pct(subtotal / total if total else 0.0)})
+        inventory.append({"stage": stage_names.get(name, name), "key": name, "rows": rows,
+                          "subtotal": P.kg_table(subtotal), "share": P.pct(subtotal / total if total else 0.0)})
     ctx["inventory"] = inventory
     ctx["t1"] = t["t1"].format(unit=unit_text)
     ctx["t1_note"] = t["t1_note"].format(runs=_runs_text(model, lang))
     ctx["total"] = P.kg_table(total)
-    from .render import process_runs  # amounts of flows between processes, per declared unit
-
     runs = process_runs(model, result)
     links = []
     for process in model.processes.values():
