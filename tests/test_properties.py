@@ -1,0 +1,286 @@
+"""Property tests (hypothesis): the formatter keeps meaning and is stable; the parser fails only with our error.
+
+Three sources of input:
+
+- texts drawn from the grammar itself (`hypothesis.extra.lark.from_lark` over
+  grammar/pcf.lark), with explicit strategies for the newline-and-comment token
+  and for words, so that neighbouring tokens stay apart as a person would write them;
+- generated product systems that load and compute (factors, parameters,
+  processes linked to each other, claims), written with a messy layout:
+  random spacing and indentation, blank lines, comments, shuffled sections;
+- arbitrary text, and the reference model with random edits.
+
+CI runs a fixed, derandomised profile of a few hundred examples per test. The
+thorough run (thousands per test) is `PCF_HYPOTHESIS_PROFILE=thorough
+.venv/bin/python -m pytest tests/test_properties.py`; docs/version-control.md
+records its last result.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+
+import pcf_dsl
+from pcf_dsl.diagnostics import PcfError
+from pcf_dsl.fmt import check_safe, format_bytes, format_text
+from pcf_dsl.parse import grammar_for_generation, parse_text, tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+
+_PROFILES = {
+    "ci": settings(max_examples=200, derandomize=True, deadline=None, database=None, print_blob=True,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]),
+    "thorough": settings(max_examples=int(os.environ.get("PCF_HYPOTHESIS_EXAMPLES", "3000")), deadline=None,
+                         database=None, print_blob=True,
+                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                                HealthCheck.data_too_large]),
+}
+PROFILE = _PROFILES[os.environ.get("PCF_HYPOTHESIS_PROFILE", "ci")]
+# The slower properties (each example re-parses the 300-line reference model) run a quarter as many in CI.
+LIGHT = PROFILE if os.environ.get("PCF_HYPOTHESIS_PROFILE") == "thorough" else settings(PROFILE, max_examples=50)
+
+
+# ------------------------------------------------------------------ texts from the grammar
+
+_LARK = grammar_for_generation()
+KEYWORDS = {t.name: t.pattern.value for t in _LARK.terminals
+            if t.pattern.type == "str" and re.fullmatch(r"[a-z_]+", t.pattern.value)}
+_NAME = re.compile(r"[^\W\d]\w*")
+
+comment = st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=12).map(lambda s: "#" + s)
+indent = st.sampled_from(["", "  ", "    ", "\t", " \f "])
+newline = st.builds(
+    lambda eol, lines, last: (eol or "") + "".join("\n" + ind + (c or "") for ind, c in lines) + "\n" + last,
+    st.none() | comment, st.lists(st.tuples(indent, st.none() | comment), max_size=3), indent)
+names = st.from_regex(_NAME, fullmatch=True).filter(lambda s: s not in KEYWORDS.values() and len(s) < 12)
+
+GRAMMAR_TEXT = from_lark(_LARK, explicit={
+    "_NL": newline,
+    "__IGNORE_0": st.sampled_from([" ", "  ", "\t"]),
+    "NAME": names.map(lambda s: s + " "),
+    "NUMBER": st.from_regex(r"\d{1,4}(\.\d{1,5})?([eE][+-]?\d{1,2})?", fullmatch=True).map(lambda s: s + " "),
+    "INT": st.from_regex(r"\d{1,4}", fullmatch=True).map(lambda s: s + " "),
+    "DATE": st.from_regex(r"\d{4}-\d{2}-\d{2}", fullmatch=True).map(lambda s: s + " "),
+    **{name: st.just(word + " ") for name, word in KEYWORDS.items()},
+})
+
+
+def _kinds(text: str, *types: str) -> list[str]:
+    return sorted(t.text for t in tokens(text) if t.type in types)
+
+
+def _comments(text: str) -> list[str]:
+    return sorted(c.rstrip(" \t\f\r") for t in tokens(text) if t.type == "_NL" for c in re.findall(r"#[^\n]*", t.text))
+
+
+@PROFILE
+@given(GRAMMAR_TEXT)
+def test_fmt_keeps_meaning_and_is_stable_on_grammar_texts(text):
+    try:
+        parse_text(text)
+    except PcfError:
+        assume(False)  # two generated words that happen to read as something else
+    out = format_text(text)
+    check_safe(text, out)  # the same syntax tree without positions, and a second pass changes nothing
+    assert _kinds(out, "NUMBER", "INT", "DATE") == _kinds(text, "NUMBER", "INT", "DATE")  # spellings as written
+    assert _kinds(out, "STRING") == _kinds(text, "STRING")
+    assert _comments(out) == _comments(text)
+
+
+# ------------------------------------------------------------------ generated product systems
+
+numbers = st.one_of(
+    st.integers(1, 999).map(str),
+    st.builds(lambda a, b: f"{a}.{b}", st.integers(0, 99), st.from_regex(r"\d{1,5}", fullmatch=True)),
+    st.builds(lambda a, e: f"{a}e-{e}", st.integers(1, 9), st.integers(1, 3)),
+    st.builds(lambda a, e: f"{a}E+{e}", st.integers(1, 9), st.integers(0, 2)),
+)
+positive = numbers.filter(lambda s: float(s) > 0)  # a product of amount 0 cannot be scaled
+UNITS = ["kg", "t", "kWh", "m3", "t*km"]
+words = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True).filter(lambda s: s not in KEYWORDS.values())
+labels = st.none() | st.sampled_from(['"铝锭 / aluminium ingot"', '"electricity"', '"a \\"quoted\\" label"', '"ünïcödé"'])
+
+
+@st.composite
+def product_systems(draw):
+    """A model that loads and computes, as a list of top-level items; each item a list of lines of tokens."""
+    items: list[list[list[str]]] = [[["import", '"std:gwp/ipcc_ar6.pcf"', "as", "ipcc"]]]
+    factors = []
+    for i in range(draw(st.integers(1, 4))):
+        per = draw(st.sampled_from(UNITS))
+        label = draw(labels)
+        gas = draw(st.sampled_from(["CO2e", "CO2", "CH4_fossil"]))
+        head = ["factor", f"f{i}", *([label] if label else []), "=", draw(numbers), "kg", gas, "/",
+                *(["(", "t*km", ")"] if per == "t*km" else [per])]
+        body = []
+        if draw(st.booleans()):
+            body = [["source", '"supplier data"'], ["year", str(draw(st.integers(1990, 2030)))],
+                    ["geography", "CN", "-", "JS"]][: draw(st.integers(1, 3))]
+        items.append([head + ["{"], *body, ["}"]] if body else [head])
+        factors.append((f"f{i}", per))
+    params = []
+    for i in range(draw(st.integers(0, 3))):
+        unit = draw(st.sampled_from(UNITS))
+        items.append([["param", f"p{i}", "=", draw(numbers), unit]])
+        params.append((f"p{i}", unit))
+    processes = []
+    for i in range(draw(st.integers(1, 4))):
+        unit = draw(st.sampled_from(UNITS))
+        lines = [["stage", draw(st.sampled_from(["production", "raw_material_acquisition"]))],
+                 ["product", f"out{i}", *([l] if (l := draw(labels)) else []), draw(positive), unit]]
+        for j in range(draw(st.integers(0, 3))):
+            name, per = draw(st.sampled_from(factors))
+            amount = [draw(numbers), per]
+            usable = [p for p, u in params if u == per]
+            if usable and draw(st.booleans()):
+                amount = [draw(st.sampled_from(usable)), "*", draw(numbers)]
+            line = ["input", f"in{j}", *amount, "from", name]
+            if draw(st.booleans()):
+                lines.append(line + ["{"])
+                lines.append(["group", draw(words)])
+                lines.append(["quality", "activity", "=", "periodic", "factor", "=", "national", "calibration", "=", "3"])
+                lines.append(["}"])
+            else:
+                lines.append(line)
+        if processes and draw(st.booleans()):
+            supplier, sunit = draw(st.sampled_from(processes))
+            lines.append(["input", "supply", draw(positive), sunit, "from", f"{supplier}.out{supplier[1:]}"])
+        if draw(st.booleans()):
+            lines.append(["emit", "direct", draw(numbers), "kg", "CO2"])
+        items.append([["process", f"p_{i}".replace("p_", "q"), "{"], *lines, ["}"]])
+        processes.append((f"q{i}", unit))
+    last, unit = processes[-1]
+    items.append([["study", '"generated"', "{"], ["declared_unit", "1", unit, "of", f"{last}.out{last[1:]}"],
+                  ["gwp", "ipcc", ".", "ar6"], ["}"]])
+    if draw(st.booleans()):
+        items.append([["boundary", "cradle_to_gate"]])
+    if draw(st.booleans()):
+        items.append([["cutoff", "{"], ["per_flow", "1", "%"], ["}"]])
+    for _ in range(draw(st.integers(0, 3))):
+        items.append([["claim", "total", "=", draw(numbers), "kg", "CO2e"]])
+    return items
+
+
+# Comments in a model file: any text a person types (a NUL byte is not text, and the file reader says so).
+file_comment = st.text(st.characters(codec="utf-8", exclude_characters="\n\r\x00"), max_size=12).map(lambda s: "#" + s)
+
+
+@st.composite
+def messy_layouts(draw, items):
+    """Write items with random spacing, indentation, blank lines and comments, in a shuffled order."""
+    order = draw(st.permutations(range(len(items))))
+    space = st.sampled_from([" ", "  ", "\t", "   "])
+    out = []
+    for index in order:
+        for _ in range(draw(st.integers(0, 2))):
+            out.append("")
+        if draw(st.booleans()):
+            out.append(draw(indent) + draw(file_comment))
+        for line in items[index]:
+            text = draw(indent) + "".join(tok + draw(space) for tok in line).rstrip()
+            if draw(st.integers(0, 4)) == 0:
+                text += draw(space) + draw(file_comment)
+            out.append(text)
+    return "\n".join(out) + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+@PROFILE
+@given(st.data())
+def test_fmt_keeps_the_model_and_its_footprint(data):
+    items = data.draw(product_systems())
+    text = data.draw(messy_layouts(items))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.pcf"
+        path.write_text(text, encoding="utf-8")
+        before = pcf_dsl.load(path)
+        out = format_text(text)
+        check_safe(text, out)
+        path.write_text(out, encoding="utf-8")
+        after = pcf_dsl.load(path)
+    assert after.semantic() == before.semantic()
+    assert pcf_dsl.compute(after).total.value == pcf_dsl.compute(before).total.value
+    assert format_text(out) == out
+    code = [line for line in out.split("\n") if not line.lstrip(" ").startswith("#")]
+    assert all(not line.startswith(("\t", " \t")) and not line.endswith((" ", "\t")) for line in code)
+    assert "\n\n\n" not in out
+
+
+@LIGHT
+@given(st.data(), st.sampled_from([b"", b"\xef\xbb\xbf"]), st.sampled_from(["\n", "\r\n"]))
+def test_bom_and_line_ends_are_kept(data, bom, newline_style):
+    text = data.draw(messy_layouts(data.draw(product_systems())))
+    raw = bom + text.replace("\n", newline_style).encode("utf-8")
+    out = format_bytes(raw)
+    assert out.startswith(bom) and (bom or not out.startswith(b"\xef\xbb\xbf"))
+    body = out[len(bom):]
+    assert body.count(b"\n") == (body.count(b"\r\n") if newline_style == "\r\n" else body.count(b"\n"))
+    if newline_style == "\n":
+        assert b"\r" not in body
+    assert format_bytes(out) == out
+
+
+# ------------------------------------------------------------------ the parser fails only with our error
+
+
+def _only_our_error(text: str) -> None:
+    for function in (parse_text, tokens, format_text):
+        try:
+            function(text)
+        except PcfError as exc:
+            assert exc.diagnostics and exc.diagnostics[0].message
+
+
+@PROFILE
+@given(st.text(st.characters(codec="utf-8"), max_size=200))
+def test_arbitrary_text(text):
+    _only_our_error(text)
+
+
+@LIGHT
+@given(from_lark(_LARK, explicit={"_NL": newline}))
+def test_raw_grammar_texts(text):
+    """Straight from the grammar, words not kept apart: mostly invalid, never a traceback."""
+    _only_our_error(text)
+
+
+_REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
+_PIECES = ["{", "}", "(", ")", "-", "^", "*", "/", "=", ".", "%", '"', "\\", "#", "\n", " ", "1e", "0.5", "kg",
+           "from", "input", "stage", "\r", "\t", "\x00", "铝", "\ufeff", "9" * 30, "((((((((", "--"]
+
+
+@LIGHT
+@given(st.lists(st.tuples(st.integers(0, len(_REFERENCE_TEXT)), st.integers(0, 40), st.sampled_from(_PIECES)),
+                min_size=1, max_size=4))
+def test_edited_reference_model(edits):
+    text = _REFERENCE_TEXT
+    for at, cut, piece in edits:
+        text = text[:at] + piece + text[at + cut:]
+    _only_our_error(text)
+
+
+def test_generation_covers_the_grammar():
+    """The grammar strategy reaches every statement kind (else the properties above test less than they say)."""
+    seen: set[str] = set()
+
+    @settings(max_examples=300, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(GRAMMAR_TEXT)
+    def collect(text):
+        try:
+            seen.update(rule for t in tokens(text) for rule in t.rules)
+        except PcfError:
+            pass
+
+    collect()
+    statements = {"import_decl", "study", "stage_decl", "boundary", "cutoff", "param", "gwp_set", "factor",
+                  "process", "claim", "waiver", "profile"}
+    assert statements <= seen, statements - seen
