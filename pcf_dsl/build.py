@@ -6,11 +6,13 @@ not only up to the first mistake) and raised together as one PcfError.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pint
@@ -21,7 +23,7 @@ from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
 from .limits import MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
 from .parse import parse_file
-from .units import GASES, CO2E, Q, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, unit
+from .units import GASES, CO2E, Q, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, registry, unit
 
 STD_PREFIX = "std:"
 
@@ -86,6 +88,7 @@ class Builder:
         self.root = root
         self.allow_outside_root = allow_outside_root
         self.state = _State()
+        self._amount_units: dict[tuple, object] = {}  # (prefix, shape of an amount's units) -> pint units
         self.units: list[_Unit] = []
         self._du_failed = False
 
@@ -238,12 +241,47 @@ class Builder:
     def _eval(self, prefix: str, expr: S.Expr):
         """Evaluate, turning a failure into a diagnostic; returns None after an error."""
         try:
-            return evaluate(expr, self._resolver(prefix))
+            value = self._eval_amount(prefix, expr)
+            return value if value is not None else evaluate(expr, self._resolver(prefix))
         except PcfError as exc:
             for d in exc.diagnostics:
                 if d not in self.state.diagnostics:
                     self.state.diagnostics.append(d)
             return None
+
+    def _eval_amount(self, prefix: str, expr: S.Expr):
+        """A number times units (`0.35 t`, `0.049 kg CO2e / (t*km)`): nearly every amount, from a cache.
+
+        The units part alone evaluates to magnitude 1 (pint multiplies unit
+        quantities without converting them), so the value is the number with
+        those units: the Quantity evaluate() returns, without its five pint
+        operations per amount (the largest cost of building a large model,
+        docs/performance.md). None for any other expression, and for units
+        that name a parameter or factor or do not evaluate: evaluate() then
+        does the work and reports the errors.
+        """
+        shape = _amount_shape(expr)
+        if shape is None:
+            return None
+        number, key, names = shape
+        value = number.value
+        if not math.isfinite(value):
+            return None
+        cache_key = (prefix, key)
+        units = self._amount_units.get(cache_key)
+        if units is None:
+            units = False
+            if not any(_qualify(prefix, n.dotted) in self.state.symbols for n in names):
+                try:
+                    unit_value = evaluate(_with_number_one(expr), self._resolver(prefix))
+                    if unit_value.magnitude == 1:
+                        units = unit_value.units
+                except PcfError:
+                    pass
+            self._amount_units[cache_key] = units
+        if units is False:
+            return None
+        return registry().Quantity(value, units)
 
     def _param_value(self, key: str, sym: _Symbol):
         if key in self.state.params:
@@ -671,7 +709,7 @@ class Builder:
             elif value is not None:
                 properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         flow = M.Flow(kind=node.kind, name=node.name.value, label=node.label.value if node.label else None,
-                      amount=M.Quantity(value=float(amount.magnitude), unit=str(amount.units)),
+                      amount=M.Quantity(value=float(amount.magnitude), unit=_units_text(amount.units)),
                       amount_text=source_text(node.amount), cutoff=node.cutoff,
                       cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
                       estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
@@ -797,7 +835,7 @@ class Builder:
             self._lookup(prefix, ref, ("process", "factor") if flow.kind != "waste" else ("process",), what)
             return
         flow.source, flow.source_kind = supplier.key(product.name), "process"
-        if flow.amount.pint().dimensionality != product.amount.pint().dimensionality:
+        if _dimensionality(flow.amount.unit) != _dimensionality(product.amount.unit):
             self.state.error(
                 "E401",
                 f"`{flow.name}` is {flow.amount_text} but `{supplier.name}` makes `{product.name}` in "
@@ -811,6 +849,8 @@ class Builder:
         if factor is None:
             return
         component = factor.components[0]
+        if _is_mass_of_gas(flow.amount.unit, component.quantity.unit, component.gas):
+            return
         per_activity = component.quantity.pint() / unit(component.gas)
         result = flow.amount.pint() * per_activity
         if result.dimensionality != mass_dimensionality():
@@ -942,6 +982,70 @@ class Builder:
         return M.Profile(name=key, label=node.label.value if node.label else None, extends=extends, rules=rules,
                          params=params, standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
                          span=node.name.span)
+
+
+# ------------------------------------------------------------------ cached unit arithmetic
+# A large model repeats a few dozen unit spellings hundreds of thousands of
+# times; these answer from a cache what the pint operations would answer.
+
+
+@lru_cache(maxsize=4096)
+def _units_text(units) -> str:
+    return str(units)
+
+
+@lru_cache(maxsize=4096)
+def _dimensionality(units: str):
+    return Q(1, units).dimensionality
+
+
+@lru_cache(maxsize=4096)
+def _is_mass_of_gas(amount_unit: str, factor_unit: str, gas: str) -> bool:
+    """True when an amount in amount_unit times a factor in factor_unit is a mass of the gas."""
+    return (Q(1, amount_unit) * (Q(1, factor_unit) / unit(gas))).dimensionality == mass_dimensionality()
+
+
+def _amount_shape(expr: S.Expr):
+    """(number, key, unit names) when expr is a number times units and nothing else, else None.
+
+    Numbers times units: the leftmost leaf is the one number; every other leaf is a
+    name or `%`, joined by juxtaposition, `*`, `/` or raised to a power. The key
+    describes the units part, so equal keys mean equal units.
+    """
+    names: list[S.Name] = []
+    number: list[S.Num] = []
+
+    def walk(node, leftmost: bool):
+        if isinstance(node, S.Num):
+            if not leftmost:
+                return None
+            number.append(node)
+            return "#"
+        if isinstance(node, S.BinOp) and node.op in ("juxt", "*", "/"):
+            left = walk(node.left, leftmost)
+            right = walk(node.right, False) if left is not None else None
+            return None if right is None else (node.op, left, right)
+        if leftmost:
+            return None
+        if isinstance(node, S.Name):
+            names.append(node)
+            return node.dotted
+        if isinstance(node, S.Percent):
+            return "%"
+        if isinstance(node, S.Pow):
+            base = walk(node.base, False)
+            return None if base is None else ("^", base, node.exponent)
+        return None
+
+    key = walk(expr, True)
+    return None if key is None else (number[0], key, names)
+
+
+def _with_number_one(expr: S.Expr) -> S.Expr:
+    """The amount expression with its number replaced by 1: its units alone."""
+    if isinstance(expr, S.Num):
+        return S.Num("1", expr.span)
+    return dataclasses.replace(expr, left=_with_number_one(expr.left))
 
 
 def _per_unit_text(per_activity) -> str:
