@@ -23,12 +23,14 @@ from .model import Model
 __all__ = ["load", "compute", "check", "Model", "Result", "Diagnostic", "PcfError", "Severity", "Span"]
 __version__ = "0.1.0"
 
+# Import the submodule before defining the function of the same name: importing
+# `pcf_dsl.check` later would otherwise rebind `pcf_dsl.check` to the module.
+from . import check as _check_module  # noqa: E402
+
 
 def check(path, **options) -> list[Diagnostic]:
     """Load and verify a model; returns every diagnostic (an empty list for a clean model).
 
     Invalid input does not raise: its errors are returned as diagnostics too.
     """
-    from .check import check_path
-
-    return check_path(path, **options)
+    return _check_module.check_path(path, **options)

@@ -1,0 +1,90 @@
+"""The rule documentation: complete for every rule, refused when incomplete, and docs/rules.md up to date."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pcf_dsl.cli import main
+from pcf_dsl.rules import Clause, Docs, Param, Rule, RuleDefinitionError, register, registry
+from pcf_dsl.rules.reference import markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = Docs(what="checks a thing", why="it matters", example="study \"x\" {\n}\n", fix="Fix it.")
+
+
+def _rule(**changes) -> Rule:
+    fields = dict(code="X001", name="a-rule", default_severity="warning", summary="A rule.",
+                  clause=Clause("ISO 14067:2018", "somewhere"), docs=DOCS)
+    fields.update(changes)
+    return Rule(**fields)
+
+
+def test_docs_page_is_generated_from_the_rules():
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == markdown(), "docs/rules.md is stale: run `pcf rules --markdown > docs/rules.md`"
+
+
+def test_every_rule_has_all_four_docs_parts_and_a_clause():
+    for code, registered in registry().items():
+        rule = registered.rule
+        for part in Docs.PARTS:
+            assert getattr(rule.docs, part).strip(), (code, part)
+        assert rule.clause.standard and rule.clause.clause, code
+        assert f"### {code} {rule.name}" in markdown()
+
+
+@pytest.mark.parametrize("part", Docs.PARTS)
+def test_a_rule_without_a_docs_part_is_refused(part):
+    docs = Docs(**{**{p: getattr(DOCS, p) for p in Docs.PARTS}, part: "  "})
+    with pytest.raises(RuleDefinitionError, match=f"docs part `{part}` is empty"):
+        _rule(docs=docs)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"code": "B01"}, "not a letter and three digits"),
+    ({"name": "Not Kebab"}, "kebab-case"),
+    ({"default_severity": "fatal"}, "default severity"),
+    ({"clause": Clause("", "")}, "clause"),
+    ({"summary": ""}, "summary"),
+    ({"params": (Param("nodot", 1, "x"),)}, "area.name"),
+])
+def test_malformed_rules_are_refused(changes, message):
+    with pytest.raises(RuleDefinitionError, match=message):
+        _rule(**changes)
+
+
+def test_registration_refuses_a_module_without_check_or_a_duplicate_code():
+    rules = {}
+    with pytest.raises(RuleDefinitionError, match="no check"):
+        register(rules, types.SimpleNamespace(__name__="pcf_dsl.rules.x001_a_rule", RULE=_rule()))
+    module = types.SimpleNamespace(__name__="pcf_dsl.rules.x001_a_rule", RULE=_rule(), check=lambda ctx: [])
+    register(rules, module)
+    with pytest.raises(RuleDefinitionError, match="defined twice"):
+        register(rules, module)
+    with pytest.raises(RuleDefinitionError, match="named for X002"):
+        register({}, types.SimpleNamespace(__name__="pcf_dsl.rules.x002_other", RULE=_rule(), check=lambda c: []))
+
+
+def test_fix_summary_is_the_first_sentence_outside_code():
+    rule = _rule(docs=Docs(what="w", why="y", example="e", fix="Use `a. B` here. Then more."))
+    assert rule.fix_summary == "Use `a. B` here."
+
+
+def test_pcf_rules_lists_explains_and_prints_the_page():
+    runner = CliRunner()
+    listing = runner.invoke(main, ["rules"])
+    assert listing.exit_code == 0
+    assert len(listing.output.splitlines()) == len(registry())
+    one = runner.invoke(main, ["rules", "m001"])
+    assert one.exit_code == 0 and "mass-balance" in one.output and "How to fix:" in one.output
+    assert runner.invoke(main, ["rules", "--markdown"]).output == markdown()
+    unknown = runner.invoke(main, ["rules", "M01"])
+    assert unknown.exit_code == 2 and "did you mean M001" in unknown.output
+    params = runner.invoke(main, ["rules", "--params"])
+    assert "cutoff.per_flow" in params.output and "claims.materiality" in params.output
+    profiles = runner.invoke(main, ["rules", "--profiles"])
+    assert "pas_2050_2011" in profiles.output and "PAS 2050:2011" in profiles.output

@@ -1,0 +1,334 @@
+"""The check engine: profiles chosen and resolved, waivers, merging, outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from pcf_dsl import profiles as P
+from pcf_dsl.check import run_check
+from pcf_dsl.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECK_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "pcf-check-1.schema.json").read_text(encoding="utf-8"))
+
+HEAD = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Engine" {{
+  declared_unit 1 kg of casting.billet
+  period        2024-01-01 to 2024-12-31
+  {standards}
+  gwp           ipcc.ar6
+}}
+
+boundary cradle_to_gate
+
+cutoff {{
+  per_flow 1 %
+}}
+
+factor grid = 0.6 kg CO2 / kWh {{
+  year 2023
+}}
+factor ingot = 17.6 t CO2e / t {{
+  year 2023
+}}
+'''
+
+# 500 kWh x 0.6 = 300 kg CO2 per t: 0.3 kg CO2e per kg; no finding above info under ISO 14067.
+CLEAN = '''
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+}
+'''
+
+# 1.3 t in, 1 t out: M001 (warning by default); release agent estimated at 30 kg per t:
+# 0.03 / (22.88 + 0.03) = 0.13 % of the estimated total, coverage 99.87 %.
+IMBALANCED = '''
+process casting {
+  stage   production
+  product billet 1 t
+  input   aluminium 1.3 t from ingot
+  input   release_agent 2 kg cutoff "no factor available" {
+    estimate 30 kg CO2e
+  }
+}
+'''
+
+
+def model(tmp_path, body: str, standards=('"ISO 14067:2018"',), name: str = "model.pcf", extra: str = "") -> Path:
+    lines = "\n  ".join(f"standard      {s}" for s in standards)
+    path = tmp_path / name
+    path.write_text(HEAD.format(standards=lines) + extra + body, encoding="utf-8")
+    return path
+
+
+def cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+# ------------------------------------------------------------------ profiles
+
+
+@pytest.mark.parametrize("claimed, declared, same", [
+    ("GB/T 24067-2024", "GB/T 24067-2024", True),
+    ("gb/t 24067 2024", "GB/T 24067-2024", True),
+    ("ISO 14067", "ISO 14067:2018", True),
+    ("PAS 2050", "PAS 2050:2011", True),
+    ("ISO 14025", "ISO 14067:2018", False),
+    ("ISO 14067:2006", "ISO 14067:2018", False),
+    ("EN 15804", "EN 15804+A2", False),
+])
+def test_standard_names_match_with_or_without_the_year(claimed, declared, same):
+    assert P.standards_match(claimed, declared) is same
+
+
+def test_claimed_standards_pick_the_shipped_profiles():
+    assert P.profile_for_standard("GB/T 24067-2024") == "gbt_24067_2024"
+    assert P.profile_for_standard("PAS 2050:2011") == "pas_2050_2011"
+    assert P.profile_for_standard("ISO 14067:2018") == "iso_14067_2018"
+    assert P.profile_for_standard("GHG Protocol Product Standard") == "ghg_protocol_product_2011"
+    assert P.profile_for_standard("PACT Methodology v3.0") == "pact_v3"
+    assert P.profile_for_standard("EN 15804+A2") == "en_15804_a2"
+    assert P.profile_for_standard("ISO 14025") is None
+
+
+def test_shipped_profiles_carry_the_numbers_of_their_standards():
+    gbt = P.shipped_profile("gbt_24067_2024")
+    assert gbt.chain == ["base", "iso_14067_2018", "gbt_24067_2024"]
+    assert gbt.params["cutoff.per_flow"] is None  # ISO 14067 / GB/T 24067 give no number
+    pas = P.shipped_profile("pas_2050_2011")
+    assert pas.params["cutoff.per_flow"] == pytest.approx(0.01)  # 1 % materiality
+    assert pas.params["cutoff.min_coverage"] == pytest.approx(0.95)  # 95 % of the anticipated emissions
+    pact = P.shipped_profile("pact_v3")
+    assert pact.params["cutoff.cumulative"] == pytest.approx(0.05)  # at most 5 % exempted
+    assert pact.params["quality.required_above"] == pytest.approx(0.05)  # DQR for inputs above 5 %
+    assert pact.params["gwp.accepted"] == "ar6" and pact.severities["Q004"] == "error"
+    en = P.shipped_profile("en_15804_a2")
+    assert (en.params["cutoff.per_flow"], en.params["cutoff.cumulative"]) == pytest.approx((0.01, 0.05))
+    assert (en.params["cutoff.basis"], en.params["cutoff.cumulative_scope"]) == ("mass", "stage")
+    base = P.shipped_profile("base")
+    assert base.params["claims.materiality"] == pytest.approx(0.05)
+    assert base.params["mass_balance.tolerance"] == pytest.approx(0.05)
+
+
+def test_a_user_profile_file_extends_a_shipped_one(tmp_path):
+    (tmp_path / "mine.pcf").write_text(
+        'import "std:profiles/pas_2050_2011.pcf" as pas\n\n'
+        'profile mine "Our customer\'s rules" {\n'
+        '  extends pas.pas_2050_2011\n'
+        '  set     cutoff.min_coverage = 99.9 %\n'
+        '  rule    D002 off\n'
+        '  rule    M001 error\n'
+        '}\n', encoding="utf-8")
+    path = model(tmp_path, IMBALANCED)
+    outcome = run_check(path, profile=str(tmp_path / "mine.pcf"))
+    (profile,) = outcome.profiles
+    assert profile.chain == ["base", "pas_2050_2011", "mine"]
+    assert profile.params["cutoff.min_coverage"] == pytest.approx(0.999)
+    assert profile.params["cutoff.per_flow"] == pytest.approx(0.01)  # inherited from PAS 2050
+    assert "D002" not in outcome.runs[0].outcomes
+    codes = {d.code: d.severity.value for d in outcome.diagnostics}
+    assert codes["M001"] == "error"
+    # coverage 22.88 / (22.88 + 0.03) = 0.99869 < 0.999
+    c005 = next(d for d in outcome.diagnostics if d.code == "C005")
+    assert c005.evidence["coverage"] == pytest.approx(22.88 / 22.91, rel=1e-12)
+    assert outcome.exit_code == 1
+
+
+def test_profile_option_by_name_and_by_file_and_name(tmp_path):
+    path = model(tmp_path, CLEAN)
+    assert [p.name for p in run_check(path, profile="pact_v3").profiles] == ["pact_v3"]
+    (tmp_path / "two.pcf").write_text(
+        'import "std:profiles/base.pcf" as b\n\nprofile a {\n  extends b.base\n}\n\nprofile c {\n  extends b.base\n}\n',
+        encoding="utf-8")
+    outcome = run_check(path, profile=f"{tmp_path / 'two.pcf'}:c")
+    assert [p.name for p in outcome.profiles] == ["c"]
+    ambiguous = run_check(path, profile=str(tmp_path / "two.pcf"))
+    assert ambiguous.invalid and ambiguous.diagnostics[0].code == "E362"
+    assert "choose one with --profile" in ambiguous.diagnostics[0].help
+
+
+def test_unknown_profile_is_invalid_input(tmp_path):
+    run = cli("check", "--profile", "pas_2050", model(tmp_path, CLEAN))
+    assert run.exit_code == 2
+    assert "E362" in run.output and "did you mean `pas_2050_2011`?" in run.output
+    assert "Traceback" not in run.output
+
+
+@pytest.mark.parametrize("setting, code, fragment", [
+    ("rule X123 error", "E360", "which is not a rule"),
+    ("set cutoff.per_flows = 1 %", "E361", "did you mean `cutoff.per_flow`?"),
+    ('set cutoff.per_flow = "one"', "E363", "is a number, not text"),
+    ("set gwp.accepted = 6", "E363", "is text"),
+    ("set cutoff.per_flow = 150 %", "E363", "between 0 % and 100 %"),
+])
+def test_profile_settings_are_validated(tmp_path, setting, code, fragment):
+    extra = f'import "std:profiles/base.pcf" as b\n\nprofile mine {{\n  extends b.base\n  {setting}\n}}\n'
+    path = tmp_path / "model.pcf"
+    path.write_text(extra + HEAD.format(standards="") + CLEAN, encoding="utf-8")
+    outcome = run_check(path)
+    assert outcome.invalid and outcome.exit_code == 2
+    assert [d.code for d in outcome.diagnostics] == [code]
+    assert fragment in outcome.diagnostics[0].message + (outcome.diagnostics[0].help or "")
+    assert outcome.diagnostics[0].span.line == 3  # the profile's name
+
+
+def test_profiles_extending_each_other_in_a_circle(tmp_path):
+    path = tmp_path / "model.pcf"
+    path.write_text('profile a {\n  extends c\n}\n\nprofile c {\n  extends a\n}\n\n' + HEAD.format(standards="") + CLEAN,
+                    encoding="utf-8")
+    outcome = run_check(path, profile="a")
+    assert outcome.invalid and outcome.diagnostics[0].code == "E364"
+    assert "a -> c -> a" in outcome.diagnostics[0].message
+
+
+def test_two_claimed_standards_are_both_checked_and_findings_merged(tmp_path):
+    path = model(tmp_path, IMBALANCED, standards=('"GB/T 24067-2024"', '"PAS 2050:2011"'))
+    outcome = run_check(path)
+    assert [p.name for p in outcome.profiles] == ["gbt_24067_2024", "pas_2050_2011"]
+    m001 = [d for d in outcome.diagnostics if d.code == "M001"]
+    assert len(m001) == 1 and m001[0].evidence["profiles"] == ["gbt_24067_2024", "pas_2050_2011"]
+    # PAS 2050 alone asks for 95 % coverage (it is met, 99.87 %): its C005 row passes, GB/T has none
+    statuses = {run.profile.name: run.outcomes["C005"].status for run in outcome.runs}
+    assert statuses == {"gbt_24067_2024": "n/a", "pas_2050_2011": "pass"}
+
+
+def test_own_profile_in_the_model_is_the_default(tmp_path):
+    extra = 'import "std:profiles/iso_14067_2018.pcf" as iso\n\nprofile ours {\n  extends iso.iso_14067_2018\n  rule M001 error\n}\n\n'
+    outcome = run_check(model(tmp_path, IMBALANCED, extra=extra))
+    assert [(p.name, p.reason) for p in outcome.profiles] == [("ours", "defined in the model")]
+    assert outcome.exit_code == 1
+
+
+# ------------------------------------------------------------------ waivers
+
+
+def test_waiver_silences_only_what_it_names_and_is_listed(tmp_path):
+    body = IMBALANCED + 'waive M001 casting "returned scrap, recorded in the plant\'s balance"\n'
+    outcome = run_check(model(tmp_path, body, extra='factor us_grid = 0.4 kg CO2 / kWh {\n  geography US\n}\n'))
+    assert not [d for d in outcome.diagnostics if d.code == "M001"]
+    (waived,) = outcome.waived
+    assert waived.diagnostic.code == "M001" and waived.waiver.justification.startswith("returned scrap")
+    run = cli("check", model(tmp_path, body))
+    assert "waived (1), by justified waivers in the model:" in run.output
+    assert "returned scrap" in run.output and "1 waived" in run.output
+    data = json.loads(cli("check", "--format", "json", model(tmp_path, body)).stdout)
+    assert data["summary"]["waived"] == 1 and data["waivers"][0]["used"] is True
+    assert data["waived"][0]["code"] == "M001" and data["waived"][0]["waiver"] == 0
+
+
+def test_waiver_subject_covers_the_flows_of_a_process(tmp_path):
+    extra = 'factor us_ingot = 17.6 t CO2e / t {\n  geography US\n}\n'
+    body = '''
+process casting {
+  stage     production
+  geography CN
+  product   billet 1 t
+  input     ingot_a 0.5 t from us_ingot
+  input     ingot_b 0.5 t from us_ingot
+}
+
+waive D003 casting.ingot_a "the US dataset is the only one for this alloy"
+'''
+    outcome = run_check(model(tmp_path, body, extra=extra))
+    assert [w.diagnostic.path for w in outcome.waived] == [("process", "casting", "flow", "ingot_a", "source")]
+    assert [d.path for d in outcome.diagnostics if d.code == "D003"] == [("process", "casting", "flow", "ingot_b", "source")]
+    wide = run_check(model(tmp_path, body.replace("casting.ingot_a", "casting"), extra=extra))
+    assert len(wide.waived) == 2 and not [d for d in wide.diagnostics if d.code == "D003"]
+
+
+def test_a_waived_error_does_not_fail_the_check(tmp_path):
+    body = CLEAN + 'claim total = 0.35 kg CO2e\nwaive R001 total "the report rounds its inputs up"\n'
+    outcome = run_check(model(tmp_path, body))
+    assert outcome.exit_code == 0 and [w.diagnostic.code for w in outcome.waived] == ["R001"]
+    assert outcome.runs[0].outcomes["R001"].status == "waived"
+
+
+# ------------------------------------------------------------------ outputs and exit codes
+
+
+def test_exit_codes(tmp_path, monkeypatch):
+    assert cli("check", model(tmp_path, CLEAN)).exit_code == 0
+    assert cli("check", model(tmp_path, CLEAN + "claim total = 0.35 kg CO2e\n")).exit_code == 1
+    bad = tmp_path / "bad.pcf"
+    bad.write_text("process p {\n  product out 1 t\n}\n", encoding="utf-8")
+    assert cli("check", bad).exit_code == 2
+
+    import pcf_dsl.rules.m001_mass_balance as m001
+
+    def broken(ctx):
+        raise RuntimeError("a bug in a rule")
+
+    monkeypatch.setattr(m001, "check", broken)
+    from pcf_dsl.rules import registry
+
+    registry.cache_clear()
+    try:
+        run = cli("check", model(tmp_path, CLEAN))
+    finally:
+        monkeypatch.undo()
+        registry.cache_clear()
+    assert run.exit_code == 3 and "internal error" in run.output and "Traceback" not in run.output
+
+
+def test_text_output_summary_and_colour_only_on_a_terminal(tmp_path):
+    path = model(tmp_path, IMBALANCED)
+    plain = CliRunner().invoke(main, ["check", str(path)])
+    assert "\x1b[" not in plain.output
+    last = plain.output.strip().splitlines()[-1]
+    # 1.3 t x 17.6 = 22.88 kg CO2e per kg of billet
+    assert last == f"{path}: 0 errors, 1 warning, 1 note, 0 waived (iso_14067_2018); 22.8800 kg CO2e per declared unit"
+    coloured = CliRunner().invoke(main, ["check", str(path)], color=True)
+    assert "\x1b[" in coloured.output and "warning[M001]" in click_unstyle(coloured.output)
+    quiet = CliRunner().invoke(main, ["check", "--min-severity", "warning", str(path)])
+    assert "info[" not in quiet.output and "(1 below warning not shown)" in quiet.output
+
+
+def click_unstyle(text: str) -> str:
+    import click
+
+    return click.unstyle(text)
+
+
+def test_json_output_follows_its_schema_and_is_deterministic(tmp_path):
+    path = model(tmp_path, IMBALANCED + 'waive M001 casting "returned scrap"\nwaive D003 "no such finding"\n')
+    first = cli("check", "--format", "json", path)
+    second = cli("check", "--format", "json", path)
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    jsonschema.validate(data, CHECK_SCHEMA)
+    assert data["schema"] == "pcf-check/1" and data["exit_code"] == 0
+    assert data["total"]["value"] == pytest.approx(1.3 * 17.6, rel=1e-12)
+    assert [w["used"] for w in data["waivers"]] == [True, False]
+    assert [d["code"] for d in data["diagnostics"] if d["severity"] == "warning"] == ["W001"]
+
+
+def test_invalid_input_json_follows_the_schema(tmp_path):
+    bad = tmp_path / "bad.pcf"
+    bad.write_text("process p {\n  stage production\n  product out 1 t\n  input s 1 t from nowhere\n}\n",
+                   encoding="utf-8")
+    run = cli("check", "--format", "json", bad)
+    assert run.exit_code == 2
+    data = json.loads(run.stdout)
+    jsonschema.validate(data, CHECK_SCHEMA)
+    assert data["valid"] is False and data["diagnostics"][0]["code"] == "E202"
+    assert data["diagnostics"][0]["span"]["line"] == 4 and data["diagnostics"][0]["rule"] is None
+
+
+def test_a_library_file_is_valid_with_nothing_to_verify():
+    run = cli("check", ROOT / "models" / "profiles" / "pas_2050_2011.pcf")
+    assert run.exit_code == 0 and "a library file" in run.output
+
+
+def test_api_check_returns_the_findings(tmp_path):
+    import pcf_dsl
+
+    diagnostics = pcf_dsl.check(model(tmp_path, CLEAN + "claim total = 0.35 kg CO2e\n"))
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == ["R001"]
