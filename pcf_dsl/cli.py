@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "import_table",
     "export",
     "schema",
+    "diff",
 )
 
 

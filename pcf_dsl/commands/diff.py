@@ -1,0 +1,178 @@
+"""`pcf diff OLD NEW`, `pcf diff --git REV [PATH]`: what changed in the model and what it did to the footprint."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+
+import click
+
+from .. import syntax as S
+from ..build import load
+from ..diagnostics import PcfError, render_all
+from ..diff import ModelDiff, diff_models, to_json, to_markdown, to_text
+from ..parse import parse_file
+from .common import allow_outside_option, dumps, emit, root_option
+
+
+class _GitError(Exception):
+    pass
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise _GitError("git is not installed (or not on PATH)") from None
+    if done.returncode != 0:
+        raise _GitError(done.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
+    return done.stdout
+
+
+def _lines(data: bytes) -> list[str]:
+    return [line for line in data.decode("utf-8", "replace").split("\n") if line]
+
+
+def export_revision(top: Path, rev: str, into: Path) -> None:
+    """Write every *.pcf file of revision `rev` under `into`, at its path in the repository.
+
+    Imports of the old version then resolve against the old files, as they did
+    at that revision (`std:` files come from the installed pcf_dsl).
+    """
+    names = [n for n in _lines(_git(["ls-tree", "-r", "--name-only", "-z", rev], top).replace(b"\0", b"\n"))
+             if n.endswith(".pcf")]
+    if not names:
+        return
+    archive = _git(["archive", "--format=tar", rev, "--", *names], top)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            path = PurePosixPath(member.name)
+            if not member.isfile() or path.is_absolute() or ".." in path.parts:
+                continue  # only plain files inside the tree
+            target = into.joinpath(*path.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(tar.extractfile(member).read())
+
+
+def _has_study(path: Path) -> bool:
+    try:
+        return any(isinstance(item, S.Study) for item in parse_file(path).items)
+    except PcfError:
+        return True  # a broken model: let the comparison show its error
+
+
+def _changed_models(top: Path, rev: str, root: Path | None, allow_outside_root: bool) -> list[Path]:
+    """Top models (files with a study) that are, or import, a .pcf file changed since `rev`."""
+    changed = {(top / n).resolve() for n in _lines(_git(["diff", "--name-only", rev, "--", "*.pcf"], top))}
+    untracked = _lines(_git(["ls-files", "--others", "--exclude-standard", "--", "*.pcf"], top))
+    changed |= {(top / n).resolve() for n in untracked}
+    tracked = _lines(_git(["ls-files", "--", "*.pcf"], top))
+    models = []
+    for name in sorted(set(tracked) | set(untracked)):
+        path = top / name
+        if not path.is_file() or not _has_study(path):
+            continue
+        if path.resolve() in changed:
+            models.append(path)
+            continue
+        try:
+            loaded = load(path, root=root or top, allow_outside_root=allow_outside_root)
+        except PcfError:
+            continue
+        if any(Path(f).resolve() in changed for f in loaded.files) or any(
+                (path.parent / f).resolve() in changed for f in loaded.files):
+            models.append(path)
+    return models
+
+
+def _load_old(path: Path, shown: str, root: Path | None, allow_outside_root: bool):
+    try:
+        return load(path, root=root, allow_outside_root=allow_outside_root)
+    except PcfError as exc:
+        click.echo(render_all(exc.diagnostics), err=True)
+        raise click.ClickException(f"the old version {shown} is not a valid model") from None
+
+
+def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None) -> str:
+    if fmt == "json":
+        if single:
+            return dumps(to_json(diffs[0]))
+        return dumps({"rev": rev, "models": [to_json(d) for d in diffs]})
+    render = to_markdown if fmt == "markdown" else to_text
+    if not diffs:
+        return (f"No model changed since {rev}.\n" if fmt == "markdown" else f"no model changed since {rev}\n")
+    return "\n".join(render(d) for d in diffs)
+
+
+@click.command("diff")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--git", "rev", metavar="REV", default=None,
+              help="Compare with the version at git revision REV (a commit, branch or tag); "
+                   "PATH defaults to every model that changed or imports a changed file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: for a pull-request comment.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically) instead of standard output.")
+@root_option
+@allow_outside_option
+@click.pass_context
+def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: str, output: Path | None,
+            root: Path | None, allow_outside_root: bool) -> None:
+    """Compare two versions of a model: OLD NEW, or --git REV [PATH].
+
+    Lists processes, flows, factors, the boundary, the cut-off rule, allocation,
+    claims and everything else that was added, removed or changed, and the change
+    of the footprint (total and per stage) attributed to each change, largest
+    first: each change is applied alone to the old model and computed; the rest
+    is shown as the interaction, so the rows add up to the total change.
+    """
+    if rev is None:
+        if len(paths) != 2:
+            raise click.UsageError("give two model files (OLD NEW), or --git REV [PATH]")
+        old_path, new_path = paths
+        for p in paths:
+            if not p.is_file():
+                raise click.UsageError(f"{p} is not a file")
+        old = load(old_path, root=root, allow_outside_root=allow_outside_root)
+        new = load(new_path, root=root, allow_outside_root=allow_outside_root)
+        emit(_output([diff_models(old, new, str(old_path), str(new_path))], fmt, True, None), output)
+        return
+    if len(paths) > 1:
+        raise click.UsageError("with --git, give at most one PATH")
+    start = (paths[0].resolve().parent if paths else Path.cwd())
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], start).decode().strip()).resolve()
+        try:
+            _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+        except _GitError:
+            raise _GitError(f"`{rev}` is not a commit, branch or tag of the repository {top}") from None
+        models = [paths[0]] if paths else _changed_models(top, rev, root, allow_outside_root)
+        with tempfile.TemporaryDirectory(prefix="pcf-diff-") as folder:
+            old_top = Path(folder)
+            export_revision(top, rev, old_top)
+            diffs = []
+            for path in models:
+                relative = path.resolve().relative_to(top)
+                new_root = root.resolve() if root else top
+                old_root = old_top / new_root.relative_to(top) if new_root.is_relative_to(top) else new_root
+                shown_old, shown_new = f"{rev}:{relative.as_posix()}", relative.as_posix()
+                old_file = old_top / relative
+                if not old_file.is_file():
+                    click.echo(f"{shown_new}: not in {rev}, nothing to compare with", err=True)
+                    continue
+                if not path.is_file():
+                    click.echo(f"{shown_new}: deleted since {rev}", err=True)
+                    continue
+                old = _load_old(old_file, shown_old, old_root, allow_outside_root)
+                new = load(path, root=new_root, allow_outside_root=allow_outside_root)
+                diffs.append(diff_models(old, new, shown_old, shown_new))
+    except _GitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    except ValueError:
+        click.echo(f"error: {paths[0]} is not inside the git repository {top}", err=True)
+        ctx.exit(2)
+    emit(_output(diffs, fmt, bool(paths), rev), output)

@@ -1,0 +1,587 @@
+"""The semantic diff behind `pcf diff`: what changed in a model, and what each change did to the footprint.
+
+Two loaded models are compared element by element, not line by line:
+processes, their flows and allocation, factors (value, unit, source, year, ...),
+stages and the boundary, the cut-off rule, parameters, GWP sets, the study,
+claims, waivers and profiles, each added, removed or changed. Layout, comments
+and the order of sections do not count; a number written differently does
+(`1.0 t` to `1.00 t`), with no effect on the footprint.
+
+Attribution, one change at a time: each change is applied alone to the old
+model, which is computed again; the difference from the old footprint (total
+and per stage) is that change's effect. What the effects do not add up to is
+the *interaction* (two changes on one flow, an amount and its factor, multiply;
+a change that cannot be computed without another, such as a flow from a process
+added in the same edit, has no effect of its own and counts here). The rows
+therefore add up exactly to the change of the footprint. Changes are listed by
+the size of their effect, largest first.
+
+A parameter's change shows in the flows that use it (their amounts are
+evaluated when the model is built), so its own row has no effect; claims,
+waivers and profiles do not change the footprint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pydantic import BaseModel
+
+from . import model as M
+from .compute import Result, compute
+from .diagnostics import PcfError
+from .units import short
+
+# A relative size below which a difference is rounding noise of the solver, not an effect.
+_NOISE = 1e-12
+
+# Top-level fields of the model and the singular name of one element.
+_KEYED = {"params": "param", "gwp_sets": "gwp_set", "factors": "factor", "processes": "process", "profiles": "profile"}
+_LISTED = {"claims": "claim", "waivers": "waiver"}
+_SKIPPED = {"path", "files"}
+# Kinds in the order a reader expects them when effects are equal.
+KIND_ORDER = ("study", "boundary", "stage", "cutoff", "param", "gwp_set", "factor", "process", "flow", "allocation",
+              "claim", "waiver", "profile")
+
+
+@dataclass
+class FieldChange:
+    name: str
+    old: str
+    new: str
+
+
+@dataclass
+class Effect:
+    """The change of the footprint, kg CO2e per declared unit: total and per stage (stages that moved)."""
+
+    total: float
+    by_stage: dict[str, float]
+
+
+@dataclass
+class Change:
+    kind: str  # see KIND_ORDER
+    action: str  # added | removed | changed
+    path: tuple[str, ...]  # a model path, as Model.locate takes it
+    fields: list[FieldChange] = field(default_factory=list)
+    apply: Callable[[M.Model], None] | None = None  # applies this change alone to a copy of the old model
+    effect: Effect | None = None
+    note: str | None = None
+
+    @property
+    def name(self) -> str:
+        """`flow casting.ingot`, `factor ef.grid`, `boundary stage use`, `claim stage production #2`."""
+        if self.kind == "flow":
+            return f"flow {self.path[1]}.{self.path[3]}"
+        if self.kind == "allocation":
+            return f"allocation of {self.path[1]}"
+        if self.kind == "boundary" and len(self.path) > 1:
+            return f"boundary stage {self.path[1]}"
+        return f"{self.kind} {self.path[1]}" if len(self.path) > 1 else self.kind
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} {self.action}"
+
+
+@dataclass
+class Footprint:
+    total: float
+    by_stage: dict[str, float]
+    unit: str  # "kg CO2e per 1 kg"
+
+
+@dataclass
+class ModelDiff:
+    old_name: str
+    new_name: str
+    changes: list[Change]
+    old: Footprint | None = None
+    new: Footprint | None = None
+    interaction: Effect | None = None
+    problem: str | None = None  # why the footprint could not be compared
+
+    @property
+    def delta(self) -> Effect | None:
+        if self.old is None or self.new is None:
+            return None
+        stages = list(dict.fromkeys([*self.old.by_stage, *self.new.by_stage]))
+        by_stage = {s: self.new.by_stage.get(s, 0.0) - self.old.by_stage.get(s, 0.0) for s in stages}
+        return Effect(self.new.total - self.old.total, {s: v for s, v in by_stage.items() if v != 0.0})
+
+
+# ------------------------------------------------------------------ showing values
+
+
+def show(value) -> str:
+    """A value as a reader of the diff wants to see it."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, M.Quantity):
+        return f"{value.value:g} {short(value.unit)}"
+    if isinstance(value, M.Quality):
+        return " ".join(f"{k}={v}" for k, v in value.model_dump().items() if v is not None) or "(none)"
+    if isinstance(value, M.FactorComponent):
+        return value.text
+    if isinstance(value, BaseModel):
+        return ", ".join(f"{k}={show(getattr(value, k))}" for k in _fields(value)
+                         if getattr(value, k) not in (None, [], {}))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={show(v)}" for k, v in value.items()) or "(none)"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(show(v) for v in value) or "(none)"
+    return str(value)
+
+
+def _fields(obj: BaseModel) -> list[str]:
+    return [name for name, info in type(obj).model_fields.items() if not info.exclude]
+
+
+def _dump(value):
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def _field_changes(old: BaseModel, new: BaseModel, skip: tuple[str, ...] = ()) -> list[FieldChange]:
+    out = []
+    for name in _fields(old):
+        if name in skip:
+            continue
+        a, b = getattr(old, name), getattr(new, name)
+        if _dump_deep(a) != _dump_deep(b):
+            out.append(FieldChange(_FIELD_NAMES.get(name, name), show(a), show(b)))
+    return out
+
+
+# Field names as the language writes them, where the model's name differs.
+_FIELD_NAMES = {"components": "value", "amount_text": "amount", "cutoff_reason": "cut-off reason",
+                "of_input": "of", "period_start": "period start", "period_end": "period end"}
+
+
+def _dump_deep(value):
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_dump_deep(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump_deep(v) for k, v in value.items()}
+    return value
+
+
+# ------------------------------------------------------------------ finding the changes
+
+
+def _flow_fields(old: M.Flow, new: M.Flow) -> list[FieldChange]:
+    # The amount as written says it all, unless only its evaluated value moved (a parameter changed).
+    skip = ("amount", "source_kind") if old.amount_text != new.amount_text else ("amount_text", "source_kind")
+    return _field_changes(old, new, skip)
+
+
+def _claim_key(claims: list[M.Claim]) -> list[tuple[str, M.Claim]]:
+    """`stage production`, with `#2` for the second claim on the same subject."""
+    seen: dict[str, int] = {}
+    out = []
+    for claim in claims:
+        base = claim.target + (f" {claim.subject}" if claim.subject else "")
+        seen[base] = seen.get(base, 0) + 1
+        out.append((base if seen[base] == 1 else f"{base} #{seen[base]}", claim))
+    return out
+
+
+def _waiver_key(waivers: list[M.Waiver]) -> list[tuple[str, M.Waiver]]:
+    seen: dict[str, int] = {}
+    out = []
+    for waiver in waivers:
+        base = waiver.code + (f" {waiver.subject}" if waiver.subject else "")
+        seen[base] = seen.get(base, 0) + 1
+        out.append((base if seen[base] == 1 else f"{base} #{seen[base]}", waiver))
+    return out
+
+
+_LIST_KEYS = {"claims": _claim_key, "waivers": _waiver_key}
+
+
+def _set_keyed(attr: str, key: str, value):
+    def apply(model: M.Model) -> None:
+        mapping = getattr(model, attr)
+        if value is None:
+            mapping.pop(key, None)
+        else:
+            mapping[key] = value.model_copy(deep=True)
+    return apply
+
+
+def _set_listed(attr: str, key: str, value):
+    def apply(model: M.Model) -> None:
+        items = getattr(model, attr)
+        keyed = _LIST_KEYS[attr](items)
+        index = next((i for i, (k, _) in enumerate(keyed) if k == key), None)
+        if value is None:
+            if index is not None:
+                del items[index]
+        elif index is None:
+            items.append(value.model_copy(deep=True))
+        else:
+            items[index] = value.model_copy(deep=True)
+    return apply
+
+
+def _set_attr(attr: str, value):
+    def apply(model: M.Model) -> None:
+        setattr(model, attr, value.model_copy(deep=True) if isinstance(value, BaseModel) else value)
+    return apply
+
+
+def _process_changes(old: M.Model, new: M.Model) -> list[Change]:
+    changes = []
+    for name in [*old.processes, *(n for n in new.processes if n not in old.processes)]:
+        a, b = old.processes.get(name), new.processes.get(name)
+        if a is None or b is None:
+            changes.append(Change("process", "added" if a is None else "removed", ("process", name),
+                                  [FieldChange("flows", show([f.name for f in a.flows]) if a else "(none)",
+                                               show([f.name for f in b.flows]) if b else "(none)")],
+                                  _set_keyed("processes", name, b)))
+            continue
+        attributes = _field_changes(a, b, skip=("flows", "allocation"))
+        if attributes:
+            def apply(model, name=name, b=b):
+                process = model.processes[name]
+                for attr in _fields(b):
+                    if attr not in ("flows", "allocation"):
+                        setattr(process, attr, _copy(getattr(b, attr)))
+            changes.append(Change("process", "changed", ("process", name), attributes, apply))
+        if _dump_deep(a.allocation) != _dump_deep(b.allocation):
+            detail = (_field_changes(a.allocation, b.allocation) if a.allocation and b.allocation
+                      else [FieldChange("allocation", show(a.allocation), show(b.allocation))])
+            def apply(model, name=name, b=b):
+                model.processes[name].allocation = _copy(b.allocation)
+            changes.append(Change("allocation", "changed", ("process", name, "allocation"), detail, apply))
+        for flow_name in [*(f.name for f in a.flows), *(f.name for f in b.flows if a.flow(f.name) is None)]:
+            fa, fb = a.flow(flow_name), b.flow(flow_name)
+            if fa is not None and fb is not None:
+                detail = _flow_fields(fa, fb)
+                if not detail:
+                    continue
+                action = "changed"
+            else:
+                action = "added" if fa is None else "removed"
+                detail = [FieldChange("line", "(none)" if fa is None else _flow_line(fa),
+                                      "(none)" if fb is None else _flow_line(fb))]
+            def apply(model, name=name, flow_name=flow_name, fb=fb):
+                flows = model.processes[name].flows
+                index = next((i for i, f in enumerate(flows) if f.name == flow_name), None)
+                if fb is None:
+                    del flows[index]
+                elif index is None:
+                    flows.append(fb.model_copy(deep=True))
+                else:
+                    flows[index] = fb.model_copy(deep=True)
+            changes.append(Change("flow", action, ("process", name, "flow", flow_name), detail, apply))
+    return changes
+
+
+def _copy(value):
+    if isinstance(value, BaseModel):
+        return value.model_copy(deep=True)
+    if isinstance(value, (list, dict)):
+        import copy
+
+        return copy.deepcopy(value)
+    return value
+
+
+def _flow_line(flow: M.Flow) -> str:
+    route = ""
+    if flow.cutoff:
+        route = " cutoff" + (f' "{flow.cutoff_reason}"' if flow.cutoff_reason else "")
+    elif flow.source:
+        word = {"input": "from", "emit": "with"}.get(flow.kind, flow.waste_route or "from")
+        route = f" {word} {flow.source}"
+    stage = f" (stage {flow.stage})" if flow.stage else ""
+    return f"{flow.kind} {flow.name} {flow.amount_text}{route}{stage}"
+
+
+def _stage_changes(old: M.Model, new: M.Model) -> list[Change]:
+    changes = []
+    a_by, b_by = {s.name: s for s in old.stages}, {s.name: s for s in new.stages}
+    for name in [*a_by, *(n for n in b_by if n not in a_by)]:
+        a, b = a_by.get(name), b_by.get(name)
+        if a is not None and b is not None:
+            detail = _field_changes(a, b)
+            if not detail:
+                continue
+            action = "changed"
+        else:
+            action = "added" if a is None else "removed"
+            detail = [FieldChange("stage", show(a), show(b))]
+
+        def apply(model, name=name, b=b):
+            index = next((i for i, s in enumerate(model.stages) if s.name == name), None)
+            if b is None:
+                del model.stages[index]
+            elif index is None:
+                model.stages.append(b.model_copy(deep=True))
+            else:
+                model.stages[index] = b.model_copy(deep=True)
+        changes.append(Change("boundary", action, ("boundary", name), detail, apply))
+    common = [n for n in a_by if n in b_by]
+    if common != [n for n in b_by if n in a_by]:
+        def apply(model, order=list(b_by)):
+            model.stages.sort(key=lambda s: order.index(s.name) if s.name in order else len(order))
+        changes.append(Change("boundary", "changed", ("boundary",),
+                              [FieldChange("stage order", ", ".join(common), ", ".join(n for n in b_by if n in a_by))],
+                              apply))
+    return changes
+
+
+def changes_between(old: M.Model, new: M.Model) -> list[Change]:
+    """Every semantic difference from `old` to `new`, each with the function that applies it alone."""
+    changes: list[Change] = []
+    for attr, info in type(old).model_fields.items():
+        if attr in _SKIPPED or info.exclude:
+            continue
+        a, b = getattr(old, attr), getattr(new, attr)
+        if attr == "processes":
+            changes.extend(_process_changes(old, new))
+        elif attr == "stages":
+            changes.extend(_stage_changes(old, new))
+        elif attr in _KEYED or isinstance(a, dict):
+            kind = _KEYED.get(attr, attr)
+            for key in [*a, *(k for k in b if k not in a)]:
+                va, vb = a.get(key), b.get(key)
+                if _dump_deep(va) == _dump_deep(vb):
+                    continue
+                if va is not None and vb is not None and isinstance(va, BaseModel):
+                    detail, action = _field_changes(va, vb), "changed"
+                else:
+                    action = "added" if va is None else "removed"
+                    detail = [FieldChange(kind, show(va), show(vb))]
+                changes.append(Change(kind, action, (kind, key), detail, _keyed_apply(attr, key, vb)))
+        elif attr in _LIST_KEYS:
+            kind = _LISTED[attr]
+            ka, kb = dict(_LIST_KEYS[attr](a)), dict(_LIST_KEYS[attr](b))
+            for key in [*ka, *(k for k in kb if k not in ka)]:
+                va, vb = ka.get(key), kb.get(key)
+                if _dump_deep(va) == _dump_deep(vb):
+                    continue
+                if va is not None and vb is not None:
+                    skip = ("value", "decimals", "resolution") if kind == "claim" and va.text != vb.text else ()
+                    detail, action = _field_changes(va, vb, skip), "changed"
+                else:
+                    action = "added" if va is None else "removed"
+                    detail = [FieldChange(kind, show(va) if va is None else _claim_or_waiver(va),
+                                          show(vb) if vb is None else _claim_or_waiver(vb))]
+                changes.append(Change(kind, action, (kind, key), detail, _set_listed(attr, key, vb)))
+        elif _dump_deep(a) != _dump_deep(b):
+            if isinstance(a, BaseModel) and isinstance(b, BaseModel):
+                detail, action = _field_changes(a, b), "changed"
+            else:
+                detail = [FieldChange(attr, show(a), show(b))]
+                action = "added" if a in (None, [], {}) else "removed" if b in (None, [], {}) else "changed"
+            changes.append(Change(attr, action, (attr,), detail, _set_attr(attr, b)))
+    return changes
+
+
+def _keyed_apply(attr: str, key: str, value):
+    if isinstance(value, BaseModel) or value is None:
+        return _set_keyed(attr, key, value)
+
+    def apply(model: M.Model) -> None:
+        getattr(model, attr)[key] = _copy(value)
+    return apply
+
+
+def _claim_or_waiver(item) -> str:
+    if isinstance(item, M.Claim):
+        return f"{item.text}" + (f" (source {item.source})" if item.source else "")
+    if isinstance(item, M.Waiver):
+        return f'"{item.justification}"'
+    return show(item)
+
+
+# ------------------------------------------------------------------ attributing the footprint
+
+
+def _footprint(model: M.Model, result: Result) -> Footprint:
+    du = model.study.declared_unit
+    return Footprint(result.total.value, {k: v.value for k, v in result.by_stage.items()},
+                     f"kg CO2e per {du.amount.value:g} {short(du.amount.unit)}")
+
+
+def _effect(old: Footprint, result: Result) -> Effect:
+    stages = list(dict.fromkeys([*old.by_stage, *result.by_stage]))
+    by_stage = {}
+    for s in stages:
+        delta = (result.by_stage[s].value if s in result.by_stage else 0.0) - old.by_stage.get(s, 0.0)
+        if abs(delta) > _NOISE * max(1.0, abs(old.total)):
+            by_stage[s] = delta
+    total = result.total.value - old.total
+    if abs(total) <= _NOISE * max(1.0, abs(old.total)):
+        total = 0.0
+    return Effect(total, by_stage)
+
+
+def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str = "new") -> ModelDiff:
+    """The changes from `old` to `new` with the footprint effect of each (see the module docstring)."""
+    diff = ModelDiff(old_name, new_name, changes_between(old, new))
+    try:
+        old_fp = _footprint(old, compute(old)) if old.study and old.study.declared_unit else None
+        new_fp = _footprint(new, compute(new)) if new.study and new.study.declared_unit else None
+    except PcfError as exc:
+        diff.problem = f"the footprint cannot be computed: {exc.diagnostics[0].message}"
+        old_fp = new_fp = None
+    if old_fp is None or new_fp is None:
+        diff.problem = diff.problem or "no declared unit on both sides: the footprint is not compared"
+        return _sorted(diff)
+    diff.old, diff.new = old_fp, new_fp
+    if old_fp.unit != new_fp.unit:
+        diff.problem = f"the declared unit changed ({old_fp.unit} to {new_fp.unit}): the effects compare different units"
+    attributed_total = 0.0
+    attributed_stage: dict[str, float] = {}
+    for change in diff.changes:
+        if change.kind in ("claim", "waiver", "profile"):
+            change.effect = Effect(0.0, {})
+            continue
+        trial = old.model_copy(deep=True)
+        try:
+            change.apply(trial)
+            change.effect = _effect(old_fp, compute(trial))
+        except Exception as exc:  # noqa: BLE001 - a change taken alone may leave an inconsistent model
+            message = exc.diagnostics[0].message if isinstance(exc, PcfError) else f"{type(exc).__name__}: {exc}"
+            change.note = f"no effect of its own: the model cannot be computed with this change alone ({message})"
+            continue
+        attributed_total += change.effect.total
+        for stage, value in change.effect.by_stage.items():
+            attributed_stage[stage] = attributed_stage.get(stage, 0.0) + value
+    delta = diff.delta
+    rest_stage = {s: delta.by_stage.get(s, 0.0) - attributed_stage.get(s, 0.0)
+                  for s in dict.fromkeys([*delta.by_stage, *attributed_stage])}
+    scale = _NOISE * max(1.0, abs(old_fp.total), abs(new_fp.total)) * 1e3
+    rest_total = delta.total - attributed_total
+    diff.interaction = Effect(rest_total if abs(rest_total) > scale else 0.0,
+                              {s: v for s, v in rest_stage.items() if abs(v) > scale})
+    return _sorted(diff)
+
+
+def _sorted(diff: ModelDiff) -> ModelDiff:
+    def key(change: Change):
+        size = abs(change.effect.total) if change.effect else 0.0
+        return (-size, KIND_ORDER.index(change.kind) if change.kind in KIND_ORDER else len(KIND_ORDER), change.path)
+
+    diff.changes.sort(key=key)
+    return diff
+
+
+# ------------------------------------------------------------------ output
+
+
+def _num(value: float) -> str:
+    return "0" if value == 0 else f"{value:+.6f}"
+
+
+def _pct(delta: float, base: float) -> str:
+    return f"{100 * delta / base:+.2f} %" if base else "n/a"
+
+
+def to_json(diff: ModelDiff) -> dict:
+    """The JSON of `pcf diff --format json` (values in kg CO2e per declared unit)."""
+    def effect(e: Effect | None):
+        return None if e is None else {"total": e.total, "by_stage": e.by_stage}
+
+    def footprint(fp: Footprint | None):
+        return None if fp is None else {"total": fp.total, "by_stage": fp.by_stage, "unit": fp.unit}
+
+    return {
+        "old": diff.old_name,
+        "new": diff.new_name,
+        "footprint": {"old": footprint(diff.old), "new": footprint(diff.new), "change": effect(diff.delta),
+                      "interaction": effect(diff.interaction)},
+        "method": "one at a time: each change applied alone to the old model; the interaction is the rest",
+        "problem": diff.problem,
+        "changes": [{"kind": c.kind, "action": c.action, "name": c.name, "path": list(c.path),
+                     "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in c.fields],
+                     "effect": effect(c.effect), "note": c.note} for c in diff.changes],
+    }
+
+
+def _stage_text(by_stage: dict[str, float]) -> str:
+    return ", ".join(f"{s} {_num(v)}" for s, v in by_stage.items())
+
+
+def _fields_text(change: Change) -> str:
+    if change.action != "changed" and len(change.fields) == 1:  # an element added or removed: what it is
+        only = change.fields[0]
+        return only.new if change.action == "added" else only.old
+    return "; ".join(f"{f.name} {f.old} -> {f.new}" for f in change.fields)
+
+
+def to_text(diff: ModelDiff) -> str:
+    out = [f"pcf diff {diff.old_name} -> {diff.new_name}"]
+    if not diff.changes:
+        out.append("no semantic changes")
+        return "\n".join(out) + "\n"
+    if diff.old and diff.new:
+        d = diff.delta
+        out.append(f"footprint: {diff.old.total:.6f} -> {diff.new.total:.6f} {diff.new.unit} "
+                   f"({_num(d.total)}, {_pct(d.total, diff.old.total)})")
+        for stage in dict.fromkeys([*diff.old.by_stage, *diff.new.by_stage]):
+            a, b = diff.old.by_stage.get(stage, 0.0), diff.new.by_stage.get(stage, 0.0)
+            if a != b:
+                out.append(f"  {stage}: {a:.6f} -> {b:.6f} ({_num(b - a)})")
+    if diff.problem:
+        out.append(f"note: {diff.problem}")
+    out.append("")
+    out.append(f"{len(diff.changes)} change{'s' if len(diff.changes) != 1 else ''}, largest effect first "
+               "(each applied alone to the old model):")
+    for change in diff.changes:
+        effect = "" if change.effect is None else _num(change.effect.total)
+        out.append(f"  {effect:>10}  {change.title}: {_fields_text(change)}")
+        if change.effect and change.effect.by_stage and list(change.effect.by_stage) != []:
+            out.append(f"  {'':>10}    by stage: {_stage_text(change.effect.by_stage)}")
+        if change.note:
+            out.append(f"  {'':>10}    {change.note}")
+    if diff.interaction is not None:
+        out.append(f"  {_num(diff.interaction.total):>10}  interaction (the rest of the change, so the rows add up)")
+        if diff.interaction.by_stage:
+            out.append(f"  {'':>10}    by stage: {_stage_text(diff.interaction.by_stage)}")
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(diff: ModelDiff) -> str:
+    """A pull-request comment: the footprint change, then one table row per change."""
+    out = [f"### Footprint change: `{diff.old_name}` → `{diff.new_name}`", ""]
+    if not diff.changes:
+        return "\n".join(out + ["No semantic changes.", ""])
+    if diff.old and diff.new:
+        d = diff.delta
+        out += ["| | old | new | change |", "| --- | ---: | ---: | ---: |",
+                f"| **total** ({_md(diff.new.unit)}) | {diff.old.total:.6f} | {diff.new.total:.6f} | "
+                f"**{_num(d.total)}** ({_pct(d.total, diff.old.total)}) |"]
+        for stage in dict.fromkeys([*diff.old.by_stage, *diff.new.by_stage]):
+            a, b = diff.old.by_stage.get(stage, 0.0), diff.new.by_stage.get(stage, 0.0)
+            if a != b:
+                out.append(f"| {stage} | {a:.6f} | {b:.6f} | {_num(b - a)} |")
+        out.append("")
+    if diff.problem:
+        out += [f"> {_md(diff.problem)}", ""]
+    out += ["| effect | change | details | by stage |", "| ---: | --- | --- | --- |"]
+    for change in diff.changes:
+        effect = "" if change.effect is None else _num(change.effect.total)
+        details = _fields_text(change) + (f" ({change.note})" if change.note else "")
+        stages = _stage_text(change.effect.by_stage) if change.effect else ""
+        out.append(f"| {effect} | {_md(change.title)} | {_md(details)} | {_md(stages)} |")
+    if diff.interaction is not None:
+        out.append(f"| {_num(diff.interaction.total)} | interaction | the rest of the change, so the rows add up | "
+                   f"{_md(_stage_text(diff.interaction.by_stage))} |")
+    out += ["", "<sub>Effects in kg CO2e per declared unit, each change applied alone to the old model "
+            "(`pcf diff`, docs/version-control.md).</sub>", ""]
+    return "\n".join(out)

@@ -1,0 +1,230 @@
+"""`pcf diff`: the semantic changes between two versions and the footprint effect of each, by hand calculation."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pcf_dsl
+from pcf_dsl.cli import main
+from pcf_dsl.diff import diff_models, to_json, to_markdown, to_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BILLET = ROOT / "examples" / "aluminium_billet"
+TOL = 1e-9  # kg CO2e per kg: the hand calculations below are exact decimal products
+
+
+def _edit_reference(folder: Path) -> None:
+    """The second version: a factor updated, a flow added, a stage excluded (its one flow and claims removed)."""
+    factors = (folder / "factors.pcf").read_text(encoding="utf-8")
+    old_line = 'factor aluminium_ingot "铝锭 / aluminium ingot" = 17.610 t CO2e / t {'
+    assert old_line in factors
+    factors = factors.replace(old_line, old_line.replace("17.610", "18.000") + "\n  year      2024")
+    (folder / "factors.pcf").write_text(factors, encoding="utf-8")
+    model = (folder / "aluminium_billet.pcf").read_text(encoding="utf-8")
+    model = model.replace("  include inbound_transport\n", "")
+    model = model.replace("  exclude end_of_life ", '  exclude inbound_transport "delivered by the suppliers"\n'
+                                                    "  exclude end_of_life ")
+    start = model.index("  # Transport of purchased raw materials")
+    model = model[:start] + model[model.index("  # In-plant transport"):]
+    model = re.sub(r"claim flow casting\.inbound_transport = [0-9.]+ kg CO2e\n", "", model)
+    model = model.replace("  input liquid_nitrogen", '  input packaging_film "包装膜 / packaging film" 0.001 t '
+                                                    "from ef.plastic_wrapping_film {\n"
+                                                    "    stage raw_material_acquisition\n  }\n  input liquid_nitrogen")
+    (folder / "aluminium_billet.pcf").write_text(model, encoding="utf-8")
+
+
+@pytest.fixture
+def versions(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder in (old, new):
+        folder.mkdir()
+        for name in ("aluminium_billet.pcf", "factors.pcf"):
+            shutil.copy(BILLET / name, folder / name)
+    _edit_reference(new)
+    return old / "aluminium_billet.pcf", new / "aluminium_billet.pcf"
+
+
+def test_reference_model_three_changes_attributed_by_hand(versions):
+    old, new = (pcf_dsl.load(p) for p in versions)
+    diff = diff_models(old, new)
+    by_name = {c.title: c for c in diff.changes}
+
+    # Per kg of billet (the model's activity data are per tonne of billet, the factors per tonne of material):
+    # aluminium ingot, 0.58962 t per t of billet, factor 17.610 -> 18.000 t CO2e / t
+    ingot = 0.58962 * (18.000 - 17.610)            # t CO2e per t billet = kg CO2e per kg = 0.2299518
+    # packaging film added, 0.001 t per t of billet, factor 3.102 t CO2e / t
+    film = 0.001 * 3.102                           # 0.003102
+    # inbound transport removed with its stage: 409.93 t*km per t of billet, 0.04902 kg CO2e / (t*km)
+    transport = -409.93 * 0.04902 / 1000           # kg CO2e per kg = -0.0200947686
+    assert ingot == pytest.approx(0.2299518, abs=1e-12) and transport == pytest.approx(-0.0200947686, abs=1e-12)
+
+    factor = by_name["factor ef.aluminium_ingot changed"]
+    assert factor.effect.total == pytest.approx(ingot, abs=TOL)
+    assert factor.effect.by_stage == pytest.approx({"raw_material_acquisition": ingot}, abs=TOL)
+    assert [(f.name, f.old, f.new) for f in factor.fields] == [
+        ("value", "17.610 t CO2e / t", "18.000 t CO2e / t"), ("year", "(none)", "2024")]
+
+    added = by_name["flow casting.packaging_film added"]
+    assert added.effect.total == pytest.approx(film, abs=TOL)
+    assert added.effect.by_stage == pytest.approx({"raw_material_acquisition": film}, abs=TOL)
+
+    removed = by_name["flow casting.inbound_transport removed"]
+    assert removed.effect.total == pytest.approx(transport, abs=TOL)
+    assert removed.effect.by_stage == pytest.approx({"inbound_transport": transport}, abs=TOL)
+
+    stage = by_name["boundary stage inbound_transport changed"]
+    assert [(f.name, f.old, f.new) for f in stage.fields] == [
+        ("included", "yes", "no"), ("reason", "(none)", "delivered by the suppliers")]
+    assert stage.effect.total == 0  # compute counts what the processes hold; the removed flow carries the effect
+    assert {"claim flow casting.inbound_transport removed", "claim flow casting.inbound_transport #2 removed"} <= set(by_name)
+
+    # The total: old 11.2206 (README), new by the three hand-calculated parts; independent changes do not interact.
+    assert diff.old.total == pytest.approx(11.2206, abs=5e-5)
+    assert diff.delta.total == pytest.approx(ingot + film + transport, abs=TOL)
+    assert diff.new.total - diff.old.total == pytest.approx(0.2129590314, abs=TOL)
+    assert diff.interaction.total == 0
+    assert diff.delta.by_stage == pytest.approx({"raw_material_acquisition": ingot + film,
+                                                 "inbound_transport": transport}, abs=TOL)
+    # Largest effect first.
+    assert [c.title for c in diff.changes[:3]] == ["factor ef.aluminium_ingot changed",
+                                                  "flow casting.inbound_transport removed",
+                                                  "flow casting.packaging_film added"]
+    # The parts add up to the change exactly, in total and per stage.
+    parts = sum(c.effect.total for c in diff.changes if c.effect) + diff.interaction.total
+    assert parts == pytest.approx(diff.delta.total, abs=1e-12)
+
+
+SMALL = """\
+import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "small" {{
+  declared_unit 1 kg of p.out
+  gwp           ipcc.ar6
+}}
+
+param amount = {amount}
+
+factor f = {factor} kg CO2e / kg
+
+process p {{
+  stage   production
+  product out 1 kg
+  input   x   amount from f
+}}
+{extra}
+claim total = {claim} kg CO2e
+"""
+
+
+def _small(tmp_path, name, amount="2 kg", factor="3", extra="", claim="6"):
+    path = tmp_path / name
+    path.write_text(SMALL.format(amount=amount, factor=factor, extra=extra, claim=claim), encoding="utf-8")
+    return pcf_dsl.load(path)
+
+
+def test_interaction_of_an_amount_and_its_factor(tmp_path):
+    old = _small(tmp_path, "old.pcf")                              # 2 kg x 3 = 6
+    new = _small(tmp_path, "new.pcf", amount="4 kg", factor="6")   # 4 kg x 6 = 24
+    diff = diff_models(old, new)
+    rows = {c.title: c for c in diff.changes}
+    assert diff.delta.total == pytest.approx(18.0, abs=TOL)
+    assert rows["factor f changed"].effect.total == pytest.approx(2 * (6 - 3), abs=TOL)     # +6
+    assert rows["flow p.x changed"].effect.total == pytest.approx((4 - 2) * 3, abs=TOL)     # +6
+    # The parameter's effect is in the flow that uses it: its own row has none.
+    assert rows["param amount changed"].effect.total == 0
+    assert diff.interaction.total == pytest.approx((4 - 2) * (6 - 3), abs=TOL)             # +6 = 18 - 6 - 6
+    assert diff.interaction.by_stage == pytest.approx({"production": 6.0}, abs=TOL)
+
+
+def test_a_change_that_needs_another_counts_in_the_interaction(tmp_path):
+    supplier = "\nprocess q {\n  stage   production\n  product part 1 kg\n  input   y    5 kg from f\n}\n"
+    old = _small(tmp_path, "old.pcf")
+    new_text = SMALL.format(amount="2 kg", factor="3", extra=supplier, claim="6").replace(
+        "  input   x   amount from f\n", "  input   x   amount from f\n  input   z   1 kg from q.part\n")
+    (tmp_path / "new.pcf").write_text(new_text, encoding="utf-8")
+    new = pcf_dsl.load(tmp_path / "new.pcf")
+    diff = diff_models(old, new)
+    rows = {c.title: c for c in diff.changes}
+    assert diff.delta.total == pytest.approx(1 * 5 * 3, abs=TOL)          # 1 kg of q.part, 5 kg x 3 each
+    assert rows["process q added"].effect.total == 0                         # nothing uses it alone
+    assert rows["flow p.z added"].effect is None                             # its supplier does not exist alone
+    assert "cannot be computed with this change alone" in rows["flow p.z added"].note
+    assert diff.interaction.total == pytest.approx(15.0, abs=TOL)
+
+
+def test_layout_and_comments_are_not_changes(tmp_path):
+    old = _small(tmp_path, "old.pcf")
+    text = (tmp_path / "old.pcf").read_text(encoding="utf-8")
+    (tmp_path / "new.pcf").write_text("# a comment\n" + text.replace("  ", "    ").replace("\n\n", "\n"),
+                                      encoding="utf-8")
+    diff = diff_models(old, pcf_dsl.load(tmp_path / "new.pcf"))
+    assert diff.changes == [] and diff.delta.total == 0
+    assert "no semantic changes" in to_text(diff)
+
+
+def test_claim_change_has_no_effect(tmp_path):
+    diff = diff_models(_small(tmp_path, "old.pcf"), _small(tmp_path, "new.pcf", claim="6.0"))
+    [change] = diff.changes
+    assert change.title == "claim total changed"
+    assert [(f.name, f.old, f.new) for f in change.fields] == [("text", "6", "6.0")]
+    assert change.effect.total == 0
+
+
+def test_outputs_text_json_markdown(versions):
+    diff = diff_models(*(pcf_dsl.load(p) for p in versions), "v1", "v2")
+    text = to_text(diff)
+    assert "footprint: 11.220582 -> 11.433541 kg CO2e per 1 kg (+0.212959, +1.90 %)" in text
+    assert "+0.229952  factor ef.aluminium_ingot changed: value 17.610 t CO2e / t -> 18.000 t CO2e / t" in text
+    data = to_json(diff)
+    assert json.loads(json.dumps(data)) == data
+    assert data["changes"][0]["effect"]["total"] == pytest.approx(0.2299518, abs=TOL)
+    md = to_markdown(diff)
+    assert "| **total** (kg CO2e per 1 kg) | 11.220582 | 11.433541 | **+0.212959** (+1.90 %) |" in md
+    assert "| +0.229952 | factor ef.aluminium_ingot changed |" in md
+    assert to_text(diff) == text  # deterministic
+
+
+def test_cli_old_new(versions):
+    result = CliRunner().invoke(main, ["diff", *map(str, versions), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["footprint"]["change"]["total"] == pytest.approx(0.2129590314, abs=TOL)
+    assert CliRunner().invoke(main, ["diff", str(versions[0])]).exit_code == 2
+
+
+def _git(cwd, *args):
+    subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cli_git_revision(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / "billet").mkdir(parents=True)
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        shutil.copy(BILLET / name, repo / "billet" / name)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "v1")
+    _edit_reference(repo / "billet")
+    monkeypatch.chdir(repo)
+    # Without PATH: the model that imports the changed factors file is found and compared.
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "`HEAD:billet/aluminium_billet.pcf` → `billet/aluminium_billet.pcf`" in result.stdout
+    assert "**+0.212959**" in result.stdout
+    # With PATH, as JSON.
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "billet/aluminium_billet.pcf", "--format", "json"])
+    assert json.loads(result.stdout)["footprint"]["change"]["total"] == pytest.approx(0.2129590314, abs=TOL)
+    _git(repo, "commit", "-qam", "v2")
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD"])
+    assert result.stdout == "no model changed since HEAD\n"
+    result = CliRunner().invoke(main, ["diff", "--git", "no-such-branch"])
+    assert result.exit_code == 2 and "not a commit, branch or tag" in result.output
