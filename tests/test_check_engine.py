@@ -332,3 +332,23 @@ def test_api_check_returns_the_findings(tmp_path):
 
     diagnostics = pcf_dsl.check(model(tmp_path, CLEAN + "claim total = 0.35 kg CO2e\n"))
     assert [d.code for d in diagnostics if d.severity.value == "error"] == ["R001"]
+
+
+def test_unit_errors_come_through_the_same_outputs(tmp_path):
+    path = tmp_path / "units.pcf"
+    path.write_text(HEAD.format(standards="") + '''
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kg from grid
+}
+''', encoding="utf-8")
+    text = cli("check", path)
+    assert text.exit_code == 2 and "error[E401]" in text.output and "invalid, 1 error" in text.output
+    data = json.loads(cli("check", "--format", "json", path).stdout)
+    jsonschema.validate(data, CHECK_SCHEMA)
+    (e401,) = data["diagnostics"]
+    line = path.read_text(encoding="utf-8").splitlines().index("  input   electricity 500 kg from grid") + 1
+    assert (e401["code"], e401["severity"], e401["span"]["line"]) == ("E401", "error", line)
+    sarif = json.loads(cli("check", "--format", "sarif", path).stdout)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["E401"]

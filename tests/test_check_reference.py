@@ -131,3 +131,19 @@ def test_small_flows_against_the_report(outcome):
     assert c006.evidence["combined_share"] == pytest.approx(sum(small) / REPORT_TOTAL, abs=1e-3)
     (c004,) = [d for d in outcome.diagnostics if d.code == "C004"]
     assert c004.evidence["coverage"] == 1.0 and c004.evidence["cutoff_flows"] == 0
+
+
+def test_readme_shows_what_check_and_verify_report():
+    from click.testing import CliRunner
+
+    from pcf_dsl.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    run = CliRunner().invoke(main, ["check", "examples/aluminium_billet/aluminium_billet.pcf"])
+    assert run.exit_code == 1
+    assert run.output.strip().splitlines()[-1] in readme
+    data = run_check(REFERENCE)
+    for run_ in data.runs:
+        statuses = Counter(o.status for o in run_.outcomes.values())
+        assert f"{statuses['pass']} pass" in readme
+    assert "all 79 result claims" in readme and "2.73 (level 4)" in readme
