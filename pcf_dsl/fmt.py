@@ -42,7 +42,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from . import syntax as S
-from .diagnostics import PcfError, Span
+from .diagnostics import Diagnostic, PcfError, Span
+from .limits import MAX_FILE_BYTES
 from .parse import Tok, decode, parse_text, tokens
 
 INDENT = "  "
@@ -464,7 +465,15 @@ def format_bytes(data: bytes, file: str = "<input>") -> bytes:
 def format_file(path: str | Path, check_model: bool = True) -> Formatted:
     """Format one file in memory (nothing is written); raises PcfError or UnsafeFormatting."""
     path = Path(path)
-    before = path.read_bytes()
+    if not path.is_file():  # a device or a pipe could be endless: only regular files are read
+        raise PcfError(Diagnostic("E003", f"cannot read {path}: not a regular file", None,
+                                  help="name model files (*.pcf) or folders that hold them"))
+    with path.open("rb") as handle:
+        before = handle.read(MAX_FILE_BYTES + 1)  # never the whole of a huge file
+    if len(before) > MAX_FILE_BYTES:
+        raise PcfError(Diagnostic("E004", f"the file is too large; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+                                  Span(str(path), 1, 1, 1, 1),
+                                  help="split the model into files that import each other (docs/limits.md)"))
     after = format_bytes(before, str(path))
     if check_model and after != before:
         problem = model_difference(path, decode(after, str(path)))

@@ -211,3 +211,8 @@ def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch
         write_atomic(path, "new\n")
     assert path.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["m.pcf"]  # no temporary file left behind
+
+
+def test_a_device_is_not_read():
+    result = CliRunner().invoke(main, ["fmt", "--check", "/dev/zero"])
+    assert result.exit_code == 2 and "not a regular file" in result.output

@@ -23,7 +23,7 @@ def collect(paths: tuple[Path, ...]) -> list[Path]:
                 if not any(part.startswith(".") for part in relative[:-1]) and found.is_file():
                     seen.setdefault(found, None)
         else:
-            seen.setdefault(path, None)
+            seen.setdefault(path, None)  # not a regular file (a device, a pipe): format_file says so
     return list(seen)
 
 
