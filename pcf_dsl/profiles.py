@@ -250,7 +250,12 @@ def from_option(spec: str, model: Model | None) -> ResolvedProfile:
         return resolve(spec, model.profiles, file=model.path, reason=f"--profile {spec}")
     if spec in shipped():
         return shipped_profile(spec, reason=f"--profile {spec}")
-    file, _, name = spec.partition(":") if not Path(spec).is_file() else (spec, "", "")
+    if spec.startswith("std:"):  # std:profiles/pas_2050_2011.pcf[:NAME], as an import would name it
+        path, _, name = spec[4:].partition(":")
+        target = models_dir() / path
+        if target.is_file():
+            return _from_file(str(target), name or None)
+    file, _, name = spec.rpartition(":") if ":" in spec and not Path(spec).is_file() else (spec, "", "")
     if Path(file).is_file():
         return _from_file(file, name or None)
     candidates = list(shipped()) + (list(model.profiles) if model is not None else [])

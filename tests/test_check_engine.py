@@ -352,3 +352,9 @@ process casting {
     assert (e401["code"], e401["severity"], e401["span"]["line"]) == ("E401", "error", line)
     sarif = json.loads(cli("check", "--format", "sarif", path).stdout)
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["E401"]
+
+
+def test_profile_option_accepts_a_std_path(tmp_path):
+    outcome = run_check(model(tmp_path, CLEAN), profile="std:profiles/pact_v3.pcf")
+    assert [p.name for p in outcome.profiles] == ["pact_v3"]
+    assert outcome.profiles[0].chain == ["base", "pact_v3"]
