@@ -120,3 +120,8 @@ def test_output_file_is_written(tmp_path):
     run = verify(REFERENCE, "--format", "markdown", "-o", out)
     assert run.exit_code == 1 and run.output == ""
     assert out.read_text(encoding="utf-8").startswith("# Compliance checklist:")
+
+
+def test_a_library_file_has_nothing_to_verify():
+    run = verify(ROOT / "models" / "profiles" / "base.pcf")
+    assert run.exit_code == 2 and "nothing to verify" in run.output

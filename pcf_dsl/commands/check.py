@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..check import CheckOutcome, run_check
-from ..diagnostics import Severity, render
+from ..diagnostics import render
 from ..sarif import check_json, check_sarif
 from .common import allow_outside_option, dumps, emit, model_argument, root_option
 

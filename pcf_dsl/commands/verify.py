@@ -30,9 +30,13 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, outpu
             allow_outside_root: bool) -> None:
     """Print the compliance checklist of FILE under its profiles: exit 0, 1 with failed requirements, 2 invalid."""
     outcome = run_check(file, root=root, allow_outside_root=allow_outside_root, profile=profile)
-    if outcome.invalid or outcome.result is None:
+    if outcome.invalid:
         click.echo(text_output(outcome, file), err=True, nl=False)
-        ctx.exit(outcome.exit_code if outcome.invalid else 2)
+        ctx.exit(outcome.exit_code)
+    if outcome.result is None:
+        click.echo(f"{file}: nothing to verify: the file has no study (a library of factors, GWP sets or profiles)",
+                   err=True)
+        ctx.exit(2)
     data = checklist_json(outcome, str(file))
     text = dumps(data) if fmt == "json" else render_markdown(data) if fmt == "markdown" else render_text(data)
     emit(text, output)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Rule
-from .common import basis_amount, cutoff_thresholds, estimated_total, kg, pct
+from .common import basis_amount, cutoff_thresholds, estimated_total, pct
 
 RULE = Rule(
     code="C006",
