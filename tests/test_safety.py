@@ -333,3 +333,97 @@ def test_interrupted_cli_output_leaves_the_old_file(tmp_path, monkeypatch):
     run = CliRunner().invoke(main, ["calc", "--format", "json", "-o", str(out), str(example)])
     assert run.exit_code == 0
     assert '"total"' in out.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ reports: what the model says stays text
+
+XSS = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
+study "<script>alert('title')</script>" {
+  product "<img src=x onerror=alert(1)>"
+  producer "A & B \\"quoted\\" </td>"
+  declared_unit 1 kg of p.out "<b>du</b>"
+  standard "ISO 14067:2018"
+  gwp ipcc.ar6
+  note "<iframe src=javascript:alert(1)>"
+}
+boundary cradle_to_gate
+factor f "<script>f</script>" = 2 kg CO2e / kg {
+  source "<script>src</script>"
+}
+process p "<script>alert('process')</script>" {
+  stage production
+  product out "<svg onload=alert(1)>" 1 kg
+  input x "<script>x</script>" 1 kg from f
+  input y "<u>cut</u>" 1 g cutoff "<script>reason</script>"
+}
+claim total = 2 kg CO2e {
+  source "<script>claim</script>"
+}
+waive C001 p "<script>waiver</script>"
+'''
+
+
+class _Markup(__import__("html.parser").parser.HTMLParser):
+    """Every element and attribute of a page, and its text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_report_shows_script_as_text(tmp_path):
+    path = _project(tmp_path, XSS)
+    run = CliRunner().invoke(main, ["report", "--format", "html", str(path)])
+    assert run.exit_code == 0, run.output
+    page = _Markup()
+    page.feed(run.stdout)
+    tags = {tag for tag, _ in page.tags}
+    assert not tags & {"script", "iframe", "img", "u", "b"}, tags
+    handlers = [(tag, name) for tag, attrs in page.tags for name, _ in attrs if name.lower().startswith("on")]
+    assert handlers == []
+    text = "".join(page.text)
+    for said in ("<script>alert('title')</script>", "<script>alert('process')</script>", "<img src=x onerror=alert(1)>",
+                 'A & B "quoted" </td>'):
+        assert said in text, said
+
+
+def test_markdown_report_escapes_markup(tmp_path):
+    path = _project(tmp_path, XSS)
+    out = tmp_path / "report.md"
+    run = CliRunner().invoke(main, ["report", "--format", "md", "-o", str(out), str(path)])
+    assert run.exit_code == 0, run.output
+    text = out.read_text(encoding="utf-8")
+    import re
+
+    unescaped = re.findall(r"(?<!\\)</?(?:script|img|iframe|svg|u|b|td)\b[^\n]{0,20}", text)
+    assert unescaped == []
+    assert "\\<script\\>alert('title')\\</script\\>" in text
+
+
+def test_sarif_carries_model_text_only_as_plain_text(tmp_path):
+    import json
+
+    path = _project(tmp_path, XSS)
+    run = CliRunner().invoke(main, ["check", "--format", "sarif", str(path)])
+    assert run.exit_code in (0, 1), run.output
+    log = json.loads(run.stdout)
+    found = []
+    stack = [("", log)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, str) and "<" in value:
+            found.append(where)
+    # model text reaches SARIF only in plain-text properties, which viewers must not interpret
+    assert found and all(not where.endswith(".markdown") for where in found), found
+    assert any(where.endswith(".justification") for where in found)
