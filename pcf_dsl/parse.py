@@ -8,6 +8,7 @@ lever for speed and memory on large models, see docs/performance.md).
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -520,11 +521,29 @@ _TRANSFORMER.reset("<input>")
 _LOCK = threading.Lock()
 
 
+def _grammar_cache() -> str | bool:
+    """Where lark keeps the analysed grammar between runs: a private per-user folder.
+
+    Loading the tables costs about 10 ms where analysing the grammar costs about
+    110 ms of the start-up (docs/performance.md). Lark checks a hash of the
+    grammar, its options and its own version before using the file, and rebuilds
+    it when that does not match or the file cannot be read.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "pcf_dsl")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    return os.path.join(folder, "grammar.lark-cache")
+
+
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    """The one LALR parser, built once per process (grammar analysis costs tens of ms)."""
+    """The one LALR parser, built once per process (its tables are cached across runs)."""
     return Lark(
         grammar_path().read_text(encoding="utf-8"),
+        cache=_grammar_cache(),
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,

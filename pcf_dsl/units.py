@@ -54,8 +54,16 @@ _EXTRA_DEFINITIONS = [
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
-    """The registry, built once per process (building it costs about 100 ms)."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None)
+    """The registry, built once per process.
+
+    pint keeps its parsed definition files in its per-user cache folder
+    (":auto:"): building the registry then takes about 20 ms instead of 220 ms
+    of every start-up (docs/performance.md).
+    """
+    try:
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=":auto:")
+    except OSError:  # no writable cache folder: parse the definitions every time
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None)
     for definition in _EXTRA_DEFINITIONS:
         ureg.define(definition)
     ureg.define(f"{CO2E} = [co2e]")
