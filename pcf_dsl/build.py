@@ -21,7 +21,7 @@ from . import model as M
 from . import syntax as S
 from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
-from .limits import MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
+from .limits import MAX_DIAGNOSTICS, MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
 from .parse import parse_file
 from .units import GASES, CO2E, Q, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, registry, unit
 
@@ -76,7 +76,17 @@ class _State:
 
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
               labels: list[Label] | None = None) -> None:
-        self.diagnostics.append(Diagnostic(code, message, span, help=help, labels=labels or []))
+        self.add(Diagnostic(code, message, span, help=help, labels=labels or []))
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        """Collect a problem; past MAX_DIAGNOSTICS stop: each one costs a search for a near name, and helps no one."""
+        self.diagnostics.append(diagnostic)
+        if len(self.diagnostics) >= MAX_DIAGNOSTICS:
+            raise _TooManyProblems
+
+
+class _TooManyProblems(Exception):
+    """Raised by _State.add when the model has more problems than are worth reporting at once."""
 
 
 def _qualify(prefix: str, name: str) -> str:
@@ -246,7 +256,7 @@ class Builder:
         except PcfError as exc:
             for d in exc.diagnostics:
                 if d not in self.state.diagnostics:
-                    self.state.diagnostics.append(d)
+                    self.state.add(d)
             return None
 
     def _eval_amount(self, prefix: str, expr: S.Expr):
@@ -301,6 +311,15 @@ class Builder:
 
     # ------------------------------------------------------------------ building
     def build(self, top: Path) -> M.Model:
+        try:
+            return self._build(top)
+        except _TooManyProblems:
+            found = _sorted(self.state.diagnostics)
+            raise PcfError([*found, Diagnostic(
+                "E107", f"stopped after {MAX_DIAGNOSTICS} problems", found[-1].span,
+                help="fix these and run again; a model this broken is often in the wrong encoding or not a model")]) from None
+
+    def _build(self, top: Path) -> M.Model:
         display = str(top)
         top = _resolved(top) or Path(os.path.abspath(top))
         if self.root is None:
@@ -383,7 +402,9 @@ class Builder:
             try:
                 value = self._param_value(key, sym)
             except PcfError as exc:
-                self.state.diagnostics.extend(d for d in exc.diagnostics if d not in self.state.diagnostics)
+                for d in exc.diagnostics:
+                    if d not in self.state.diagnostics:
+                        self.state.add(d)
                 continue
             model.params[key] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
 

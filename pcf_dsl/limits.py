@@ -35,6 +35,10 @@ MAX_PROCESSES = 100_000
 # Files in one import chain, the top model being depth 0 [E104].
 MAX_IMPORT_DEPTH = 16
 
+# Problems reported for one model [E107]: the builder stops collecting there (each
+# unknown name costs a search for the nearest known one: 5,000 of them took minutes).
+MAX_DIAGNOSTICS = 100
+
 # Files loaded for one model, counting a file each time it is imported under
 # another name [E105]: stops an import "diamond" from loading 2^16 files.
 MAX_IMPORTED_FILES = 1000

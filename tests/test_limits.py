@@ -47,7 +47,8 @@ def test_the_documented_numbers():
     text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
     for name, value in [("MAX_FILE_BYTES", "32 MiB"), ("MAX_PAREN_DEPTH", "50"), ("MAX_EXPRESSION_LENGTH", "4,000"),
                         ("MAX_EXPRESSION_DEPTH", "200"), ("MAX_NUMBER_LENGTH", "100"), ("MAX_EXPONENT", "12"),
-                        ("MAX_PROCESSES", "100,000"), ("MAX_IMPORT_DEPTH", "16"), ("MAX_IMPORTED_FILES", "1,000")]:
+                        ("MAX_PROCESSES", "100,000"), ("MAX_IMPORT_DEPTH", "16"), ("MAX_IMPORTED_FILES", "1,000"),
+                        ("MAX_DIAGNOSTICS", "100")]:
         assert f"`{name}`" in text and value in text, name
     assert limits.MAX_FILE_BYTES == 32 * 2**20
     assert (limits.MAX_PAREN_DEPTH, limits.MAX_EXPRESSION_LENGTH, limits.MAX_EXPRESSION_DEPTH) == (50, 4000, 200)
@@ -282,3 +283,29 @@ def test_file_limit_boundary(tmp_path, monkeypatch):
     d = _diagnostic(tmp_path / "top.pcf", "E105")
     assert (d.span.line, d.span.column) == (3, 8)
     assert "E105" in render(d)
+
+
+# ------------------------------------------------------------------ problems reported at once
+
+
+def test_problem_count_limit(write):
+    factors = "".join(f"factor f{i:04}x = 1 kg CO2e / kg\n" for i in range(2000))
+    flows = "".join(f"  input i{i} 1 kg from f{i:04}y\n" for i in range(2000))  # every one misspelt
+    path = write(factors + "process p {\n  stage production\n  product out 1 kg\n" + flows + "}\n")
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(path)
+    diagnostics = info.value.diagnostics
+    assert len(diagnostics) == limits.MAX_DIAGNOSTICS + 1
+    assert [d.code for d in diagnostics[:-1]] == ["E202"] * limits.MAX_DIAGNOSTICS
+    assert diagnostics[0].help == "did you mean `f0000x`?" and diagnostics[0].span.line == 2004
+    last = diagnostics[-1]
+    assert (last.code, last.message) == ("E107", "stopped after 100 problems")
+    assert last.span == diagnostics[-2].span
+
+
+def test_just_under_the_problem_limit_reports_them_all(write):
+    n = limits.MAX_DIAGNOSTICS - 1
+    path = write("".join(f"param p{i} = 1 nosuchunit{i}\n" for i in range(n)))
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(path)
+    assert [d.code for d in info.value.diagnostics] == ["E202"] * n
