@@ -19,6 +19,7 @@ transpose 1.0 s, and the triangle needs no factorisation work at all
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -418,6 +419,15 @@ def _name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
         diagnostic.help = ("these processes supply each other in a loop: "
                            + "; ".join(" <-> ".join(group) for group in groups)
                            + ". Within a loop, each must take less of the others' products than it makes.")
+    elif diagnostic.span is None:
+        # No loop: a product made in an amount of 0 (or too small for a float) is the other cause.
+        empty = next((f for p in model.processes.values() for f in p.products
+                      if abs(f.amount.value) < sys.float_info.min), None)
+        if empty is not None:
+            diagnostic.span = empty.amount_span or empty.span
+            diagnostic.help = f"the product `{empty.name}` is made in an amount of {empty.amount.value:g}: give its real amount"
+        elif model.study is not None and model.study.declared_unit is not None:
+            diagnostic.span = model.study.declared_unit.span
     return diagnostic
 
 
