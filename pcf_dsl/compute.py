@@ -330,35 +330,54 @@ class Factorisation:
         matrix.sum_duplicates()
         n = matrix.shape[0]
         self.n = n
-        coo = matrix.tocoo()
-        off = coo.row != coo.col
-        suppliers, consumers = coo.row[off], coo.col[off]
-        graph = sp.csr_matrix((np.ones(len(suppliers)), (consumers, suppliers)), shape=(n, n))
-        n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
-        in_loop = np.bincount(label, minlength=n_comp) > 1
-        phase_of, position = _phases(n_comp, label[consumers], label[suppliers], in_loop)
-        self.loops = int(in_loop.sum())  # loops (components of more than one activity)
-        self.in_loops = int(np.bincount(label, minlength=n_comp)[in_loop].sum())  # activities in them
-        # Nodes sorted by (phase, topological position of their component): consumers first.
-        order = np.lexsort((position[label], phase_of[label]))
-        node_phase = phase_of[label][order]
-        self.order = order
-        permuted = matrix[order][:, order].tocsr()
-        bounds = np.flatnonzero(np.diff(node_phase)) + 1
-        starts = np.concatenate(([0], bounds))
-        ends = np.concatenate((bounds, [n]))
+        self.matrix = matrix
+        if n <= SINGLE_BLOCK:
+            # Small enough that one LU of the whole matrix is faster than the phases' bookkeeping.
+            self.order = np.arange(n)
+            permuted, blocks = matrix, [(0, n, True)]
+        else:
+            label, in_loop = self._components()
+            coo = matrix.tocoo()
+            off = coo.row != coo.col
+            phase_of, position = _phases(len(in_loop), label[coo.col[off]], label[coo.row[off]], in_loop)
+            # Nodes sorted by (phase, topological position of their component): consumers first.
+            self.order = np.lexsort((position[label], phase_of[label]))
+            node_phase = phase_of[label][self.order]
+            bounds = np.flatnonzero(np.diff(node_phase)) + 1
+            blocks = [(int(a), int(b), bool(node_phase[a] % 2))
+                      for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [n])))]
+            permuted = matrix[self.order][:, self.order].tocsr()
         self.phases: list[tuple[int, int, sp.csr_matrix | None, object]] = []
-        for start, end in zip(starts.tolist(), ends.tolist()):
+        for start, end, has_loops in blocks:
             block = permuted[start:end, start:end]
-            loop_phase = bool(node_phase[start] % 2)
             # A-transpose in CSC has A's CSR arrays: no copy.
             transposed = sp.csc_matrix((block.data, block.indices, block.indptr), shape=block.shape)
-            if loop_phase:
+            if has_loops:
                 lu = spla.splu(transposed)
             else:
                 lu = spla.splu(transposed, permc_spec="NATURAL", diag_pivot_thresh=0.0)
             coupling = permuted[start:end, :start] if start else None
             self.phases.append((start, end, coupling, lu))
+
+    def _components(self) -> tuple[np.ndarray, np.ndarray]:
+        """Strongly connected component of each activity, and which components are loops."""
+        coo = self.matrix.tocoo()
+        off = coo.row != coo.col
+        # An edge from each consumer (column) to each supplier (row) it takes from.
+        graph = sp.csr_matrix((np.ones(int(off.sum())), (coo.col[off], coo.row[off])), shape=(self.n, self.n))
+        n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
+        return label, np.bincount(label, minlength=n_comp) > 1
+
+    @property
+    def loops(self) -> int:
+        """How many loops (components of more than one activity) the system has."""
+        return int(self._components()[1].sum())
+
+    @property
+    def in_loops(self) -> int:
+        """How many activities sit in loops."""
+        label, in_loop = self._components()
+        return int(in_loop[label].sum())
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
         """Scaling for a demand vector, or for each column of a matrix of demands (n x m)."""
@@ -370,6 +389,13 @@ class Factorisation:
         s = np.empty_like(x)
         s[self.order] = x
         return s
+
+
+# Systems up to this many activities are solved as one block (one LU of A-transpose, as
+# bw2calc does). Measured here on the benchmark systems: one LU took 3 ms at 1k processes
+# where the phases took 22 ms, 22-32 ms at 3k (phases 43 ms), 0.6 s at 10k (phases 0.065 s)
+# and 9-12 s at 30k (phases 0.1-0.14 s); docs/performance.md.
+SINGLE_BLOCK = 3000
 
 
 def _phases(n_comp: int, consumer: np.ndarray, supplier: np.ndarray, in_loop: np.ndarray):
