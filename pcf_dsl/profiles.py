@@ -99,19 +99,39 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
     order: list[str] = []
     problems: list[Diagnostic] = []
 
-    def visit(key: str, trail: tuple[str, ...]) -> None:
-        if key in trail:
-            cycle = " -> ".join((*trail[trail.index(key):], key))
+    # Depth first with an explicit stack: a chain of thousands of `extends` in a model from
+    # outside must not exhaust Python's recursion limit (docs/limits.md).
+    path: list[str] = []  # the chain being followed, `name` first
+    on_path: set[str] = set()
+    done: set[str] = set()
+
+    def enter(key: str) -> bool:
+        if key in on_path:
+            cycle = " -> ".join((*path[path.index(key):], key))
             problems.append(_error("E364", f"profiles extend each other in a circle: {cycle}", profiles[key].span,
                                    "remove one of the `extends` lines"))
-            return
-        if key in order:
-            return
-        for parent in profiles[key].extends:
-            visit(parent, (*trail, key))
-        order.append(key)
+            return False
+        if key in done:
+            return False
+        path.append(key)
+        on_path.add(key)
+        return True
 
-    visit(name, ())
+    stack: list[list] = [[name, 0]] if enter(name) else []  # [profile, index of the next parent to visit]
+    while stack:
+        top = stack[-1]
+        parents = profiles[top[0]].extends
+        if top[1] < len(parents):
+            parent = parents[top[1]]
+            top[1] += 1
+            if enter(parent):
+                stack.append([parent, 0])
+            continue
+        stack.pop()
+        key = path.pop()
+        on_path.discard(key)
+        done.add(key)
+        order.append(key)
     severities = {code: r.rule.default_severity for code, r in rules.items()}
     values: dict[str, float | str | None] = {key: p.default for key, p in params_known.items()}
     origin = {key: "default" for key in params_known}

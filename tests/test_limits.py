@@ -309,3 +309,31 @@ def test_just_under_the_problem_limit_reports_them_all(write):
     with pytest.raises(pcf_dsl.PcfError) as info:
         pcf_dsl.load(path)
     assert [d.code for d in info.value.diagnostics] == ["E202"] * n
+
+
+# ------------------------------------------------------------------ profiles
+
+
+def test_a_chain_of_thousands_of_profiles_needs_no_recursion(write):
+    from pcf_dsl.profiles import resolve
+
+    n = 3000  # three times Python's recursion limit
+    text = "profile q0 {\n  rule B001 warning\n  set cutoff.per_flow = 2 %\n}\n"
+    text += "".join(f"profile q{i} {{\n  extends q{i - 1}\n}}\n" for i in range(1, n))
+    text += "profile q3000 {\n  extends q2999\n  rule B001 off\n}\n"
+    model = pcf_dsl.load(write(text))
+    deepest = resolve("q2999", model.profiles)
+    assert deepest.chain == [f"q{i}" for i in range(n)]
+    assert deepest.severities["B001"] == "warning"  # set at the far end of the chain
+    assert resolve("q3000", model.profiles).severities["B001"] == "off"  # the nearest setting wins
+
+
+def test_a_profile_cycle_is_still_named(write):
+    from pcf_dsl.profiles import resolve
+
+    model = pcf_dsl.load(write("profile a {\n  extends b\n}\nprofile b {\n  extends c\n}\nprofile c {\n  extends a\n}\n"))
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        resolve("a", model.profiles)
+    (d,) = [d for d in info.value.diagnostics if d.code == "E364"]
+    assert d.message == "profiles extend each other in a circle: a -> b -> c -> a"
+    assert d.span.line == 1  # the profile the circle comes back to
