@@ -1,0 +1,88 @@
+"""The performance shortcuts give exactly what the general code gives.
+
+The builder reads `NUMBER UNITS` amounts from a cache of evaluated units
+(build.Builder._eval_amount); here every shape of amount is compared with the
+evaluator's own result: the same magnitude (bit for bit) and the same units,
+and no shortcut at all for expressions that are not a number times units.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pcf_dsl import syntax as S
+from pcf_dsl.build import Builder, _Symbol
+from pcf_dsl.evaluate import evaluate
+from pcf_dsl.parse import parse_text
+
+AMOUNTS = [
+    "0.35 t",
+    "139.24 kWh",
+    "155.44357 m3",
+    "409.93 t*km",
+    "0.04902 kg CO2e / (t*km)",
+    "0.049008103 kg CO2e / (t*km)",
+    "0.6205 t CO2 / MWh",
+    "17.610 t CO2e / t",
+    "1.9523 kg CO2 / m3",
+    "0.000013 kg / kg * t",
+    "1 %",
+    "12 t km",
+    "3 m^3",
+    "2 kg / m^3",
+    "1e-3 kg",
+    "7.5E+2 kWh",
+    "0.00002 t CH4_fossil / t",
+    "1800 CNY / t",
+    "5",
+]
+
+NOT_AMOUNTS = [
+    "-3 kg",  # a negation
+    "2 * 3 kg",  # two numbers
+    "(2 kg)^2",  # the number inside a power
+    "1 kg + 2 kg",  # a sum
+    "kg",  # no number
+    "2 rate",  # a parameter
+    "3 ef_grid",  # a factor
+]
+
+
+def _expressions(texts: list[str]) -> list[S.Expr]:
+    source = "".join(f"param p{i} = {t}\n" for i, t in enumerate(texts))
+    return [item.expr for item in parse_text(source, "amounts.pcf").items]
+
+
+def _builder() -> Builder:
+    builder = Builder()
+    builder.state.symbols["rate"] = _Symbol("param", None, "", "x.pcf")
+    builder.state.symbols["ef_grid"] = _Symbol("factor", None, "", "x.pcf")
+    return builder
+
+
+@pytest.mark.parametrize("text", AMOUNTS)
+def test_cached_amount_equals_evaluation(text):
+    (expr,) = _expressions([text])
+    builder = _builder()
+    expected = evaluate(expr, builder._resolver(""))
+    for _ in range(2):  # the first call fills the cache, the second reads it
+        fast = builder._eval_amount("", expr)
+        assert fast is not None
+        assert type(fast.magnitude) is type(expected.magnitude)
+        assert fast.magnitude == expected.magnitude
+        assert fast.units == expected.units
+        assert str(fast.units) == str(expected.units)
+
+
+@pytest.mark.parametrize("text", NOT_AMOUNTS)
+def test_other_expressions_take_the_general_path(text):
+    (expr,) = _expressions([text])
+    assert _builder()._eval_amount("", expr) is None
+
+
+def test_unknown_unit_is_left_to_the_evaluator_and_its_error():
+    (expr,) = _expressions(["3 tonnez"])
+    builder = _builder()
+    assert builder._eval_amount("", expr) is None
+    assert builder._eval("", expr) is None
+    assert [d.code for d in builder.state.diagnostics] == ["E202"]
