@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import graphviz
 
 from . import present as P
-from .compute import FlowResult, Result, allocation_shares, compute
+from .compute import FlowResult, Result, compute
 from .graph import process_graph, reference_process, upstream
 from .model import Flow, Model, Process
 
@@ -135,15 +135,6 @@ class _Cluster:
     nodes: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
-def process_runs(model: Model, result: Result) -> dict[str, float]:
-    """How many times each process runs per declared unit (its products' scaling, weighted by allocation)."""
-    runs = {}
-    for name, process in model.processes.items():
-        shares = allocation_shares(process)
-        runs[name] = sum(result.scaling.get(process.key(p.name), 0.0) * shares[p.name] for p in process.products)
-    return runs
-
-
 def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top: int = DEFAULT_TOP,
             detail: bool = False) -> graphviz.Digraph:
     """The system boundary diagram of the model with its computed results, as a graphviz graph."""
@@ -152,7 +143,7 @@ def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top
     t = TEXT[lang]
     result = result if result is not None else compute(model)
     total = result.total.value
-    runs = process_runs(model, result)
+    runs = result.runs
     stage_names = P.stage_labels(model, lang)
     lines: dict[tuple[str, str], FlowResult] = {(f.process, f.flow): f for f in result.by_flow}
 

@@ -33,7 +33,9 @@ from .check import CheckOutcome
 from .compute import FlowResult, Result
 from .diagnostics import Severity
 from .model import Model
-from .render import process_runs, render
+from .quality import line_quality, quality_level, weighted_quality
+from .render import render
+from .rules.common import compare_claim
 
 FORMATS = ("html", "md")
 
@@ -170,59 +172,6 @@ class Report:
 # ------------------------------------------------------------------ numbers the report states
 
 
-def line_quality(model: Model) -> dict[tuple[str, str], tuple[int | None, int | None, int | None, float | None]]:
-    """(activity, factor, calibration, mean) of each flow: its own scores, else its process's."""
-    scores = {}
-    for process in model.processes.values():
-        for flow in process.flows:
-            q = flow.quality or process.quality
-            scores[(process.name, flow.name)] = (q.activity, q.factor, q.calibration, q.score()) if q else \
-                (None, None, None, None)
-    return scores
-
-
-def quality_score(model: Model, result: Result) -> tuple[float | None, float]:
-    """The overall data-quality score: line scores weighted by share of the total; and the share covered."""
-    scores = line_quality(model)
-    weighted = covered = 0.0
-    for line in result.by_flow:
-        score = scores.get((line.process, line.flow), (None,) * 4)[3]
-        if score is not None:
-            weighted += abs(line.share) * score
-            covered += abs(line.share)
-    return (weighted / covered if covered else None), covered
-
-
-def quality_level(score: float) -> int:
-    """The reference report's five levels: above 5 is level 1 ... below 2 is level 5."""
-    for level, floor in ((1, 5.0), (2, 4.0), (3, 3.0), (4, 2.0)):
-        if score > floor:
-            return level
-    return 5
-
-
-def claimed_value(model: Model, result: Result, target: str, subject: str | None) -> float | None:
-    """The computed figure a claim states, or None when the claim names nothing the result has."""
-    if target == "total":
-        return result.total.value
-    if target == "stage":
-        share = result.by_stage.get(subject or "")
-        return share.value if share else None
-    if target == "process":
-        share = result.by_process.get(subject or "")
-        return share.value if share else None
-    if target == "group":
-        share = result.by_group.get(subject or "")
-        return share.value if share else None
-    if target == "flow":
-        process, _, flow = (subject or "").rpartition(".")
-        values = [f.value for f in result.by_flow if f.process == process and f.flow == flow]
-        return sum(values) if values else None
-    if target == "quality":
-        return quality_score(model, result)[0]
-    return None
-
-
 # ------------------------------------------------------------------ the context the templates lay out
 
 
@@ -348,7 +297,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["t1"] = t["t1"].format(unit=unit_text)
     ctx["t1_note"] = t["t1_note"].format(runs=_runs_text(model, lang))
     ctx["total"] = P.kg_table(total)
-    runs = process_runs(model, result)
+    runs = result.runs
     links = []
     for process in model.processes.values():
         for flow in process.flows:
@@ -384,8 +333,13 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["gases"] = [{"gas": gas, "mass": P.sig(g.mass), "value": P.kg_table(g.value), "share": P.pct(g.share)}
                     for gas, g in result.by_gas.items()]
     claims = []
+    quality = weighted_quality(model, result)
     for claim in model.claims:
-        computed = claimed_value(model, result, claim.target, claim.subject)
+        if claim.target == "quality":
+            computed = quality["score"]
+        else:
+            comparison = compare_claim(model, result, claim)
+            computed = comparison["computed"] if comparison else None
         what = claim.target + (f" {claim.subject}" if claim.subject else "")
         unit = "" if claim.target == "quality" else " kg CO2e"
         claims.append({"claim": what, "stated": claim.text + unit,
@@ -393,17 +347,18 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["claims"] = claims
 
     # --- data quality
-    scores = line_quality(model)
     dq_rows, unscored = [], []
     for line in result.by_flow:
-        activity, factor, calibration, mean = scores.get((line.process, line.flow), (None,) * 4)
-        name = _label(model.processes[line.process].flow(line.flow).label, lang, line.flow)
-        if mean is None:
+        process = model.processes[line.process]
+        flow = process.flow(line.flow)
+        name = _label(flow.label, lang, line.flow)
+        q = line_quality(process, flow)
+        if q is None:
             unscored.append(name)
             continue
-        dq_rows.append({"activity": name, "a": activity, "f": factor, "c": calibration, "score": f"{mean:.2f}",
-                        "share": P.pct(line.share)})
-    overall, covered = quality_score(model, result)
+        dq_rows.append({"activity": name, "a": q.activity, "f": q.factor, "c": q.calibration,
+                        "score": f"{q.score():.2f}", "share": P.pct(line.share)})
+    overall, covered = quality["score"], quality["scored_share"]
     ctx["dq_rows"] = dq_rows
     ctx["dq_overall"] = (t["dq_overall"].format(score=f"{overall:.2f}", level=quality_level(overall),
                                                 covered=P.pct(covered)) if overall is not None else t["dq_none"])

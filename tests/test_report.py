@@ -20,7 +20,8 @@ from click.testing import CliRunner
 import pcf_dsl
 from pcf_dsl.check import run_check
 from pcf_dsl.cli import main
-from pcf_dsl.report import quality_level, quality_score, report
+from pcf_dsl.quality import quality_level, weighted_quality
+from pcf_dsl.report import report
 
 ROOT = Path(__file__).resolve().parents[1]
 BILLET = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
@@ -183,7 +184,8 @@ def test_data_quality_is_the_share_weighted_mean(tmp_path):
         encoding="utf-8")
     model = pcf_dsl.load(path)
     result = pcf_dsl.compute(model)
-    score, covered = quality_score(model, result)
+    quality = weighted_quality(model, result)
+    score, covered = quality["score"], quality["scored_share"]
     # by hand: line one (6+2+6)/3 = 4.667 at 3/4 of the total, line two (1+1+1)/3 = 1 at 1/4
     assert abs(score - (0.75 * 14 / 3 + 0.25 * 1)) <= 1e-12 and covered == pytest.approx(1.0)
     assert quality_level(score) == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import basis_amount, cutoff_estimates, cutoff_thresholds, kg, pct, process_runs
+from .common import basis_amount, cutoff_estimates, cutoff_thresholds, kg, pct
 
 RULE = Rule(
     code="C003",
@@ -90,7 +90,7 @@ def check(ctx):
             whole[key] = base + excluded[key]
     else:
         for process in model.processes.values():
-            runs = process_runs(model, result, process)
+            runs = result.runs[process.name]
             for flow in process.flows:
                 amount = basis_amount(flow, basis) if flow.kind == "input" else None
                 if amount is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..compute import Result, allocation_shares
-from ..model import QUALITY_LEVELS, Flow, Model, Process, Quality
+from ..compute import Result
+from ..model import Flow, Model, Process
 from ..units import Q
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -29,20 +29,6 @@ def flow_path(process: Process | str, flow: Flow | str, *more: str) -> tuple[str
     p = process if isinstance(process, str) else process.name
     f = flow if isinstance(flow, str) else flow.name
     return ("process", p, "flow", f, *more)
-
-
-def line_values(result: Result) -> dict[tuple[str, str], float]:
-    """kg CO2e per declared unit of each burden line, by (process, flow)."""
-    out: dict[tuple[str, str], float] = {}
-    for line in result.by_flow:
-        out[(line.process, line.flow)] = out.get((line.process, line.flow), 0.0) + line.value
-    return out
-
-
-def process_runs(model: Model, result: Result, process: Process) -> float:
-    """How many times the process runs (its written product amounts) per declared unit."""
-    shares = allocation_shares(process)
-    return sum(result.scaling.get(process.key(p.name), 0.0) * shares[p.name] for p in process.products)
 
 
 def decimals_of(text: str) -> int | None:
@@ -114,61 +100,7 @@ def process_geography(model: Model, process: Process) -> str | None:
     return process.geography or (model.study.geography if model.study else None)
 
 
-# ------------------------------------------------------------------ data quality
-
-
-QUALITY_CRITERIA = tuple(QUALITY_LEVELS)
-
-
-def line_quality(process: Process, flow: Flow) -> Quality | None:
-    """The flow's scores, each criterion it leaves out taken from its process; None unless all three are known."""
-    merged = {}
-    for criterion in QUALITY_CRITERIA:
-        value = getattr(flow.quality, criterion, None) if flow.quality else None
-        if value is None and process.quality is not None:
-            value = getattr(process.quality, criterion)
-        merged[criterion] = value
-    quality = Quality(**merged)
-    return quality if quality.score() is not None else None
-
-
-def quality_level(score: float) -> int:
-    """The reference report's levels: 1 above 5.0, 2 from 4.0 to 5.0, 3 from 3.0 to 4.0, 4 from 2.0 to 3.0, 5 below 2.0."""
-    if score > 5.0:
-        return 1
-    if score >= 4.0:
-        return 2
-    if score >= 3.0:
-        return 3
-    if score >= 2.0:
-        return 4
-    return 5
-
-
-def weighted_quality(model: Model, result: Result) -> dict:
-    """The share-weighted three-criteria score of the footprint.
-
-    Each burden line scores the mean of its activity, factor and calibration
-    scores; lines are weighted by |value| / sum of |values| (equal to the share of
-    the total when nothing is negative). Lines without all three scores are left
-    out and the weights of the others renormalised; `scored_share` says how much
-    of the footprint the score covers.
-    """
-    values = line_values(result)
-    magnitude = sum(abs(v) for v in values.values())
-    lines = []
-    for (process_name, flow_name), value in values.items():
-        process = model.processes[process_name]
-        flow = process.flow(flow_name)
-        quality = line_quality(process, flow)
-        weight = abs(value) / magnitude if magnitude else 0.0
-        lines.append((process_name, flow_name, value, weight, quality.score() if quality else None))
-    scored = [line for line in lines if line[4] is not None]
-    scored_share = sum(line[3] for line in scored)
-    score = sum(line[3] * line[4] for line in scored) / scored_share if scored_share else None
-    return {"score": score, "level": quality_level(score) if score is not None else None,
-            "scored_share": scored_share, "lines": lines,
-            "unscored": [(p, f, w) for p, f, _, w, s in lines if s is None]}
+# ------------------------------------------------------------------ data quality: pcf_dsl/quality.py
 
 
 # ------------------------------------------------------------------ cut-off
@@ -225,7 +157,7 @@ def per_unit_of_amount(model: Model, result: Result, process: Process, flow: Flo
     gwp = model.gwp_sets.get(model.study.gwp) if model.study and model.study.gwp else None
     unit_flow = flow.model_copy(update={"amount": Quantity(value=1.0, unit=flow.amount.unit)})
     line = _burden_line(model, process, unit_flow, gwp)
-    return 0.0 if line is None else line.co2e * process_runs(model, result, process)
+    return 0.0 if line is None else line.co2e * result.runs[process.name]
 
 
 def compare_claim(model: Model, result: Result, claim) -> dict | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Rule
-from .common import pct, weighted_quality
+from .common import pct
+from ..quality import weighted_quality
 
 RULE = Rule(
     code="Q001",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import weighted_quality
+from ..quality import weighted_quality
 
 RULE = Rule(
     code="Q002",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Rule
-from .common import quality_level, weighted_quality
+from ..quality import quality_level, weighted_quality
 
 RULE = Rule(
     code="Q003",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import flow_path, line_quality, pct
+from .common import flow_path, pct
+from ..quality import line_quality
 
 RULE = Rule(
     code="Q004",
