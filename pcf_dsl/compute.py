@@ -99,6 +99,8 @@ class Result(BaseModel):
     by_gas: dict[str, GasResult]
     by_group: dict[str, Share]
     scaling: dict[str, float] = Field(description="activity key -> how many times its product amount is needed")
+    runs: dict[str, float] = Field(description="process -> how many times it runs (its product amounts as written, "
+                                               "weighted by allocation) per declared unit")
     cutoff: list[CutoffResult]
     cutoff_estimate: float = Field(description="sum of the cut-off estimates, kg CO2e per declared unit")
 
@@ -545,6 +547,7 @@ def compute(model: M.Model) -> Result:
                 for g in sorted(by_gas_value)},
         by_group={k: Share(value=v, share=share(v)) for k, v in sorted(by_group.items())},
         scaling={k: float(scaling[i]) for i, k in enumerate(system.keys)},
+        runs=process_runs,
         cutoff=cutoffs,
         cutoff_estimate=cutoff_total,
     )
