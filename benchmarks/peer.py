@@ -29,7 +29,16 @@ def solver_name() -> str:
 
 def lca(n: int, tech: tuple[np.ndarray, np.ndarray, np.ndarray], bio: tuple[np.ndarray, np.ndarray, np.ndarray],
         gwp: np.ndarray, demand: dict[int, float]):
-    """A computed bw2calc LCA (lci and lcia done).
+    """A computed bw2calc LCA (lci and lcia done); the arguments are those of :func:`lca_object`."""
+    calc = lca_object(n, tech, bio, gwp, demand)
+    calc.lci()
+    calc.lcia()
+    return calc
+
+
+def lca_object(n: int, tech: tuple[np.ndarray, np.ndarray, np.ndarray], bio: tuple[np.ndarray, np.ndarray, np.ndarray],
+               gwp: np.ndarray, demand: dict[int, float]):
+    """A bw2calc LCA over the matrices, nothing computed yet.
 
     tech: (row, column, value) of A, column indices from 0; duplicates add up.
     bio: (gas index, column, kg of gas per unit of the column's activity).
@@ -61,10 +70,7 @@ def lca(n: int, tech: tuple[np.ndarray, np.ndarray, np.ndarray], bio: tuple[np.n
         indices_array=_indices(gas_ids, gas_ids, bwp),
         data_array=np.asarray(gwp, dtype=float),
     )
-    calc = bw2calc.LCA({int(c) + 1: float(a) for c, a in demand.items()}, data_objs=[dp])
-    calc.lci()
-    calc.lcia()
-    return calc
+    return bw2calc.LCA({int(c) + 1: float(a) for c, a in demand.items()}, data_objs=[dp])
 
 
 def contributions(calc, n: int) -> np.ndarray:
