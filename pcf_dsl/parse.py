@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -721,13 +722,26 @@ def _too_large(file: str, size: int | None) -> Diagnostic:
 def parse_file(path: str | Path, display_name: str | None = None) -> S.File:
     path = Path(path)
     name = display_name or str(path)
+
+    def unreadable(reason: str) -> PcfError:
+        return PcfError(Diagnostic("E003", f"cannot read {name}: {reason}", Span(name, 1, 1, 1, 1),
+                                   help="check the path and that the file is readable"))
+
     try:
-        with path.open("rb") as handle:
-            # Read one byte past the limit, never the whole of a huge or endless file.
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # Non-blocking: opening a pipe must not wait for a writer. Only a regular file is then
+        # read (checked on the open file, so nothing can be swapped in after the check).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError) as exc:
-        raise PcfError(Diagnostic("E003", f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}", None,
-                                  help="check the path and that the file is readable")) from None
+        raise unreadable(getattr(exc, "strerror", None) or str(exc)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise unreadable("not a regular file (a folder, a device or a pipe)")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            # Read one byte past the limit, never the whole of a huge file.
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise unreadable(exc.strerror or str(exc)) from None
     if len(data) > MAX_FILE_BYTES:
         raise PcfError(_too_large(name, None))
     return parse_text(decode(data, name), name)

@@ -427,3 +427,44 @@ def test_sarif_carries_model_text_only_as_plain_text(tmp_path):
     # model text reaches SARIF only in plain-text properties, which viewers must not interpret
     assert found and all(not where.endswith(".markdown") for where in found), found
     assert any(where.endswith(".justification") for where in found)
+
+
+def test_output_to_a_device_writes_into_it_and_keeps_it(tmp_path):
+    device = tmp_path / "null"
+    os.mknod(device, 0o666 | __import__("stat").S_IFCHR, os.makedev(1, 3))  # a second /dev/null
+    example = REPO / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+    run = CliRunner().invoke(main, ["calc", "--format", "json", "-o", str(device), str(example)])
+    assert run.exit_code == 0, run.output
+    assert __import__("stat").S_ISCHR(device.stat().st_mode)  # still the device, not a file renamed over it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+def test_output_through_a_symlink_replaces_the_file_and_keeps_the_link(tmp_path):
+    (tmp_path / "real.json").write_text("old\n", encoding="utf-8")
+    (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    common.write_atomic(tmp_path / "link.json", "new\n")
+    assert (tmp_path / "link.json").is_symlink()
+    assert (tmp_path / "real.json").read_text(encoding="utf-8") == "new\n"
+
+
+def test_parse_file_never_waits_on_a_pipe(tmp_path):
+    """The builder checks what a path is before reading; parse_file itself must not block either."""
+    import signal
+
+    from pcf_dsl.parse import parse_file
+
+    os.mkfifo(tmp_path / "pipe.pcf")
+
+    def on_alarm(signum, frame):
+        raise TimeoutError("parse_file waited for a writer")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(10)
+    try:
+        with pytest.raises(pcf_dsl.PcfError) as info:
+            parse_file(tmp_path / "pipe.pcf")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    (d,) = info.value.diagnostics
+    assert d.code == "E003" and "not a regular file" in d.message and d.span.line == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -26,6 +27,17 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     path = Path(path)
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
+    except OSError:
+        special = False
+    if special:
+        # `-o /dev/null`, `-o /dev/stdout`, a pipe: write into it. Renaming a file over it would
+        # replace the device itself (this happened to /dev/null in a benchmark run).
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    path = Path(os.path.realpath(path))  # through a symbolic link: replace the file, keep the link
     try:  # keep the permissions of a file being replaced; a new file gets the usual ones (umask)
         mode = path.stat().st_mode & 0o7777
     except OSError:
