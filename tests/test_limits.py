@@ -337,3 +337,94 @@ def test_a_profile_cycle_is_still_named(write):
     (d,) = [d for d in info.value.diagnostics if d.code == "E364"]
     assert d.message == "profiles extend each other in a circle: a -> b -> c -> a"
     assert d.span.line == 1  # the profile the circle comes back to
+
+
+# ------------------------------------------------------------------ negative numbers: only where the language allows them
+
+SIGNS = '''
+import "std:gwp/ipcc_ar6.pcf" as ipcc
+study "signs" {{
+  declared_unit {du} of p.out
+  gwp ipcc.ar6
+}}
+cutoff {{
+  per_flow {per_flow}
+}}
+factor f = 2 kg CO2e / kg
+process p {{
+  stage production
+  product out {out}
+  product side 1 kg
+  input x {x} from f {{
+    property lhv {lhv}
+  }}
+  input glue 1 g cutoff "small" {{
+    estimate {estimate}
+  }}
+  emit uptake {uptake}
+  allocation economic {{
+    property out {price}
+    property side 1 CNY / kg
+  }}
+}}
+claim total = {claim}
+claim quality = {quality}
+'''
+GOOD = dict(du="1 kg", per_flow="1 %", out="1 kg", x="1 kg", lhv="40 MJ / kg", estimate="0.001 kg CO2e",
+            uptake="-0.5 kg CO2", price="3 CNY / kg", claim="1 kg CO2e", quality="3")
+
+
+def test_negative_values_where_the_language_allows_them(write):
+    model = pcf_dsl.load(write(SIGNS.format(**GOOD)))
+    result = pcf_dsl.compute(model)
+    # by hand: 1 kg x 2 kg CO2e/kg = 2, minus the 0.5 kg CO2 removal = 1.5 kg CO2e per run;
+    # economic allocation gives `out` 3 / (3 + 1) = 75 % of it
+    assert result.total.value == pytest.approx(1.5 * 0.75, rel=TOL)
+    negative = pcf_dsl.load(write(SIGNS.format(**{**GOOD, "claim": "-1 kg CO2e"}), "claim.pcf"))
+    assert negative.claims[0].value == -1.0  # a result can be negative when removals exceed emissions
+    gwp = pcf_dsl.load(write("gwp_set g {\n  CO2 1\n  CH4_fossil -3\n}\n", "gwp.pcf"))
+    assert gwp.gwp_sets["g"].factors["CH4_fossil"] == -3.0  # the grammar allows a signed GWP
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("du", "-1 kg", "E262"),
+    ("out", "-1 kg", "E300"),
+    ("x", "-1 kg", "E300"),
+    ("lhv", "-40 MJ / kg", "E300"),
+    ("estimate", "-0.001 kg CO2e", "E300"),
+    ("price", "-3 CNY / kg", "E300"),
+    ("per_flow", "-1 %", "E272"),
+    ("quality", "-3", "E340"),
+    ("quality", "7", "E340"),
+])
+def test_negative_values_elsewhere_are_errors_at_their_place(write, field, value, code):
+    text = SIGNS.format(**{**GOOD, field: value})
+    d = _diagnostic(write(text), code)
+    line = next(i for i, l in enumerate(text.lstrip("\n").split("\n"), 1) if value in l)
+    assert d.span.line == line
+
+
+def test_allocation_shares_lie_between_0_and_100_percent(write):
+    base = SIGNS.format(**GOOD).replace("allocation economic {\n    property out 3 CNY / kg\n    property side 1 CNY / kg",
+                                        "allocation mass {\n    share out SHARE\n    share side 25 %")
+    assert pcf_dsl.load(write(base.replace("SHARE", "75 %"))).processes["p"].allocation.shares["out"] == 0.75
+    line = next(i for i, l in enumerate(base.lstrip("\n").split("\n"), 1) if "SHARE" in l)
+    assert _diagnostic(write(base.replace("SHARE", "-75 %"), "neg.pcf"), "E300").span.line == line
+    assert _diagnostic(write(base.replace("SHARE", "175 %"), "big.pcf"), "E323").span.line == line
+
+
+def test_a_total_of_zero_has_shares_of_zero_not_nan(write):
+    import json
+
+    path = write(SIGNS.format(**{**GOOD, "uptake": "-2 kg CO2"}))  # 2 kg CO2e emitted, 2 kg CO2 taken up
+    result = pcf_dsl.compute(pcf_dsl.load(path))
+    assert result.total.value == pytest.approx(0.0, abs=1e-12)
+    run = CliRunner().invoke(main, ["calc", "--format", "json", str(path)])
+    assert run.exit_code == 0, run.output
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in JSON")
+
+    data = json.loads(run.stdout, parse_constant=refuse)
+    assert all(flow["share"] == 0.0 for flow in data["by_flow"])
+    assert {k: v["share"] for k, v in data["by_stage"].items()} == {k: 0.0 for k in data["by_stage"]}
