@@ -335,7 +335,7 @@ class Factorisation:
         self.matrix = matrix
         if n <= SINGLE_BLOCK:
             # Small enough that one LU of the whole matrix is faster than the phases' bookkeeping.
-            self.order = np.arange(n)
+            self.order = None  # the matrix's own order
             permuted, blocks = matrix, [(0, n, True)]
         else:
             label, in_loop = self._components()
@@ -351,7 +351,7 @@ class Factorisation:
             permuted = matrix[self.order][:, self.order].tocsr()
         self.phases: list[tuple[int, int, sp.csr_matrix | None, object]] = []
         for start, end, has_loops in blocks:
-            block = permuted[start:end, start:end]
+            block = permuted if end - start == n else permuted[start:end, start:end]
             # A-transpose in CSC has A's CSR arrays: no copy.
             transposed = sp.csc_matrix((block.data, block.indices, block.indptr), shape=block.shape)
             if has_loops:
@@ -383,7 +383,10 @@ class Factorisation:
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
         """Scaling for a demand vector, or for each column of a matrix of demands (n x m)."""
-        f = np.asarray(demand, dtype=float)[self.order]
+        f = np.asarray(demand, dtype=float)
+        if self.order is None:  # one block, in the matrix's own order
+            return self.phases[0][3].solve(np.ascontiguousarray(f), trans="T")
+        f = f[self.order]
         x = np.zeros_like(f)
         for start, end, coupling, lu in self.phases:
             rhs = f[start:end] - coupling @ x[:start] if coupling is not None else f[start:end]
