@@ -34,6 +34,7 @@ against numbers that did not pass through pcf_dsl's parser or unit handling.
 from __future__ import annotations
 
 import argparse
+import bisect
 import math
 import random
 from dataclasses import dataclass, field
@@ -213,6 +214,7 @@ def generate(n_processes: int, seed: int = 1) -> Generated:
     # The supply tree: every part has a consumer earlier in its own tier (so the
     # reference product needs every process), plus a few more suppliers.
     suppliers: dict[int, list[int]] = {i: [] for i in range(n)}
+    part_indices = [q.index for q in procs if q.kind == "part"]
     for p in procs:
         if p.kind not in ("part", "steam") or p.index == 0:
             continue
@@ -221,9 +223,9 @@ def generate(n_processes: int, seed: int = 1) -> Generated:
             lo, hi = tier_start[t - 1], min(tier_end[t - 1], tier_start[t - 1] + window)
         else:
             lo, hi = max(tier_start[t], i - window), i
-        candidates = [j for j in range(lo, hi) if procs[j].kind == "part"]
-        if candidates:
-            p.parent = rng.choice(candidates)
+        a, b = bisect.bisect_left(part_indices, lo), bisect.bisect_left(part_indices, hi)
+        if b > a:  # a part in [lo, hi): the same draw as rng.choice over that list
+            p.parent = part_indices[a + rng.randrange(b - a)]
             suppliers[p.parent].append(i)
 
     treatments_of: dict[int, list[int]] = {t: [] for t in range(n_tiers)}
@@ -344,7 +346,7 @@ def generate(n_processes: int, seed: int = 1) -> Generated:
             factor_input(p, "freight", rng.choice(factors.freight), "t*km", 1.0, 0.05 * mass, 0.6 * mass,
                          ["stage inbound_transport"])
         r = rng.random()
-        later = [j for j in treatments_of[t] if j > p.index]
+        later = treatments_of[t][bisect.bisect_right(treatments_of[t], p.index):]  # treatments after this process
         if r < 0.15 and later:
             j = rng.choice(later[:5])
             text, value = _num(rng.uniform(0.005, 0.05) * mass / 1000.0)
