@@ -534,7 +534,11 @@ def _grammar_cache() -> str | bool:
     folder = os.path.join(base, "pcf_dsl")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
     except OSError:
+        return False
+    # The cache is a pickle: use it only from a folder nobody else can write to.
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
         return False
     return os.path.join(folder, "grammar.lark-cache")
 

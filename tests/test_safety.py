@@ -468,3 +468,14 @@ def test_parse_file_never_waits_on_a_pipe(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     (d,) = info.value.diagnostics
     assert d.code == "E003" and "not a regular file" in d.message and d.span.line == 1
+
+
+def test_grammar_cache_is_used_only_from_a_private_folder(tmp_path, monkeypatch):
+    # The grammar cache is a pickle: a folder others can write to is not trusted with it.
+    from pcf_dsl.parse import _grammar_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    private = _grammar_cache()
+    assert private == str(tmp_path / "pcf_dsl" / "grammar.lark-cache")
+    (tmp_path / "pcf_dsl").chmod(0o777)
+    assert _grammar_cache() is False
