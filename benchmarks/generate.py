@@ -393,12 +393,18 @@ def generate(n_processes: int, seed: int = 1) -> Generated:
                         f"    property {co.name} {price_co} CNY / t",
                         '    justification "prices differ by a factor above 5 (ISO 14044 4.3.4.2)"', "  }"]
         else:
-            pct, share = _num(rng.uniform(70, 95), 3)
-            p.shares = {main.name: share / 100.0, co.name: 1.0 - share / 100.0}
-            p.lines += ["  allocation physical {", f"    share {main.name} {pct} %",
-                        f"    share {co.name} {_num(100 - share, 3)[0]} %",
-                        '    justification "shares from the plant\'s metered steam use per product line"', "  }"]
-            p.shares[co.name] = float(_num(100 - share, 3)[0]) / 100.0
+            # Energy content as the basis, and the shares it gives written out (rounded to 0.01 %).
+            heat_main, hm = _num(rng.uniform(20, 40), 4)
+            heat_co, hc = _num(rng.uniform(5, 20), 4)
+            energy = {main.name: hm * main.base / 1000.0, co.name: hc * co.base / 1000.0}  # GJ per run
+            total = sum(energy.values())
+            pct_main, share_main = _num(100 * energy[main.name] / total, 4)
+            pct_co, share_co = _num(100 * energy[co.name] / total, 4)
+            p.shares = {main.name: share_main / 100.0, co.name: share_co / 100.0}
+            p.lines += ["  allocation energy {", f"    property {main.name} {heat_main} GJ / t",
+                        f"    property {co.name} {heat_co} GJ / t", f"    share {main.name} {pct_main} %",
+                        f"    share {co.name} {pct_co} %",
+                        '    justification "both products are fuels; their energy content is their common measure"', "  }"]
 
     # Text.
     def process_text(p: Proc) -> list[str]:
