@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import pcf_dsl
 from pcf_dsl.cli import main
 from pcf_dsl.commands import common
-from pcf_dsl.diagnostics import printable, render
+from pcf_dsl.diagnostics import printable
 
 REPO = Path(__file__).resolve().parents[1]
 
