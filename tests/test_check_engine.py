@@ -14,7 +14,7 @@ from pcf_dsl.check import run_check
 from pcf_dsl.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "pcf-check-1.schema.json").read_text(encoding="utf-8"))
+CHECK_SCHEMA = json.loads((ROOT / "pcf_dsl" / "schemas" / "pcf-check-1.schema.json").read_text(encoding="utf-8"))
 
 HEAD = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
 

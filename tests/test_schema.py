@@ -58,3 +58,17 @@ def test_model_dump_matches_its_schema():
 def test_schema_is_deterministic():
     first = CliRunner().invoke(main, ["schema"]).stdout
     assert first == CliRunner().invoke(main, ["schema", "--what", "model"]).stdout
+
+
+@pytest.mark.parametrize("what, command", [("check", ["check", "--format", "json"]),
+                                           ("verify", ["verify", "--format", "json"])])
+def test_check_and_verify_output_match_the_schemas_pcf_schema_prints(what, command):
+    from pathlib import Path
+
+    model = str(Path(__file__).resolve().parents[1] / "examples" / "aluminium_billet" / "aluminium_billet.pcf")
+    run = CliRunner().invoke(main, [*command, model])
+    assert run.exit_code in (0, 1), run.output
+    document = json.loads(run.stdout)
+    assert validate(schema(what), document) == []
+    broken = {k: v for k, v in document.items() if k != "schema"}
+    assert validate(schema(what), broken)  # a document without its schema tag is refused

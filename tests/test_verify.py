@@ -12,7 +12,7 @@ from pcf_dsl.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
-SCHEMA = json.loads((ROOT / "tests" / "schemas" / "pcf-verify-1.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "pcf_dsl" / "schemas" / "pcf-verify-1.schema.json").read_text(encoding="utf-8"))
 
 WAIVED = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..schema import SCHEMAS, json_schema
+from ..schema import available, json_schema
 from .common import dumps, emit
 
 
 @click.command("schema")
-@click.option("--what", type=click.Choice(list(SCHEMAS)), default="model", show_default=True,
-              help="model: a loaded model; calc: the JSON of `pcf calc --format json`.")
+@click.option("--what", type=click.Choice(list(available())), default="model", show_default=True,
+              help="model: a loaded model; calc, check, verify: the JSON of that command's --format json.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (atomically) instead of standard output.")
 def command(what: str, output: Path | None) -> None:
