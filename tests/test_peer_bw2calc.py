@@ -64,11 +64,13 @@ def _arrays(gen):
 def _close(actual: float, expected: float, scale: float) -> bool:
     """Equal to RTOL relative to the value itself.
 
-    Plus 1e-14 of the largest value (`scale`): where the exact value is 0, an LU
-    solve leaves round-off of that size (bw2calc gives -2e-16 where pcf_dsl,
-    solving the triangle by substitution, gives exactly 0).
+    Plus 1e-12 of the largest value (`scale`): where the exact value is 0, an LU
+    solve leaves round-off of about n x eps x the condition of the system (bw2calc
+    gave -2e-16 and, on a 200-process seed, -3.8e-13 with scale 37, where pcf_dsl,
+    solving the triangle by substitution, gives exactly 0). Relative agreement to
+    RTOL is still required of every value that is not round-off.
     """
-    return abs(actual - expected) <= RTOL * abs(expected) + 1e-14 * abs(scale)
+    return abs(actual - expected) <= RTOL * abs(expected) + 1e-12 * abs(scale)
 
 
 CASES = [(20, 1), (20, 2), (60, 3), (60, 4), (200, 5), (200, 6), (200, 7)]
