@@ -17,24 +17,34 @@ from .diagnostics import PcfError, render_all
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
-# One module per command, in the order `pcf --help` lists them.
-COMMAND_MODULES = (
-    "check",
-    "verify",
-    "rules",
-    "calc",
-    "render",
-    "chart",
-    "report",
-    "fmt",
-    "import_table",
-    "export",
-    "schema",
-    "diff",
-)
+# Command name -> its module in pcf_dsl/commands/, in the order `pcf --help` lists them.
+# Modules are imported only when their command runs (or `pcf --help` lists them), so
+# `pcf check` does not pay for the renderer, the report templates or the importer.
+COMMANDS = {
+    "check": "check",
+    "verify": "verify",
+    "rules": "rules",
+    "calc": "calc",
+    "render": "render",
+    "chart": "chart",
+    "report": "report",
+    "fmt": "fmt",
+    "import": "import_table",
+    "export": "export",
+    "schema": "schema",
+    "diff": "diff",
+}
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in COMMANDS:
+            return None
+        return importlib.import_module(f"pcf_dsl.commands.{COMMANDS[name]}").command
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -61,10 +71,6 @@ class _Group(click.Group):
 @click.version_option(package_name="pcf-dsl")
 def main(debug: bool) -> None:
     """pcf: product carbon footprint models as text, computed and checked."""
-
-
-for _name in COMMAND_MODULES:
-    main.add_command(importlib.import_module(f"pcf_dsl.commands.{_name}").command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -19,7 +20,8 @@ REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
 
 
 def _options(command_name: str) -> set[str]:
-    command = main.commands[command_name]
+    command = main.get_command(click.Context(main), command_name)
+    assert command is not None, f"pcf has no command `{command_name}`"
     return {opt for param in command.params for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
 
 
