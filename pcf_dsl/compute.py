@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 
 from . import model as M
 from .diagnostics import Diagnostic, Label, PcfError
-from .units import CO2E, Q, short, unit
+from .units import CO2E, Q, conversion_factor, short, unit
 
 KG_CO2E = "kg CO2e"
 
@@ -109,11 +109,6 @@ class Result(BaseModel):
 
 
 @lru_cache(maxsize=65536)
-def _conversion(from_unit: str, to_unit: str) -> float:
-    return float(Q(1.0, from_unit).to(to_unit).magnitude)
-
-
-@lru_cache(maxsize=65536)
 def _per_activity_to_kg_gas(amount_unit: str, factor_unit: str, gas: str) -> float:
     """Multiplier: (amount in amount_unit) x (factor in factor_unit) -> kg of gas."""
     return float((Q(1.0, amount_unit) * Q(1.0, factor_unit) / unit(gas)).to("kg").magnitude)
@@ -164,7 +159,7 @@ def allocation_shares(process: M.Process) -> dict[str, float]:
         masses = {}
         for p in products:
             try:
-                masses[p.name] = _conversion(p.amount.unit, "kg") * p.amount.value
+                masses[p.name] = conversion_factor(p.amount.unit, "kg") * p.amount.value
             except Exception:
                 raise PcfError(Diagnostic("E502", f"mass allocation needs every product in a unit of mass; "
                                           f"`{p.name}` is {p.amount_text}", p.amount_span or p.span,
@@ -263,7 +258,7 @@ def build_system(model: M.Model) -> System:
         for flow in process.flows:
             if flow.source_kind == "process" and not flow.cutoff:
                 supplier, product = model.activity(flow.source)
-                amount = flow.amount.value * _conversion(flow.amount.unit, product.amount.unit)
+                amount = flow.amount.value * conversion_factor(flow.amount.unit, product.amount.unit)
                 row = index[flow.source]
                 for col, share in columns:
                     if share:
@@ -479,7 +474,7 @@ def compute(model: M.Model) -> Result:
     du = study.declared_unit
     system = build_system(model)
     _, product = model.activity(du.product)
-    demand = du.amount.value * _conversion(du.amount.unit, product.amount.unit)
+    demand = du.amount.value * conversion_factor(du.amount.unit, product.amount.unit)
     try:
         scaling = solve(system, {du.product: demand})
     except PcfError as exc:

@@ -76,6 +76,12 @@ def Q(value: float, unit: str = ""):  # noqa: N802 - the pint convention
     return registry().Quantity(value, unit)
 
 
+@lru_cache(maxsize=65536)
+def conversion_factor(from_unit: str, to_unit: str) -> float:
+    """What one `from_unit` is in `to_unit`; raises pint's DimensionalityError when they differ in kind."""
+    return float(registry().Quantity(1.0, from_unit).to(to_unit).magnitude)
+
+
 @lru_cache(maxsize=4096)
 def unit(name: str) -> pint.Unit:
     """A unit by name; raises pint's UndefinedUnitError for an unknown one."""

@@ -7,11 +7,10 @@ Kept here so each rule module stays one small function; graph queries live in
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..compute import Result
 from ..model import Flow, Model, Process
-from ..units import Q
+from ..units import conversion_factor
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
@@ -57,10 +56,9 @@ def half_unit(flow: Flow) -> float:
     return abs(flow.amount.value / first) * half
 
 
-@lru_cache(maxsize=4096)
 def _factor(from_unit: str, to_unit: str) -> float | None:
     try:
-        return float(Q(1.0, from_unit).to(to_unit).magnitude)
+        return conversion_factor(from_unit, to_unit)
     except Exception:
         return None
 
