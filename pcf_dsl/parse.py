@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import stat
 import threading
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ class _ToSyntax(Transformer):
 
     def _expression(self, node, operands=()):
         """The node, once it is known to be within the limits on expression depth and length."""
-        depth = 1 + max((self._depths.get(id(o), 1) for o in operands), default=0)
+        depth = 1 + max([self._depths.get(id(o), 1) for o in operands]) if operands else 1
         span = node.span
         if depth > MAX_EXPRESSION_DEPTH:
             raise self._limit("E007", f"this expression nests more than {MAX_EXPRESSION_DEPTH} operations deep", span,
@@ -107,19 +108,22 @@ class _ToSyntax(Transformer):
         out, so a statement's span starts at its first name or value: the
         place a diagnostic should point at anyway.
         """
-        first = last = None
         for child in children:
-            span = self._span_of(child)
-            if span is not None:
-                first = first or span
-                last = span
-        if first is None:
+            first = self._span_of(child)
+            if first is not None:
+                break
+        else:
             return None
+        for child in reversed(children):
+            last = self._span_of(child)
+            if last is not None:
+                break
         return Span(self.file, first.line, first.column, last.end_line, last.end_column)
 
-    def _span_of(self, item) -> Span | None:
+    def _span_of(self, item):
+        """Where `item` is: a Span, or a token (which has the same four position fields)."""
         if isinstance(item, Token):
-            return self._tspan(item)
+            return item  # no Span built: _cover reads the token's positions directly
         if isinstance(item, Span):
             return item
         span = getattr(item, "span", None)
@@ -133,8 +137,6 @@ class _ToSyntax(Transformer):
             return self._cover(item)
         if isinstance(item, S.QualityScore):
             return self._cover([item.criterion, item.value])
-        if isinstance(item, S.Attrs):
-            return None
         return None
 
     def _tspan(self, tok: Token) -> Span:
@@ -561,6 +563,165 @@ def parser() -> Lark:
     )
 
 
+# ------------------------------------------------------------------ the fast path
+#
+# lark's LALR parser spends most of its time per token: its contextual lexer
+# tries a compiled pattern per parser state and builds a Token for every
+# keyword, brace and newline, and its parser loop is generic (interactive
+# parsing, error recovery). The fast path below runs the same grammar with the
+# same parse table and the same tree-building callbacks (so the same
+# transformer), but lexes with one precompiled pattern and skips what the
+# callbacks never see: tokens that every rule filters out (keywords,
+# punctuation, newlines) are pushed as a placeholder, not built. It is about
+# twice as fast on large models (docs/performance.md).
+#
+# It only ever accepts what lark itself would accept, token for token: at the
+# first thing it is not sure of (any syntax error, a date where the state wants
+# a number, an unknown character), it gives up and lark's own parser parses the
+# whole text again, so errors and their messages come from one place.
+
+
+class _GiveUp(Exception):
+    """The fast path cannot decide; lark's own parser takes over."""
+
+
+class _FastToken(Token):
+    """A lark Token built without lark's constructor (which handles deprecated arguments)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """What the fast path needs from the analysed grammar, in the form its loop reads fastest."""
+
+    pattern: object  # one compiled regular expression: the alternation of every terminal
+    actions: dict  # state -> {terminal or rule name: (next state,) | (size, rule name, callback)}
+    start: int
+    end: int
+    keywords: dict  # keyword text -> terminal name
+    punctuation: dict  # character -> terminal name
+    kept: frozenset  # terminals some rule keeps as a child (the others are placeholders)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    from lark.parsers.lalr_analysis import Shift
+
+    lark = parser()
+    conf = lark.parser.parser.parser
+    table = conf.parse_table
+    callbacks = conf.callbacks
+    if any(isinstance(key, str) for key in callbacks):
+        raise RuntimeError("the fast path assumes no terminal callbacks in the transformer")
+    terminals = {t.name: t.pattern for t in lark.terminals}
+    keywords = {p.value: name for name, p in terminals.items() if p.type == "str" and p.value.isidentifier()}
+    punctuation = {p.value: name for name, p in terminals.items() if p.type == "str" and not p.value.isidentifier()}
+    if any(len(text) != 1 for text in punctuation):
+        raise RuntimeError("the fast path assumes one-character punctuation")
+    ignore = "|".join(terminals[name].to_regexp() for name in lark.lexer_conf.ignore)
+    # Spacing is matched in front of each token, not as a token of its own: a third
+    # fewer turns of the loop. Order matters (the first alternative that matches
+    # wins): a date before a number, as DATE's priority makes lark try it first.
+    pattern = re.compile(f"(?:{ignore})?(?:" + "|".join([
+        f"(?P<_NL>{terminals['_NL'].to_regexp()})",
+        f"(?P<STRING>{terminals['STRING'].to_regexp()})",
+        f"(?P<DATE>{terminals['DATE'].to_regexp()})",
+        f"(?P<NUMBER>{terminals['NUMBER'].to_regexp()})",
+        f"(?P<NAME>{terminals['NAME'].to_regexp()})",
+        "(?P<PUNCT>[" + "".join(re.escape(ch) for ch in punctuation) + "])",
+    ]) + ")")
+    actions = {}
+    for state, row in table.states.items():
+        actions[state] = {
+            name: (arg,) if action is Shift else (len(arg.expansion), arg.origin.name, callbacks[arg])
+            for name, (action, arg) in row.items()
+        }
+    kept = frozenset(sym.name for rule in callbacks for sym in rule.expansion if sym.is_term and not sym.filter_out)
+    return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept)
+
+
+def _parse_fast(text: str, transformer: _ToSyntax) -> list:
+    """The items of `text`, exactly as lark's parser would give them; raises _GiveUp when unsure."""
+    tables = _tables()
+    actions, keywords, punctuation, kept, end = tables.actions, tables.keywords, tables.punctuation, tables.kept, tables.end
+    new_str = str.__new__
+    states = [tables.start]
+    values: list = []
+    line, line_start = 1, 0
+    match = tables.pattern.scanner(text).match
+    pos, size = 0, len(text)
+    while True:
+        m = match()
+        if m is None:
+            if pos != size:
+                raise _GiveUp  # a character no terminal starts with: lark reports it
+            kind = token = "$END"
+        else:
+            kind = m.lastgroup
+            value = m.group(kind)
+            row = actions[states[-1]]
+            if kind == "NAME":
+                kind = keywords.get(value)
+                if kind is None or kind not in row:
+                    kind = "NAME"
+            elif kind == "NUMBER":
+                if "NUMBER" not in row:
+                    if not value.isdigit():
+                        raise _GiveUp  # lark would read an INT and stop at the "."
+                    kind = "INT"
+                if len(value) > MAX_NUMBER_LENGTH:
+                    transformer.on_number(_token(kind, value, line, m.start(m.lastindex) - line_start + 1))
+            elif kind == "PUNCT":
+                kind = punctuation[value]
+                if kind == "LPAR":
+                    transformer.on_lpar(_token(kind, value, line, m.start(m.lastindex) - line_start + 1))
+                elif kind == "RPAR":
+                    transformer.on_rpar(None)
+            if kind in kept:
+                token = new_str(_FastToken, value)
+                start = m.start(m.lastindex)
+                token.type, token.value, token.start_pos, token.end_pos = kind, value, start, m.end()
+                token.line = token.end_line = line
+                token.column = start - line_start + 1
+                token.end_column = token.column + len(value)
+            else:
+                token = kind
+        row = actions[states[-1]]
+        while True:
+            action = row.get(kind)
+            if action is None:
+                raise _GiveUp  # a syntax error: lark reports it
+            if len(action) == 1:
+                states.append(action[0])
+                values.append(token)
+                break
+            count, origin, callback = action
+            if count:
+                children = values[-count:]
+                del states[-count:]
+                del values[-count:]
+            else:
+                children = []
+            values.append(callback(children))
+            states.append(actions[states[-1]][origin][0])
+            if states[-1] == end and kind == "$END":
+                return values[-1]
+            row = actions[states[-1]]
+        if kind == "$END":
+            raise _GiveUp
+        pos = m.end()
+        if kind == "_NL":
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos - len(value) + value.rindex("\n") + 1
+
+
+def _token(kind: str, value: str, line: int, column: int) -> Token:
+    return Token(kind, value, None, line, column, line, column + len(value))
+
+
 # Readable names for the grammar's terminals, used in "expected ..." messages.
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -704,7 +865,11 @@ def parse_text(text: str, file: str = "<input>") -> S.File:
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the parse allocates many small objects; collection passes dominated the time
         try:
-            items = parser().parse(source)
+            try:
+                items = _parse_fast(source, _TRANSFORMER)
+            except _GiveUp:
+                _TRANSFORMER.reset(file)
+                items = parser().parse(source)
         except UnexpectedInput as exc:
             raise PcfError(_syntax_error(exc, file, source)) from None
         except VisitError as exc:  # a transformer failure is our bug, not the user's

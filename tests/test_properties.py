@@ -27,7 +27,10 @@ from hypothesis import HealthCheck, Phase, assume, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
+import pytest
+
 import pcf_dsl
+from pcf_dsl import parse as _parse
 from pcf_dsl.diagnostics import PcfError
 from pcf_dsl.fmt import check_safe, format_bytes, format_text
 from pcf_dsl.parse import grammar_for_generation, parse_text, tokens
@@ -264,6 +267,73 @@ def test_edited_reference_model(edits):
     for at, cut, piece in edits:
         text = text[:at] + piece + text[at + cut:]
     _only_our_error(text)
+
+
+# ------------------------------------------------------------------ the fast path agrees with lark
+
+
+def _both_parsers(text: str):
+    """(what lark's own parser gives, what the fast path gives) for `text`: items, or an error's name."""
+    source = text if text.endswith("\n") else text + "\n"
+
+    def run(parse):
+        _parse._TRANSFORMER.reset("t.pcf")
+        try:
+            return parse(source)
+        except _parse._GiveUp:
+            return "gave up"
+        except PcfError as exc:  # a limit (docs/limits.md), raised while reading
+            return ("PcfError", exc.diagnostics[0].code, str(exc.diagnostics[0].span))
+        except Exception as exc:  # noqa: BLE001 - lark's syntax errors: the fast path must give up on them
+            return type(exc).__name__
+
+    with _parse._LOCK:
+        return run(_parse.parser().parse), run(lambda s: _parse._parse_fast(s, _parse._TRANSFORMER))
+
+
+@PROFILE
+@given(GRAMMAR_TEXT)
+def test_fast_path_gives_what_lark_gives_on_grammar_texts(text):
+    lark, fast = _both_parsers(text)
+    if isinstance(lark, list):
+        assert fast == lark  # a valid text never makes the fast path give up: it must read what lark reads
+    elif isinstance(lark, tuple):
+        assert fast == lark  # the same limit, at the same place
+    else:
+        assert fast == "gave up"
+
+
+@LIGHT
+@given(st.one_of(st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=200),
+                 st.lists(st.tuples(st.integers(0, len(_REFERENCE_TEXT)), st.integers(0, 40),
+                                    st.sampled_from([p for p in _PIECES if p not in ("\r", "\ufeff")])),
+                          min_size=1, max_size=4).map(lambda edits: _edit(_REFERENCE_TEXT, edits))))
+def test_fast_path_agrees_or_gives_up_on_any_text(text):
+    """On anything at all, the fast path reads what lark reads, or leaves it to lark."""
+    lark, fast = _both_parsers(text)
+    assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+
+
+def _edit(text: str, edits) -> str:
+    for at, cut, piece in edits:
+        text = text[:at] + piece + text[at + cut:]
+    return text
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT) for folder in ("examples", "models", "tests")
+                                        for p in (ROOT / folder).rglob("*.pcf") if "crlf" not in str(p)),
+                         ids=str)
+def test_fast_path_reads_every_shipped_model(path):
+    lark, fast = _both_parsers((ROOT / path).read_text(encoding="utf-8"))
+    assert isinstance(lark, list) and fast == lark
+
+
+def test_fast_path_gives_up_where_lark_reads_differently():
+    """A date in an expression is three tokens to lark there (2024 - 01 - 01): the fast path must not guess."""
+    text = "param x = 2024-01-01 kg\n"
+    lark, fast = _both_parsers(text)
+    assert isinstance(lark, list) and fast == "gave up"
+    assert parse_text(text, "t.pcf").items == lark  # and parse_text still gets lark's reading
 
 
 def test_generation_covers_the_grammar():
