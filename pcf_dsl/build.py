@@ -99,7 +99,7 @@ class Builder:
         self.root = root
         self.allow_outside_root = allow_outside_root
         self.state = _State()
-        self._amount_units: dict[tuple, object] = {}  # (prefix, shape of an amount's units) -> pint units
+        self._amount_units: dict[tuple, _AmountUnits | bool] = {}  # (prefix, shape of an amount's units) -> units
         self.units: list[_Unit] = []
         self._du_failed = False
 
@@ -263,20 +263,31 @@ class Builder:
     def _eval_amount(self, prefix: str, expr: S.Expr):
         """A number times units (`0.35 t`, `0.049 kg CO2e / (t*km)`): nearly every amount, from a cache.
 
+        The value evaluate() would return, or None for any other expression and
+        for units that name a parameter or factor or do not evaluate: evaluate()
+        then does the work and reports the errors (see _amount).
+        """
+        found = self._amount(prefix, expr)
+        if found is None:
+            return None
+        number, units = found
+        return registry().Quantity(number.value, units.units)
+
+    def _amount(self, prefix: str, expr: S.Expr) -> tuple[S.Num, _AmountUnits] | None:
+        """(number, what its units are) for a number times units; None for anything else.
+
         The units part alone evaluates to magnitude 1 (pint multiplies unit
         quantities without converting them), so the value is the number with
-        those units: the Quantity evaluate() returns, without its five pint
-        operations per amount (the largest cost of building a large model,
-        docs/performance.md). None for any other expression, and for units
-        that name a parameter or factor or do not evaluate: evaluate() then
-        does the work and reports the errors.
+        those units: what evaluate() returns, without its five pint operations
+        per amount (the largest cost of building a large model,
+        docs/performance.md). What the builder asks of the units is worked out
+        once per spelling, in _AmountUnits.
         """
         shape = _amount_shape(expr)
         if shape is None:
             return None
         number, key, names = shape
-        value = number.value
-        if not math.isfinite(value):
+        if not math.isfinite(number.value):
             return None
         cache_key = (prefix, key)
         units = self._amount_units.get(cache_key)
@@ -284,15 +295,15 @@ class Builder:
             units = False
             if not any(_qualify(prefix, n.dotted) in self.state.symbols for n in names):
                 try:
-                    unit_value = evaluate(_with_number_one(expr), self._resolver(prefix))
+                    unit_value = evaluate(_with_number(expr, "1"), self._resolver(prefix))
                     if unit_value.magnitude == 1:
-                        units = unit_value.units
+                        units = _AmountUnits.of(unit_value.units, expr)
                 except PcfError:
                     pass
             self._amount_units[cache_key] = units
         if units is False:
             return None
-        return registry().Quantity(value, units)
+        return number, units
 
     def _param_value(self, key: str, sym: _Symbol):
         if key in self.state.params:
@@ -701,10 +712,20 @@ class Builder:
         return word.value
 
     def _build_flow(self, node: S.Flow, prefix: str, model: M.Model) -> M.Flow | None:
-        amount = self._eval(prefix, node.amount)
-        if amount is None:
-            return None
-        if amount.magnitude < 0 and node.kind != "emit":
+        found = self._amount(prefix, node.amount)
+        if found is not None:  # a number times units: everything about it from the cache, no pint arithmetic
+            number, units = found
+            magnitude = number.value
+            unit_text, amount_text = units.text, units.text_before + number.text + units.text_after
+            is_mass, is_mass_of_one_gas = units.is_mass, units.is_mass_of_one_gas
+        else:
+            amount = self._eval(prefix, node.amount)
+            if amount is None:
+                return None
+            magnitude = amount.magnitude
+            unit_text, amount_text = _units_text(amount.units), source_text(node.amount)
+            is_mass, is_mass_of_one_gas = _is_mass(amount.units), _is_mass_of_one_gas(amount.units)
+        if magnitude < 0 and node.kind != "emit":
             self.state.error("E300", f"the amount of `{node.name.value}` is negative", node.amount.span,
                              help="amounts are positive; only an `emit` line may be negative (a removal)")
             return None
@@ -731,8 +752,8 @@ class Builder:
             elif value is not None:
                 properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         flow = M.Flow(kind=node.kind, name=node.name.value, label=node.label.value if node.label else None,
-                      amount=M.Quantity(value=float(amount.magnitude), unit=_units_text(amount.units)),
-                      amount_text=source_text(node.amount), cutoff=node.cutoff,
+                      amount=M.Quantity(value=float(magnitude), unit=unit_text),
+                      amount_text=amount_text, cutoff=node.cutoff,
                       cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
                       estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
                       waste_route=node.waste_route,
@@ -743,11 +764,10 @@ class Builder:
         if node.source is not None:
             flow.source = _qualify(prefix, node.source.dotted)  # checked in _link_flows
         if node.kind == "emit" and node.source is None:
-            gases = gases_in(amount)
-            if list(gases.values()) != [1] or (amount / unit(next(iter(gases)))).dimensionality != mass_dimensionality():
+            if not is_mass_of_one_gas:
                 self.state.error("E311", f"the emission `{node.name.value}` must be a mass of one gas", node.amount.span,
                                  help="e.g. `emit leak 0.2 kg CH4_fossil`, or give an activity and `with FACTOR`")
-        if node.kind == "loss" and amount.dimensionality != mass_dimensionality():
+        if node.kind == "loss" and not is_mass:
             self.state.error("E312", f"the loss `{node.name.value}` must be a mass", node.amount.span,
                              help="e.g. `loss melt_loss 0.01 t`")
         return flow
@@ -1027,6 +1047,39 @@ def _is_mass_of_gas(amount_unit: str, factor_unit: str, gas: str) -> bool:
     return (Q(1, amount_unit) * (Q(1, factor_unit) / unit(gas))).dimensionality == mass_dimensionality()
 
 
+@dataclass(frozen=True, slots=True)
+class _AmountUnits:
+    """The units of an amount as the builder needs them, worked out once per spelling of the units."""
+
+    units: object  # pint Unit
+    text: str  # str(units): what M.Quantity.unit stores
+    is_mass: bool
+    is_mass_of_one_gas: bool
+    text_before: str  # source_text of the amount is text_before + the number as written + text_after
+    text_after: str
+
+    @classmethod
+    def of(cls, units, expr: S.Expr) -> _AmountUnits:
+        before, _, after = source_text(_with_number(expr, _NUMBER_MARK)).partition(_NUMBER_MARK)
+        return cls(units, _units_text(units), _is_mass(units), _is_mass_of_one_gas(units), before, after)
+
+
+_NUMBER_MARK = "\x00"  # never in a name or a number: marks where the number goes in an amount's text
+
+
+@lru_cache(maxsize=4096)
+def _is_mass(units) -> bool:
+    return Q(1, units).dimensionality == mass_dimensionality()
+
+
+@lru_cache(maxsize=4096)
+def _is_mass_of_one_gas(units) -> bool:
+    """An emission's amount: a mass of exactly one gas (`kg CH4_fossil`)."""
+    quantity = Q(1, units)
+    gases = gases_in(quantity)
+    return list(gases.values()) == [1] and (quantity / unit(next(iter(gases)))).dimensionality == mass_dimensionality()
+
+
 def _amount_shape(expr: S.Expr):
     """(number, key, unit names) when expr is a number times units and nothing else, else None.
 
@@ -1063,11 +1116,11 @@ def _amount_shape(expr: S.Expr):
     return None if key is None else (number[0], key, names)
 
 
-def _with_number_one(expr: S.Expr) -> S.Expr:
-    """The amount expression with its number replaced by 1: its units alone."""
+def _with_number(expr: S.Expr, text: str) -> S.Expr:
+    """The amount expression with its number written as `text` (`1`: its units alone)."""
     if isinstance(expr, S.Num):
-        return S.Num("1", expr.span)
-    return dataclasses.replace(expr, left=_with_number_one(expr.left))
+        return S.Num(text, expr.span)
+    return dataclasses.replace(expr, left=_with_number(expr.left, text))
 
 
 def _per_unit_text(per_activity) -> str:
