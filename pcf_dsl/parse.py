@@ -606,6 +606,7 @@ class _Tables:
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
+    from lark.parse_tree_builder import ExpandSingleChild
     from lark.parsers.lalr_analysis import Shift
 
     lark = parser()
@@ -631,12 +632,16 @@ def _tables() -> _Tables:
         f"(?P<NAME>{terminals['NAME'].to_regexp()})",
         "(?P<PUNCT>[" + "".join(re.escape(ch) for ch in punctuation) + "])",
     ]) + ")")
-    actions = {}
-    for state, row in table.states.items():
-        actions[state] = {
-            name: (arg,) if action is Shift else (len(arg.expansion), arg.origin.name, callbacks[arg])
-            for name, (action, arg) in row.items()
-        }
+    def reduce(rule):
+        callback = callbacks[rule]
+        if isinstance(callback, ExpandSingleChild) and len(rule.expansion) == 1:
+            callback = None  # `?sum: scaled` hands its one child up unchanged: no call, no list
+        return (len(rule.expansion), rule.origin.name, callback)
+
+    actions = {
+        state: {name: (arg,) if action is Shift else reduce(arg) for name, (action, arg) in row.items()}
+        for state, row in table.states.items()
+    }
     kept = frozenset(sym.name for rule in callbacks for sym in rule.expansion if sym.is_term and not sym.filter_out)
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept)
 
@@ -697,6 +702,10 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                 values.append(token)
                 break
             count, origin, callback = action
+            if callback is None:
+                states[-1] = actions[states[-2]][origin][0]
+                row = actions[states[-1]]
+                continue
             if count:
                 children = values[-count:]
                 del states[-count:]
