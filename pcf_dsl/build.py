@@ -751,18 +751,20 @@ class Builder:
                                  help="properties (heating value, price, carbon content) are zero or more")
             elif value is not None:
                 properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
-        flow = M.Flow(kind=node.kind, name=node.name.value, label=node.label.value if node.label else None,
-                      amount=M.Quantity(value=float(magnitude), unit=unit_text),
-                      amount_text=amount_text, cutoff=node.cutoff,
-                      cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
-                      estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
-                      waste_route=node.waste_route,
-                      group=attrs.group.value if attrs.group else None, quality=self._quality(attrs.quality),
-                      notes=[n.value for n in attrs.notes], properties=properties,
-                      span=node.name.span, amount_span=node.amount.span,
-                      source_span=node.source.span if node.source else None)
-        if node.source is not None:
-            flow.source = _qualify(prefix, node.source.dotted)  # checked in _link_flows
+        # Only the fields that are not None are passed: pydantic records each field given in a set per
+        # object, and a set past 18 names takes three times the memory (a large model has a million flows).
+        optional = dict(label=node.label.value if node.label else None,
+                        cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
+                        estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
+                        waste_route=node.waste_route, group=attrs.group.value if attrs.group else None,
+                        quality=self._quality(attrs.quality),
+                        # the name as written, qualified; resolved and checked in _link_flows
+                        source=_qualify(prefix, node.source.dotted) if node.source else None,
+                        source_span=node.source.span if node.source else None)
+        flow = M.Flow(kind=node.kind, name=node.name.value, amount=M.Quantity(value=float(magnitude), unit=unit_text),
+                      amount_text=amount_text, cutoff=node.cutoff, notes=[n.value for n in attrs.notes],
+                      properties=properties, span=node.name.span, amount_span=node.amount.span,
+                      **{k: v for k, v in optional.items() if v is not None})
         if node.kind == "emit" and node.source is None:
             if not is_mass_of_one_gas:
                 self.state.error("E311", f"the emission `{node.name.value}` must be a mass of one gas", node.amount.span,
