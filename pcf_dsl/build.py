@@ -1082,6 +1082,9 @@ def _is_mass_of_one_gas(units) -> bool:
     return list(gases.values()) == [1] and (quantity / unit(next(iter(gases)))).dimensionality == mass_dimensionality()
 
 
+_AMOUNT_OPS = ("juxt", "*", "/")
+
+
 def _amount_shape(expr: S.Expr):
     """(number, key, unit names) when expr is a number times units and nothing else, else None.
 
@@ -1089,6 +1092,9 @@ def _amount_shape(expr: S.Expr):
     name or `%`, joined by juxtaposition, `*`, `/` or raised to a power. The key
     describes the units part, so equal keys mean equal units.
     """
+    if type(expr) is S.BinOp and type(expr.left) is S.Num and type(expr.right) is S.Name and expr.op in _AMOUNT_OPS:
+        # `0.35 t`, most amounts of a large model: the key the walk below gives, without walking
+        return expr.left, (expr.op, "#", expr.right.dotted), [expr.right]
     names: list[S.Name] = []
     number: list[S.Num] = []
 
@@ -1098,7 +1104,7 @@ def _amount_shape(expr: S.Expr):
                 return None
             number.append(node)
             return "#"
-        if isinstance(node, S.BinOp) and node.op in ("juxt", "*", "/"):
+        if isinstance(node, S.BinOp) and node.op in _AMOUNT_OPS:
             left = walk(node.left, leftmost)
             right = walk(node.right, False) if left is not None else None
             return None if right is None else (node.op, left, right)
