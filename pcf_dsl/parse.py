@@ -143,10 +143,10 @@ class _ToSyntax(Transformer):
         return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
 
     def _word(self, tok: Token) -> S.Word:
-        return S.Word(str(tok), self._tspan(tok))
+        return S.Word(tok.value, self._tspan(tok))
 
     def _text(self, tok: Token) -> S.Text:
-        return S.Text(_unquote(str(tok)), self._tspan(tok))
+        return S.Text(_unquote(tok.value), self._tspan(tok))
 
     def _split(self, children):
         """Leading NAME word, optional STRING label, rest."""
@@ -160,7 +160,7 @@ class _ToSyntax(Transformer):
 
     # -- expressions
     def number(self, children):
-        return S.Num(str(children[0]), self._tspan(children[0]))
+        return S.Num(children[0].value, self._tspan(children[0]))
 
     def name(self, children):
         ref: S.Ref = children[0]
@@ -200,7 +200,7 @@ class _ToSyntax(Transformer):
         return (True, children[0])
 
     def ref(self, children):
-        return S.Ref(tuple(str(c) for c in children), self._cover(children))
+        return S.Ref(tuple([c.value for c in children]), self._cover(children))
 
     # -- small statements, returned as (tag, payload) pairs for the block builders
     def _tagged(tag, kind="text"):  # noqa: N805
@@ -326,7 +326,7 @@ class _ToSyntax(Transformer):
 
     def gwp_entry(self, children):
         negative, num = children[1]
-        return S.GwpEntry(self._word(children[0]), S.Num(str(num), self._tspan(num)), negative, self._cover(children))
+        return S.GwpEntry(self._word(children[0]), S.Num(num.value, self._tspan(num)), negative, self._cover(children))
 
     def gwp_set(self, children):
         name, label, rest = self._split(children)
@@ -476,11 +476,11 @@ class _ToSyntax(Transformer):
 
     def claim_stage(self, children):
         tok = children[0]
-        return ("stage", S.Ref((str(tok),), self._tspan(tok)))
+        return ("stage", S.Ref((tok.value,), self._tspan(tok)))
 
     def claim_group(self, children):
         tok = children[0]
-        return ("group", S.Ref((str(tok),), self._tspan(tok)))
+        return ("group", S.Ref((tok.value,), self._tspan(tok)))
 
     def claim_process(self, children):
         return ("process", children[0])
@@ -651,6 +651,7 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
     tables = _tables()
     actions, keywords, punctuation, kept, end = tables.actions, tables.keywords, tables.punctuation, tables.kept, tables.end
     new_str = str.__new__
+    names: dict[str, str] = {}
     states = [tables.start]
     values: list = []
     line, line_start = 1, 0
@@ -670,6 +671,9 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                 kind = keywords.get(value)
                 if kind is None or kind not in row:
                     kind = "NAME"
+                    # One string per distinct name: a large model repeats its units and
+                    # process names hundreds of thousands of times.
+                    value = names.setdefault(value, value)
             elif kind == "NUMBER":
                 if "NUMBER" not in row:
                     if not value.isdigit():
