@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from .model import Model, Stage
-from .units import mass_dimensionality, registry, short
+from .units import conversion_factor, mass_dimensionality, registry, short
 
 LANGS = ("en", "zh")
 
@@ -95,25 +96,38 @@ def written_unit(text: str | None, unit: str) -> str:
     """The unit as the model wrote it ("t*km" from "409.93 t*km") when that is the same unit; else pint's short form."""
     if text:
         rest = text[len(_number_part(text)):].strip() if _number_part(text) != text else ""
-        if rest:
-            try:
-                if registry().Unit(rest) == registry().Unit(unit) or \
-                        registry().Quantity(1, rest).to(unit).magnitude == 1:
-                    return rest
-            except Exception:  # not a plain unit (an expression): fall back to pint's spelling
-                pass
+        if rest and _same_unit(rest, unit):
+            return rest
     return short(unit) if unit else ""
+
+
+# Both cached per unit spelling: a diagram of a large model shows hundreds of
+# thousands of amounts in a handful of units, and pint parses a unit string anew
+# every time it is asked (90 % of the DOT rendering before these caches).
+@lru_cache(maxsize=4096)
+def _same_unit(written: str, unit: str) -> bool:
+    try:
+        return registry().Unit(written) == registry().Unit(unit) or registry().Quantity(1, written).to(unit).magnitude == 1
+    except Exception:  # not a plain unit (an expression): fall back to pint's spelling
+        return False
+
+
+@lru_cache(maxsize=4096)
+def _to_kg(unit: str) -> float | None:
+    """What one `unit` is in kg when it is a mass; None for other units; raises for an unusual unit string."""
+    if registry().Unit(unit).dimensionality != mass_dimensionality():
+        return None
+    return conversion_factor(unit, "kg")
 
 
 def amount(value: float, unit: str, written: str | None = None) -> str:
     """An amount for people: masses in kg (t and g are easy to misread per declared unit), others as written."""
     try:
-        u = registry().Unit(unit)
-        if u.dimensionality == mass_dimensionality():
-            value = float(registry().Quantity(value, unit).to("kg").magnitude)
-            return f"{sig(value)} kg"
+        factor = _to_kg(unit)
     except Exception:  # an unusual unit string: show it as the model wrote it
         return f"{sig(value)} {unit}"
+    if factor is not None:
+        return f"{sig(float(value * factor))} kg"
     return f"{sig(value)} {written_unit(written, unit)}"
 
 
