@@ -73,7 +73,7 @@ def _timed_child(argv: list[str]) -> tuple[float, int, int, str, str]:
 # ------------------------------------------------------------------ the measuring child
 
 
-def measure(directory: Path, n_demands: int = 100, render_max: int = 10_000) -> dict:
+def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) -> dict:
     """Runs in a fresh process: every step of the pipeline on directory/model.pcf."""
     import gc
 
@@ -333,8 +333,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=None, help="where to write the systems (default: a temp dir)")
     ap.add_argument("--json", type=Path, default=None, help="also write all figures to this file")
-    ap.add_argument("--render-max", type=int, default=10_000,
-                    help="measure DOT rendering only up to this many processes (it took 100 s at 10k here)")
+    ap.add_argument("--render-max", type=int, default=100_000,
+                    help="measure DOT rendering only up to this many processes (default: every size)")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--peer", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
