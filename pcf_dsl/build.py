@@ -823,34 +823,40 @@ class Builder:
                             span=alloc.method.span)
 
     def _link_flows(self, model: M.Model) -> None:
-        """Resolve every `from`, `to` and `with`, and check that the units fit."""
+        """Resolve every `from`, `to` and `with`, and check that the units fit.
+
+        A flow's source is the name as written, qualified (_build_flow): the key
+        of its symbol. The name is taken apart again (_source_ref) only to report a problem.
+        """
+        symbols = self.state.symbols
         for process in model.processes.values():
-            sym_prefix = self.state.symbols[process.name].prefix
+            sym_prefix = symbols[process.name].prefix
             for flow in process.flows:
                 if flow.source is None:
                     if flow.kind == "input" and not flow.cutoff:
                         self.state.error("E330", f"the input `{flow.name}` has no source", flow.span,
                                          help='link it: `from SUPPLIER_OR_FACTOR`, or mark it `cutoff "reason"`')
                     continue
-                local = flow.source[len(sym_prefix) + 1:] if sym_prefix else flow.source
-                ref = S.Ref(tuple(local.split(".")), flow.source_span)
                 if flow.kind == "emit" or flow.waste_route == "with":
-                    found = self._lookup(sym_prefix, ref, ("factor",), "emission factor")
-                    if found:
-                        flow.source, flow.source_kind = found[0], "factor"
-                        self._check_factor_units(flow, model.factors.get(found[0]))
+                    sym = symbols.get(flow.source)
+                    if sym is not None and sym.kind == "factor":
+                        flow.source_kind = "factor"
+                        self._check_factor_units(flow, model.factors.get(flow.source))
+                    else:
+                        self._lookup(sym_prefix, _source_ref(flow, sym_prefix), ("factor",), "emission factor")
                     continue
-                self._link_supplier(process, flow, ref, sym_prefix, model)
+                self._link_supplier(flow, sym_prefix, model)
 
-    def _link_supplier(self, process: M.Process, flow: M.Flow, ref: S.Ref, prefix: str, model: M.Model) -> None:
-        key = _qualify(prefix, ref.dotted)
+    def _link_supplier(self, flow: M.Flow, prefix: str, model: M.Model) -> None:
+        key = flow.source
         sym = self.state.symbols.get(key)
         if sym is not None and sym.kind == "factor":
             if flow.kind == "waste":
+                ref = _source_ref(flow, prefix)
                 self.state.error("E331", f"`to {ref.dotted}` names a factor; a waste goes `to` a treatment process",
                                  ref.span, help=f"write `with {ref.dotted}` to apply the factor to the waste")
                 return
-            flow.source, flow.source_kind = key, "factor"
+            flow.source_kind = "factor"
             self._check_factor_units(flow, model.factors.get(key))
             return
         # `process` or `process.product`
@@ -859,27 +865,37 @@ class Builder:
             supplier = model.processes.get(key)
             if supplier is None:
                 return  # reported where the process was built
-            if len(supplier.products) != 1:
-                names = ", ".join(f"{ref.dotted}.{p.name}" for p in supplier.products)
+            products = supplier.products
+            if len(products) != 1:
+                ref = _source_ref(flow, prefix)
+                names = ", ".join(f"{ref.dotted}.{p.name}" for p in products)
                 self.state.error("E332", f"the process `{ref.dotted}` has several products; say which one", ref.span,
                                  help=f"one of: {names}")
                 return
-            product = supplier.products[0]
-        elif len(ref.parts) > 1 and self.state.symbols.get(key.rpartition(".")[0], _Symbol("", None, "", "")).kind == "process":
-            supplier = model.processes.get(key.rpartition(".")[0])
-            if supplier is None:
-                return
-            product = supplier.flow(ref.parts[-1])
-            if product is None or product.kind != "product":
-                self.state.error("E333", f"the process `{supplier.name}` has no product `{ref.parts[-1]}`", ref.span,
-                                 help=f"products: {', '.join(p.name for p in supplier.products)}")
-                return
+            product = products[0]
         else:
-            what = "treatment process" if flow.kind == "waste" else "supplier process or emission factor"
-            self._lookup(prefix, ref, ("process", "factor") if flow.kind != "waste" else ("process",), what)
-            return
-        flow.source, flow.source_kind = supplier.key(product.name), "process"
-        if _dimensionality(flow.amount.unit) != _dimensionality(product.amount.unit):
+            supplier_key, _, product_name = key.rpartition(".")
+            named_product = "." in (key[len(prefix) + 1:] if prefix else key)  # `process.product` as written
+            if named_product and self.state.symbols.get(supplier_key, _Symbol("", None, "", "")).kind == "process":
+                supplier = model.processes.get(supplier_key)
+                if supplier is None:
+                    return
+                product = supplier.flow(product_name)
+                if product is None or product.kind != "product":
+                    self.state.error("E333", f"the process `{supplier.name}` has no product `{product_name}`",
+                                     flow.source_span,
+                                     help=f"products: {', '.join(p.name for p in supplier.products)}")
+                    return
+            else:
+                what = "treatment process" if flow.kind == "waste" else "supplier process or emission factor"
+                self._lookup(prefix, _source_ref(flow, prefix), ("process", "factor") if flow.kind != "waste" else ("process",),
+                             what)
+                return
+        activity = supplier.key(product.name)
+        if flow.source != activity:
+            flow.source = activity
+        flow.source_kind = "process"
+        if not _same_dimension(flow.amount.unit, product.amount.unit):
             self.state.error(
                 "E401",
                 f"`{flow.name}` is {flow.amount_text} but `{supplier.name}` makes `{product.name}` in "
@@ -1041,6 +1057,17 @@ def _units_text(units) -> str:
 @lru_cache(maxsize=4096)
 def _dimensionality(units: str):
     return Q(1, units).dimensionality
+
+
+@lru_cache(maxsize=4096)
+def _same_dimension(units: str, other: str) -> bool:
+    return _dimensionality(units) == _dimensionality(other)
+
+
+def _source_ref(flow: M.Flow, prefix: str) -> S.Ref:
+    """A flow's source as written in its file (without the file's import prefix), to report a problem with it."""
+    local = flow.source[len(prefix) + 1:] if prefix else flow.source
+    return S.Ref(tuple(local.split(".")), flow.source_span)
 
 
 @lru_cache(maxsize=4096)

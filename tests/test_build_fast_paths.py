@@ -71,3 +71,105 @@ def test_cached_amount_text_keeps_the_number_as_spelled():
     for expr, written in ((first, "1.50 kg"), (second, "1.5e0 kg")):
         number, units = builder._amount("", expr)
         assert units.text_before + number.text + units.text_after == written
+
+
+# ------------------------------------------------------------------ linking sources
+# _link_flows reads a flow's source as the qualified name it stored and takes the
+# name apart only to report a problem: each problem still names the source as
+# written in its own file, at its place.
+
+LIB2 = """factor ef = 0.6 kg CO2e / kWh
+process smelter {
+  stage production
+  product ingot 1 t
+}
+process twin {
+  stage production
+  product a 1 kg
+  product b 1 kg
+  allocation mass
+}
+"""
+
+LIB = """import "lib2.pcf" as deep
+factor ef_el = 0.6 kg CO2e / kWh
+process mill {
+  stage production
+  product bar 1 t
+  input e 3 kWh from ef_el
+  input s 1 t from deep.smelter
+  input s2 1 t from deep.smelter.ingot
+  input s3 1 t from deep.smelter.slag
+  input s4 1 kWh from deep.twin
+  input s5 1 kWh from deep
+  input s6 1 kWh from ef_el.x
+  waste w 1 kg to deep.ef
+  waste w2 1 kg with deep.ef
+  emit x 1 kg CO2 with nope
+  emit y 1 kg CO2 with deep.smelter
+}
+"""
+
+TOP = """import "lib.pcf" as lib
+process top {
+  stage production
+  product out 1 kg
+  input a 1 kg from lib.mill
+  input b 1 kWh from lib.mill.bar
+  input c 1 kg from lib.deep.smelter
+  input d 1 kg from lib.deep.twin.b
+  emit e 1 kWh with lib.deep.ef
+}
+"""
+
+
+def test_link_problems_name_the_source_as_written(tmp_path):
+    from pcf_dsl.build import load
+    from pcf_dsl.diagnostics import PcfError
+
+    for name, text in (("top.pcf", TOP), ("lib.pcf", LIB), ("lib2.pcf", LIB2)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(PcfError) as caught:
+        load(tmp_path / "top.pcf")
+    found = [(d.code, d.span.file.rpartition("/")[2], d.span.line, d.span.column, d.message)
+             for d in caught.value.diagnostics]
+    assert found == [
+        ("E333", "lib.pcf", 9, 21, "the process `lib.deep.smelter` has no product `slag`"),
+        ("E332", "lib.pcf", 10, 23, "the process `deep.twin` has several products; say which one"),
+        ("E202", "lib.pcf", 11, 23, "unknown supplier process or emission factor `deep`"),
+        ("E202", "lib.pcf", 12, 23, "unknown supplier process or emission factor `ef_el.x`"),
+        ("E331", "lib.pcf", 13, 19, "`to deep.ef` names a factor; a waste goes `to` a treatment process"),
+        ("E401", "lib.pcf", 14, 12, "`w2` is 1 kg, but the factor `lib.deep.ef` is 0.6 kg CO2e / kWh (per kWh): "
+                                    "amount × factor is not a mass of CO2e"),
+        ("E202", "lib.pcf", 15, 24, "unknown emission factor `nope`"),
+        ("E203", "lib.pcf", 16, 24, "`deep.smelter` is a process, not a emission factor"),
+        ("E401", "top.pcf", 6, 11, "`b` is 1 kWh but `lib.mill` makes `bar` in t: the units do not fit"),
+    ]
+    e332 = caught.value.diagnostics[1]
+    assert e332.help == "one of: deep.twin.a, deep.twin.b"
+
+
+def test_linked_sources_are_activity_keys_and_factor_names(tmp_path):
+    from pcf_dsl.build import load
+
+    (tmp_path / "lib2.pcf").write_text(LIB2, encoding="utf-8")
+    (tmp_path / "top.pcf").write_text("""import "lib2.pcf" as deep
+process top {
+  stage production
+  product out 1 kg
+  input a 1 t from deep.smelter
+  input b 1 t from deep.smelter.ingot
+  input c 1 kg from deep.twin.b
+  input d 1 kWh from deep.ef
+  emit e 1 kWh with deep.ef
+}
+""", encoding="utf-8")
+    flows = {f.name: (f.source, f.source_kind) for f in load(tmp_path / "top.pcf").processes["top"].flows}
+    assert flows == {
+        "out": (None, None),
+        "a": ("deep.smelter.ingot", "process"),
+        "b": ("deep.smelter.ingot", "process"),
+        "c": ("deep.twin.b", "process"),
+        "d": ("deep.ef", "factor"),
+        "e": ("deep.ef", "factor"),
+    }
