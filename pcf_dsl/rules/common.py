@@ -7,6 +7,7 @@ Kept here so each rule module stays one small function; graph queries live in
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..compute import Result
 from ..model import Flow, Model, Process
@@ -56,6 +57,9 @@ def half_unit(flow: Flow) -> float:
     return abs(flow.amount.value / first) * half
 
 
+# Cached with its failures: units.conversion_factor caches only the pairs that convert, and a
+# model where most flows are not in kg (kWh, m3, t*km) had M001 spend seconds re-parsing them in pint.
+@lru_cache(maxsize=65536)
 def _factor(from_unit: str, to_unit: str) -> float | None:
     try:
         return conversion_factor(from_unit, to_unit)
