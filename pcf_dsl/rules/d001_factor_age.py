@@ -55,7 +55,7 @@ def check(ctx):
     max_age = ctx.param("data.max_factor_age")
     reference = study.period_start.year
     dated = 0
-    for name in factor_uses(ctx.model):
+    for name in ctx.shared(factor_uses, ctx.model):
         factor = ctx.model.factors[name]
         if factor.year is None:
             continue

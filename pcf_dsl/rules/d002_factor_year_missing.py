@@ -41,7 +41,7 @@ process casting {
 
 
 def check(ctx):
-    uses = factor_uses(ctx.model)
+    uses = ctx.shared(factor_uses, ctx.model)
     if not uses:
         ctx.not_applicable("no emission factor is applied")
         return

@@ -46,7 +46,7 @@ process casting {
 
 def check(ctx):
     compared = unknown = 0
-    for name, flows in factor_uses(ctx.model).items():
+    for name, flows in ctx.shared(factor_uses, ctx.model).items():
         factor = ctx.model.factors[name]
         for process, flow in flows:
             where = process_geography(ctx.model, process)

@@ -48,7 +48,7 @@ def check(ctx):
         ctx.not_applicable("the study's GWP set is not identified with an IPCC assessment report")
         return
     naming = 0
-    for name in factor_uses(ctx.model):
+    for name in ctx.shared(factor_uses, ctx.model):
         factor = ctx.model.factors[name]
         found = assessment_reports(factor.label, factor.source, factor.dataset, *factor.notes)
         naming += bool(found)

@@ -45,7 +45,7 @@ process casting {
 
 
 def check(ctx):
-    quality = weighted_quality(ctx.model, ctx.result)
+    quality = ctx.shared(weighted_quality, ctx.model, ctx.result)
     if quality["score"] is None:
         ctx.not_applicable("no burden line has all three quality scores")
         return

@@ -56,7 +56,7 @@ def check(ctx):
     if minimum is None:
         ctx.not_applicable("the profile sets no minimum data-quality level")
         return
-    quality = weighted_quality(ctx.model, ctx.result)
+    quality = ctx.shared(weighted_quality, ctx.model, ctx.result)
     if quality["score"] is None:
         yield Finding(("study",), f"no burden line has quality scores, so level {minimum:g} cannot be shown",
                       {"min_level": minimum, "level": None},

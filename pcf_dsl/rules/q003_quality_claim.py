@@ -48,7 +48,7 @@ def check(ctx):
     if not claims:
         ctx.not_applicable("the model claims no data-quality score")
         return
-    quality = weighted_quality(ctx.model, ctx.result)
+    quality = ctx.shared(weighted_quality, ctx.model, ctx.result)
     for index, claim in claims:
         if quality["score"] is None:
             yield Finding(("claim", str(index)), f"the model claims a data quality of {claim.text}, but no line "
