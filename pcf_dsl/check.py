@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import load
-from .compute import Result, compute
+from .compute import Result, collector_paused, compute
 from .diagnostics import Diagnostic, PcfError, Severity
 from .model import Model
 
@@ -85,9 +85,6 @@ def _merge(runs, several: bool) -> tuple[list[Diagnostic], list]:
 def run_check(path: str | Path, root: str | Path | None = None, allow_outside_root: bool = False,
               profile: str | None = None) -> CheckOutcome:
     """Load, compute and verify `path`; `profile` (a name or FILE[:NAME]) replaces the default choice."""
-    from . import profiles as P
-    from .rules import engine
-
     try:
         model = load(path, root=root, allow_outside_root=allow_outside_root)
     except PcfError as exc:
@@ -99,10 +96,20 @@ def run_check(path: str | Path, root: str | Path | None = None, allow_outside_ro
         result = compute(model)
     except PcfError as exc:
         return CheckOutcome(model, None, exc.diagnostics)
+    with collector_paused():  # the rules allocate many small objects (findings, diagnostics, evidence)
+        return _verify(model, result, profile)
+
+
+def _verify(model: Model, result: Result, profile: str | None) -> CheckOutcome:
+    """Run the rules of the chosen profiles over a loaded and computed model, then its waivers."""
+    from . import profiles as P
+    from .rules import engine
+
     try:
         selection = P.select(model, profile)
     except PcfError as exc:
         return CheckOutcome(model, result, exc.diagnostics, profile_error=True)
+    # `extra` lives for this run: the late rules read what the others did, and rules share computed values here.
     extra = {"selection": selection, "waivers_used": set()}
     runs = [engine.ProfileRun(p, engine.run_profile(model, result, p, extra)) for p in selection.profiles]
     for run in runs:
