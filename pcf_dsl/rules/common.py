@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ..compute import Result
 from ..model import Flow, Model, Process
-from ..units import conversion_factor
+from ..units import Q, conversion_factor
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
@@ -71,6 +71,12 @@ def convert(value: float, from_unit: str, to_unit: str) -> float | None:
     """`value` in `to_unit`, or None when the units are not the same kind of quantity."""
     f = _factor(from_unit, to_unit)
     return None if f is None else value * f
+
+
+@lru_cache(maxsize=65536)
+def dimensionality(unit: str):
+    """The kind of quantity a unit measures (pint's dimensionality), parsed once per unit."""
+    return Q(1.0, unit).dimensionality
 
 
 def in_kg(flow: Flow) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..units import short
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import flow_path
+from .common import dimensionality, flow_path
 
 RULE = Rule(
     code="U001",
@@ -54,7 +54,7 @@ def check(ctx):
                 continue
             pairs += 1
             source = process.flow(flow.of_input)
-            if flow.amount.pint().dimensionality != source.amount.pint().dimensionality:
+            if dimensionality(flow.amount.unit) != dimensionality(source.amount.unit):
                 yield Finding(flow_path(process, flow, "amount"),
                               f"`{flow.name}` is {flow.amount_text}, but the input `{source.name}` it burns is "
                               f"{source.amount_text}: not the same kind of quantity",
