@@ -52,9 +52,13 @@ def weighted_quality(model: Model, result: Result) -> dict:
     values = line_values(result)
     magnitude = sum(abs(v) for v in values.values())
     lines = []
+    named: dict[str, dict] = {}  # a process's flows by name, as Process.flow finds them (the first of a name)
     for (process_name, flow_name), value in values.items():
         process = model.processes[process_name]
-        quality = line_quality(process, process.flow(flow_name))
+        flows = named.get(process_name)
+        if flows is None:
+            flows = named[process_name] = {f.name: f for f in reversed(process.flows)}
+        quality = line_quality(process, flows.get(flow_name))
         weight = abs(value) / magnitude if magnitude else 0.0
         lines.append((process_name, flow_name, value, weight, quality))
     scored = [line for line in lines if line[4] is not None]
