@@ -697,10 +697,10 @@ class Builder:
         if stage is None:
             # Already reported; keep the name so the rest of the process is still checked.
             stage = node.stage.value if node.stage is not None else ""
-        return M.Process(name=key, label=node.label.value if node.label else None, stage=stage,
-                         geography=node.geography.value if node.geography else None, flows=flows,
-                         allocation=allocation, quality=self._quality(node.quality),
-                         notes=[n.value for n in node.notes], span=node.name.span)
+        return M.share_fields_set(M.Process(
+            name=key, label=node.label.value if node.label else None, stage=stage,
+            geography=node.geography.value if node.geography else None, flows=flows, allocation=allocation,
+            quality=self._quality(node.quality), notes=[n.value for n in node.notes], span=node.name.span))
 
     def _stage_name(self, word: S.Word, model: M.Model) -> str | None:
         if model.stage(word.value) is None:
@@ -751,8 +751,7 @@ class Builder:
                                  help="properties (heating value, price, carbon content) are zero or more")
             elif value is not None:
                 properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
-        # Only the fields that are not None are passed: pydantic records each field given in a set per
-        # object, and a set past 18 names takes three times the memory (a large model has a million flows).
+        # Only the fields that are not None are passed: each one costs validation time.
         optional = dict(label=node.label.value if node.label else None,
                         cutoff_reason=node.cutoff_reason.value if node.cutoff_reason else None,
                         estimate=estimate, of_input=node.of_input.value if node.of_input else None, stage=stage,
@@ -761,10 +760,12 @@ class Builder:
                         # the name as written, qualified; resolved and checked in _link_flows
                         source=_qualify(prefix, node.source.dotted) if node.source else None,
                         source_span=node.source.span if node.source else None)
-        flow = M.Flow(kind=node.kind, name=node.name.value, amount=M.Quantity(value=float(magnitude), unit=unit_text),
+        flow = M.Flow(kind=node.kind, name=node.name.value,
+                      amount=M.share_fields_set(M.Quantity(value=float(magnitude), unit=unit_text)),
                       amount_text=amount_text, cutoff=node.cutoff, notes=[n.value for n in attrs.notes],
                       properties=properties, span=node.name.span, amount_span=node.amount.span,
                       **{k: v for k, v in optional.items() if v is not None})
+        M.share_fields_set(flow)
         if node.kind == "emit" and node.source is None:
             if not is_mass_of_one_gas:
                 self.state.error("E311", f"the emission `{node.name.value}` must be a mass of one gas", node.amount.span,

@@ -173,3 +173,36 @@ process top {
         "d": ("deep.ef", "factor"),
         "e": ("deep.ef", "factor"),
     }
+
+
+def test_flows_share_one_set_of_field_names_and_stay_ordinary_models(tmp_path):
+    """model.share_fields_set: what a flow shares is the set of all its field names; nothing else changes."""
+    from pcf_dsl import model as M
+    from pcf_dsl.build import load
+
+    (tmp_path / "m.pcf").write_text("""process a {
+  stage production
+  product out 1 kg
+  input e 2 kWh cutoff "small"
+}
+process b {
+  stage production
+  product out 3 kg
+  input x 1 kg from a
+}
+""", encoding="utf-8")
+    model = load(tmp_path / "m.pcf")
+    flows = [f for p in model.processes.values() for f in p.flows]
+    assert len({id(f.model_fields_set) for f in flows}) == 1
+    assert flows[0].model_fields_set == set(M.Flow.model_fields)
+    assert flows[0].amount.model_fields_set == {"value", "unit"}
+    flows[0].label = "relabelled"  # pydantic adds the name to the set: already there
+    assert flows[1].model_fields_set == set(M.Flow.model_fields)
+    copy = flows[3].model_copy(update={"name": "y"})
+    assert copy.model_fields_set is not flows[3].model_fields_set
+    assert (copy.name, flows[3].name) == ("y", "x")
+    assert flows[3].model_dump(mode="json") == {
+        "kind": "input", "name": "x", "label": None, "amount": {"value": 1.0, "unit": "kilogram"},
+        "amount_text": "1 kg", "source": "a.out", "source_kind": "process", "waste_route": None, "cutoff": False,
+        "cutoff_reason": None, "estimate": None, "of_input": None, "stage": None, "group": None, "quality": None,
+        "notes": [], "properties": {}}
