@@ -171,7 +171,10 @@ class _ToSyntax(Transformer):
 
     def _binop(op):  # noqa: N805 - a small factory used in the class body
         def method(self, children):
-            return self._expression(S.BinOp(op, children[0], children[1], self._cover(children)), children)
+            left, right = children  # expressions, each with its span
+            a, b = left.span, right.span
+            span = Span(self.file, a.line, a.column, b.end_line, b.end_column)
+            return self._expression(S.BinOp(op, left, right, span), children)
 
         return method
 
@@ -200,7 +203,9 @@ class _ToSyntax(Transformer):
         return (True, children[0])
 
     def ref(self, children):
-        return S.Ref(tuple([c.value for c in children]), self._cover(children))
+        first, last = children[0], children[-1]  # NAME tokens, always
+        return S.Ref(tuple([c.value for c in children]),
+                     Span(self.file, first.line, first.column, last.end_line, last.end_column))
 
     # -- small statements, returned as (tag, payload) pairs for the block builders
     def _tagged(tag, kind="text"):  # noqa: N805
