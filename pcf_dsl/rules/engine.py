@@ -92,17 +92,18 @@ def _clean(value: Any) -> Any:
     """Evidence is JSON: finite floats, lists for tuples."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    # The items of evidence are mostly plain numbers and names: settled here without a call
+    # each (83835 findings at 100k processes made 1.5 million calls; Q001 lists every line).
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [_settled(v) for v in value]
     if isinstance(value, dict):
-        # The values of an evidence dict are mostly plain numbers and names: settled here
-        # without a call each (83835 findings at 100k processes made 1.5 million calls).
-        out = {}
-        for k, v in value.items():
-            kind = type(v)
-            out[str(k)] = v if kind in _AS_IS else (v if math.isfinite(v) else None) if kind is float else _clean(v)
-        return out
+        return {str(k): _settled(v) for k, v in value.items()}
     return value
+
+
+def _settled(v: Any) -> Any:
+    kind = type(v)
+    return v if kind in _AS_IS else (v if math.isfinite(v) else None) if kind is float else _clean(v)
 
 
 def to_diagnostic(model: Model, registered: RegisteredRule, finding: Finding, severity: str, clause: str) -> Diagnostic:
