@@ -1,0 +1,148 @@
+"""The shortcuts that make compute and the rules fast give what the general code gives.
+
+Each test compares a shortcut with the plain computation it replaces (the full
+process graph, a fresh computation, the unit registry) or with values written
+out by hand, on models small enough to reason about.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pcf_dsl.build import load
+from pcf_dsl.compute import collector_paused, compute
+from pcf_dsl.diagnostics import PcfError
+from pcf_dsl.graph import process_graph, reference_process, supply_graph, unreachable_processes, upstream
+from pcf_dsl.rules.base import Context
+from pcf_dsl.rules.common import convert, dimensionality, in_kg
+from pcf_dsl.rules.engine import _clean
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+
+# A loop (scrap back to melting), a waste sent to treatment, a factor, and a process nothing uses.
+LOOPED = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Speedups" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+
+factor grid = 0.6 kg CO2 / kWh
+
+process melting {
+  stage   production
+  product melt 1 t
+  input   scrap 0.1 t from casting.scrap
+  input   electricity 300 kWh from grid
+}
+
+process casting {
+  stage   production
+  product billet 1 t
+  product scrap 0.1 t
+  allocation mass
+  input   melt 1.1 t from melting
+  waste   dross 0.02 t to landfill.disposal
+}
+
+process landfill {
+  stage   end_of_life
+  product disposal 1 t
+  input   electricity 5 kWh from grid
+}
+
+process unused {
+  stage   production
+  product thing 1 t
+  input   electricity 1 kWh from grid
+}
+'''
+
+
+@pytest.fixture
+def looped(tmp_path):
+    path = tmp_path / "looped.pcf"
+    path.write_text(LOOPED, encoding="utf-8")
+    return load(path)
+
+
+@pytest.mark.parametrize("which", ["reference", "looped"])
+def test_supply_graph_finds_the_same_upstream_as_the_process_graph(which, looped):
+    model = load(REFERENCE) if which == "reference" else looped
+    reference = reference_process(model)
+    full, light = process_graph(model), supply_graph(model)
+    assert upstream(light, reference) == upstream(full, reference)
+    assert unreachable_processes(model) == unreachable_processes(model, full)
+    if which == "looped":
+        # By hand: casting takes melt, melting takes casting's scrap, casting's dross goes to landfill.
+        assert upstream(light, "casting") == {"casting", "melting", "landfill"}
+        assert unreachable_processes(model) == ["unused"]
+        assert set(light.nodes) == set(model.processes)  # no factor nodes
+
+
+def test_a_shared_value_is_computed_once_per_run(looped):
+    calls = []
+
+    def count(model):
+        calls.append(model)
+        return len(model.processes)
+
+    extra: dict = {}
+    first = Context(model=looped, result=None, params={}, profile=None, extra=extra)
+    second = Context(model=looped, result=None, params={}, profile=None, extra=extra)
+    assert first.shared(count, looped) == 4
+    assert second.shared(count, looped) == 4
+    assert len(calls) == 1
+    # Another run (its own `extra`) computes it again.
+    assert Context(model=looped, result=None, params={}, profile=None).shared(count, looped) == 4
+    assert len(calls) == 2
+
+
+def test_evidence_is_cleaned_as_before():
+    evidence = {"nan": math.nan, "inf": -math.inf, "x": 1.5, "n": 3, "flag": True, "none": None,
+                "name": "casting", "pair": (1.0, math.inf), "nested": {"deep": [math.nan, "a", 2]},
+                "numpy": np.float64("nan"), "numpy_ok": np.float64(0.25), 7: "key"}
+    assert _clean(evidence) == {"nan": None, "inf": None, "x": 1.5, "n": 3, "flag": True, "none": None,
+                                "name": "casting", "pair": [1.0, None], "nested": {"deep": [None, "a", 2]},
+                                "numpy": None, "numpy_ok": 0.25, "7": "key"}
+    assert _clean([math.inf, (2.0, "b")]) == [None, [2.0, "b"]]
+
+
+def test_unit_conversions_are_the_same_when_asked_again(looped):
+    electricity = looped.processes["melting"].flow("electricity")
+    scrap = looped.processes["melting"].flow("scrap")
+    for _ in range(2):  # the second answer comes from the cache, failures included
+        assert in_kg(electricity) is None
+        assert in_kg(scrap) == pytest.approx(100.0, rel=1e-15)  # 0.1 t by hand
+        assert convert(2.0, "kWh", "MJ") == pytest.approx(7.2, rel=1e-15)  # 1 kWh = 3.6 MJ
+        assert dimensionality("t") == dimensionality("kg") != dimensionality("kWh")
+
+
+def test_compute_leaves_the_collector_as_it_found_it(looped, tmp_path):
+    assert gc.isenabled()
+    compute(looped)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compute(looped)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    broken = tmp_path / "broken.pcf"
+    broken.write_text(LOOPED.replace("  input   electricity 1 kWh from grid\n", "  emit    m 1 kg CH4\n"),
+                      encoding="utf-8")
+    with pytest.raises(PcfError) as info:  # AR6 has CH4_fossil and CH4_biogenic, not CH4
+        compute(load(broken))
+    assert info.value.diagnostics[0].code == "E511"
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
