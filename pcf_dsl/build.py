@@ -350,6 +350,13 @@ class Builder:
             raise PcfError(Diagnostic("E106", f"the model has {len(processes)} processes; the limit is {MAX_PROCESSES}",
                                       processes[MAX_PROCESSES].name.span,
                                       help="split the study, or aggregate processes (docs/limits.md)"))
+        del processes
+        # From here a process's syntax is reached only through its symbol, which lets go of it once the
+        # process is built: on a large model, most of the syntax tree is freed while the model grows, and
+        # the two do not take memory at the same time.
+        self.units = [_Unit(u.prefix, dataclasses.replace(u.syntax, items=[i for i in u.syntax.items
+                                                                           if not isinstance(i, S.Process)]), u.path)
+                      for u in self.units]
 
         model = M.Model(path=self.units[0].syntax.path, stages=[], files=[u.syntax.path for u in self.units])
         self._factors: dict[str, M.Factor | None] = {}
@@ -383,6 +390,7 @@ class Builder:
         for key, sym in self.state.symbols.items():
             if sym.kind == "process":
                 process = self._build_process(key, sym, model)
+                sym.node = None  # the syntax is not read again (see above)
                 if process is not None:
                     model.processes[key] = process
             elif sym.kind == "profile":
