@@ -53,7 +53,10 @@ def share_fields_set(obj: _Base) -> _Base:
     million flows. Every field counts as given; setting a field adds a name
     already in the set, and a copy (``model_copy``) gets a set of its own.
     """
-    object.__setattr__(obj, "__pydantic_fields_set__", _ALL_FIELDS.setdefault(type(obj), set(type(obj).model_fields)))
+    names = _ALL_FIELDS.get(type(obj))
+    if names is None:
+        names = _ALL_FIELDS[type(obj)] = set(type(obj).model_fields)
+    object.__setattr__(obj, "__pydantic_fields_set__", names)
     return obj
 
 
