@@ -56,9 +56,9 @@ def test_cached_amount_facts_equal_the_general_ones(text):
     one_gas = list(gases.values()) == [1] and (
         expected / unit(next(iter(gases)))).dimensionality == mass_dimensionality()
     for _ in range(2):  # the first call fills the cache, the second reads it
-        number, units = builder._amount("", expr)
+        number, value, units = builder._amount("", expr)
         assert isinstance(units, _AmountUnits)
-        assert number.value == expected.magnitude
+        assert value == number.value == expected.magnitude
         assert units.text == str(expected.units)
         assert units.text_before + number.text + units.text_after == source_text(expr)
         assert units.is_mass == (expected.dimensionality == mass_dimensionality())
@@ -69,7 +69,7 @@ def test_cached_amount_text_keeps_the_number_as_spelled():
     builder = Builder()
     first, second = _expression("1.50 kg"), _expression("1.5e0 kg")
     for expr, written in ((first, "1.50 kg"), (second, "1.5e0 kg")):
-        number, units = builder._amount("", expr)
+        number, _, units = builder._amount("", expr)
         assert units.text_before + number.text + units.text_after == written
 
 
