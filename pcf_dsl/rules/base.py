@@ -159,7 +159,7 @@ class Context:
         """`compute(*args)` once per check run: the rules (and profiles) that need the same value share it.
 
         Model and result do not change while the rules run, so a value computed from them
-        (the process graph, the factors' uses, the weighted data quality) is kept in `extra`,
+        (the supply graph, the factors' uses, the weighted data quality) is kept in `extra`,
         which the engine passes to every rule of every profile of the run. Callers only read it.
         """
         cache = self.extra.setdefault("shared", {})
