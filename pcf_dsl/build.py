@@ -102,6 +102,7 @@ class Builder:
         self._amount_units: dict[tuple, _AmountUnits | bool] = {}  # (prefix, shape of an amount's units) -> units
         self.units: list[_Unit] = []
         self._du_failed = False
+        self._products: dict[str, list[M.Flow]] = {}  # process key -> its product flows, while linking
 
     # ------------------------------------------------------------------ files and imports
     def _resolve_import(self, importer: Path, imp: S.Import) -> Path | None:
@@ -283,6 +284,12 @@ class Builder:
         docs/performance.md). What the builder asks of the units is worked out
         once per spelling, in _AmountUnits.
         """
+        if type(expr) is S.BinOp and type(expr.left) is S.Num and type(expr.right) is S.Name and expr.op in _AMOUNT_OPS:
+            # `0.35 t`, most amounts of a large model: straight to the cache, with the key _amount_shape gives
+            units = self._amount_units.get((prefix, (expr.op, "#", expr.right.dotted)))
+            if units:  # else not seen yet, or not an amount the cache answers: the general path decides
+                value = expr.left.value
+                return (expr.left, value, units) if math.isfinite(value) else None
         shape = _amount_shape(expr)
         if shape is None:
             return None
@@ -477,7 +484,8 @@ class Builder:
             value = self._eval(sym.prefix, expr)
             if value is None:
                 return None
-            gases = gases_in(value)
+            units = value.units
+            gases = dict(_gases_of(units))
             if list(gases.values()) != [1]:
                 found = ", ".join(gases) or "none"
                 self.state.error(
@@ -489,8 +497,8 @@ class Builder:
                 self.state.error("E201", f"the gas `{gas}` appears twice in factor `{node.name.value}`", expr.span,
                                  help="one gas line per gas")
                 return None
-            per_dims.add(str(((value / unit(gas)) / unit("kg")).dimensionality))
-            components.append(M.FactorComponent(gas=gas, quantity=M.Quantity(value=float(value.magnitude), unit=str(value.units)),
+            per_dims.add(_per_activity_dimension(units, gas))
+            components.append(M.FactorComponent(gas=gas, quantity=M.Quantity(value=float(value.magnitude), unit=_units_text(units)),
                                                  text=source_text(expr)))
         if len(per_dims) > 1:
             self.state.error("E233", f"the gases of factor `{node.name.value}` are per different units of activity",
@@ -885,7 +893,9 @@ class Builder:
             supplier = model.processes.get(key)
             if supplier is None:
                 return  # reported where the process was built
-            products = supplier.products
+            products = self._products.get(key)
+            if products is None:  # many flows name the same supplier
+                products = self._products[key] = supplier.products
             if len(products) != 1:
                 ref = _source_ref(flow, prefix)
                 names = ", ".join(f"{ref.dotted}.{p.name}" for p in products)
@@ -1080,6 +1090,18 @@ def _dimensionality(units: str):
 
 
 @lru_cache(maxsize=4096)
+def _gases_of(units) -> tuple[tuple[str, float], ...]:
+    """gases_in for units: a factor imported under several names is read once per name, its units once."""
+    return tuple(gases_in(Q(1, units)).items())
+
+
+@lru_cache(maxsize=4096)
+def _per_activity_dimension(units, gas: str) -> str:
+    """What a factor in `units` is per (as a dimension), once the gas and a mass are taken out."""
+    return str(((Q(1, units) / unit(gas)) / unit("kg")).dimensionality)
+
+
+@lru_cache(maxsize=4096)
 def _same_dimension(units: str, other: str) -> bool:
     return _dimensionality(units) == _dimensionality(other)
 
@@ -1139,9 +1161,6 @@ def _amount_shape(expr: S.Expr):
     name or `%`, joined by juxtaposition, `*`, `/` or raised to a power. The key
     describes the units part, so equal keys mean equal units.
     """
-    if type(expr) is S.BinOp and type(expr.left) is S.Num and type(expr.right) is S.Name and expr.op in _AMOUNT_OPS:
-        # `0.35 t`, most amounts of a large model: the key the walk below gives, without walking
-        return expr.left, (expr.op, "#", expr.right.dotted), [expr.right]
     names: list[S.Name] = []
     number: list[S.Num] = []
 

@@ -65,6 +65,15 @@ def test_cached_amount_facts_equal_the_general_ones(text):
         assert units.is_mass_of_one_gas == one_gas
 
 
+def test_number_unit_amounts_are_read_from_the_cache_under_the_general_key():
+    builder = Builder()
+    builder._amount("", _expression("0.35 t"))
+    assert list(builder._amount_units) == [("", ("juxt", "#", "t"))]
+    number, value, units = builder._amount("", _expression("2.5 t"))
+    assert (number.text, value, units.text) == ("2.5", 2.5, "metric_ton")
+    assert len(builder._amount_units) == 1
+
+
 def test_cached_amount_text_keeps_the_number_as_spelled():
     builder = Builder()
     first, second = _expression("1.50 kg"), _expression("1.5e0 kg")
