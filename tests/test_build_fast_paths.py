@@ -215,3 +215,26 @@ process b {
         "amount_text": "1 kg", "source": "a.out", "source_kind": "process", "waste_route": None, "cutoff": False,
         "cutoff_reason": None, "estimate": None, "of_input": None, "stage": None, "group": None, "quality": None,
         "notes": [], "properties": {}}
+
+
+def test_building_leaves_the_parsed_file_as_it_was(tmp_path, monkeypatch):
+    """The builder lets go of each process's syntax as it goes, without changing the parsed file."""
+    from pcf_dsl import build
+
+    (tmp_path / "m.pcf").write_text("""process a {
+  stage production
+  product out 1 kg
+}
+process b {
+  stage production
+  product out 3 kg
+  input x 1 kg from a
+}
+""", encoding="utf-8")
+    parsed = build.parse_file(tmp_path / "m.pcf")
+    items = list(parsed.items)
+    monkeypatch.setattr(build, "parse_file", lambda *args, **kwargs: parsed)
+    first = build.load(tmp_path / "m.pcf")
+    assert parsed.items == items
+    assert build.load(tmp_path / "m.pcf").semantic() == first.semantic()
+    assert sorted(first.processes) == ["a", "b"]
