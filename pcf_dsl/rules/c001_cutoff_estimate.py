@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Rule
-from .common import flow_path
+from .common import cutoff_flows, flow_path
 
 RULE = Rule(
     code="C001",
@@ -44,7 +44,7 @@ process casting {
 
 
 def check(ctx):
-    cut = [(p, f) for p in ctx.model.processes.values() for f in p.flows if f.cutoff]
+    cut = ctx.shared(cutoff_flows, ctx.model)
     if not cut:
         ctx.not_applicable("no input is cut off")
         return

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import basis_amount, cutoff_estimates, cutoff_thresholds, estimated_total, flow_path, kg, pct
+from .common import (basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, estimated_total, flow_path, kg,
+                     pct)
 
 RULE = Rule(
     code="C002",
@@ -53,7 +54,7 @@ process casting {
 
 
 def check(ctx):
-    cut = [(p, f) for p in ctx.model.processes.values() for f in p.flows if f.cutoff]
+    cut = ctx.shared(cutoff_flows, ctx.model)
     limits = cutoff_thresholds(ctx.model, ctx.params)
     threshold, basis = limits["per_flow"], limits["basis"]
     if not cut:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import basis_amount, cutoff_estimates, cutoff_thresholds, kg, pct
+from .common import basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, kg, pct
 
 RULE = Rule(
     code="C003",
@@ -64,7 +64,7 @@ def _stage(process, flow):
 
 def check(ctx):
     model, result = ctx.model, ctx.result
-    cut = [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
+    cut = ctx.shared(cutoff_flows, model)
     limits = cutoff_thresholds(model, ctx.params)
     threshold, basis, scope = limits["cumulative"], limits["basis"], limits["scope"]
     if not cut:

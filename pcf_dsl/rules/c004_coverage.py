@@ -53,7 +53,7 @@ process casting {
 
 
 def check(ctx):
-    share, count, missing = coverage(ctx.model, ctx.result)
+    share, count, missing = ctx.shared(coverage, ctx.model, ctx.result)
     total = ctx.result.total.value
     estimates = ctx.result.cutoff_estimate
     upper = f"; {missing} without an estimate, so this is an upper bound" if missing else ""

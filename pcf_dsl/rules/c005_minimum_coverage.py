@@ -57,7 +57,7 @@ def check(ctx):
     if minimum is None:
         ctx.not_applicable("the profile sets no minimum coverage")
         return
-    share, count, missing = coverage(ctx.model, ctx.result)
+    share, count, missing = ctx.shared(coverage, ctx.model, ctx.result)
     ctx.record(coverage=share, minimum=minimum)
     if share < minimum:
         yield Finding(("cutoff",) if ctx.model.cutoff else ("study",),

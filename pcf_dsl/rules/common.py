@@ -138,6 +138,11 @@ def cutoff_thresholds(model: Model, params) -> dict:
     }
 
 
+def cutoff_flows(model: Model) -> list[tuple[Process, Flow]]:
+    """Every cut-off flow with its process, in model order (C001-C003 share one list per run)."""
+    return [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
+
+
 def cutoff_estimates(result: Result) -> dict[tuple[str, str], float | None]:
     return {(c.process, c.flow): c.estimate for c in result.cutoff}
 
