@@ -27,8 +27,6 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.csgraph as csgraph
-import scipy.sparse.linalg as spla
 from pydantic import BaseModel, Field
 
 from . import model as M
@@ -347,6 +345,19 @@ class Factorisation:
         n = matrix.shape[0]
         self.n = n
         self.matrix = matrix
+        self.inverse = None
+        if n <= DENSE:
+            # A few dozen activities (a product model like the reference): numpy's LAPACK,
+            # already loaded, instead of importing scipy.sparse.linalg (and with it scipy.linalg),
+            # a fifth of `pcf check`'s start-up. The inverse is the factorisation kept for reuse.
+            try:
+                self.inverse = np.linalg.inv(matrix.toarray())
+            except np.linalg.LinAlgError as exc:
+                raise RuntimeError(str(exc)) from None
+            self.order, self.phases = None, []
+            return
+        import scipy.sparse.linalg as spla  # here, not at the top: see DENSE
+
         if n <= SINGLE_BLOCK:
             # Small enough that one LU of the whole matrix is faster than the phases' bookkeeping.
             self.order = None  # the matrix's own order
@@ -381,6 +392,8 @@ class Factorisation:
         off = coo.row != coo.col
         # An edge from each consumer (column) to each supplier (row) it takes from.
         graph = sp.csr_matrix((np.ones(int(off.sum())), (coo.col[off], coo.row[off])), shape=(self.n, self.n))
+        import scipy.sparse.csgraph as csgraph  # here, not at the top: it imports scipy.sparse.linalg
+
         n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
         return label, np.bincount(label, minlength=n_comp) > 1
 
@@ -398,6 +411,8 @@ class Factorisation:
     def solve(self, demand: np.ndarray) -> np.ndarray:
         """Scaling for a demand vector, or for each column of a matrix of demands (n x m)."""
         f = np.asarray(demand, dtype=float)
+        if self.inverse is not None:
+            return self.inverse @ f
         if self.order is None:  # one block, in the matrix's own order
             return self.phases[0][3].solve(np.ascontiguousarray(f), trans="T")
         f = f[self.order]
@@ -415,6 +430,12 @@ class Factorisation:
 # where the phases took 22 ms, 22-32 ms at 3k (phases 43 ms), 0.6 s at 10k (phases 0.065 s)
 # and 9-12 s at 30k (phases 0.1-0.14 s); docs/performance.md.
 SINGLE_BLOCK = 3000
+
+# Systems up to this many activities are solved with numpy's dense inverse: the solve
+# takes microseconds at this size either way, and the sparse solvers' import costs
+# about 0.1 s of every start-up. Results agree with SuperLU's to round-off
+# (tests/test_solve_factorisation.py, tests/test_peer_bw2calc.py).
+DENSE = 100
 
 
 def _phases(n_comp: int, consumer: np.ndarray, supplier: np.ndarray, in_loop: np.ndarray):

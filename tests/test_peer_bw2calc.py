@@ -76,9 +76,11 @@ def _close(actual: float, expected: float, scale: float) -> bool:
 CASES = [(20, 1), (20, 2), (60, 3), (60, 4), (200, 5), (200, 6), (200, 7)]
 
 
-@pytest.fixture(params=["one block", "phases"])
+@pytest.fixture(params=["dense", "one block", "phases"])
 def solver_path(request, monkeypatch):
-    """Both ways the solver works: one LU for small systems, phases (loops apart) for large ones."""
+    """Every way the solver works: numpy's dense inverse for tiny systems, one LU for small
+    ones, phases (loops apart) for large ones; each forced here on every case."""
+    monkeypatch.setattr(compute_module, "DENSE", 10**6 if request.param == "dense" else 0)
     if request.param == "phases":
         monkeypatch.setattr(compute_module, "SINGLE_BLOCK", 0)
     return request.param

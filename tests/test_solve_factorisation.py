@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from pcf_dsl.compute import SINGLE_BLOCK, Factorisation
+from pcf_dsl.compute import DENSE, SINGLE_BLOCK, Factorisation
 
 
 def _system(n: int, seed: int, loop_share: float) -> sp.csr_matrix:
@@ -40,6 +40,7 @@ def _system(n: int, seed: int, loop_share: float) -> sp.csr_matrix:
     (SINGLE_BLOCK + 2000, 2, 0.002, None),  # loops here and there
     (SINGLE_BLOCK + 500, 3, 0.02, None),  # many loops, merged into larger components
     (800, 4, 0.01, 1),  # small: one LU of the whole matrix
+    (DENSE, 6, 0.05, 0),  # tiny: numpy's dense inverse, no sparse phase at all
 ])
 def test_scalings_equal_a_general_sparse_solve(n, seed, loop_share, phases):
     matrix = _system(n, seed, loop_share)
@@ -61,3 +62,14 @@ def test_a_triangle_is_factorised_without_fill():
     # L is the unit diagonal and U the triangle itself: nothing beyond the matrix's own entries.
     assert lu.L.nnz == matrix.shape[0]
     assert lu.U.nnz == matrix.nnz
+
+
+@pytest.mark.parametrize("n", [3, DENSE + 1])
+def test_a_singular_system_is_refused_on_both_sides_of_the_dense_limit(n):
+    """Activity 1 supplies activity 0 exactly what it makes of its own product, and the reverse."""
+    rows, cols, vals = list(range(n)), list(range(n)), [1.0] * n
+    rows += [0, 1]
+    cols += [1, 0]
+    vals += [-1.0, -1.0]
+    with pytest.raises(RuntimeError):
+        Factorisation(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)))
