@@ -42,6 +42,27 @@ COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm"
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
 
 
+@lru_cache(maxsize=256)
+def _parse_library_file(path: Path, shown: str) -> S.File:
+    """A file of the shipped library, parsed once per process.
+
+    It is part of the installation, not the user's work, and it is read many
+    times over: every shipped profile imports base.pcf, so choosing a profile
+    parsed it seven times at each `pcf check`. The builder never changes a
+    parsed file (tests/test_build_fast_paths.py), so one parse can serve them all.
+    """
+    return parse_file(path, shown)
+
+
+def _in_library(path: Path) -> bool:
+    return _library_root() in path.parents
+
+
+@lru_cache(maxsize=1)
+def _library_root() -> Path:
+    return models_dir().resolve()
+
+
 def models_dir() -> Path:
     """The shipped model library: inside the package in a wheel, `models/` in a checkout."""
     here = Path(__file__).resolve().parent
@@ -166,7 +187,7 @@ class Builder:
             return
         shown = display or str(path)
         try:
-            syntax = parse_file(path, shown)
+            syntax = _parse_library_file(path, shown) if _in_library(path) else parse_file(path, shown)
         except PcfError as exc:
             self.state.diagnostics.extend(exc.diagnostics)
             return
