@@ -637,6 +637,7 @@ def _tables() -> _Tables:
         f"(?P<NAME>{terminals['NAME'].to_regexp()})",
         "(?P<PUNCT>[" + "".join(re.escape(ch) for ch in punctuation) + "])",
     ]) + ")")
+
     def reduce(rule):
         callback = callbacks[rule]
         if isinstance(callback, ExpandSingleChild) and len(rule.expansion) == 1:
