@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import math
 import os
 import stat
@@ -20,6 +19,7 @@ import pint
 
 from . import model as M
 from . import syntax as S
+from .collector import collector_paused
 from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
 from .limits import MAX_DIAGNOSTICS, MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
@@ -40,6 +40,11 @@ AMBIGUOUS_UNITS = frozenset(("ton", "tons"))
 
 COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: "a process", "an emission factor"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 @lru_cache(maxsize=256)
@@ -233,8 +238,8 @@ class Builder:
         if sym is not None and sym.kind in kinds:
             return key, sym
         if sym is not None:
-            self.state.error("E203", f"`{'.'.join(ref.parts)}` is a {sym.kind}, not a {what}", ref.span,
-                             help=f"name a {what} here")
+            self.state.error("E203", f"`{'.'.join(ref.parts)}` is {_a(sym.kind)}, not {_a(what)}", ref.span,
+                             help=f"name {_a(what)} here")
             return None
         near = did_you_mean(".".join(ref.parts), self._names_for_hint(prefix, kinds))
         self.state.error("E202", f"unknown {what} `{'.'.join(ref.parts)}`", ref.span,
@@ -1288,13 +1293,5 @@ def load(path: str | os.PathLike, root: str | os.PathLike | None = None, allow_o
     when the input is invalid.
     """
     builder = Builder(Path(root).resolve() if root else None, allow_outside_root)
-    # Building allocates many small objects and frees few: the garbage collector's
-    # passes over them cost about a third of the build of a 10k-process model
-    # (docs/performance.md). Nothing here relies on collection, so it waits until the end.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return builder.build(Path(path))
-    finally:
-        if gc_was_enabled:
-            gc.enable()

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import load
-from .compute import Result, collector_paused, compute
+from .collector import collector_paused
+from .compute import Result, compute
 from .diagnostics import Diagnostic, PcfError, Severity
 from .model import Model
 

@@ -18,10 +18,8 @@ transpose 1.0 s, and the triangle needs no factorisation work at all
 
 from __future__ import annotations
 
-import gc
 import math
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +28,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel, Field
 
 from . import model as M
+from .collector import collector_paused
 from .diagnostics import Diagnostic, Label, PcfError
 from .units import CO2E, Q, conversion_factor, short, unit
 
@@ -503,24 +502,6 @@ def _require_finite(values, what: str, span) -> None:
         raise PcfError(Diagnostic(
             "E521", f"{what} is too large to represent as a number", span,
             help="check the magnitudes and units of the amounts, factors and GWP values that lead here"))
-
-
-@contextmanager
-def collector_paused():
-    """No garbage-collector passes inside the block (as during load): for steps that allocate many objects.
-
-    A full pass walks every object of the loaded model (7.7 million at 100k processes, seconds
-    a pass), and compute or the rules allocate enough to start several: measured, the passes
-    were 45 % of compute's CPU time at 10k processes and most of it at 100k. Nothing in these
-    steps relies on collection; what they leave is collected when the block ends.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def compute(model: M.Model) -> Result:

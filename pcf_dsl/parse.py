@@ -7,7 +7,6 @@ lever for speed and memory on large models, see docs/performance.md).
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
@@ -20,6 +19,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import syntax as S
+from .collector import collector_paused
 from .diagnostics import Diagnostic, PcfError, SOURCES, Span, did_you_mean
 from .limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, MAX_FILE_BYTES, MAX_NUMBER_LENGTH, MAX_PAREN_DEPTH
 
@@ -881,22 +881,19 @@ def parse_text(text: str, file: str = "<input>") -> S.File:
     source = text if text.endswith("\n") else text + "\n"
     with _LOCK:
         _TRANSFORMER.reset(file)
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # the parse allocates many small objects; collection passes dominated the time
         try:
-            try:
-                items = _parse_fast(source, _TRANSFORMER)
-            except _GiveUp:
-                _TRANSFORMER.reset(file)
-                items = parser().parse(source)
+            with collector_paused():
+                try:
+                    items = _parse_fast(source, _TRANSFORMER)
+                except _GiveUp:
+                    _TRANSFORMER.reset(file)
+                    items = parser().parse(source)
         except UnexpectedInput as exc:
             raise PcfError(_syntax_error(exc, file, source)) from None
         except VisitError as exc:  # a transformer failure is our bug, not the user's
             raise exc.orig_exc from None
         finally:
             _TRANSFORMER.reset("<input>")
-            if gc_was_enabled:
-                gc.enable()
     return S.File(file, items)
 
 

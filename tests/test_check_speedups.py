@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from pcf_dsl.build import load
-from pcf_dsl.compute import collector_paused, compute
+from pcf_dsl.collector import collector_paused
+from pcf_dsl.compute import compute
 from pcf_dsl.diagnostics import PcfError
 from pcf_dsl.graph import process_graph, reference_process, supply_graph, unreachable_processes, upstream
 from pcf_dsl.rules.base import Context
