@@ -151,7 +151,7 @@ def test_link_problems_name_the_source_as_written(tmp_path):
         ("E401", "lib.pcf", 14, 12, "`w2` is 1 kg, but the factor `lib.deep.ef` is 0.6 kg CO2e / kWh (per kWh): "
                                     "amount × factor is not a mass of CO2e"),
         ("E202", "lib.pcf", 15, 24, "unknown emission factor `nope`"),
-        ("E203", "lib.pcf", 16, 24, "`deep.smelter` is a process, not a emission factor"),
+        ("E203", "lib.pcf", 16, 24, "`deep.smelter` is a process, not an emission factor"),
         ("E401", "top.pcf", 6, 11, "`b` is 1 kWh but `lib.mill` makes `bar` in t: the units do not fit"),
     ]
     e332 = caught.value.diagnostics[1]
