@@ -665,6 +665,7 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
     pos, size = 0, len(text)
     while True:
         m = match()
+        row = actions[states[-1]]
         if m is None:
             if pos != size:
                 raise _GiveUp  # a character no terminal starts with: lark reports it
@@ -672,7 +673,6 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
         else:
             kind = m.lastgroup
             value = m.group(kind)
-            row = actions[states[-1]]
             if kind == "NAME":
                 kind = keywords.get(value)
                 if kind is None or kind not in row:
@@ -702,7 +702,6 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                 token.end_column = token.column + len(value)
             else:
                 token = kind
-        row = actions[states[-1]]
         while True:
             action = row.get(kind)
             if action is None:
