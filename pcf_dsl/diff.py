@@ -182,25 +182,23 @@ def _flow_fields(old: M.Flow, new: M.Flow) -> list[FieldChange]:
     return _field_changes(old, new, skip)
 
 
-def _claim_key(claims: list[M.Claim]) -> list[tuple[str, M.Claim]]:
-    """`stage production`, with `#2` for the second claim on the same subject."""
+def _numbered(items: list, head) -> list[tuple[str, object]]:
+    """Each item keyed by `head(item)` and its subject (`stage production`), `#2` for the second on it."""
     seen: dict[str, int] = {}
     out = []
-    for claim in claims:
-        base = claim.target + (f" {claim.subject}" if claim.subject else "")
+    for item in items:
+        base = head(item) + (f" {item.subject}" if item.subject else "")
         seen[base] = seen.get(base, 0) + 1
-        out.append((base if seen[base] == 1 else f"{base} #{seen[base]}", claim))
+        out.append((base if seen[base] == 1 else f"{base} #{seen[base]}", item))
     return out
+
+
+def _claim_key(claims: list[M.Claim]) -> list[tuple[str, M.Claim]]:
+    return _numbered(claims, lambda claim: claim.target)
 
 
 def _waiver_key(waivers: list[M.Waiver]) -> list[tuple[str, M.Waiver]]:
-    seen: dict[str, int] = {}
-    out = []
-    for waiver in waivers:
-        base = waiver.code + (f" {waiver.subject}" if waiver.subject else "")
-        seen[base] = seen.get(base, 0) + 1
-        out.append((base if seen[base] == 1 else f"{base} #{seen[base]}", waiver))
-    return out
+    return _numbered(waivers, lambda waiver: waiver.code)
 
 
 _LIST_KEYS = {"claims": _claim_key, "waivers": _waiver_key}
