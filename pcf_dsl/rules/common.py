@@ -143,6 +143,14 @@ def cutoff_flows(model: Model) -> list[tuple[Process, Flow]]:
     return [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
 
 
+def burned_inputs(model: Model):
+    """Each `emit ... of INPUT` line with its process and the input it burns, in model order (U001, U002)."""
+    for process in model.processes.values():
+        for flow in process.flows:
+            if flow.kind == "emit" and flow.of_input is not None:
+                yield process, flow, process.flow(flow.of_input)
+
+
 def cutoff_estimates(result: Result) -> dict[tuple[str, str], float | None]:
     return {(c.process, c.flow): c.estimate for c in result.cutoff}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..units import short
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import dimensionality, flow_path
+from .common import burned_inputs, dimensionality, flow_path
 
 RULE = Rule(
     code="U001",
@@ -48,18 +48,14 @@ process casting {
 
 def check(ctx):
     pairs = 0
-    for process in ctx.model.processes.values():
-        for flow in process.flows:
-            if flow.kind != "emit" or flow.of_input is None:
-                continue
-            pairs += 1
-            source = process.flow(flow.of_input)
-            if dimensionality(flow.amount.unit) != dimensionality(source.amount.unit):
-                yield Finding(flow_path(process, flow, "amount"),
-                              f"`{flow.name}` is {flow.amount_text}, but the input `{source.name}` it burns is "
-                              f"{source.amount_text}: not the same kind of quantity",
-                              {"emission_unit": short(flow.amount.unit), "input_unit": short(source.amount.unit)},
-                              related=(Related(flow_path(process, source, "amount"), "the input"),))
+    for process, flow, source in burned_inputs(ctx.model):
+        pairs += 1
+        if dimensionality(flow.amount.unit) != dimensionality(source.amount.unit):
+            yield Finding(flow_path(process, flow, "amount"),
+                          f"`{flow.name}` is {flow.amount_text}, but the input `{source.name}` it burns is "
+                          f"{source.amount_text}: not the same kind of quantity",
+                          {"emission_unit": short(flow.amount.unit), "input_unit": short(source.amount.unit)},
+                          related=(Related(flow_path(process, source, "amount"), "the input"),))
     if not pairs:
         ctx.not_applicable("no `emit ... of INPUT` line")
     ctx.record(emissions_of_inputs=pairs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..units import short
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import convert, flow_path, half_unit
+from .common import burned_inputs, convert, flow_path, half_unit
 
 RULE = Rule(
     code="U002",
@@ -45,23 +45,19 @@ process casting {
 
 def check(ctx):
     pairs = 0
-    for process in ctx.model.processes.values():
-        for flow in process.flows:
-            if flow.kind != "emit" or flow.of_input is None:
-                continue
-            source = process.flow(flow.of_input)
-            burned = convert(flow.amount.value, flow.amount.unit, source.amount.unit)
-            if burned is None:
-                continue  # U001 reports the units
-            pairs += 1
-            slack = half_unit(source) + (convert(half_unit(flow), flow.amount.unit, source.amount.unit) or 0.0)
-            if burned > source.amount.value + slack:
-                unit = short(source.amount.unit)
-                yield Finding(flow_path(process, flow, "amount"),
-                              f"`{flow.name}` burns {burned:.6g} {unit} of `{source.name}`, more than the "
-                              f"{source.amount_text} the input supplies",
-                              {"burned": burned, "supplied": source.amount.value, "unit": unit, "rounding": slack},
-                              related=(Related(flow_path(process, source, "amount"), "the input"),))
+    for process, flow, source in burned_inputs(ctx.model):
+        burned = convert(flow.amount.value, flow.amount.unit, source.amount.unit)
+        if burned is None:
+            continue  # U001 reports the units
+        pairs += 1
+        slack = half_unit(source) + (convert(half_unit(flow), flow.amount.unit, source.amount.unit) or 0.0)
+        if burned > source.amount.value + slack:
+            unit = short(source.amount.unit)
+            yield Finding(flow_path(process, flow, "amount"),
+                          f"`{flow.name}` burns {burned:.6g} {unit} of `{source.name}`, more than the "
+                          f"{source.amount_text} the input supplies",
+                          {"burned": burned, "supplied": source.amount.value, "unit": unit, "rounding": slack},
+                          related=(Related(flow_path(process, source, "amount"), "the input"),))
     if not pairs:
         ctx.not_applicable("no `emit ... of INPUT` line in comparable units")
     ctx.record(emissions_of_inputs=pairs)
