@@ -137,7 +137,7 @@ class Builder:
             self.state.error("E100", f"the import path {raw!r} is not a file path", imp.path.span,
                              help='write the path of a .pcf file, relative to this file: import "factors.pcf" as ef')
             return None
-        library = models_dir().resolve()
+        library = _library_root()
         if raw.startswith(STD_PREFIX) or library in importer.parents:
             # The shipped library is a root of its own: its files import only each other.
             target = _resolved(library / raw[len(STD_PREFIX):] if raw.startswith(STD_PREFIX) else importer.parent / raw)
