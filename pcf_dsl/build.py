@@ -63,8 +63,8 @@ def _in_library(path: Path) -> bool:
     return _library_root() in path.parents
 
 
-@lru_cache(maxsize=1)
 def _library_root() -> Path:
+    # Not cached: a few stat calls per file loaded, and models_dir() stays the one source of truth.
     return models_dir().resolve()
 
 
