@@ -971,12 +971,13 @@ class Builder:
         result = flow.amount.pint() * per_activity
         if result.dimensionality != mass_dimensionality():
             expected = _per_unit_text(per_activity)
+            amount_hint = "as a mass (kg, t)" if expected == _PER_MASS else f"in {expected} (or a unit of the same kind)"
             self.state.error(
                 "E401",
                 f"`{flow.name}` is {flow.amount_text}, but the factor `{factor.name}` is {component.text} "
                 f"(per {expected}): amount × factor is not a mass of {component.gas}",
                 flow.amount_span,
-                help=f"give the amount in {expected} (or a unit of the same kind), or use a factor per {short(flow.amount.unit)}",
+                help=f"give the amount {amount_hint}, or use a factor per {short(flow.amount.unit)}",
                 labels=[Label(factor.span, "the factor is defined here")] if factor.span else [],
             )
 
@@ -1223,11 +1224,15 @@ def _with_number(expr: S.Expr, text: str) -> S.Expr:
     return dataclasses.replace(expr, left=_with_number(expr.left, text))
 
 
+_PER_MASS = "unit of mass"
+
+
 def _per_unit_text(per_activity) -> str:
     """`t CO2 / MWh` -> `MWh`: the unit of activity a factor is per."""
     denominators = [(name, -exp) for name, exp in per_activity.unit_items() if exp < 0]
     if not denominators:
-        return "(no unit)"
+        # `t CO2e / t`: pint cancels the two masses, and a mass of gas per mass is what is left.
+        return _PER_MASS if per_activity.dimensionless else "(no unit)"
     return " * ".join(format(unit(n), "~") + (f"^{e}" if e != 1 else "") for n, e in denominators)
 
 

@@ -133,6 +133,21 @@ def test_unit_mismatch_points_at_amount_and_factor(write):
     )
 
 
+def test_unit_mismatch_with_a_factor_per_mass_names_the_mass(write):
+    """pint cancels `t CO2e / t` to CO2e alone: the message must still say the factor is per mass."""
+    diagnostic = _one(write('''
+        factor ingot = 17.610 t CO2e / t
+        process p {
+          stage production
+          product out 1 t
+          input i 0.58962 kWh from ingot
+        }
+    '''), "E401")
+    assert diagnostic.message == ("`i` is 0.58962 kWh, but the factor `ingot` is 17.610 t CO2e / t (per unit of mass): "
+                                  "amount × factor is not a mass of CO2e")
+    assert diagnostic.help == "give the amount as a mass (kg, t), or use a factor per kWh"
+
+
 def test_unit_mismatch_with_supplier(write):
     diagnostic = _one(write('''
         process p {
