@@ -21,16 +21,19 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import BaseModel, Field
 
 from . import model as M
 from .collector import collector_paused
 from .diagnostics import Diagnostic, Label, PcfError
 from .units import CO2E, Q, conversion_factor, short, unit
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 KG_CO2E = "kg CO2e"
 
@@ -138,9 +141,26 @@ class System:
 
     keys: list[str]  # activity keys, one per column
     index: dict[str, int]
-    matrix: sp.csr_matrix  # A, rows and columns in `keys` order
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray]  # A as (rows, columns, values); repeats add up
     allocation: dict[str, dict[str, float]]  # process -> product -> share
     lines: list[BurdenLine]
+
+    @cached_property
+    def matrix(self) -> "sp.csr_matrix":
+        """A as a sparse matrix, rows and columns in `keys` order."""
+        import scipy.sparse as sp  # here, not at the top: see DENSE
+
+        n = len(self.keys)
+        rows, cols, vals = self.entries
+        return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+    def dense(self) -> np.ndarray:
+        """A as a numpy array: for the systems up to DENSE activities."""
+        n = len(self.keys)
+        rows, cols, vals = self.entries
+        matrix = np.zeros((n, n))
+        np.add.at(matrix, (rows, cols), vals)
+        return matrix
 
 
 def allocation_shares(process: M.Process, products: list[M.Flow] | None = None) -> dict[str, float]:
@@ -285,16 +305,14 @@ def _build_system(model: M.Model) -> System:
                 line = _burden_line(model, process, flow, gwp)
                 if line is not None:
                     lines.append(line)
-    n = len(keys)
-    matrix = sp.csr_matrix((np.array(vals, dtype=float), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
-                           shape=(n, n))
-    return System(keys, index, matrix, allocation, lines)
+    entries = (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=float))
+    return System(keys, index, entries, allocation, lines)
 
 
 def factorise(system: System) -> "Factorisation":
     """The system's technosphere factorised once; raises E520 when it cannot be scaled."""
     try:
-        return Factorisation(system.matrix)
+        return Factorisation(system.dense() if len(system.keys) <= DENSE else system.matrix)
     except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
         raise PcfError(Diagnostic(
             "E520", "the product system cannot be scaled to the declared unit (its matrix is singular)", None,
@@ -338,24 +356,27 @@ class Factorisation:
     under a second where a single LU of the whole matrix takes tens of seconds.
     """
 
-    def __init__(self, matrix: sp.csr_matrix):
-        matrix = sp.csr_matrix(matrix, dtype=float)
-        matrix.sum_duplicates()
+    def __init__(self, matrix: "sp.csr_matrix | np.ndarray"):
         n = matrix.shape[0]
         self.n = n
-        self.matrix = matrix
         self.inverse = None
         if n <= DENSE:
             # A few dozen activities (a product model like the reference): numpy's LAPACK,
-            # already loaded, instead of importing scipy.sparse.linalg (and with it scipy.linalg),
-            # a fifth of `pcf check`'s start-up. The inverse is the factorisation kept for reuse.
+            # already loaded, instead of importing scipy.sparse and its solvers, a third of
+            # `pcf check`'s start-up. The inverse is the factorisation kept for reuse.
+            dense = matrix if isinstance(matrix, np.ndarray) else matrix.toarray()
             try:
-                self.inverse = np.linalg.inv(matrix.toarray())
+                self.inverse = np.linalg.inv(np.asarray(dense, dtype=float))
             except np.linalg.LinAlgError as exc:
                 raise RuntimeError(str(exc)) from None
-            self.order, self.phases = None, []
+            self.matrix, self.order, self.phases = dense, None, []
             return
-        import scipy.sparse.linalg as spla  # here, not at the top: see DENSE
+        import scipy.sparse as sp  # here, not at the top: see DENSE
+        import scipy.sparse.linalg as spla
+
+        matrix = sp.csr_matrix(matrix, dtype=float)
+        matrix.sum_duplicates()
+        self.matrix = matrix
 
         if n <= SINGLE_BLOCK:
             # Small enough that one LU of the whole matrix is faster than the phases' bookkeeping.
@@ -387,12 +408,13 @@ class Factorisation:
 
     def _components(self) -> tuple[np.ndarray, np.ndarray]:
         """Strongly connected component of each activity, and which components are loops."""
-        coo = self.matrix.tocoo()
+        import scipy.sparse as sp
+        import scipy.sparse.csgraph as csgraph  # here, not at the top: it imports scipy.sparse.linalg
+
+        coo = sp.coo_matrix(self.matrix)
         off = coo.row != coo.col
         # An edge from each consumer (column) to each supplier (row) it takes from.
         graph = sp.csr_matrix((np.ones(int(off.sum())), (coo.col[off], coo.row[off])), shape=(self.n, self.n))
-        import scipy.sparse.csgraph as csgraph  # here, not at the top: it imports scipy.sparse.linalg
-
         n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
         return label, np.bincount(label, minlength=n_comp) > 1
 
@@ -431,8 +453,8 @@ class Factorisation:
 SINGLE_BLOCK = 3000
 
 # Systems up to this many activities are solved with numpy's dense inverse: the solve
-# takes microseconds at this size either way, and the sparse solvers' import costs
-# about 0.1 s of every start-up. Results agree with SuperLU's to round-off
+# takes microseconds at this size either way, and importing scipy.sparse and its solvers
+# costs about 0.15 s of every start-up (a third of the bare import line). Results agree with SuperLU's to round-off
 # (tests/test_solve_factorisation.py, tests/test_peer_bw2calc.py).
 DENSE = 100
 
@@ -443,6 +465,8 @@ def _phases(n_comp: int, consumer: np.ndarray, supplier: np.ndarray, in_loop: np
     Kahn's algorithm on the condensation, in Python: one pass over the component
     edges (about 0.1 s per 100k processes, done once per factorisation).
     """
+    import scipy.sparse as sp
+
     between = consumer != supplier
     edges = sp.csr_matrix((np.ones(int(between.sum()), dtype=np.int8), (consumer[between], supplier[between])),
                           shape=(n_comp, n_comp))

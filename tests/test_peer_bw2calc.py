@@ -200,10 +200,13 @@ def test_factorisation_solves_a_hand_made_loop_and_triangle():
     np.testing.assert_allclose(many[:, 2], assembly, rtol=1e-14)
 
 
-def test_singular_loop_is_a_clear_error():
+def test_singular_loop_is_a_clear_error(solver_path):
     """A loop that returns as much as it takes cannot be scaled: E520, not a wrong number."""
-    a = sp.csr_matrix(np.array([[1.0, -1.0], [-1.0, 1.0]]))
-    system = System(["a.x", "b.y"], {"a.x": 0, "b.y": 1}, a, {}, [])
+    # A = [[1, -1], [-1, 1]] as (rows, columns, values); the second entry of (0, 1) adds up with the first.
+    entries = (np.array([0, 0, 0, 1, 1]), np.array([0, 1, 1, 0, 1]), np.array([1.0, -0.5, -0.5, -1.0, 1.0]))
+    system = System(["a.x", "b.y"], {"a.x": 0, "b.y": 1}, entries, {}, [])
+    np.testing.assert_array_equal(system.dense(), [[1.0, -1.0], [-1.0, 1.0]])
+    np.testing.assert_array_equal(system.matrix.toarray(), system.dense())
     with pytest.raises(PcfError) as err:
         solve(system, {"a.x": 1.0})
     assert err.value.diagnostics[0].code == "E520"
