@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from pydantic_core import to_json
 
 from ..build import load
 from ..compute import compute
 from ..tables import result_table
-from .common import allow_outside_option, emit, model_argument, root_option
+from .common import allow_outside_option, emit, emit_line, model_argument, root_option
 
 
 @click.command("calc")
@@ -25,9 +26,12 @@ def command(file: Path, fmt: str, top: int, output: Path | None, root, allow_out
     model = load(file, root=root, allow_outside_root=allow_outside_root)
     result = compute(model)
     if fmt == "json":
-        # pydantic's own serialiser: 16x faster than model_dump + json.dumps on a large result
-        # (0.13 s against 2.1 s at 10k processes). compute() has already refused any value
-        # that is not finite, so nothing can come out as NaN or null here.
-        emit(result.model_dump_json(indent=2) + "\n", output)
+        # The JSON needs only the result: the model (1.7 GiB at 100k processes) goes before its
+        # bytes are made, which would otherwise be the peak of the run.
+        del model
+        # pydantic's own serialiser, straight to UTF-8 bytes: 16x faster than model_dump + json.dumps
+        # on a large result (0.13 s against 2.1 s at 10k processes), and no text copy beside the bytes.
+        # compute() has already refused any value that is not finite, so nothing can come out as NaN.
+        emit_line(to_json(result, indent=2), output)
     else:
         emit(result_table(model, result, top), output)
