@@ -567,7 +567,10 @@ def _compute(model: M.Model) -> Result:
     # A result line is given every field, so the set of given fields pydantic keeps per object can be
     # one set for all: 216 bytes less per object, two objects per burden line (M.share_fields_set).
     shared = M.share_fields_set
-    for line in system.lines:
+    lines, system.lines = system.lines, []
+    for i in range(len(lines)):
+        # Each line let go as its result is made: the two do not take memory at once (200 MiB at 100k).
+        line, lines[i] = lines[i], None
         flow = line.flow
         r = process_runs[line.process]
         value = line.co2e * r
