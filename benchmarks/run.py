@@ -1,6 +1,6 @@
 """The benchmark: pcf_dsl on synthetic systems of 1k, 10k and 100k processes, beside json.loads and bw2calc.
 
-    .venv/bin/python benchmarks/run.py                      # 1k, 10k, 100k (about 30-60 minutes)
+    .venv/bin/python benchmarks/run.py                      # 1k, 10k, 100k (about 15-20 minutes)
     .venv/bin/python benchmarks/run.py --sizes 1000,10000   # quicker
     .venv/bin/pip install -e '.[bench]'                     # bw2calc with pypardiso, as in the README table
 
@@ -9,7 +9,8 @@ not). Every size is measured in fresh subprocesses, so peak memory (ru_maxrss)
 belongs to that size alone:
 
 - a measuring process: parse, model build, graph, solve (factorise + one demand,
-  and 100 demands from one factorisation), compute, the rules of `pcf check`,
+  the best of a few runs where one takes milliseconds, as bw2calc's solve is
+  timed; and 100 demands from one factorisation), compute, the rules of `pcf check`,
   DOT rendering, then json.loads of the same content as JSON (the floor for reading
   structured text: what the text states, no empty fields; garbage collector off, as
   during our parse and build);
@@ -19,7 +20,10 @@ belongs to that size alone:
 - `pcf check` and `pcf calc --format json` as a user runs them (wall time, peak RSS).
 
 Start-up: `pcf check` on the reference model against a bare
-`python -c "import lark, pydantic, networkx, pint, scipy.sparse"`, best of 5.
+`python -c "import lark, pydantic, networkx, pint, scipy.sparse"`, best of 5,
+both from compiled bytecode (see _bytecode_as_installed).
+
+Every child runs from compiled bytecode kept under the work directory.
 """
 
 from __future__ import annotations
@@ -73,6 +77,23 @@ def _timed_child(argv: list[str]) -> tuple[float, int, int, str, str]:
 # ------------------------------------------------------------------ the measuring child
 
 
+def best_of(step, budget: float = 0.5, most: int = 7):
+    """The fastest of a few runs of `step` (which returns its seconds and a value), and that run's value.
+
+    A solve of a few milliseconds is mostly noise in one run; both sides of the
+    bw2calc comparison are timed this way. Runs stop once they add up to `budget`
+    seconds, so a step of seconds runs once.
+    """
+    best, value, spent, runs = float("inf"), None, 0.0, 0
+    while runs < most and (runs == 0 or spent < budget):
+        seconds, result = step()
+        if seconds < best:
+            best, value = seconds, result
+        spent += seconds
+        runs += 1
+    return best, value
+
+
 def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) -> dict:
     """Runs in a fresh process: every step of the pipeline on directory/model.pcf."""
     import gc
@@ -124,15 +145,19 @@ def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) ->
 
     start = time.perf_counter()
     system = build_system(model)
+    # A is assembled on first use: here, as bw2calc's matrices are before its solve is timed.
+    out["nonzeros"] = system.matrix.nnz
     out["system_s"] = time.perf_counter() - start
     du = model.study.declared_unit
-    start = time.perf_counter()
-    factorisation = factorise(system)
-    out["factorise_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    first = solve_many(system, [{du.product: 1.0}], factorisation)
-    out["solve_one_s"] = time.perf_counter() - start
-    out["solve_s"] = out["factorise_s"] + out["solve_one_s"]
+
+    def factorise_and_solve():
+        start = time.perf_counter()
+        factorisation = factorise(system)
+        middle = time.perf_counter()
+        first = solve_many(system, [{du.product: 1.0}], factorisation)
+        return time.perf_counter() - start, (middle - start, time.perf_counter() - middle, factorisation, first)
+
+    out["solve_s"], (out["factorise_s"], out["solve_one_s"], factorisation, first) = best_of(factorise_and_solve)
     out["loops"], out["in_loops"] = factorisation.loops, factorisation.in_loops
     out["phases"] = len(factorisation.phases)
     rng = np.random.default_rng(0)
@@ -260,14 +285,16 @@ def peer(directory: Path) -> dict:
     out["max_scaling_difference"] = float(np.abs(supply - m["scaling"]).max() / scale)
     # The solve alone, on a fresh LCA object with its matrices built: the first solve, factorisation
     # included (a second solve on the same object would reuse pypardiso's factorisation).
-    fresh = P.lca_object(n, (m["a_row"], m["a_col"], m["a_val"]), (m["b_row"], m["b_col"], m["b_val"]), m["gwp"],
-                         {int(m["demand_col"][0]): 1.0})
-    fresh.load_lci_data()
-    fresh.build_demand_array()
-    start = time.perf_counter()
-    fresh.supply_array = fresh.solve_linear_system()
-    out["solve_s"] = time.perf_counter() - start
-    del fresh
+    def fresh_solve():
+        fresh = P.lca_object(n, (m["a_row"], m["a_col"], m["a_val"]), (m["b_row"], m["b_col"], m["b_val"]), m["gwp"],
+                             {int(m["demand_col"][0]): 1.0})
+        fresh.load_lci_data()
+        fresh.build_demand_array()
+        start = time.perf_counter()
+        fresh.supply_array = fresh.solve_linear_system()
+        return time.perf_counter() - start, None
+
+    out["solve_s"], _ = best_of(fresh_solve)
     # Many demands from one factorisation (bw2calc's factorize=True path), when the solver allows it.
     cols = m["many_cols"]
     try:
