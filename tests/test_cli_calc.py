@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -48,3 +49,24 @@ def test_calc_output_file(tmp_path):
     run = CliRunner().invoke(main, ["calc", MODEL, "--format", "json", "-o", str(out)])
     assert run.exit_code == 0 and run.output == ""
     assert round(json.loads(out.read_text(encoding="utf-8"))["total"]["value"], 4) == 11.2206
+    # The file is what standard output gets: the JSON bytes and one final newline, written in two pieces.
+    printed = CliRunner().invoke(main, ["calc", MODEL, "--format", "json"]).output
+    assert out.read_text(encoding="utf-8") == printed and printed.endswith("}\n") and not printed.endswith("\n\n")
+
+
+def test_a_command_runs_without_the_collector_and_gives_it_back(monkeypatch):
+    """cli.py pauses the cyclic collector for the whole command and restores it for the caller."""
+    import pcf_dsl.commands.calc as calc_command
+
+    seen = []
+    real = calc_command.compute
+
+    def spy(model):
+        seen.append(gc.isenabled())
+        return real(model)
+
+    monkeypatch.setattr(calc_command, "compute", spy)
+    assert gc.isenabled()
+    run = CliRunner().invoke(main, ["calc", MODEL])
+    assert run.exit_code == 0 and seen == [False]
+    assert gc.isenabled()
