@@ -20,10 +20,10 @@ belongs to that size alone:
 - `pcf check` and `pcf calc --format json` as a user runs them (wall time, peak RSS).
 
 Start-up: `pcf check` on the reference model against a bare
-`python -c "import lark, pydantic, networkx, pint, scipy.sparse"`, best of 5,
-both from compiled bytecode (see _bytecode_as_installed).
+`python -c "import lark, pydantic, networkx, pint, scipy.sparse"`, best of 5.
 
-Every child runs from compiled bytecode kept under the work directory.
+Every child runs from compiled bytecode kept under the work directory, as an
+installed package would (see _bytecode_as_installed).
 """
 
 from __future__ import annotations
