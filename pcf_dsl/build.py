@@ -740,10 +740,10 @@ class Builder:
         if stage is None:
             # Already reported; keep the name so the rest of the process is still checked.
             stage = node.stage.value if node.stage is not None else ""
-        return M.share_fields_set(M.Process(
+        return M.Process(
             name=key, label=node.label.value if node.label else None, stage=stage,
             geography=node.geography.value if node.geography else None, flows=flows, allocation=allocation,
-            quality=self._quality(node.quality), notes=[n.value for n in node.notes], span=node.name.span))
+            quality=self._quality(node.quality), notes=[n.value for n in node.notes], span=node.name.span)
 
     def _stage_name(self, word: S.Word, model: M.Model) -> str | None:
         if model.stage(word.value) is None:
@@ -794,11 +794,14 @@ class Builder:
             elif value is not None:
                 properties[word.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         quality = self._quality(attrs.quality)
-        # Fields left at their default (None) are not passed: each one given costs validation time, and
-        # the amount is given as data, validated in the same call (a flow a microsecond sooner).
+        # Fields left at their default (None, no notes, no properties) are not passed: each one given costs
+        # validation time, and the amount is given as data, validated in the same call (a flow a microsecond sooner).
         fields = dict(kind=node.kind, name=node.name.value, amount={"value": float(magnitude), "unit": unit_text},
-                      amount_text=amount_text, cutoff=node.cutoff, notes=[n.value for n in attrs.notes],
-                      properties=properties, span=node.name.span, amount_span=node.amount.span)
+                      amount_text=amount_text, cutoff=node.cutoff, span=node.name.span, amount_span=node.amount.span)
+        if attrs.notes:
+            fields["notes"] = tuple(n.value for n in attrs.notes)
+        if properties:
+            fields["properties"] = properties
         if node.label:
             fields["label"] = node.label.value
         if node.source:  # the name as written, qualified; resolved and checked in _link_flows
@@ -817,8 +820,7 @@ class Builder:
             fields["group"] = attrs.group.value
         if quality is not None:
             fields["quality"] = quality
-        flow = M.share_fields_set(M.Flow(**fields))
-        M.share_fields_set(flow.amount)
+        flow = M.Flow(**fields)
         if node.kind == "emit" and node.source is None:
             if not is_mass_of_one_gas:
                 self.state.error("E311", f"the emission `{node.name.value}` must be a mass of one gas", node.amount.span,

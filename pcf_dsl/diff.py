@@ -23,10 +23,11 @@ waivers and profiles do not change the footprint.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from . import model as M
 from .compute import Result, compute
@@ -126,12 +127,12 @@ def show(value) -> str:
     if isinstance(value, M.Quantity):
         return f"{value.value:g} {short(value.unit)}"
     if isinstance(value, M.Quality):
-        return " ".join(f"{k}={v}" for k, v in value.model_dump().items() if v is not None) or "(none)"
+        return " ".join(f"{k}={v}" for k, v in to_jsonable_python(value).items() if v is not None) or "(none)"
     if isinstance(value, M.FactorComponent):
         return value.text
-    if isinstance(value, BaseModel):
-        return ", ".join(f"{k}={show(getattr(value, k))}" for k in _fields(value)
-                         if getattr(value, k) not in (None, [], {}))
+    if M.is_model_object(value):
+        return ", ".join(f"{k}={show(getattr(value, k))}" for k in M.fields_of(value)
+                         if getattr(value, k) not in (None, [], (), {}))
     if isinstance(value, dict):
         return ", ".join(f"{k}={show(v)}" for k, v in value.items()) or "(none)"
     if isinstance(value, (list, tuple)):
@@ -139,21 +140,13 @@ def show(value) -> str:
     return str(value)
 
 
-def _fields(obj: BaseModel) -> list[str]:
-    return [name for name, info in type(obj).model_fields.items() if not info.exclude]
-
-
-def _dump(value):
-    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-
-
-def _field_changes(old: BaseModel, new: BaseModel, skip: tuple[str, ...] = ()) -> list[FieldChange]:
+def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
     out = []
-    for name in _fields(old):
+    for name in M.fields_of(old):
         if name in skip:
             continue
         a, b = getattr(old, name), getattr(new, name)
-        if _dump_deep(a) != _dump_deep(b):
+        if to_jsonable_python(a) != to_jsonable_python(b):
             out.append(FieldChange(_FIELD_NAMES.get(name, name), show(a), show(b)))
     return out
 
@@ -161,16 +154,6 @@ def _field_changes(old: BaseModel, new: BaseModel, skip: tuple[str, ...] = ()) -
 # Field names as the language writes them, where the model's name differs.
 _FIELD_NAMES = {"components": "value", "amount_text": "amount", "cutoff_reason": "cut-off reason",
                 "of_input": "of", "period_start": "period start", "period_end": "period end"}
-
-
-def _dump_deep(value):
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_dump_deep(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _dump_deep(v) for k, v in value.items()}
-    return value
 
 
 # ------------------------------------------------------------------ finding the changes
@@ -210,7 +193,7 @@ def _set_keyed(attr: str, key: str, value):
         if value is None:
             mapping.pop(key, None)
         else:
-            mapping[key] = value.model_copy(deep=True)
+            mapping[key] = copy.deepcopy(value)
     return apply
 
 
@@ -223,15 +206,15 @@ def _set_listed(attr: str, key: str, value):
             if index is not None:
                 del items[index]
         elif index is None:
-            items.append(value.model_copy(deep=True))
+            items.append(copy.deepcopy(value))
         else:
-            items[index] = value.model_copy(deep=True)
+            items[index] = copy.deepcopy(value)
     return apply
 
 
 def _set_attr(attr: str, value):
     def apply(model: M.Model) -> None:
-        setattr(model, attr, value.model_copy(deep=True) if isinstance(value, BaseModel) else value)
+        setattr(model, attr, copy.deepcopy(value))
     return apply
 
 
@@ -249,15 +232,15 @@ def _process_changes(old: M.Model, new: M.Model) -> list[Change]:
         if attributes:
             def apply(model, name=name, b=b):
                 process = model.processes[name]
-                for attr in _fields(b):
+                for attr in M.fields_of(b):
                     if attr not in ("flows", "allocation"):
-                        setattr(process, attr, _copy(getattr(b, attr)))
+                        setattr(process, attr, copy.deepcopy(getattr(b, attr)))
             changes.append(Change("process", "changed", ("process", name), attributes, apply))
-        if _dump_deep(a.allocation) != _dump_deep(b.allocation):
+        if to_jsonable_python(a.allocation) != to_jsonable_python(b.allocation):
             detail = (_field_changes(a.allocation, b.allocation) if a.allocation and b.allocation
                       else [FieldChange("allocation", show(a.allocation), show(b.allocation))])
             def apply(model, name=name, b=b):
-                model.processes[name].allocation = _copy(b.allocation)
+                model.processes[name].allocation = copy.deepcopy(b.allocation)
             changes.append(Change("allocation", "changed", ("process", name, "allocation"), detail, apply))
         for flow_name in [*(f.name for f in a.flows), *(f.name for f in b.flows if a.flow(f.name) is None)]:
             fa, fb = a.flow(flow_name), b.flow(flow_name)
@@ -276,21 +259,11 @@ def _process_changes(old: M.Model, new: M.Model) -> list[Change]:
                 if fb is None:
                     del flows[index]
                 elif index is None:
-                    flows.append(fb.model_copy(deep=True))
+                    flows.append(copy.deepcopy(fb))
                 else:
-                    flows[index] = fb.model_copy(deep=True)
+                    flows[index] = copy.deepcopy(fb)
             changes.append(Change("flow", action, ("process", name, "flow", flow_name), detail, apply))
     return changes
-
-
-def _copy(value):
-    if isinstance(value, BaseModel):
-        return value.model_copy(deep=True)
-    if isinstance(value, (list, dict)):
-        import copy
-
-        return copy.deepcopy(value)
-    return value
 
 
 def _flow_line(flow: M.Flow) -> str:
@@ -323,9 +296,9 @@ def _stage_changes(old: M.Model, new: M.Model) -> list[Change]:
             if b is None:
                 del model.stages[index]
             elif index is None:
-                model.stages.append(b.model_copy(deep=True))
+                model.stages.append(copy.deepcopy(b))
             else:
-                model.stages[index] = b.model_copy(deep=True)
+                model.stages[index] = copy.deepcopy(b)
         changes.append(Change("boundary", action, ("boundary", name), detail, apply))
     common = [n for n in a_by if n in b_by]
     if common != [n for n in b_by if n in a_by]:
@@ -352,9 +325,9 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
             kind = _KEYED.get(attr, attr)
             for key in [*a, *(k for k in b if k not in a)]:
                 va, vb = a.get(key), b.get(key)
-                if _dump_deep(va) == _dump_deep(vb):
+                if to_jsonable_python(va) == to_jsonable_python(vb):
                     continue
-                if va is not None and vb is not None and isinstance(va, BaseModel):
+                if va is not None and vb is not None and M.is_model_object(va):
                     detail, action = _field_changes(va, vb), "changed"
                 else:
                     action = "added" if va is None else "removed"
@@ -365,7 +338,7 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
             ka, kb = dict(_LIST_KEYS[attr](a)), dict(_LIST_KEYS[attr](b))
             for key in [*ka, *(k for k in kb if k not in ka)]:
                 va, vb = ka.get(key), kb.get(key)
-                if _dump_deep(va) == _dump_deep(vb):
+                if to_jsonable_python(va) == to_jsonable_python(vb):
                     continue
                 if va is not None and vb is not None:
                     skip = ("value", "decimals", "resolution") if kind == "claim" and va.text != vb.text else ()
@@ -375,8 +348,8 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
                     detail = [FieldChange(kind, show(va) if va is None else _claim_or_waiver(va),
                                           show(vb) if vb is None else _claim_or_waiver(vb))]
                 changes.append(Change(kind, action, (kind, key), detail, _set_listed(attr, key, vb)))
-        elif _dump_deep(a) != _dump_deep(b):
-            if isinstance(a, BaseModel) and isinstance(b, BaseModel):
+        elif to_jsonable_python(a) != to_jsonable_python(b):
+            if M.is_model_object(a) and M.is_model_object(b):
                 detail, action = _field_changes(a, b), "changed"
             else:
                 detail = [FieldChange(attr, show(a), show(b))]
@@ -386,11 +359,11 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
 
 
 def _keyed_apply(attr: str, key: str, value):
-    if isinstance(value, BaseModel) or value is None:
+    if M.is_model_object(value) or value is None:
         return _set_keyed(attr, key, value)
 
     def apply(model: M.Model) -> None:
-        getattr(model, attr)[key] = _copy(value)
+        getattr(model, attr)[key] = copy.deepcopy(value)
     return apply
 
 
@@ -445,7 +418,7 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
         if change.kind in ("claim", "waiver", "profile"):
             change.effect = Effect(0.0, {})
             continue
-        trial = old.model_copy(deep=True)
+        trial = copy.deepcopy(old)
         try:
             change.apply(trial)
             change.effect = _effect(old_fp, compute(trial))

@@ -184,8 +184,13 @@ process top {
     }
 
 
-def test_flows_share_one_set_of_field_names_and_stay_ordinary_models(tmp_path):
-    """model.share_fields_set: what a flow shares is the set of all its field names; nothing else changes."""
+def test_flows_are_slotted_records_that_dump_like_the_other_model_objects(tmp_path):
+    """model._record: a flow and its amount keep no per-object dict; empty notes and properties are shared."""
+    import dataclasses
+
+    import pytest
+    from pydantic_core import to_jsonable_python
+
     from pcf_dsl import model as M
     from pcf_dsl.build import load
 
@@ -196,25 +201,33 @@ def test_flows_share_one_set_of_field_names_and_stay_ordinary_models(tmp_path):
 }
 process b {
   stage production
-  product out 3 kg
+  product out 3 kg {
+    property price 2 CNY/kg
+    note "list price"
+  }
   input x 1 kg from a
 }
 """, encoding="utf-8")
     model = load(tmp_path / "m.pcf")
     flows = [f for p in model.processes.values() for f in p.flows]
-    assert len({id(f.model_fields_set) for f in flows}) == 1
-    assert flows[0].model_fields_set == set(M.Flow.model_fields)
-    assert flows[0].amount.model_fields_set == {"value", "unit"}
-    flows[0].label = "relabelled"  # pydantic adds the name to the set: already there
-    assert flows[1].model_fields_set == set(M.Flow.model_fields)
-    copy = flows[3].model_copy(update={"name": "y"})
-    assert copy.model_fields_set is not flows[3].model_fields_set
-    assert (copy.name, flows[3].name) == ("y", "x")
-    assert flows[3].model_dump(mode="json") == {
+    assert not any(hasattr(f, "__dict__") or hasattr(f.amount, "__dict__") for f in flows)
+    bare = [f for f in flows if f.name != "out" or f is flows[0]]
+    assert len({id(f.properties) for f in bare}) == 1 and len({id(f.notes) for f in bare}) == 1
+    with pytest.raises(TypeError):  # the shared empty mapping cannot be filled through one flow
+        flows[0].properties["price"] = M.Quantity(value=1.0, unit="CNY / kg")
+    assert dict(flows[2].properties) == {"price": M.Quantity(value=2.0, unit="CNY / kilogram")}
+    flows[0].label = "relabelled"
+    assert (flows[0].label, flows[1].label) == ("relabelled", None)
+    copy = dataclasses.replace(flows[3], name="y")
+    assert (copy.name, flows[3].name, copy.span) == ("y", "x", flows[3].span)
+    assert M.fields_of(flows[3])[-1] == "properties"  # the spans are left out, as from JSON
+    assert to_jsonable_python(flows[3]) == model.model_dump(mode="json")["processes"]["b"]["flows"][1] == {
         "kind": "input", "name": "x", "label": None, "amount": {"value": 1.0, "unit": "kilogram"},
         "amount_text": "1 kg", "source": "a.out", "source_kind": "process", "waste_route": None, "cutoff": False,
         "cutoff_reason": None, "estimate": None, "of_input": None, "stage": None, "group": None, "quality": None,
         "notes": [], "properties": {}}
+    with pytest.raises(ValueError):  # still validated: an unknown kind is refused
+        M.Flow(kind="gift", name="z", amount={"value": 1, "unit": "kg"}, amount_text="1 kg")
 
 
 def test_building_leaves_the_parsed_file_as_it_was(tmp_path, monkeypatch):

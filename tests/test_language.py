@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 import pcf_dsl
@@ -442,7 +444,7 @@ def test_data_quality_scores_by_name_number_and_process_default(write):
     assert b.score() == pytest.approx((6 + 1 + 3) / 3)
     assert process.flow("a").quality is None
     assert process.quality_of(process.flow("a")) == process.quality  # the process default applies
-    partial = process.flow("b").model_copy(update={"quality": b.model_copy(update={"factor": None})})
+    partial = dataclasses.replace(process.flow("b"), quality=b.model_copy(update={"factor": None}))
     assert process.quality_of(partial).factor == 2  # a criterion the line leaves out comes from the process
 
 

@@ -7,6 +7,7 @@ Kept here so each rule module stays one small function; graph queries live in
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from ..compute import Result
@@ -183,7 +184,7 @@ def per_unit_of_amount(model: Model, result: Result, process: Process, flow: Flo
     from ..model import Quantity
 
     gwp = model.gwp_sets.get(model.study.gwp) if model.study and model.study.gwp else None
-    unit_flow = flow.model_copy(update={"amount": Quantity(value=1.0, unit=flow.amount.unit)})
+    unit_flow = replace(flow, amount=Quantity(value=1.0, unit=flow.amount.unit))
     line = _burden_line(model, process, unit_flow, gwp)
     return 0.0 if line is None else line.co2e * result.runs[process.name]
 
