@@ -22,10 +22,10 @@ import math
 import sys
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import model as M
 from .collector import collector_paused
@@ -41,28 +41,37 @@ KG_CO2E = "kg CO2e"
 # ------------------------------------------------------------------ result types (the JSON of `pcf calc`)
 
 
-class Share(BaseModel):
-    value: float = Field(description="kg CO2e per declared unit")
-    share: float = Field(description="fraction of the total (0.25 = 25 %)")
+# The classes with one object per process or per burden line are slotted records (M.record), as the
+# model's flows are: at 100,000 processes a result has about 340,000 lines and 100,000 process shares.
+# They keep pydantic's default config (extra fields ignored), as the BaseModel result classes do.
+_RESULT_LINE = M.record(config=ConfigDict())
 
 
-class AmountOut(BaseModel):
+@_RESULT_LINE
+class Share:
+    value: Annotated[float, Field(description="kg CO2e per declared unit")]
+    share: Annotated[float, Field(description="fraction of the total (0.25 = 25 %)")]
+
+
+@_RESULT_LINE
+class AmountOut:
     value: float
     unit: str
 
 
-class FlowResult(BaseModel):
+@_RESULT_LINE
+class FlowResult:
     process: str
     flow: str
     label: str | None
     kind: str
     stage: str
     group: str | None
-    factor: str | None = Field(description="the emission factor applied, if any")
-    amount: AmountOut = Field(description="the flow's amount per declared unit")
+    factor: Annotated[str | None, Field(description="the emission factor applied, if any")]
+    amount: Annotated[AmountOut, Field(description="the flow's amount per declared unit")]
     value: float
     share: float
-    gases: dict[str, float] = Field(description="kg CO2e per declared unit, by gas")
+    gases: Annotated[dict[str, float], Field(description="kg CO2e per declared unit, by gas")]
 
 
 class GasResult(BaseModel):
@@ -565,9 +574,6 @@ def _compute(model: M.Model) -> Result:
     by_gas_value: dict[str, float] = {}
     by_group: dict[str, float] = {}
     isfinite = math.isfinite
-    # A result line is given every field, so the set of given fields pydantic keeps per object can be
-    # one set for all: 216 bytes less per object, two objects per burden line (M.share_fields_set).
-    shared = M.share_fields_set
     lines, system.lines = system.lines, []
     for i in range(len(lines)):
         # Each line let go as its result is made, so the two do not take memory at once
@@ -585,10 +591,10 @@ def _compute(model: M.Model) -> Result:
             by_group[flow.group] = by_group.get(flow.group, 0.0) + value
         amount = flow.amount.value * r
         gases = {g: v * r for g, v in line.gas_co2e.items()}
-        flows.append(shared(FlowResult(process=line.process, flow=flow.name, label=flow.label, kind=flow.kind,
-                                       stage=line.stage, group=flow.group, factor=line.factor,
-                                       amount=shared(AmountOut(value=amount, unit=short(flow.amount.unit))),
-                                       value=value, share=0.0, gases=gases)))
+        flows.append(FlowResult(process=line.process, flow=flow.name, label=flow.label, kind=flow.kind,
+                                stage=line.stage, group=flow.group, factor=line.factor,
+                                amount=AmountOut(value=amount, unit=short(flow.amount.unit)),
+                                value=value, share=0.0, gases=gases))
         # A sum is finite only when every term is (inf and nan carry through it); when it is not, the
         # full check decides (the terms may be finite and only their sum too large).
         if not isfinite(value + amount + sum(gases.values()) + sum(by_gas_mass.values())):
@@ -623,8 +629,8 @@ def _compute(model: M.Model) -> Result:
                                       description=du.description),
         gwp_set=study.gwp,
         total=Share(value=total, share=1.0 if total else 0.0),
-        by_stage={k: shared(Share(value=v, share=share(v))) for k, v in by_stage.items()},
-        by_process={k: shared(Share(value=v, share=share(v))) for k, v in by_process.items()},
+        by_stage={k: Share(value=v, share=share(v)) for k, v in by_stage.items()},
+        by_process={k: Share(value=v, share=share(v)) for k, v in by_process.items()},
         by_flow=flows,
         by_gas={g: GasResult(mass=by_gas_mass[g], value=by_gas_value[g], share=share(by_gas_value[g]))
                 for g in sorted(by_gas_value)},
