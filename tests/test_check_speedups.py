@@ -208,3 +208,27 @@ def test_the_pipeline_leaves_no_reference_cycles(which, tmp_path):
             gc.set_debug(0)
             gc.garbage.clear()
     assert garbage == []
+
+
+def test_the_objects_made_per_process_and_per_line_keep_no_dict(looped):
+    """Processes, flows, amounts, result lines and shares are slotted records (model.record).
+
+    They are the objects a large model has hundreds of thousands of; a pydantic
+    BaseModel would give each a __dict__ (a flow with its amount: 960 bytes
+    against 272). Every class that has one object per process or per line is
+    listed here, so that a new field type or a return to BaseModel is caught.
+    """
+    result = compute(looped)
+    objects = {
+        "process": looped.processes["casting"],
+        "flow": looped.processes["casting"].flows[0],
+        "amount": looped.processes["casting"].flows[0].amount,
+        "result line": result.by_flow[0],
+        "its amount": result.by_flow[0].amount,
+        "process share": result.by_process["casting"],
+        "stage share": result.by_stage["production"],
+    }
+    assert [name for name, obj in objects.items() if hasattr(obj, "__dict__")] == []
+    # Still validated on construction, as the BaseModels were.
+    with pytest.raises(ValueError):
+        type(objects["process share"])(value="not a number", share=0.5)
