@@ -336,6 +336,65 @@ def test_fast_path_gives_up_where_lark_reads_differently():
     assert parse_text(text, "t.pcf").items == lark  # and parse_text still gets lark's reading
 
 
+# Flow lines for the fast path's line reader (parse._flow_line): (line, read by it?). Every one
+# must read as lark reads it, whether the reader takes it or leaves it to the token loop.
+_FLOW_LINES = [
+    ("input steel 1.5 t from supplier.steel", True),
+    ("product out 0.5 t", True),
+    ("input freight 164.82 t*km from ef.freight_03", True),
+    ("input heat 2 kg / MWh from f", True),
+    ("emit gas 3 m3 of natural_gas with ef.combustion", True),
+    ("emit fuel 3 m3 of natural_gas", True),
+    ("emit leak 0.2 kg CH4_fossil", True),
+    ("waste dross 0.02 t to landfill.disposal", True),
+    ("waste w 1 kg with ef.incineration", True),
+    ("loss melt 1.5e-3 t   # a comment, then the end of the line", True),
+    ("input\tx\f 1E+3\tkg\tfrom\tp.q.r", True),
+    ("input 铝锭 1 kg from 供应商", True),
+    ("input with 1 kg from from", True),  # names where a keyword is not expected are names
+    ("input x 1 kg from p {\n    group g\n    note \"n\"\n  }", True),  # the head, then the block
+    ("input x 1 t*km from p{\n    stage production\n  }", True),
+    ("input x 1 from p", False),  # no unit: `from` is the keyword, not a unit
+    ("input x 1 kg from", False),  # a syntax error: lark's to report
+    ("input x 1 kg", False),
+    ("product x 1 kg from p", False),
+    ("emit x 1 kg to p", False),
+    ("input x 1 kg with p", False),
+    ("waste x 1 kg of y", False),
+    ("input x 1 kg cutoff \"small\"", False),
+    ("input x \"a label\" 1 kg from p", False),
+    ("input x 1kg from p", False),
+    ("input x 1 kg from p . q", False),
+    ("input x 1 t*km*km from p", False),
+    ("input x 1 kg CO2 CH4 from p", False),
+    ("input x 1 kg^2 from p", False),
+    ("input x 1 % from p", False),
+    ("input x 2024-01-01 kg from p", False),
+    ("input x " + "1" * 101 + " kg from p", False),  # E008 from both
+    ("input x 1 " + "k" * 4001 + " from p", False),  # E006 from both
+]
+
+
+@pytest.mark.parametrize("line, read", _FLOW_LINES, ids=[repr(line[:40]) for line, _ in _FLOW_LINES])
+def test_the_fast_line_reader_reads_flow_lines_as_lark_does(line, read, monkeypatch):
+    taken = []
+
+    def counted(*args):
+        end = reader(*args)
+        taken.append(end is not None)
+        return end
+
+    reader = _parse._flow_line
+    monkeypatch.setattr(_parse, "_flow_line", counted)
+    text = f"process p {{\n  stage production\n  {line}\n  product q 1 kg\n}}\n"
+    lark, fast = _both_parsers(text)
+    if read:
+        assert isinstance(lark, list) and fast == lark
+    else:  # as on any text: what lark reads, or leave it to lark (a date in an amount, above)
+        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+    assert taken[:1] == [read]
+
+
 def test_generation_covers_the_grammar():
     """The grammar strategy reaches every statement kind (else the properties above test less than they say)."""
     def statements_in(text: str) -> set[str]:
