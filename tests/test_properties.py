@@ -354,6 +354,10 @@ _FLOW_LINES = [
     ("input with 1 kg from from", True),  # names where a keyword is not expected are names
     ("input x 1 kg from p {\n    group g\n    note \"n\"\n  }", True),  # the head, then the block
     ("input x 1 t*km from p{\n    stage production\n  }", True),
+    ("emit gas 3 m3 of natural_gas with ef.c {\n    group g\n  }", True),
+    ("waste w 1 kg with f {\n    stage production\n  }", True),
+    ("waste w 1 kg to t.d {\n    stage production\n  }", True),
+    ("product out 1 kg {\n    property price 2 CNY/kg\n  }", True),
     ("input x 1 from p", False),  # no unit: `from` is the keyword, not a unit
     ("input x 1 kg from", False),  # a syntax error: lark's to report
     ("input x 1 kg", False),
