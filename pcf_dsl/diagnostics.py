@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from array import array
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Sequence
@@ -69,19 +70,43 @@ class PcfError(Exception):
 
 
 class SourceCache:
-    """Source texts by file name, so a diagnostic can show the line it points at."""
+    """Source texts by file name, so a diagnostic can show the line it points at.
+
+    Each text is kept whole, and where its lines start is worked out the first
+    time a diagnostic asks for one of them: a list of line strings took twice
+    the text's memory (93 bytes a line at 100,000 processes, 113 MiB), for the
+    whole of every run, most of which show no line at all.
+    """
 
     def __init__(self) -> None:
-        self._lines: dict[str, list[str]] = {}
+        self._texts: dict[str, str] = {}
+        self._starts: dict[str, array] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._lines[file] = text.split("\n")
+        self._texts[file] = text
+        self._starts.pop(file, None)
 
     def line(self, file: str, number: int) -> str | None:
-        lines = self._lines.get(file)
-        if lines is None or not 1 <= number <= len(lines):
+        text = self._texts.get(file)
+        if text is None:
             return None
-        return lines[number - 1].rstrip("\r")
+        starts = self._starts.get(file)
+        if starts is None:
+            starts = self._starts[file] = _line_starts(text)
+        if not 1 <= number <= len(starts) - 1:
+            return None
+        return text[starts[number - 1]:starts[number] - 1].rstrip("\r")
+
+
+def _line_starts(text: str) -> array:
+    """The offset where each line starts, and one more past the end (as if the text ended in a newline)."""
+    starts = array("I", [0])
+    find, at = text.find, text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = find("\n", at + 1)
+    starts.append(len(text) + 1)
+    return starts
 
 
 SOURCES = SourceCache()

@@ -86,3 +86,17 @@ def test_unknown_unit_is_left_to_the_evaluator_and_its_error():
     assert builder._eval_amount("", expr) is None
     assert builder._eval("", expr) is None
     assert [d.code for d in builder.state.diagnostics] == ["E202"]
+
+
+@pytest.mark.parametrize("text", ["a\nbb\r\n\nccc", "x\n", "", "one", "\n\n", "铝锭 1 t\n# 注释\r\nend"])
+def test_source_lines_are_the_lines_of_the_text(text):
+    """diagnostics.SourceCache keeps a text whole and finds its lines when asked: the lines split gives."""
+    from pcf_dsl.diagnostics import SourceCache
+
+    cache = SourceCache()
+    cache.add("f.pcf", "an older text of the same file\nwith a second line\n")
+    assert cache.line("f.pcf", 2) == "with a second line"  # its line starts are worked out, then replaced
+    cache.add("f.pcf", text)
+    lines = text.split("\n")
+    assert [cache.line("f.pcf", n) for n in range(len(lines) + 2)] == [None, *[ln.rstrip("\r") for ln in lines], None]
+    assert cache.line("other.pcf", 1) is None
