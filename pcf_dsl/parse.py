@@ -717,6 +717,7 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
     flow_keywords = tables.flow_keywords
     new_str = str.__new__
     names: dict[str, str] = {}
+    dotted: dict[str, tuple] = {}  # a reference or unit as written -> its parts, one tuple for each spelling
     states = [tables.start]
     values: list = []
     line, line_start = 1, 0
@@ -769,7 +770,7 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                 head = None
                 if kind in flow_keywords:
                     head = _flow_line(text, m.start(m.lastindex), states, values, tables, transformer, line,
-                                      line_start, names)
+                                      line_start, names, dotted)
                     if head is not None:  # the flow line (or its head) is on the stacks: read on from its end
                         match = tables.pattern.scanner(text, head).match
                         break
@@ -814,7 +815,7 @@ _OPERATORS = {"*": "*", "/": "/", "": "juxt"}
 
 
 def _flow_line(text: str, start: int, states: list, values: list, tables: _Tables, transformer, line: int,
-               line_start: int, names: dict) -> int | None:
+               line_start: int, names: dict, dotted: dict) -> int | None:
     """Read the flow line at `start` onto the parser's stacks, as the loop would have; its end, or None.
 
     A whole line (up to its end or a comment) goes on as the reduced flow, in
@@ -865,15 +866,15 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     file, at = transformer.file, line_start - 1  # a column is the offset from `at`
     num_from, num_to = m.span("num")
     u1_from, u1_to = m.span("u1")
-    u1 = names.setdefault(u1, u1)
+    u1_parts = dotted.get(u1) or dotted.setdefault(u1, (names.setdefault(u1, u1),))
     amount = S.BinOp("juxt", S.Num(number, Span(file, line, num_from - at, line, num_to - at)),
-                     S.Name((u1,), Span(file, line, u1_from - at, line, u1_to - at)),
+                     S.Name(u1_parts, Span(file, line, u1_from - at, line, u1_to - at)),
                      Span(file, line, num_from - at, line, u1_to - at))
     if u2 is not None:
         u2_from, u2_to = m.span("u2")
-        u2 = names.setdefault(u2, u2)
+        u2_parts = dotted.get(u2) or dotted.setdefault(u2, (names.setdefault(u2, u2),))
         amount = S.BinOp(_OPERATORS[group("op").strip()], amount,
-                         S.Name((u2,), Span(file, line, u2_from - at, line, u2_to - at)),
+                         S.Name(u2_parts, Span(file, line, u2_from - at, line, u2_to - at)),
                          Span(file, line, num_from - at, line, u2_to - at))
     tail = []
     if of is not None:
@@ -881,7 +882,9 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         tail.append(("of", S.Word(names.setdefault(of, of), Span(file, line, of_from - at, line, of_to - at))))
     if source is not None:
         ref_from, ref_to = m.span("ref")
-        ref = tuple([names.setdefault(part, part) for part in group("ref").split(".")])
+        written = group("ref")
+        ref = dotted.get(written) or dotted.setdefault(written, tuple([names.setdefault(part, part)
+                                                                       for part in written.split(".")]))
         tail.append((source, S.Ref(ref, Span(file, line, ref_from - at, line, ref_to - at))))
     name = group("name")
     name = names.setdefault(name, name)
