@@ -1,0 +1,120 @@
+"""How fast a front end written in Python can be: the least work of reading a model, beside json.loads.
+
+    .venv/bin/python benchmarks/floor.py                         # a 10k-process model, seed 1
+    .venv/bin/python benchmarks/floor.py --dir /tmp/bench/100000 # a model benchmarks/generate.py wrote
+
+Issue 6 asks that parse + model build reach 1/10 of json.loads's throughput on the
+same content: at most ten times json.loads's time (the budget). This script measures, in
+one process with the garbage collector off (as during our parse and build), on one
+generated model:
+
+- json.loads of the same content as JSON (what benchmarks/run.py measures);
+- pcf_dsl's parse and model build (`pcf_dsl.build.load`);
+- the least a parser written in Python does: one turn of a Python loop per token, the
+  tokens found by the fast path's own regular expression, nothing done with them;
+- the least a build into this model does: every flow's record made again (validated,
+  as the build makes it) from plain values, with its three spans.
+
+Each figure is printed as a share of the budget. The two least-work figures are lower
+bounds for any parser or builder in Python that makes this model's objects: where
+their sum comes near the budget, only a parser that does not run per token in Python
+(a compiled one) can meet the target. It asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def best(step, runs: int = 3) -> float:
+    """The best wall time of a few runs of `step` (the machine is shared and noisy)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dir", type=Path, help="a folder with model.pcf (default: generate one of --processes)")
+    ap.add_argument("--processes", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from run import _content
+
+    from pcf_dsl import model as M
+    from pcf_dsl.build import load
+    from pcf_dsl.diagnostics import Span
+    from pcf_dsl.parse import _tables
+
+    directory = args.dir
+    if directory is None:
+        import tempfile
+
+        from generate import generate
+
+        directory = Path(tempfile.mkdtemp(prefix="pcf-floor-"))
+        generate(args.processes, args.seed).write(directory)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.pcf"))]
+    top = directory / "model.pcf"
+
+    gc.disable()
+    load_s = best(lambda: load(top), runs=2)
+    model = load(top)
+    content = json.dumps(_content(model.semantic()), ensure_ascii=False)
+    json_s = best(lambda: json.loads(content))
+    budget = 10 * json_s
+
+    finditer = _tables().pattern.finditer
+
+    def lex() -> int:
+        tokens = 0
+        for text in texts:
+            for _ in finditer(text):
+                tokens += 1
+        return tokens
+
+    tokens = lex()
+    lex_s = best(lex)
+
+    flows = [f for p in model.processes.values() for f in p.flows]
+    values = []  # plain values, as a parser would hand them to the build
+    for f in flows:
+        spans = [(s.file, s.line, s.column, s.end_line, s.end_column) if s else None
+                 for s in (f.span, f.amount_span, f.source_span)]
+        values.append((f.kind, f.name, f.amount.value, f.amount.unit, f.amount_text, f.source, spans))
+
+    def records() -> None:
+        for kind, name, value, unit, text, source, (span, amount_span, source_span) in values:
+            fields = dict(kind=kind, name=name, amount={"value": value, "unit": unit}, amount_text=text,
+                          span=Span(*span), amount_span=Span(*amount_span))
+            if source is not None:
+                fields["source"], fields["source_span"] = source, Span(*source_span)
+            M.Flow(**fields)
+
+    records_s = best(records)
+    size = sum(len(t.encode()) for t in texts)
+    print(f"model: {len(model.processes)} processes, {len(flows)} flows, {size / 1e6:.1f} MB of text, "
+          f"{tokens} tokens ({directory})")
+    print(f"json.loads of the same content ({len(content.encode()) / 1e6:.1f} MB): {json_s:.3f} s; "
+          f"budget at 1/10 of its throughput: {budget:.2f} s")
+    print(f"pcf_dsl parse + build (load):                 {load_s:6.2f} s = {load_s / budget:5.2f} of the budget "
+          f"(throughput ratio {json_s / load_s:.3f})")
+    print(f"least parse in Python (a loop turn per token): {lex_s:6.2f} s = {lex_s / budget:5.2f} of the budget")
+    print(f"least build (each flow's record and spans):    {records_s:6.2f} s = {records_s / budget:5.2f} of the budget")
+    print(f"the two together:                              {lex_s + records_s:6.2f} s = "
+          f"{(lex_s + records_s) / budget:5.2f} of the budget")
+
+
+if __name__ == "__main__":
+    main()
