@@ -8,12 +8,16 @@ and no shortcut at all for expressions that are not a number times units.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pcf_dsl import syntax as S
 from pcf_dsl.build import Builder, _Symbol
 from pcf_dsl.evaluate import evaluate
 from pcf_dsl.parse import parse_text
+
+ROOT = Path(__file__).resolve().parents[1]
 
 AMOUNTS = [
     "0.35 t",
@@ -100,3 +104,50 @@ def test_source_lines_are_the_lines_of_the_text(text):
     lines = text.split("\n")
     assert [cache.line("f.pcf", n) for n in range(len(lines) + 2)] == [None, *[ln.rstrip("\r") for ln in lines], None]
     assert cache.line("other.pcf", 1) is None
+
+
+def test_check_text_written_block_by_block_is_the_whole_text(tmp_path, monkeypatch):
+    """`pcf check` writes its text a finding at a time (never the text of all 84,000 findings of a
+    100k-process model at once): on the terminal, in small batches here, and to a file, it is the text
+    made whole, as the format gives it: the findings, the profiles, then the summary, a blank line apart."""
+    from click.testing import CliRunner
+
+    from pcf_dsl.check import run_check
+    from pcf_dsl.cli import main
+    from pcf_dsl.commands import common
+    from pcf_dsl.commands.check import summary_line, text_blocks
+    from pcf_dsl.diagnostics import render
+
+    reference = str(ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf")
+    outcome = run_check(reference)
+    assert len(outcome.diagnostics) > 10 and not outcome.waived
+    whole = "\n\n".join([*(render(d) for d in outcome.diagnostics),
+                         "profiles: " + "; ".join(f"{p.name} ({p.reason})" for p in outcome.profiles),
+                         summary_line(outcome, reference)]) + "\n"
+    assert len(list(text_blocks(outcome, reference))) == len(outcome.diagnostics) + 2
+
+    monkeypatch.setattr(common, "TERMINAL_BATCH", 500)  # many batches, each several findings long
+    result = CliRunner().invoke(main, ["check", reference])
+    assert result.exit_code == outcome.exit_code
+    assert result.stdout == whole
+    out = tmp_path / "findings.txt"
+    assert CliRunner().invoke(main, ["check", reference, "-o", str(out)]).exit_code == outcome.exit_code
+    assert out.read_text(encoding="utf-8") == whole
+
+
+def test_an_output_made_in_pieces_that_fails_midway_leaves_the_old_file(tmp_path):
+    """The text is now made while it is written: a failure after the first piece must still leave the old
+    file as it was and no temporary file behind, as write_atomic guarantees for text made beforehand."""
+    from pcf_dsl.commands.common import write_atomic
+
+    path = tmp_path / "findings.txt"
+    path.write_text("old\n", encoding="utf-8")
+
+    def pieces():
+        yield b"the first finding\n\n"
+        raise RuntimeError("a rule's evidence could not be rendered")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(path, pieces())
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["findings.txt"]

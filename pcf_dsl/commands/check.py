@@ -9,6 +9,7 @@ Exit 0 no errors, 1 findings at error level, 2 invalid input, 3 internal error.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ import click
 from ..check import CheckOutcome, run_check
 from ..diagnostics import render
 from ..sarif import check_json, check_sarif
-from .common import allow_outside_option, dumps, emit, model_argument, root_option
+from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, root_option
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 _HEADER = re.compile(r"^(error|warning|info)(\[[A-Z]\d{3}\])")
@@ -53,21 +54,34 @@ def summary_line(outcome: CheckOutcome, file) -> str:
     return (f"{file}: {', '.join(parts)} ({profiles}); {outcome.result.total.value:.4f} kg CO2e per declared unit")
 
 
-def text_output(outcome: CheckOutcome, file, min_severity: str = "info") -> str:
-    shown = [d for d in outcome.diagnostics if _ORDER[d.severity.value] >= _ORDER[min_severity]]
-    blocks = [_styled(render(d)) for d in shown]
+def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iterator[str]:
+    """The text output, one block at a time (a finding, the waivers, the profiles, the summary).
+
+    Each block comes with the blank line that follows it; joined, they are the
+    whole text. The 84,000 findings of a 100k-process model are 46 million
+    characters: written as they are made, never all held at once.
+    """
+    shown = 0
+    for d in outcome.diagnostics:
+        if _ORDER[d.severity.value] >= _ORDER[min_severity]:
+            shown += 1
+            yield _styled(render(d)) + "\n\n"
     if outcome.waived:
         lines = [click.style(f"waived ({len(outcome.waived)}), by justified waivers in the model:", bold=True)]
         for w in outcome.waived:
             where = f" [{w.waiver.span}]" if w.waiver.span else ""
             lines.append(f"  {w.diagnostic.code}: {w.diagnostic.message}")
             lines.append(f"      waived{where}: \"{w.waiver.justification}\"")
-        blocks.append("\n".join(lines))
+        yield "\n".join(lines) + "\n\n"
     if outcome.profiles:
-        blocks.append("profiles: " + "; ".join(f"{p.name} ({p.reason})" for p in outcome.profiles))
-    hidden = len(outcome.diagnostics) - len(shown)
+        yield "profiles: " + "; ".join(f"{p.name} ({p.reason})" for p in outcome.profiles) + "\n\n"
+    hidden = len(outcome.diagnostics) - shown
     tail = summary_line(outcome, file) + (f" ({hidden} below {min_severity} not shown)" if hidden else "")
-    return "\n\n".join(blocks + [click.style(tail, bold=True)]) + "\n"
+    yield click.style(tail, bold=True) + "\n"
+
+
+def text_output(outcome: CheckOutcome, file, min_severity: str = "info") -> str:
+    return "".join(text_blocks(outcome, file, min_severity))
 
 
 @click.command("check")
@@ -90,9 +104,9 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, min_s
     elif fmt == "sarif":
         emit(dumps(check_sarif(outcome, str(file))), output)
     elif outcome.invalid:
-        click.echo(text_output(outcome, file), err=True, nl=False)
+        emit_pieces(text_blocks(outcome, file), None, err=True)
     elif output is not None:
-        emit(click.unstyle(text_output(outcome, file, min_severity)), output)
+        emit_pieces(map(click.unstyle, text_blocks(outcome, file, min_severity)), output)
     else:
-        click.echo(text_output(outcome, file, min_severity), nl=False)
+        emit_pieces(text_blocks(outcome, file, min_severity), None)
     ctx.exit(outcome.exit_code)

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -30,15 +31,15 @@ def dumps(data) -> str:
     return to_json(data, indent=2).decode("utf-8") + "\n"
 
 
-def write_atomic(path: Path, data: bytes | str | tuple[bytes, ...]) -> None:
+def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     """Write a file so that an interrupted run never leaves it half-written.
 
-    `data` may come in pieces, written one after the other: a large output and
-    its final newline need not be copied into one object first.
+    `data` may come in pieces (any iterable of bytes, read once), written one
+    after the other: a large output need not be copied into one object first.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    pieces = data if isinstance(data, tuple) else (data,)
+    pieces = (data,) if isinstance(data, bytes) else data
     path = Path(path)
     try:
         special = not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
@@ -77,6 +78,28 @@ def emit(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text)
+
+
+# Characters written to the terminal at a time by emit_pieces: click.echo asks the stream whether
+# it is a terminal and flushes it on every call, too often for 84,000 findings one by one.
+TERMINAL_BATCH = 1 << 20
+
+
+def emit_pieces(pieces: Iterable[str], output: Path | None, err: bool = False) -> None:
+    """Text made in pieces, written as it is made: to `output` (atomically), or to the terminal."""
+    if output is not None:
+        write_atomic(output, (piece.encode("utf-8") for piece in pieces))
+        return
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= TERMINAL_BATCH:
+            click.echo("".join(batch), nl=False, err=err)
+            batch, size = [], 0
+    if batch:
+        click.echo("".join(batch), nl=False, err=err)
 
 
 def emit_line(data: bytes, output: Path | None) -> None:
