@@ -387,30 +387,40 @@ class Factorisation:
         matrix.sum_duplicates()
         self.matrix = matrix
 
-        if n <= SINGLE_BLOCK:
-            # Small enough that one LU of the whole matrix is faster than the phases' bookkeeping.
+        label, in_loop = self._components()
+        if n <= SINGLE_BLOCK and np.bincount(label).max() > NATURAL_LOOP_LIMIT:
+            # One LU of the whole matrix with COLAMD, as bw2calc does: a large loop in its
+            # written order could fill in towards a dense block.
             self.order = None  # the matrix's own order
-            permuted, blocks = matrix, [(0, n, True)]
+            permuted, blocks = matrix, [(0, n, "colamd")]
         else:
-            label, in_loop = self._components()
             coo = matrix.tocoo()
             off = coo.row != coo.col
             phase_of, position = _phases(len(in_loop), label[coo.col[off]], label[coo.row[off]], in_loop)
             # Nodes sorted by (phase, topological position of their component): consumers first.
             self.order = np.lexsort((position[label], phase_of[label]))
-            node_phase = phase_of[label][self.order]
-            bounds = np.flatnonzero(np.diff(node_phase)) + 1
-            blocks = [(int(a), int(b), bool(node_phase[a] % 2))
-                      for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [n])))]
             permuted = matrix[self.order][:, self.order].tocsr()
+            if n <= SINGLE_BLOCK:
+                # Small enough that one LU is faster than the phases' bookkeeping. In this order A is
+                # block triangular: an LU in the same order, pivoting within each loop, fills in only
+                # inside the loops, which are small (COLAMD's order filled the 1k benchmark system
+                # with 23,089 entries against 5,655, and took 2.2 ms against 0.4 ms).
+                blocks = [(0, n, "natural")]
+            else:
+                node_phase = phase_of[label][self.order]
+                bounds = np.flatnonzero(np.diff(node_phase)) + 1
+                blocks = [(int(a), int(b), "colamd" if node_phase[a] % 2 else "triangle")
+                          for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [n])))]
         self.phases: list[tuple[int, int, sp.csr_matrix | None, object]] = []
-        for start, end, has_loops in blocks:
+        for start, end, how in blocks:
             block = permuted if end - start == n else permuted[start:end, start:end]
             # A-transpose in CSC has A's CSR arrays: no copy.
             transposed = sp.csc_matrix((block.data, block.indices, block.indptr), shape=block.shape)
-            if has_loops:
+            if how == "colamd":
                 lu = spla.splu(transposed)
-            else:
+            elif how == "natural":
+                lu = spla.splu(transposed, permc_spec="NATURAL")
+            else:  # a triangle: no pivoting, so no fill
                 lu = spla.splu(transposed, permc_spec="NATURAL", diag_pivot_thresh=0.0)
             coupling = permuted[start:end, :start] if start else None
             self.phases.append((start, end, coupling, lu))
@@ -460,6 +470,11 @@ class Factorisation:
 # where the phases took 22 ms, 22-32 ms at 3k (phases 43 ms), 0.6 s at 10k (phases 0.065 s)
 # and 9-12 s at 30k (phases 0.1-0.14 s); docs/performance.md.
 SINGLE_BLOCK = 3000
+
+# A system of up to SINGLE_BLOCK activities whose loops hold at most this many activities each is
+# factorised in the consumers-first order, pivoting within the loops (fill only inside them: at
+# most this many squared per loop); one with a larger loop gets COLAMD's order instead.
+NATURAL_LOOP_LIMIT = 300
 
 # Systems up to this many activities are solved with numpy's dense inverse: the solve
 # takes microseconds at this size either way, and importing scipy.sparse and its

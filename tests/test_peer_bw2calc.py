@@ -76,11 +76,14 @@ def _close(actual: float, expected: float, scale: float) -> bool:
 CASES = [(20, 1), (20, 2), (60, 3), (60, 4), (200, 5), (200, 6), (200, 7)]
 
 
-@pytest.fixture(params=["dense", "one block", "phases"])
+@pytest.fixture(params=["dense", "one block", "one block, COLAMD", "phases"])
 def solver_path(request, monkeypatch):
     """Every way the solver works: numpy's dense inverse for tiny systems, one LU for small
-    ones, phases (loops apart) for large ones; each forced here on every case."""
+    ones (consumers first, or in COLAMD's order when a loop is large), phases (loops apart)
+    for large ones; each forced here on every case."""
     monkeypatch.setattr(compute_module, "DENSE", 10**6 if request.param == "dense" else 0)
+    if request.param == "one block, COLAMD":
+        monkeypatch.setattr(compute_module, "NATURAL_LOOP_LIMIT", 1)
     if request.param == "phases":
         monkeypatch.setattr(compute_module, "SINGLE_BLOCK", 0)
     return request.param

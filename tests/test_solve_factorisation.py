@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from pcf_dsl.compute import DENSE, SINGLE_BLOCK, Factorisation
+from pcf_dsl.compute import DENSE, NATURAL_LOOP_LIMIT, SINGLE_BLOCK, Factorisation
 
 
 def _system(n: int, seed: int, loop_share: float) -> sp.csr_matrix:
@@ -39,7 +39,9 @@ def _system(n: int, seed: int, loop_share: float) -> sp.csr_matrix:
     (SINGLE_BLOCK + 2000, 1, 0.0, 1),  # acyclic: one triangle, in topological order
     (SINGLE_BLOCK + 2000, 2, 0.002, None),  # loops here and there
     (SINGLE_BLOCK + 500, 3, 0.02, None),  # many loops, merged into larger components
-    (800, 4, 0.01, 1),  # small: one LU of the whole matrix
+    (800, 4, 0.01, 1),  # small: one LU of the whole matrix, consumers first
+    (800, 4, 0.05, 1),  # small with loops: one LU, consumers first
+    (SINGLE_BLOCK, 7, 0.2, 1),  # small with a loop of over 1,000 activities: one LU in COLAMD's order
     (DENSE, 6, 0.05, 0),  # tiny: numpy's dense inverse, no sparse phase at all
 ])
 def test_scalings_equal_a_general_sparse_solve(n, seed, loop_share, phases):
@@ -73,3 +75,25 @@ def test_a_singular_system_is_refused_on_both_sides_of_the_dense_limit(n):
     vals += [-1.0, -1.0]
     with pytest.raises(RuntimeError):
         Factorisation(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)))
+
+
+@pytest.mark.parametrize(("seed", "loop_share", "ordered"), [(4, 0.05, True), (7, 0.2, False)])
+def test_one_block_takes_the_consumers_first_order_only_when_its_loops_are_small(seed, loop_share, ordered):
+    """Consumers first, A is block triangular and an LU pivoting within the loops fills in only inside
+    them: at most the square of each loop's size, here far less than COLAMD's order gives. A system
+    with a loop above NATURAL_LOOP_LIMIT keeps COLAMD's order (its own order, no permutation)."""
+    import scipy.sparse.csgraph as csgraph
+
+    n = 800 if ordered else SINGLE_BLOCK
+    matrix = _system(n, seed, loop_share)
+    _, label = csgraph.connected_components(matrix.T, directed=True, connection="strong")
+    sizes = np.bincount(label)
+    assert (sizes.max() <= NATURAL_LOOP_LIMIT) == ordered and sizes.max() > 1
+    factorisation = Factorisation(matrix)
+    ((_, _, _, lu),) = factorisation.phases
+    assert (factorisation.order is not None) == ordered
+    if ordered:
+        colamd = spla.splu(sp.csc_matrix(matrix.T))
+        fill = lu.L.nnz + lu.U.nnz - matrix.nnz - n
+        assert fill <= int((sizes[sizes > 1] ** 2).sum())
+        assert lu.L.nnz + lu.U.nnz < colamd.L.nnz + colamd.U.nnz
