@@ -363,6 +363,8 @@ class Factorisation:
     and a solve is one substitution per phase. Measured on the benchmark systems
     (docs/performance.md), this is what makes 100k-process systems solve in well
     under a second where a single LU of the whole matrix takes tens of seconds.
+    Up to SINGLE_BLOCK activities the whole matrix is one LU in the same order
+    (COLAMD's where a loop is large); up to DENSE, numpy's dense inverse.
     """
 
     def __init__(self, matrix: "sp.csr_matrix | np.ndarray"):
@@ -403,8 +405,9 @@ class Factorisation:
             if n <= SINGLE_BLOCK:
                 # Small enough that one LU is faster than the phases' bookkeeping. In this order A is
                 # block triangular: an LU in the same order, pivoting within each loop, fills in only
-                # inside the loops, which are small (COLAMD's order filled the 1k benchmark system
-                # with 23,089 entries against 5,655, and took 2.2 ms against 0.4 ms).
+                # inside the loops, which are small. On the 1k benchmark system COLAMD's order gave
+                # 23,089 entries against 5,655, and the LU took 2.2 ms against 0.4 ms (1.8 ms with
+                # working out the order).
                 blocks = [(0, n, "natural")]
             else:
                 node_phase = phase_of[label][self.order]
@@ -465,8 +468,8 @@ class Factorisation:
         return s
 
 
-# Systems up to this many activities are solved as one block (one LU of A-transpose, as
-# bw2calc does). Measured here on the benchmark systems: one LU took 3 ms at 1k processes
+# Systems up to this many activities are solved as one block (one LU of A-transpose).
+# Measured here on the benchmark systems, with one LU in COLAMD's order: 3 ms at 1k processes
 # where the phases took 22 ms, 22-32 ms at 3k (phases 43 ms), 0.6 s at 10k (phases 0.065 s)
 # and 9-12 s at 30k (phases 0.1-0.14 s); docs/performance.md.
 SINGLE_BLOCK = 3000

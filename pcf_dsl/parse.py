@@ -643,12 +643,12 @@ def _tables() -> _Tables:
 
     def reduce(rule):
         callback = callbacks[rule]
-        if isinstance(callback, ExpandSingleChild) and len(rule.expansion) == 1:
+        if rule.origin.name.startswith("_"):
+            callback = _inlined_rule(rule, callback)
+        elif isinstance(callback, ExpandSingleChild) and len(rule.expansion) == 1:
             callback = None  # `?sum: scaled` hands its one child up unchanged: no call, no list
         elif isinstance(callback, ChildFilterLALR_NoPlaceholders):
-            callback = _child_filter(rule, callback.to_include, callback.node_builder)
-        elif rule.origin.name.startswith("_"):
-            callback = _inlined_rule(rule, callback)
+            callback = _child_filter(callback.to_include, callback.node_builder)
         return (len(rule.expansion), rule.origin.name, callback)
 
     actions = {
@@ -673,17 +673,21 @@ def _tables() -> _Tables:
 # the 310,000 reductions of the 10k benchmark model are of such rules. The fast path hands a plain
 # list up instead, and its own filters (the same as lark's ChildFilterLALR_NoPlaceholders) splice it.
 def _inlined_rule(rule, callback):
-    """What reducing the inlined `rule` gives the fast path: its children as a list."""
+    """What reducing the inlined `rule` gives the fast path: its children, filtered, as a list."""
+    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders
+
+    to_include = None
+    if isinstance(callback, ChildFilterLALR_NoPlaceholders):
+        to_include, callback = callback.to_include, callback.node_builder
     if not (isinstance(callback, partial) and callback.args == (rule.origin.name,)):
-        raise RuntimeError(f"the fast path assumes the transformer has no method for the inlined rule {rule.origin.name}")
-    return list
+        # A transformer method, or a wrapper such as `?_rule`'s: the splice below would be wrong.
+        raise RuntimeError(f"the fast path assumes lark's default tree for the inlined rule {rule.origin.name}")
+    return list if to_include is None else _child_filter(to_include, None)
 
 
-def _child_filter(rule, to_include, node_builder):
-    """lark's child filter for `rule`, reading an inlined child as the list _inlined_rule gives."""
-    if rule.origin.name.startswith("_"):
-        _inlined_rule(rule, node_builder)
-        node_builder = None
+def _child_filter(to_include, node_builder):
+    """lark's child filter, reading an inlined child as the list _inlined_rule gives; with no
+    node_builder, the filtered children are the value (an inlined rule's)."""
     to_include = tuple(to_include)
     if node_builder is None and to_include == ((0, True),):  # `__process_star_7: _process_line _NL`
         return itemgetter(0)

@@ -151,3 +151,24 @@ def test_an_output_made_in_pieces_that_fails_midway_leaves_the_old_file(tmp_path
         write_atomic(path, pieces())
     assert path.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["findings.txt"]
+
+
+def test_the_fast_path_refuses_an_inlined_rule_it_cannot_splice():
+    """The fast path hands an inlined rule (`_process_line`) up as a list for its parent to splice. That
+    is right only for lark's default tree: a transformer method for such a rule, or `?_rule` (which hands
+    one child up unchanged), must stop the parser from being built rather than give a wrong tree."""
+    from functools import partial
+    from types import SimpleNamespace
+
+    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
+
+    from pcf_dsl.parse import _inlined_rule
+
+    rule = SimpleNamespace(origin=SimpleNamespace(name="_process_line"))
+    default = partial(lambda data, children: (data, children), "_process_line")
+    assert _inlined_rule(rule, default) is list
+    assert _inlined_rule(rule, ChildFilterLALR_NoPlaceholders([(0, True)], default))([["x"], "\n"]) == ["x"]
+    for callback in (lambda children: children, ExpandSingleChild(default),
+                     ChildFilterLALR_NoPlaceholders([(0, True)], ExpandSingleChild(default))):
+        with pytest.raises(RuntimeError, match="_process_line"):
+            _inlined_rule(rule, callback)
