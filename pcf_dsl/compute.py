@@ -389,8 +389,9 @@ class Factorisation:
         matrix.sum_duplicates()
         self.matrix = matrix
 
-        label, in_loop = self._components()
-        if n <= SINGLE_BLOCK and np.bincount(label).max() > NATURAL_LOOP_LIMIT:
+        label, sizes = self._components
+        in_loop = sizes > 1
+        if n <= SINGLE_BLOCK and sizes.max() > NATURAL_LOOP_LIMIT:
             # One LU of the whole matrix with COLAMD, as bw2calc does: a large loop in its
             # written order could fill in towards a dense block.
             self.order = None  # the matrix's own order
@@ -428,8 +429,9 @@ class Factorisation:
             coupling = permuted[start:end, :start] if start else None
             self.phases.append((start, end, coupling, lu))
 
+    @cached_property
     def _components(self) -> tuple[np.ndarray, np.ndarray]:
-        """Strongly connected component of each activity, and which components are loops."""
+        """Strongly connected component of each activity, and each component's size (a loop's is more than 1)."""
         import scipy.sparse as sp
         import scipy.sparse.csgraph as csgraph  # here, not at the top: it imports scipy.sparse.linalg
 
@@ -438,18 +440,18 @@ class Factorisation:
         # An edge from each consumer (column) to each supplier (row) it takes from.
         graph = sp.csr_matrix((np.ones(int(off.sum())), (coo.col[off], coo.row[off])), shape=(self.n, self.n))
         n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
-        return label, np.bincount(label, minlength=n_comp) > 1
+        return label, np.bincount(label, minlength=n_comp)
 
     @property
     def loops(self) -> int:
         """How many loops (components of more than one activity) the system has."""
-        return int(self._components()[1].sum())
+        return int((self._components[1] > 1).sum())
 
     @property
     def in_loops(self) -> int:
         """How many activities sit in loops."""
-        label, in_loop = self._components()
-        return int(in_loop[label].sum())
+        sizes = self._components[1]
+        return int(sizes[sizes > 1].sum())
 
     def solve(self, demand: np.ndarray) -> np.ndarray:
         """Scaling for a demand vector, or for each column of a matrix of demands (n x m)."""
