@@ -185,7 +185,7 @@ process top {
 
 
 def test_flows_are_slotted_records_that_dump_like_the_other_model_objects(tmp_path):
-    """model._record: a flow and its amount keep no per-object dict; empty notes and properties are shared."""
+    """model.record: a flow and its amount keep no per-object dict; empty notes and properties are shared."""
     import dataclasses
 
     import pytest
