@@ -610,6 +610,7 @@ class _Tables:
     kept: frozenset  # terminals some rule keeps as a child (the others are placeholders)
     flow_line: object  # the match method of the pattern of a common flow line's head (_flow_line)
     flow_keywords: frozenset  # the terminals that start a flow line (INPUT, PRODUCT, ...)
+    grows: dict  # (two states under a whole flow, its kind, the next line's keyword) -> _grows's answer
 
 
 @lru_cache(maxsize=1)
@@ -664,7 +665,7 @@ def _tables() -> _Tables:
         rf"(?:{space}(?P<src>from|to|with){space}(?P<ref>{name}(?:\.{name})*))?"
         rf"(?={space}?(?P<next>[\n#{{]))")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS))
+                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {})
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -776,6 +777,8 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                     head = _flow_line(text, m.start(m.lastindex), states, values, tables, transformer, line,
                                       line_start, names, dotted)
                     if head is not None:  # the flow line (or its head) is on the stacks: read on from its end
+                        head, line, line_start = _flow_run(text, head, states, values, tables, transformer, line,
+                                                           line_start, names, dotted)
                         match = tables.pattern.scanner(text, head).match
                         break
                 states.append(action[0])
@@ -819,7 +822,7 @@ _OPERATORS = {"*": "*", "/": "/", "": "juxt"}
 
 
 def _flow_line(text: str, start: int, states: list, values: list, tables: _Tables, transformer, line: int,
-               line_start: int, names: dict, dotted: dict) -> int | None:
+               line_start: int, names: dict, dotted: dict, m=None) -> int | None:
     """Read the flow line at `start` onto the parser's stacks, as the loop would have; its end, or None.
 
     A whole line (up to its end or a comment) goes on as the reduced flow, in
@@ -837,9 +840,10 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     table does not allow after this keyword (`product ... from`), a flow the
     table does not end there (an input without `from` or `cutoff`).
     """
-    m = tables.flow_line(text, start)
-    if m is None:
-        return None
+    if m is None:  # (_flow_run has matched it already)
+        m = tables.flow_line(text, start)
+        if m is None:
+            return None
     group = m.group
     keywords, actions = tables.keywords, tables.actions
     kind, number, u1, u2, of, source = group("kw", "num", "u1", "u2", "of", "src")
@@ -913,6 +917,84 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     token.column, token.end_column = name_from - at, name_to - at
     values.extend([keywords[kind], token, amount, *tail])
     return end
+
+
+def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, transformer, line: int,
+              line_start: int, names: dict, dotted: dict) -> tuple[int, int, int]:
+    """After a flow line, read on while the next line is a whole flow line too: (end, line, line_start).
+
+    Most lines of a large model are flow lines one after the other in a process
+    body, `(_process_line _NL)*`. Between two of them the loop would lex the
+    newline, reduce the flow to `_process_line`, shift the newline, lex the next
+    keyword and reduce the three into the body's list, which grows in place:
+    four turns of the loop and a new scanner for one `append`. Here the flow
+    goes straight onto that list, where _grows has found from the parse table
+    that this is all those steps do. The line read last stays on the stacks as
+    _flow_line left it, and the loop goes on from its end.
+    """
+    newline, flow_line, grows = tables.pattern.match, tables.flow_line, tables.grows
+    while type(values[-1]) is S.Flow and len(values) > 1:  # a whole line (not a head before its block)
+        m = newline(text, end)
+        if m is None or m.lastgroup != "_NL":
+            break
+        pos = m.end()
+        head = flow_line(text, pos)
+        if head is None:
+            break
+        key = (states[-3], states[-2], values[-1].kind, head.group("kw"))
+        if not (grows.get(key) if key in grows else grows.setdefault(key, _grows(tables, states, values, key[3]))):
+            break
+        flow = values.pop()
+        states.pop()
+        values[-1].append(flow)
+        spacing = m.group("_NL")
+        if "\n" in spacing:
+            line += spacing.count("\n")
+            line_start = pos - len(spacing) + spacing.rindex("\n") + 1
+        end = _flow_line(text, pos, states, values, tables, transformer, line, line_start, names, dotted, head)
+        if end is None:  # the next line is the loop's, from its keyword on
+            return pos, line, line_start
+    return end, line, line_start
+
+
+def _grows(tables: _Tables, states: list, values: list, next_keyword: str) -> bool:
+    """Whether the newline after the whole flow on top of the stacks, and the next line's keyword,
+    only append the flow to the list under it, leaving the states as they were before the flow.
+
+    Found by running the table's steps for the two tokens on a copy of the top
+    of the stacks (two states under the flow, the list, the flow): a step that
+    would reach further down, or any other outcome, is a no, and the loop
+    reads the line as always.
+    """
+    if not isinstance(values[-2], list):
+        return False
+    actions, body, flow = tables.actions, list(values[-2]), object()
+    sim_states, sim_values = states[-3:], [body, flow]
+    try:
+        for kind in ("_NL", tables.keywords[next_keyword]):
+            while True:
+                action = actions[sim_states[-1]].get(kind)
+                if action is None:
+                    return False
+                if len(action) == 1:
+                    break
+                count, origin, callback = action
+                if count >= len(sim_states):
+                    return False  # it would read below the copy
+                if callback is None:
+                    sim_states[-1] = actions[sim_states[-2]][origin][0]
+                    continue
+                children = sim_values[-count:] if count else []
+                del sim_states[len(sim_states) - count:], sim_values[len(sim_values) - count:]
+                sim_values.append(callback(children))
+                sim_states.append(actions[sim_states[-1]][origin][0])
+            if kind == "_NL":
+                sim_states.append(action[0])
+                sim_values.append(kind)
+    except Exception:  # a callback that cannot take the stand-in flow: not a plain list
+        return False
+    return (sim_states == states[-3:-1] and len(sim_values) == 1 and sim_values[0] is body
+            and len(body) == len(values[-2]) + 1 and body[-1] is flow)
 
 
 def _token(kind: str, value: str, line: int, column: int) -> Token:

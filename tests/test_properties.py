@@ -399,6 +399,62 @@ def test_the_fast_line_reader_reads_flow_lines_as_lark_does(line, read, monkeypa
     assert taken[:1] == [read]
 
 
+# Process bodies for the run reader (parse._flow_run): (body, how many of its lines it reads after a
+# flow line). Each must read as lark reads it, spans and line numbers included.
+_FLOW_RUNS = [
+    ("product out 1 t\ninput a 1 kg from p\ninput b 2 t from q.r\nemit c 3 kg CO2", 3),
+    ("input a 1 kg from p\ninput b 2 kg from p", 1),  # the body's first line: the loop's, then the run
+    ("product out 1 t\n\n\n  input a 1 kg from p   # spacing, a comment\n# a comment line\n\t input b 1 kg from p", 2),
+    ("product out 1 t\nwaste w 1 kg to t.d\nloss l 1 kg\nemit g 1 kg of w with f\nproduct co 2 kg", 4),
+    ("product out 1 t\ninput a 1 kg from p {\n    group g\n  }\ninput b 1 kg from p\ninput c 1 kg from p", 2),
+    ("product out 1 t\ninput a 1 kg from p\nstage production\ninput b 1 kg from p\ninput c 1 kg from p", 2),
+    ("product out 1 t\ninput a 1 kg from p\ninput x 1 from p\ninput c 1 kg from p", 1),  # no unit: the loop's
+    ("product out 1 t\ninput a 1 kg from p\ninput b 1 kg cutoff \"small\"\ninput c 1 kg from p", 1),
+    ("product out 1 t\ninput a 1 kg from p\ninput b 1 kg\ninput c 1 kg from p", 1),  # a syntax error
+]
+
+
+@pytest.mark.parametrize("body, run", _FLOW_RUNS, ids=[repr(body[:40]) for body, _ in _FLOW_RUNS])
+def test_the_run_reader_reads_a_process_body_as_lark_does(body, run, monkeypatch):
+    read_on = []  # the lines _flow_run handed to the line reader (it passes the line's match)
+
+    def counted(*args):
+        end = reader(*args)
+        if len(args) == 11:
+            read_on.append(end is not None)
+        return end
+
+    reader = _parse._flow_line
+    monkeypatch.setattr(_parse, "_flow_line", counted)
+    text = f"process p {{\n  stage production\n  {body}\n}}\n\nprocess q {{\n  stage production\n  {body}\n}}\n"
+    lark, fast = _both_parsers(text)
+    if "input b 1 kg\n" in body:  # the fast path gives up in the first process: lark reports the error
+        assert isinstance(lark, str) and fast == "gave up" and read_on.count(True) == run
+    else:
+        assert isinstance(lark, list) and fast == lark
+        assert lark[1].flows[-1].name.span.line == 8 + 2 * body.count("\n")  # lines counted through the runs
+        assert read_on.count(True) == 2 * run
+
+
+def test_the_run_reader_asks_the_table_and_stops_where_it_says_no(monkeypatch):
+    """_grows answers from the parse table: yes in a process body, no where the flow is not on the body's
+    list or where the answer would need states below the copy it works on."""
+    seen = []
+    run = _parse._flow_run
+
+    def capture(text, end, states, values, *rest):
+        seen.append((list(states), list(values)))
+        return run(text, end, states, values, *rest)
+
+    monkeypatch.setattr(_parse, "_flow_run", capture)
+    parse_text("process p {\n  stage production\n  product out 1 t\n}\n", "t.pcf")
+    (states, values), tables = seen[0], _parse._tables()
+    assert _parse._grows(tables, states, values, "input")  # after `stage`, the product goes on the body's list
+    assert not _parse._grows(tables, states, values[:-2] + ["_NL", values[-1]], "input")  # no list under it
+    assert not _parse._grows(tables, states[-2:], values, "input")  # the body's reduction reads below the copy
+    assert not _parse._grows(tables, states, values, "process")  # a keyword the body does not take next
+
+
 def test_generation_covers_the_grammar():
     """The grammar strategy reaches every statement kind (else the properties above test less than they say)."""
     def statements_in(text: str) -> set[str]:
