@@ -97,3 +97,41 @@ def test_one_block_takes_the_consumers_first_order_only_when_its_loops_are_small
         fill = lu.L.nnz + lu.U.nnz - matrix.nnz - n
         assert fill <= int((sizes[sizes > 1] ** 2).sum())
         assert lu.L.nnz + lu.U.nnz < colamd.L.nnz + colamd.U.nnz
+
+
+def test_one_block_orders_by_scipys_component_numbers_and_checks_them(monkeypatch):
+    """scipy numbers strongly connected components as Tarjan's algorithm finishes them, suppliers
+    before consumers, so one block needs no topological pass of its own (_phases). scipy does not
+    promise that numbering: with components numbered any other way, the order comes from _phases,
+    and the block is still consumers first (fill only inside the loops) and the scalings the same."""
+    import importlib
+
+    import scipy.sparse.csgraph as csgraph
+
+    compute = importlib.import_module("pcf_dsl.compute")  # the module (the package exports a function of its name)
+    matrix = _system(800, 4, 0.05)
+    demands = np.random.default_rng(4).uniform(size=(800, 2))
+    expected = spla.spsolve(matrix.tocsc(), demands)
+    sizes = np.bincount(csgraph.connected_components(matrix.T, directed=True, connection="strong")[1])
+    bound = int((sizes[sizes > 1] ** 2).sum())
+
+    def no_pass(*args):
+        raise AssertionError("_phases ran for one block")
+
+    with monkeypatch.context() as patch:  # scipy's own numbering: no pass in Python
+        patch.setattr(compute, "_phases", no_pass)
+        numbered = Factorisation(matrix)
+    real = csgraph.connected_components
+
+    def shuffled(*args, **kwargs):  # the same components, numbered at random
+        count, label = real(*args, **kwargs)
+        return count, np.random.default_rng(0).permutation(count)[label]
+
+    monkeypatch.setattr(csgraph, "connected_components", shuffled)
+    kahn = Factorisation(matrix)
+    assert not np.array_equal(kahn.order, numbered.order)
+    for factorisation in (numbered, kahn):
+        ((_, _, _, lu),) = factorisation.phases
+        assert lu.L.nnz + lu.U.nnz - matrix.nnz - 800 <= bound
+        np.testing.assert_allclose(factorisation.solve(demands), expected, rtol=1e-9,
+                                   atol=1e-12 * np.abs(expected).max())
