@@ -938,11 +938,14 @@ def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, 
         if m is None or m.lastgroup != "_NL":
             break
         pos = m.end()
-        head = flow_line(text, pos)
-        if head is None:
+        next_line = flow_line(text, pos)
+        if next_line is None:
             break
-        key = (states[-3], states[-2], values[-1].kind, head.group("kw"))
-        if not (grows.get(key) if key in grows else grows.setdefault(key, _grows(tables, states, values, key[3]))):
+        key = (states[-3], states[-2], values[-1].kind, next_line.group("kw"))
+        answer = grows.get(key)
+        if answer is None:
+            answer = grows[key] = _grows(tables, states, values, key[3])
+        if not answer:
             break
         flow = values.pop()
         states.pop()
@@ -951,7 +954,7 @@ def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, 
         if "\n" in spacing:
             line += spacing.count("\n")
             line_start = pos - len(spacing) + spacing.rindex("\n") + 1
-        end = _flow_line(text, pos, states, values, tables, transformer, line, line_start, names, dotted, head)
+        end = _flow_line(text, pos, states, values, tables, transformer, line, line_start, names, dotted, next_line)
         if end is None:  # the next line is the loop's, from its keyword on
             return pos, line, line_start
     return end, line, line_start
