@@ -611,6 +611,7 @@ class _Tables:
     flow_line: object  # the match method of the pattern of a common flow line's head (_flow_line)
     flow_keywords: frozenset  # the terminals that start a flow line (INPUT, PRODUCT, ...)
     grows: dict  # (two states under a whole flow, its kind, the next line's keyword) -> _grows's answer
+    paths: dict  # (state, flow keyword, of?, from/to/with, whole line?) -> _flow_path's answer
 
 
 @lru_cache(maxsize=1)
@@ -665,7 +666,7 @@ def _tables() -> _Tables:
         rf"(?:{space}(?P<src>from|to|with){space}(?P<ref>{name}(?:\.{name})*))?"
         rf"(?={space}?(?P<next>[\n#{{]))")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {})
+                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {})
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -845,30 +846,20 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         if m is None:
             return None
     group = m.group
-    keywords, actions = tables.keywords, tables.actions
+    keywords = tables.keywords
     kind, number, u1, u2, of, source = group("kw", "num", "u1", "u2", "of", "src")
     amount_end = m.end("u2") if u2 is not None else m.end("u1")
     if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
             or amount_end - m.start("num") > MAX_EXPRESSION_LENGTH):
         return None
-    clauses = ["emit_of"] if of is not None else []  # the rules the clauses reduce to, in order
-    if source is not None:
-        clauses.append("input_source" if source == "from" else "emit_with" if (source, kind) == ("with", "emit")
-                       else "waste_route")
-    # The states first, so that a line the table refuses leaves the stacks as they were.
-    row = actions[states[-1]]
-    path = [row[keywords[kind]][0]]
-    for symbol in ("NAME", "expr", *clauses):
-        action = actions[path[-1]].get(symbol)
-        if action is None or len(action) != 1:
-            return None
-        path.append(action[0])
     whole = group("next") != "{"
-    if whole:  # the table must end the flow here (`input x 1 kg` without its source does not end)
-        action = actions[path[-1]].get("_NL")
-        if action is None or len(action) != 3 or action[:2] != (len(path), kind):
-            return None
-        path = row[kind]
+    # The states first, so that a line the table refuses leaves the stacks as they were.
+    key = (states[-1], kind, of is not None, source, whole)
+    path = tables.paths.get(key, False)
+    if path is False:  # the first such line in this state
+        path = tables.paths[key] = _flow_path(tables, *key)
+    if path is None:
+        return None
 
     # Spans inline (Span(file, line, column, line, end column)): this runs once per line of a large model.
     file, at = transformer.file, line_start - 1  # a column is the offset from `at`
@@ -917,6 +908,30 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     token.column, token.end_column = name_from - at, name_to - at
     values.extend([keywords[kind], token, amount, *tail])
     return end
+
+
+def _flow_path(tables: _Tables, state: int, kind: str, of: bool, source: str | None, whole: bool) -> tuple | None:
+    """The states a flow line of this shape pushes in `state`, as the table gives them; None where it
+    refuses one: the reduced flow's state for a whole line, the states of its head before a `{` block."""
+    actions = tables.actions
+    clauses = ["emit_of"] if of else []  # the rules the clauses reduce to, in order
+    if source is not None:
+        clauses.append("input_source" if source == "from" else "emit_with" if (source, kind) == ("with", "emit")
+                       else "waste_route")
+    row = actions[state]
+    path = [row[tables.keywords[kind]][0]]
+    for symbol in ("NAME", "expr", *clauses):
+        action = actions[path[-1]].get(symbol)
+        if action is None or len(action) != 1:
+            return None
+        path.append(action[0])
+    if not whole:
+        return tuple(path)
+    # The table must end the flow here (`input x 1 kg` without its source does not end).
+    action = actions[path[-1]].get("_NL")
+    if action is None or len(action) != 3 or action[:2] != (len(path), kind):
+        return None
+    return row[kind]
 
 
 def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, transformer, line: int,
