@@ -381,22 +381,28 @@ _FLOW_LINES = [
 
 @pytest.mark.parametrize("line, read", _FLOW_LINES, ids=[repr(line[:40]) for line, _ in _FLOW_LINES])
 def test_the_fast_line_reader_reads_flow_lines_as_lark_does(line, read, monkeypatch):
-    taken = []
-
-    def counted(*args):
-        end = reader(*args)
-        taken.append(end is not None)
-        return end
-
-    reader = _parse._flow_line
-    monkeypatch.setattr(_parse, "_flow_line", counted)
+    calls = _line_reader_calls(monkeypatch)
     text = f"process p {{\n  stage production\n  {line}\n  product q 1 kg\n}}\n"
     lark, fast = _both_parsers(text)
     if read:
         assert isinstance(lark, list) and fast == lark
     else:  # as on any text: what lark reads, or leave it to lark (a date in an amount, above)
         assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
-    assert taken[:1] == [read]
+    assert [taken for _, taken in calls[:1]] == [read]
+
+
+def _line_reader_calls(monkeypatch) -> list[tuple[bool, bool]]:
+    """Each call of the flow line reader from here on: (asked by the run reader?, line taken?)."""
+    calls = []
+    reader = _parse._flow_line
+
+    def counted(*args):
+        end = reader(*args)
+        calls.append((len(args) == 11, end is not None))  # the run reader hands over the line's match
+        return end
+
+    monkeypatch.setattr(_parse, "_flow_line", counted)
+    return calls
 
 
 # Process bodies for the run reader (parse._flow_run): (body, how many of its lines it reads after a
@@ -416,18 +422,10 @@ _FLOW_RUNS = [
 
 @pytest.mark.parametrize("body, run", _FLOW_RUNS, ids=[repr(body[:40]) for body, _ in _FLOW_RUNS])
 def test_the_run_reader_reads_a_process_body_as_lark_does(body, run, monkeypatch):
-    read_on = []  # the lines _flow_run handed to the line reader (it passes the line's match)
-
-    def counted(*args):
-        end = reader(*args)
-        if len(args) == 11:
-            read_on.append(end is not None)
-        return end
-
-    reader = _parse._flow_line
-    monkeypatch.setattr(_parse, "_flow_line", counted)
+    calls = _line_reader_calls(monkeypatch)
     text = f"process p {{\n  stage production\n  {body}\n}}\n\nprocess q {{\n  stage production\n  {body}\n}}\n"
     lark, fast = _both_parsers(text)
+    read_on = [taken for asked_by_run, taken in calls if asked_by_run]
     if "input b 1 kg\n" in body:  # the fast path gives up in the first process: lark reports the error
         assert isinstance(lark, str) and fast == "gave up" and read_on.count(True) == run
     else:
