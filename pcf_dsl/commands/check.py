@@ -80,10 +80,6 @@ def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iter
     yield click.style(tail, bold=True) + "\n"
 
 
-def text_output(outcome: CheckOutcome, file, min_severity: str = "info") -> str:
-    return "".join(text_blocks(outcome, file, min_severity))
-
-
 @click.command("check")
 @model_argument
 @profile_option

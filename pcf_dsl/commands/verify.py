@@ -13,8 +13,8 @@ import click
 
 from ..check import run_check
 from ..checklist import checklist_json, render_markdown, render_text
-from .check import profile_option, text_output
-from .common import allow_outside_option, dumps, emit, model_argument, root_option
+from .check import profile_option, text_blocks
+from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, root_option
 
 
 @click.command("verify")
@@ -31,7 +31,7 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, outpu
     """Print the compliance checklist of FILE under its profiles: exit 0, 1 with failed requirements, 2 invalid."""
     outcome = run_check(file, root=root, allow_outside_root=allow_outside_root, profile=profile)
     if outcome.invalid:
-        click.echo(text_output(outcome, file), err=True, nl=False)
+        emit_pieces(text_blocks(outcome, file), None, err=True)  # as `pcf check` reports an invalid model
         ctx.exit(outcome.exit_code)
     if outcome.result is None:
         click.echo(f"{file}: nothing to verify: the file has no study (a library of factors, GWP sets or profiles)",
