@@ -397,9 +397,8 @@ class Factorisation:
             self.order = None  # the matrix's own order
             permuted, blocks = matrix, [(0, n, "colamd")]
         else:
-            coo = matrix.tocoo()
-            off = coo.row != coo.col
-            consumer, supplier = label[coo.col[off]], label[coo.row[off]]
+            consumers, suppliers = self._supplies
+            consumer, supplier = label[consumers], label[suppliers]
             if n <= SINGLE_BLOCK:
                 # Small enough that one LU is faster than the phases' bookkeeping. Consumers first, A is
                 # block triangular: an LU in the same order, pivoting within each loop, fills in only
@@ -438,15 +437,23 @@ class Factorisation:
             self.phases.append((start, end, coupling, lu))
 
     @cached_property
+    def _supplies(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each off-diagonal entry of A as (consumer, supplier): the activity of its column takes from its row's."""
+        import scipy.sparse as sp
+
+        coo = sp.coo_matrix(self.matrix)
+        off = coo.row != coo.col
+        return coo.col[off], coo.row[off]
+
+    @cached_property
     def _components(self) -> tuple[np.ndarray, np.ndarray]:
         """Strongly connected component of each activity, and each component's size (a loop's is more than 1)."""
         import scipy.sparse as sp
         import scipy.sparse.csgraph as csgraph  # here, not at the top: it imports scipy.sparse.linalg
 
-        coo = sp.coo_matrix(self.matrix)
-        off = coo.row != coo.col
-        # An edge from each consumer (column) to each supplier (row) it takes from.
-        graph = sp.csr_matrix((np.ones(int(off.sum())), (coo.col[off], coo.row[off])), shape=(self.n, self.n))
+        consumers, suppliers = self._supplies
+        # An edge from each consumer to each supplier it takes from.
+        graph = sp.csr_matrix((np.ones(len(consumers)), (consumers, suppliers)), shape=(self.n, self.n))
         n_comp, label = csgraph.connected_components(graph, directed=True, connection="strong")
         return label, np.bincount(label, minlength=n_comp)
 
