@@ -982,7 +982,9 @@ def _grows(tables: _Tables, states: list, values: list, next_keyword: str) -> bo
     Found by running the table's steps for the two tokens on a copy of the top
     of the stacks (two states under the flow, the list, the flow): a step that
     would reach further down, or any other outcome, is a no, and the loop
-    reads the line as always.
+    reads the line as always. The steps are _parse_fast's own reduce and shift,
+    written out again here because the loop inlines them for speed: a change
+    to one is a change to both.
     """
     if not isinstance(values[-2], list):
         return False
