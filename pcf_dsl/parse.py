@@ -664,6 +664,8 @@ def _tables() -> _Tables:
         rf"(?:(?P<op>{space}?[*/]{space}?|{space})(?P<u2>{name}))?"
         rf"(?:{space}of{space}(?P<of>{name}))?"
         rf"(?:{space}(?P<src>from|to|with){space}(?P<ref>{name}(?:\.{name})*))?"
+        rf"(?P<block>{space}?\{{{space}?\n{space}?(?P<attr>group|stage){space}(?P<value>{name})"
+        rf"{space}?\n{space}?\}})?"
         rf"(?={space}?(?P<next>[\n#{{]))")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
                    flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {})
@@ -775,11 +777,11 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
             if len(action) == 1:
                 head = None
                 if kind in flow_keywords:
-                    head = _flow_line(text, m.start(m.lastindex), states, values, tables, transformer, line,
+                    read = _flow_line(text, m.start(m.lastindex), states, values, tables, transformer, line,
                                       line_start, names, dotted)
-                    if head is not None:  # the flow line (or its head) is on the stacks: read on from its end
-                        head, line, line_start = _flow_run(text, head, states, values, tables, transformer, line,
-                                                           line_start, names, dotted)
+                    if read is not None:  # the flow line (or its head) is on the stacks: read on from its end
+                        head, line, line_start = _flow_run(text, read[0], states, values, tables, transformer,
+                                                           read[1], read[2], names, dotted)
                         match = tables.pattern.scanner(text, head).match
                         break
                 states.append(action[0])
@@ -823,23 +825,29 @@ _OPERATORS = {"*": "*", "/": "/", "": "juxt"}
 
 
 def _flow_line(text: str, start: int, states: list, values: list, tables: _Tables, transformer, line: int,
-               line_start: int, names: dict, dotted: dict, m=None) -> int | None:
-    """Read the flow line at `start` onto the parser's stacks, as the loop would have; its end, or None.
+               line_start: int, names: dict, dotted: dict, m=None) -> tuple[int, int, int] | None:
+    """Read the flow line at `start` onto the parser's stacks, as the loop would have: (its end, the
+    line and the offset of the line it ends on), or None.
 
     A whole line (up to its end or a comment) goes on as the reduced flow, in
     the state the table gives after it (where the table reduces it at the end
-    of the line). A line that goes on with a `{` goes on as the loop leaves its
+    of the line). So does a line with the one-line block a large model writes
+    most, `{`, `group NAME` or `stage NAME`, `}` on lines of their own: at 10k
+    processes these blocks were 89,000 of the 242,000 tokens left to the loop.
+    A line that goes on with any other `{` block goes on as the loop leaves its
     head before the block (a keyword placeholder, the name's token, the
     amount's `expr`, the clauses), and the loop reads the block and reduces the
     flow as always. The nodes are the ones the transformer makes (_ToSyntax:
-    number, ref, name, juxt_mul, mul, div, the clauses, _flow), made here
-    directly; tests/test_properties.py holds the two to the same tree.
+    number, ref, name, juxt_mul, mul, div, the clauses, group, stage_ref,
+    attrs, _flow), made here directly; tests/test_properties.py holds the two
+    to the same tree.
 
     None, with nothing pushed, for any other line, and wherever the words might
     not be what the pattern takes them for: a unit that is a keyword (`1 kg
     from`), a number or an amount over its length limit, a clause the parse
     table does not allow after this keyword (`product ... from`), a flow the
-    table does not end there (an input without `from` or `cutoff`).
+    table does not end there (an input without `from` or `cutoff`), a block's
+    word that is a keyword.
     """
     if m is None:  # (_flow_run has matched it already)
         m = tables.flow_line(text, start)
@@ -847,14 +855,16 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
             return None
     group = m.group
     keywords = tables.keywords
-    kind, number, u1, u2, of, source = group("kw", "num", "u1", "u2", "of", "src")
+    kind, number, u1, u2, of, source, attribute, next_char = group("kw", "num", "u1", "u2", "of", "src", "attr", "next")
     amount_end = m.end("u2") if u2 is not None else m.end("u1")
     if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
             or amount_end - m.start("num") > MAX_EXPRESSION_LENGTH):
         return None
-    whole = group("next") != "{"
+    if attribute is not None and (next_char == "{" or group("value") in keywords):
+        return None  # a second block after the first, or a word the table might take as a keyword
+    whole = next_char != "{"
     # The states first, so that a line the table refuses leaves the stacks as they were.
-    key = (states[-1], kind, of is not None, source, whole)
+    key = (states[-1], kind, of is not None, source, whole, attribute)
     path = tables.paths.get(key, False)
     if path is False:  # the first such line in this state
         path = tables.paths[key] = _flow_path(tables, *key)
@@ -891,8 +901,9 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     end = m.end()
     states.extend(path)
     if whole:
+        line_end = end if attribute is None else m.start("block")
         flow = S.Flow(kind=kind, name=S.Word(name, Span(file, line, name_from - at, line, name_to - at)), label=None,
-                      amount=amount, span=Span(file, line, name_from - at, line, end - at))
+                      amount=amount, span=Span(file, line, name_from - at, line, line_end - at))
         for tag, value in tail:
             if tag == "of":
                 flow.of_input = value
@@ -901,18 +912,29 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
                 if kind == "waste":
                     flow.waste_route = tag
         values.append(flow)
-        return end
+        if attribute is None:
+            return end, line, line_start
+        # The block's word, on the line after the flow's; the block ends on the line after that.
+        value_from, value_to = m.span("value")
+        value_at = text.rindex("\n", line_end, value_from)  # a column is the offset from the newline before it
+        value = group("value")
+        word = S.Word(names.setdefault(value, value),
+                      Span(file, line + 1, value_from - value_at, line + 1, value_to - value_at))
+        flow.attrs = S.Attrs(group=word) if attribute == "group" else S.Attrs(stage=word)
+        return end, line + 2, text.rindex("\n", value_to, end) + 1
     token = str.__new__(_FastToken, name)
     token.type, token.value, token.start_pos, token.end_pos = "NAME", name, name_from, name_to
     token.line = token.end_line = line
     token.column, token.end_column = name_from - at, name_to - at
     values.extend([keywords[kind], token, amount, *tail])
-    return end
+    return end, line, line_start
 
 
-def _flow_path(tables: _Tables, state: int, kind: str, of: bool, source: str | None, whole: bool) -> tuple | None:
+def _flow_path(tables: _Tables, state: int, kind: str, of: bool, source: str | None, whole: bool,
+               attribute: str | None) -> tuple | None:
     """The states a flow line of this shape pushes in `state`, as the table gives them; None where it
-    refuses one: the reduced flow's state for a whole line, the states of its head before a `{` block."""
+    refuses one: the reduced flow's state for a whole line (with its one-line `group` or `stage` block,
+    if `attribute` names one), the states of its head before a `{` block."""
     actions = tables.actions
     clauses = ["emit_of"] if of else []  # the rules the clauses reduce to, in order
     if source is not None:
@@ -927,11 +949,36 @@ def _flow_path(tables: _Tables, state: int, kind: str, of: bool, source: str | N
         path.append(action[0])
     if not whole:
         return tuple(path)
+    if attribute is not None:
+        block = _block_state(tables, [state, *path], attribute)
+        if block is None:
+            return None
+        path.append(block)
     # The table must end the flow here (`input x 1 kg` without its source does not end).
     action = actions[path[-1]].get("_NL")
     if action is None or len(action) != 3 or action[:2] != (len(path), kind):
         return None
     return row[kind]
+
+
+def _block_state(tables: _Tables, states: list, attribute: str) -> int | None:
+    """The state after a flow head's block, `{`, `attribute NAME`, `}` on lines of their own, where the
+    table reads those tokens, up to the newline after the `}`, into one `attrs` over the head; else None.
+
+    Found by running the table's steps on the states alone (values do not
+    change them). A reduction that would reach into the head is a no: the
+    block would not be a node of its own.
+    """
+    actions, sim = tables.actions, list(states)
+    for kind in ("LBRACE", "_NL", tables.keywords[attribute], "NAME", "_NL", "RBRACE"):
+        shifted = _reduce_before(actions, kind, sim, floor=len(states))
+        if shifted is None:
+            return None
+        sim.append(shifted)
+    action = actions[sim[-1]].get("_NL")  # at the newline after the `}`, the block and only it is `attrs`
+    if action is None or len(action) == 1 or action[:2] != (len(sim) - len(states), "attrs"):
+        return None
+    return actions[states[-1]]["attrs"][0]
 
 
 def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, transformer, line: int,
@@ -969,9 +1016,10 @@ def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, 
         if "\n" in spacing:
             line += spacing.count("\n")
             line_start = pos - len(spacing) + spacing.rindex("\n") + 1
-        end = _flow_line(text, pos, states, values, tables, transformer, line, line_start, names, dotted, next_line)
-        if end is None:  # the next line is the loop's, from its keyword on
+        read = _flow_line(text, pos, states, values, tables, transformer, line, line_start, names, dotted, next_line)
+        if read is None:  # the next line is the loop's, from its keyword on
             return pos, line, line_start
+        end, line, line_start = read
     return end, line, line_start
 
 
@@ -982,39 +1030,50 @@ def _grows(tables: _Tables, states: list, values: list, next_keyword: str) -> bo
     Found by running the table's steps for the two tokens on a copy of the top
     of the stacks (two states under the flow, the list, the flow): a step that
     would reach further down, or any other outcome, is a no, and the loop
-    reads the line as always. The steps are _parse_fast's own reduce and shift,
-    written out again here because the loop inlines them for speed: a change
-    to one is a change to both.
+    reads the line as always.
     """
     if not isinstance(values[-2], list):
         return False
     actions, body, flow = tables.actions, list(values[-2]), object()
     sim_states, sim_values = states[-3:], [body, flow]
     try:
-        for kind in ("_NL", tables.keywords[next_keyword]):
-            while True:
-                action = actions[sim_states[-1]].get(kind)
-                if action is None:
-                    return False
-                if len(action) == 1:
-                    break
-                count, origin, callback = action
-                if count >= len(sim_states):
-                    return False  # it would read below the copy
-                if callback is None:
-                    sim_states[-1] = actions[sim_states[-2]][origin][0]
-                    continue
-                children = sim_values[-count:] if count else []
-                del sim_states[len(sim_states) - count:], sim_values[len(sim_values) - count:]
-                sim_values.append(callback(children))
-                sim_states.append(actions[sim_states[-1]][origin][0])
-            if kind == "_NL":
-                sim_states.append(action[0])
-                sim_values.append(kind)
+        shifted = _reduce_before(actions, "_NL", sim_states, sim_values)
+        if shifted is None:
+            return False
+        sim_states.append(shifted)
+        sim_values.append("_NL")
+        if _reduce_before(actions, tables.keywords[next_keyword], sim_states, sim_values) is None:
+            return False
     except Exception:  # a callback that cannot take the stand-in flow: not a plain list
         return False
     return (sim_states == states[-3:-1] and len(sim_values) == 1 and sim_values[0] is body
             and len(body) == len(values[-2]) + 1 and body[-1] is flow)
+
+
+def _reduce_before(actions: dict, kind: str, states: list, values: list | None = None, floor: int = 1) -> int | None:
+    """Make the reductions the table makes before it shifts `kind`, on `states`, a copy of the top of the
+    parser's states (changed in place), and on their `values` when given, calling each reduction's
+    callback as the loop does: the state `kind` is then shifted into, or None where the table takes no
+    `kind` there or a reduction would leave fewer than `floor` states (it would read below the copy).
+
+    These are _parse_fast's own reduce and shift, written out again because
+    the loop inlines them for speed: a change to one is a change to both.
+    """
+    while True:
+        action = actions[states[-1]].get(kind)
+        if action is None:
+            return None
+        if len(action) == 1:
+            return action[0]
+        count, origin, callback = action
+        if count > len(states) - floor:
+            return None
+        if values is not None and callback is not None:  # (a rule that hands its one child up keeps it)
+            children = values[len(values) - count:]
+            del values[len(values) - count:]
+            values.append(callback(children))
+        del states[len(states) - count:]
+        states.append(actions[states[-1]][origin][0])
 
 
 def _token(kind: str, value: str, line: int, column: int) -> Token:

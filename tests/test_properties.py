@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, Phase, assume, find, given, settings
 from hypothesis import strategies as st
@@ -353,7 +354,14 @@ _FLOW_LINES = [
     ("input 铝锭 1 kg from 供应商", True),
     ("input with 1 kg from from", True),  # names where a keyword is not expected are names
     ("input x 1 kg from p {\n    group g\n    note \"n\"\n  }", True),  # the head, then the block
-    ("input x 1 t*km from p{\n    stage production\n  }", True),
+    ("input x 1 t*km from p{\n    stage production\n  }", True),  # the line with its block, a whole flow
+    ("input x 1 kg from p {\n    group g\n  }   # a comment after the block", True),
+    ("emit e 1 kg CO2\t{ \n\tgroup\tg \f\n\t}", True),
+    ("product out 1 kg {\n    stage production\n  }", True),
+    ("input x 1 kg from p {  # a comment\n    group g\n  }", True),  # the head: the loop reads the block
+    ("input x 1 kg from p {\n\n    group g\n  }", True),  # the head: a blank line in the block
+    ("input x 1 kg from p {\n    group from\n  }", False),  # a keyword for a word: the loop's
+    ("input x 1 kg from p {\n    stage process\n  }", False),
     ("emit gas 3 m3 of natural_gas with ef.c {\n    group g\n  }", True),
     ("waste w 1 kg with f {\n    stage production\n  }", True),
     ("waste w 1 kg to t.d {\n    stage production\n  }", True),
@@ -412,7 +420,11 @@ _FLOW_RUNS = [
     ("input a 1 kg from p\ninput b 2 kg from p", 1),  # the body's first line: the loop's, then the run
     ("product out 1 t\n\n\n  input a 1 kg from p   # spacing, a comment\n# a comment line\n\t input b 1 kg from p", 2),
     ("product out 1 t\nwaste w 1 kg to t.d\nloss l 1 kg\nemit g 1 kg of w with f\nproduct co 2 kg", 4),
-    ("product out 1 t\ninput a 1 kg from p {\n    group g\n  }\ninput b 1 kg from p\ninput c 1 kg from p", 2),
+    ("product out 1 t\ninput a 1 kg from p {\n    group g\n  }\ninput b 1 kg from p\ninput c 1 kg from p", 3),
+    ("product out 1 t\ninput a 1 kg from p {\n    group g\n    stage s\n  }\ninput b 1 kg from p\ninput c 1 kg from p",
+     2),  # a block of two lines: the loop's, after the head
+    ("product out 1 t {\n    stage s\n  }\ninput a 1 kg from p {\n    group g\n  }\n"
+     "emit c 3 kg CO2 {\n    group h\n  }", 2),  # the product's line is the loop's (the body's first)
     ("product out 1 t\ninput a 1 kg from p\nstage production\ninput b 1 kg from p\ninput c 1 kg from p", 2),
     ("product out 1 t\ninput a 1 kg from p\ninput x 1 from p\ninput c 1 kg from p", 1),  # no unit: the loop's
     ("product out 1 t\ninput a 1 kg from p\ninput b 1 kg cutoff \"small\"\ninput c 1 kg from p", 1),
@@ -430,7 +442,8 @@ def test_the_run_reader_reads_a_process_body_as_lark_does(body, run, monkeypatch
         assert isinstance(lark, str) and fast == "gave up" and read_on.count(True) == run
     else:
         assert isinstance(lark, list) and fast == lark
-        assert lark[1].flows[-1].name.span.line == 8 + 2 * body.count("\n")  # lines counted through the runs
+        last_flow = max(i for i, line in enumerate(body.split("\n")) if (line.split() or [""])[0] in _parse._FLOW_KINDS)
+        assert lark[1].flows[-1].name.span.line == 8 + body.count("\n") + last_flow  # lines counted through the runs
         assert read_on.count(True) == 2 * run
 
 
@@ -451,6 +464,46 @@ def test_the_run_reader_asks_the_table_and_stops_where_it_says_no(monkeypatch):
     assert not _parse._grows(tables, states, values[:-2] + ["_NL", values[-1]], "input")  # no list under it
     assert not _parse._grows(tables, states[-2:], values, "input")  # the body's reduction reads below the copy
     assert not _parse._grows(tables, states, values, "process")  # a keyword the body does not take next
+
+
+def test_the_block_reader_asks_the_table_for_the_block():
+    """_block_state finds from the parse table the state after a flow head's one-line block; where no
+    flow head is under it (here the start state, which takes no `{`), it says no."""
+    tables = _parse._tables()
+    seen = []
+    text = "process p {\n  stage production\n  product out 1 t {\n    group g\n  }\n}\n"
+    lark, fast = _both_parsers(text)
+    assert isinstance(lark, list) and fast == lark
+    (key, path), = ((key, path) for key, path in tables.paths.items()
+                    if key[1:] == ("product", False, None, True, "group"))
+    state = key[0]
+    head = [state, tables.actions[state]["PRODUCT"][0]]
+    for symbol in ("NAME", "expr"):
+        head.append(tables.actions[head[-1]][symbol][0])
+    assert _parse._block_state(tables, head, "group") == tables.actions[head[-1]]["attrs"][0]
+    assert _parse._block_state(tables, head, "stage") == tables.actions[head[-1]]["attrs"][0]
+    assert _parse._block_state(tables, [tables.start], "group") is None
+    assert path == tables.actions[state]["product"]
+
+
+_GROUP = (2, "group", None)
+
+
+@pytest.mark.parametrize("after_name, after_brace, state", [
+    (_GROUP, (5, "attrs", None), 18),  # the block, and only it, reduces to `attrs`
+    (_GROUP, (6, "attrs", None), None),  # the reduction would take the head's last state with it
+    (_GROUP, (5, "other", None), None),  # the block reduces, but not to `attrs`
+    (_GROUP, (19,), None),  # the newline after the `}` is shifted: the block is not over
+    ((5, "group", None), (5, "attrs", None), None),  # a reduction inside the block reaches into the head
+])
+def test_the_block_reader_says_no_unless_the_block_is_one_attrs(after_name, after_brace, state):
+    """_block_state on a small table of its own: the states after a head (10), `{` (11), a newline (12),
+    `group` (13), its name (14) reduced to `group` (15), a newline (16) and `}` (17)."""
+    actions = {9: {}, 10: {"LBRACE": (11,), "attrs": (18,), "other": (18,)}, 11: {"_NL": (12,)},
+               12: {"GROUP": (13,), "group": (15,)}, 13: {"NAME": (14,)}, 14: {"_NL": after_name},
+               15: {"_NL": (16,)}, 16: {"RBRACE": (17,)}, 17: {"_NL": after_brace}}
+    tables = SimpleNamespace(actions=actions, keywords={"group": "GROUP"})
+    assert _parse._block_state(tables, [9, 10], "group") == state
 
 
 def test_generation_covers_the_grammar():
