@@ -846,8 +846,7 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     not be what the pattern takes them for: a unit that is a keyword (`1 kg
     from`), a number or an amount over its length limit, a clause the parse
     table does not allow after this keyword (`product ... from`), a flow the
-    table does not end there (an input without `from` or `cutoff`), a block's
-    word that is a keyword.
+    table does not end there (an input without `from` or `cutoff`).
     """
     if m is None:  # (_flow_run has matched it already)
         m = tables.flow_line(text, start)
@@ -860,8 +859,8 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
             or amount_end - m.start("num") > MAX_EXPRESSION_LENGTH):
         return None
-    if attribute is not None and (next_char == "{" or group("value") in keywords):
-        return None  # a second block after the first, or a word the table might take as a keyword
+    if attribute is not None and next_char == "{":
+        return None  # a second block after the first
     whole = next_char != "{"
     # The states first, so that a line the table refuses leaves the stacks as they were.
     key = (states[-1], kind, of is not None, source, whole, attribute)
@@ -967,10 +966,14 @@ def _block_state(tables: _Tables, states: list, attribute: str) -> int | None:
 
     Found by running the table's steps on the states alone (values do not
     change them). A reduction that would reach into the head is a no: the
-    block would not be a node of its own.
+    block would not be a node of its own. So is a keyword the table takes
+    where the attribute's word goes: the pattern reads any word there as a
+    NAME, which the loop does only where no keyword fits.
     """
-    actions, sim = tables.actions, list(states)
+    actions, keywords, sim = tables.actions, set(tables.keywords.values()), list(states)
     for kind in ("LBRACE", "_NL", tables.keywords[attribute], "NAME", "_NL", "RBRACE"):
+        if kind == "NAME" and not keywords.isdisjoint(actions[sim[-1]]):
+            return None
         shifted = _reduce_before(actions, kind, sim, floor=len(states))
         if shifted is None:
             return None
