@@ -611,7 +611,7 @@ class _Tables:
     flow_line: object  # the match method of the pattern of a common flow line's head (_flow_line)
     flow_keywords: frozenset  # the terminals that start a flow line (INPUT, PRODUCT, ...)
     grows: dict  # (two states under a whole flow, its kind, the next line's keyword) -> _grows's answer
-    paths: dict  # (state, flow keyword, of?, from/to/with, whole line?) -> _flow_path's answer
+    paths: dict  # (state, flow keyword, of?, from/to/with, whole line?, block's attribute) -> _flow_path's answer
 
 
 @lru_cache(maxsize=1)

@@ -442,7 +442,8 @@ def test_the_run_reader_reads_a_process_body_as_lark_does(body, run, monkeypatch
         assert isinstance(lark, str) and fast == "gave up" and read_on.count(True) == run
     else:
         assert isinstance(lark, list) and fast == lark
-        last_flow = max(i for i, line in enumerate(body.split("\n")) if (line.split() or [""])[0] in _parse._FLOW_KINDS)
+        last_flow = max(i for i, line in enumerate(body.split("\n"))
+                        if (line.split() or [""])[0] in _parse._FLOW_KINDS)
         assert lark[1].flows[-1].name.span.line == 8 + body.count("\n") + last_flow  # lines counted through the runs
         assert read_on.count(True) == 2 * run
 
@@ -513,7 +514,6 @@ def test_the_block_reader_asks_the_table_for_the_block():
     """_block_state finds from the parse table the state after a flow head's one-line block; where no
     flow head is under it (here the start state, which takes no `{`), it says no."""
     tables = _parse._tables()
-    seen = []
     text = "process p {\n  stage production\n  product out 1 t {\n    group g\n  }\n}\n"
     lark, fast = _both_parsers(text)
     assert isinstance(lark, list) and fast == lark
