@@ -366,6 +366,13 @@ _FLOW_LINES = [
     ("waste w 1 kg with f {\n    stage production\n  }", True),
     ("waste w 1 kg to t.d {\n    stage production\n  }", True),
     ("product out 1 kg {\n    property price 2 CNY/kg\n  }", True),
+    ("input x 1 kg fromage from p", True),  # a second unit that begins with a keyword is a unit
+    ("input x 1 kg tonne\tfrom p", True),
+    ("emit e 1 kg of of with f", True),  # after `of` only a name fits: the first `of` is the clause's
+    ("emit e 1 kg CO2 of with", True),  # after `of` only a name fits: `with` is the input's name
+    ("input x 1 kg from from", True),
+    ("input x 1 kg from from p", False),
+    ("emit x 1 kg with with", True),
     ("input x 1 from p", False),  # no unit: `from` is the keyword, not a unit
     ("input x 1 kg from", False),  # a syntax error: lark's to report
     ("input x 1 kg", False),
