@@ -612,8 +612,6 @@ class _Tables:
     flow_keywords: frozenset  # the terminals that start a flow line (INPUT, PRODUCT, ...)
     grows: dict  # (two states under a whole flow, its kind, the next line's keyword) -> _grows's answer
     paths: dict  # (state, flow keyword, of?, from/to/with, whole line?, block's attribute) -> _flow_path's answer
-    opening: object  # the match method of the pattern of a process's first two lines (_process_opening)
-    openings: dict  # (state, labelled?) -> _opening_path's answer
 
 
 @lru_cache(maxsize=1)
@@ -664,7 +662,7 @@ def _tables() -> _Tables:
     # whole or not at all, never given back in part to try the rest of the line again. Same lines read,
     # a third less time per line (6.7 against 4.2 us, the 10k benchmark model's flow lines).
     space, name = f"(?>{ignore})", f"(?>{terminals['NAME'].to_regexp()})"
-    number, string = f"(?>{terminals['NUMBER'].to_regexp()})", f"(?>{terminals['STRING'].to_regexp()})"
+    number = f"(?>{terminals['NUMBER'].to_regexp()})"
     flow_line = re.compile(
         rf"(?P<kw>{'|'.join(_FLOW_KINDS)}){space}(?P<name>{name}){space}(?P<num>{number}){space}(?P<u1>{name})"
         # (a clause's keyword is not tried as a second unit: the reader leaves a keyword unit to the loop)
@@ -674,12 +672,8 @@ def _tables() -> _Tables:
         rf"(?P<block>{space}?\{{{space}?\n{space}?(?P<attr>group|stage){space}(?P<value>{name})"
         rf"{space}?\n{space}?\}})?"
         rf"(?={space}?(?P<next>[\n#{{]))")
-    opening = re.compile(
-        rf"process{space}(?P<name>{name})(?:{space}?(?P<label>{string}))?{space}?\{{"
-        rf"{space}?\n(?P<line2>){space}?stage{space}(?P<stage>{name})(?={space}?[\n#])")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {},
-                   opening.match, {})
+                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {})
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -733,7 +727,7 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
     """The items of `text`, exactly as lark's parser would give them; raises _GiveUp when unsure."""
     tables = _tables()
     actions, keywords, punctuation, kept, end = tables.actions, tables.keywords, tables.punctuation, tables.kept, tables.end
-    flow_keywords, process_keyword = tables.flow_keywords, tables.keywords["process"]
+    flow_keywords = tables.flow_keywords
     new_str = str.__new__
     names: dict[str, str] = {}
     dotted: dict[str, tuple] = {}  # a reference or unit as written -> its parts, one tuple for each spelling
@@ -795,13 +789,6 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                                                            read[1], read[2], names, dotted)
                         match = tables.pattern.scanner(text, head).match
                         break
-                elif kind == process_keyword:
-                    read = _process_opening(text, m.start(m.lastindex), states, values, tables, line, line_start,
-                                            names)
-                    if read is not None:  # up to the stage's name: read on from there
-                        head, line, line_start = read
-                        match = tables.pattern.scanner(text, head).match
-                        break
                 states.append(action[0])
                 values.append(token)
                 break
@@ -832,77 +819,6 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
             if newlines:
                 line += newlines
                 line_start = pos - len(value) + value.rindex("\n") + 1
-
-
-# Every process of a large model opens the same way: `process NAME "label" {`, then `stage NAME`.
-# At 10k processes these two lines were 70,000 of the 153,152 tokens the loop still lexed after the
-# flow line readers; it now lexes 93,152. A token the loop shifts costs little next to a flow line
-# (the parse takes 1.7 % fewer instructions), but every process of every large model opens so.
-def _process_opening(text: str, start: int, states: list, values: list, tables: _Tables, line: int,
-                     line_start: int, names: dict) -> tuple[int, int, int] | None:
-    """Read a process's opening line and its `stage` line onto the parser's stacks, up to the stage's name,
-    as the loop would have: (the end of that name, its line, the offset of its line), or None with nothing
-    pushed. The loop reads on from the stage's name, and reduces the `stage_ref` and the process itself.
-
-    Nothing here is reduced: the table shifts each of these tokens (_opening_path
-    checks it), so the stacks take a placeholder per keyword and punctuation, as
-    the loop pushes them, and a token per name and label. Any other opening, a
-    comment or a blank line between the two lines, a second word after the stage,
-    goes to the loop.
-    """
-    m = tables.opening(text, start)
-    if m is None:
-        return None
-    label = m.group("label")
-    key = (states[-1], label is not None)
-    path = tables.openings.get(key, False)
-    if path is False:  # the first such opening in this state
-        path = tables.openings[key] = _opening_path(tables, *key)
-    if path is None:
-        return None
-    keywords, punctuation = tables.keywords, tables.punctuation
-    name = _name_token(m, "name", line, line_start - 1, names)
-    pushed = [keywords["process"], name]
-    if label is not None:
-        pushed.append(_name_token(m, "label", line, line_start - 1, None, "STRING"))
-    stage_line_start = m.start("line2")
-    pushed += [punctuation["{"], "_NL", keywords["stage"],
-               _name_token(m, "stage", line + 1, stage_line_start - 1, names)]
-    states.extend(path)
-    values.extend(pushed)
-    return m.end(), line + 1, stage_line_start
-
-
-def _name_token(m, group: str, line: int, at: int, names: dict | None, kind: str = "NAME") -> Token:
-    """The token the loop makes for the word `group` matched on `line` (a column is the offset from `at`)."""
-    value = m.group(group)
-    if names is not None:
-        value = names.setdefault(value, value)  # one string per distinct name, as in the loop
-    start, end = m.span(group)
-    token = str.__new__(_FastToken, value)
-    token.type, token.value, token.start_pos, token.end_pos = kind, value, start, end
-    token.line = token.end_line = line
-    token.column, token.end_column = start - at, end - at
-    return token
-
-
-def _opening_path(tables: _Tables, state: int, labelled: bool) -> tuple | None:
-    """The states a process's opening pushes in `state` (its label if `labelled`, up to the stage's name), where
-    the table shifts every one of its tokens, keeps only the name and the label as values, and takes no keyword
-    where a name goes (the pattern reads any word there as a NAME); else None."""
-    actions, keywords, kept = tables.actions, set(tables.keywords.values()), tables.kept
-    opening = [tables.keywords["process"], "NAME", *(["STRING"] if labelled else []), tables.punctuation["{"], "_NL",
-               tables.keywords["stage"], "NAME"]
-    path = [state]
-    for kind in opening:
-        row = actions[path[-1]]
-        action = row.get(kind)
-        if action is None or len(action) != 1 or (kind in kept) != (kind in ("NAME", "STRING")):
-            return None
-        if kind == "NAME" and not keywords.isdisjoint(row):
-            return None
-        path.append(action[0])
-    return tuple(path[1:])
 
 
 # The flow lines a large model is made of, read by one regular expression instead of token by

@@ -455,93 +455,7 @@ def test_the_run_reader_reads_a_process_body_as_lark_does(body, run, monkeypatch
         assert read_on.count(True) == 2 * run
 
 
-# Process openings for the opening reader (parse._process_opening): (the process's first lines, read by
-# it?). Each must read as lark reads it, spans and line numbers included.
-_OPENINGS = [
-    ('process p "part 0" {\n  stage production', True),
-    ("process p {\n  stage production", True),
-    ('process p"a \\"quoted\\" label"{\n\tstage\f production   # a comment', True),
-    ('process 铝 "x" {\n  stage 生产', True),
-    ('process stage "x" {\n  stage process', True),  # where only a name fits, a keyword is a name
-    ('process p "x" {  # a comment\n  stage production', False),
-    ('process p "x" {\n\n  stage production', False),  # a blank line
-    ('process p "x" {\n  geography CN\n  stage production', False),  # the stage is not the first line
-    ('process p "x" "y" {\n  stage production', False),  # a syntax error: lark's to report
-    ('process p "x" {\n  stage production "z"', False),
-    ("process p {\n  stage a.b", False),
-    ("process p {\n  stage 1", False),
-]
-
-
-def _opening_calls(monkeypatch) -> list[bool]:
-    """Whether each call of the opening reader from here on took the opening."""
-    calls = []
-    reader = _parse._process_opening
-
-    def counted(*args):
-        read = reader(*args)
-        calls.append(read is not None)
-        return read
-
-    monkeypatch.setattr(_parse, "_process_opening", counted)
-    return calls
-
-
-@pytest.mark.parametrize("opening, read", _OPENINGS, ids=[repr(opening[:40]) for opening, _ in _OPENINGS])
-def test_the_opening_reader_reads_a_process_opening_as_lark_does(opening, read, monkeypatch):
-    calls = _opening_calls(monkeypatch)
-    text = f"# a model\n\n{opening}\n  product out 1 t\n}}\n\n{opening}\n  input a 1 kg from p\n}}\n"
-    lark, fast = _both_parsers(text)
-    if read:
-        assert isinstance(lark, list) and fast == lark
-        assert lark[1].stage.span.line == 7 + 2 * opening.count("\n")  # lines counted through the openings
-    else:
-        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
-    assert calls[:1] == [read]
-
-
-def test_the_opening_reader_asks_the_table_for_the_states():
-    """_opening_path finds from the parse table the states a process's opening pushes at the top level;
-    where the opening is not what the table shifts there (here inside a process), it says no."""
-    tables = _parse._tables()
-    lark, fast = _both_parsers('process p "x" {\n  stage production\n  product out 1 t\n}\n')
-    assert isinstance(lark, list) and fast == lark
-
-    def walk(*kinds):
-        path = [tables.start]
-        for kind in kinds:
-            path.append(tables.actions[path[-1]][kind][0])
-        return tuple(path[1:])
-
-    labelled = walk("PROCESS", "NAME", "STRING", "LBRACE", "_NL", "STAGE", "NAME")
-    assert _parse._opening_path(tables, tables.start, True) == labelled
-    unlabelled = walk("PROCESS", "NAME", "LBRACE", "_NL", "STAGE", "NAME")
-    assert _parse._opening_path(tables, tables.start, False) == unlabelled
-    assert _parse._opening_path(tables, labelled[-2], False) is None  # no `process` where the stage's name goes
-
-
-@pytest.mark.parametrize("change, kept, path", [
-    ({}, {"NAME", "STRING"}, (2, 3, 4, 5, 6, 7)),
-    ({3: {"LBRACE": (3, "process_head", None)}}, {"NAME", "STRING"}, None),  # a reduction before the `{`
-    ({2: {"NAME": (3,), "GEOGRAPHY": (9,)}}, {"NAME", "STRING"}, None),  # a keyword fits where the name goes
-    ({6: {"NAME": (7,), "PRODUCT": (9,)}}, {"NAME", "STRING"}, None),  # ... and where the stage's name goes
-    ({1: {}}, {"NAME", "STRING"}, None),  # the table takes no `process` here
-    ({}, {"NAME", "STRING", "LBRACE"}, None),  # a rule keeps the `{`: a placeholder would not do
-    ({}, {"STRING"}, None),  # no rule keeps the name: the loop would push a placeholder
-], ids=["shifts", "reduces", "keyword-name", "keyword-stage", "refused", "kept-brace", "name-not-kept"])
-def test_the_opening_reader_says_no_unless_the_table_shifts_the_opening(change, kept, path):
-    """_opening_path on a small table of its own: the states after `process` (2), its name (3), `{` (4),
-    a newline (5), `stage` (6) and its name (7), from the state before them (1)."""
-    actions = {1: {"PROCESS": (2,)}, 2: {"NAME": (3,)}, 3: {"LBRACE": (4,)}, 4: {"_NL": (5,)}, 5: {"STAGE": (6,)},
-               6: {"NAME": (7,)}, 7: {}}
-    actions.update(change)
-    tables = SimpleNamespace(actions=actions, kept=frozenset(kept), punctuation={"{": "LBRACE"},
-                             keywords={"process": "PROCESS", "stage": "STAGE", "geography": "GEOGRAPHY",
-                                       "product": "PRODUCT"})
-    assert _parse._opening_path(tables, 1, False) == path
-
-
-# Process bodies made of the lines the opening, flow line, block and run readers take, and their near misses:
+# Process bodies made of the lines the flow line, block and run readers take, and their near misses:
 # keywords as names, every clause after every kind (the table refuses some), one-line blocks and
 # longer ones, odd spacing, comments and blank lines. The texts drawn from the grammar above seldom
 # take these shapes (their blocks hold comments and labels), so they are drawn here on purpose.
@@ -571,19 +485,13 @@ def _flow_lines(draw) -> str:
 
 _BODY_LINE = st.one_of(_flow_lines(), _flow_lines(), _flow_lines(),
                        st.sampled_from(["stage production", "# a comment", ""]))
-# A process's opening, as the opening reader takes it (parse._process_opening), and its near misses.
-_OPENING = st.builds(
-    lambda space, name, label, brace, indent, stage: f"process{space}{name}{label}{brace}\n{indent}stage {stage}",
-    _SPACE, _WORD, st.sampled_from(["", ' "a label"', ' "a label"', '"x"', ' "a \\"quoted\\" label"', ' "x" "y"']),
-    st.sampled_from([" {", " {", "{", "\t{ ", " {  # a comment", " {\n"]), st.sampled_from(["  ", "\t", "", " \f"]),
-    st.sampled_from(["production"] * 4 + ["stage", "from", "p # a comment", "a.b", 'p "z"']))
 
 
 @PROFILE
-@given(_OPENING, st.lists(_BODY_LINE, min_size=1, max_size=8))
-def test_the_line_readers_read_process_bodies_as_lark_does(opening, lines):
+@given(st.lists(_BODY_LINE, min_size=1, max_size=8))
+def test_the_line_readers_read_process_bodies_as_lark_does(lines):
     body = "\n  ".join(lines)
-    lark, fast = _both_parsers(f"{opening}\n  {body}\n}}\n\nprocess q {{\n  {body}\n}}\n")
+    lark, fast = _both_parsers(f"process p {{\n  stage production\n  {body}\n}}\n\nprocess q {{\n  {body}\n}}\n")
     if isinstance(lark, list):
         assert fast == lark  # spans and line numbers included
     else:
