@@ -77,7 +77,10 @@ def column_reader():
     from pcf_dsl.parse import parser
 
     terminals = {t.name: t.pattern.to_regexp() for t in parser().terminals}
-    name, number, space, maybe = terminals["NAME"], terminals["NUMBER"], r"[\t \f]+", r"[\t \f]*"
+    # Each word, number and run of spacing whole, as the parser's own flow line pattern reads them
+    # (an atomic group: never given back in part to try the rest of the line again).
+    name, number = f"(?>{terminals['NAME']})", f"(?>{terminals['NUMBER']})"
+    space, maybe = r"(?>[\t \f]+)", r"(?>[\t \f]*)"
     not_clause = rf"(?!(?:of|from|to|with)\b)"
     line = re.compile(
         rf"^{maybe}(?P<kind>{'|'.join(COLUMN_KINDS)}){space}(?P<name>{name}){space}(?P<num>{number}){space}"
