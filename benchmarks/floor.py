@@ -76,11 +76,14 @@ def column_reader():
     """
     from pcf_dsl.parse import parser
 
-    terminals = {t.name: t.pattern.to_regexp() for t in parser().terminals}
+    grammar = parser()
+    terminals = {t.name: t.pattern.to_regexp() for t in grammar.terminals}
     # Each word, number and run of spacing whole, as the parser's own flow line pattern reads them
     # (an atomic group: never given back in part to try the rest of the line again).
+    ignored = "|".join(terminals[name] for name in grammar.lexer_conf.ignore)
     name, number = f"(?>{terminals['NAME']})", f"(?>{terminals['NUMBER']})"
-    space, maybe = r"(?>[\t \f]+)", r"(?>[\t \f]*)"
+    space = f"(?>{ignored})"
+    maybe = f"{space}?"
     not_clause = rf"(?!(?:of|from|to|with)\b)"
     line = re.compile(
         rf"^{maybe}(?P<kind>{'|'.join(COLUMN_KINDS)}){space}(?P<name>{name}){space}(?P<num>{number}){space}"
