@@ -484,6 +484,32 @@ class Factorisation:
         s[self.order] = x
         return s
 
+    def solve_transposed(self, burden: np.ndarray) -> np.ndarray:
+        """y with A-transpose y = `burden` (a vector, or an n x m matrix, one column each): from the same factors.
+
+        With `burden` each activity's own burden per unit of its scaling, y is
+        every product's footprint per unit of it (y = burden A^-1, the footprints
+        of all n products in one solve, where `solve` would need n demands). A
+        in the phases' order is block lower triangular, so its transpose is
+        upper: the phases are solved last to first, each one's part taken out of
+        the burden of the phases before it, through the same coupling blocks.
+        """
+        c = np.asarray(burden, dtype=float)
+        if self.inverse is not None:
+            return self.inverse.T @ c
+        if self.order is None:  # one block, in the matrix's own order: its LU is of A-transpose
+            return self.phases[0][3].solve(np.ascontiguousarray(c))
+        rest = c[self.order]  # a copy: the phases take their parts out of it
+        y = np.zeros_like(rest)
+        for start, end, coupling, lu in reversed(self.phases):
+            y[start:end] = lu.solve(np.ascontiguousarray(rest[start:end]))
+            if coupling is not None:
+                rest[:start] -= coupling.T @ y[start:end]
+        out = np.empty_like(y)
+        out[self.order] = y
+        return out
+
+
 
 # Systems up to this many activities are solved as one block (one LU of A-transpose).
 # Measured here on the benchmark systems, with one LU in COLAMD's order: 3 ms at 1k processes

@@ -135,3 +135,25 @@ def test_one_block_orders_by_scipys_component_numbers_and_checks_them(monkeypatc
         assert lu.L.nnz + lu.U.nnz - matrix.nnz - 800 <= bound
         np.testing.assert_allclose(factorisation.solve(demands), expected, rtol=1e-9,
                                    atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize(("n", "seed", "loop_share"), [
+    (SINGLE_BLOCK + 2000, 1, 0.0),  # phases: one triangle
+    (SINGLE_BLOCK + 2000, 2, 0.002),  # phases with loops
+    (SINGLE_BLOCK + 500, 3, 0.02),  # phases, many loops
+    (800, 4, 0.05),  # one LU, consumers first
+    (SINGLE_BLOCK, 7, 0.2),  # one LU in COLAMD's order
+    (DENSE, 6, 0.05),  # numpy's dense inverse
+])
+def test_transposed_solves_equal_a_general_sparse_solve_of_the_transpose(n, seed, loop_share):
+    """solve_transposed (all products' footprints in one solve) against scipy's solve of A-transpose."""
+    matrix = _system(n, seed, loop_share)
+    factorisation = Factorisation(matrix)
+    burdens = np.random.default_rng(seed + 100).uniform(size=(n, 4))
+    expected = spla.spsolve(matrix.T.tocsc(), burdens)
+    np.testing.assert_allclose(factorisation.solve_transposed(burdens), expected, rtol=1e-9,
+                               atol=1e-12 * np.abs(expected).max())
+    np.testing.assert_allclose(factorisation.solve_transposed(burdens[:, 1]), expected[:, 1], rtol=1e-9,
+                               atol=1e-12 * np.abs(expected).max())
+    # The burden given is not changed (the phases work on a copy).
+    assert np.array_equal(burdens, np.random.default_rng(seed + 100).uniform(size=(n, 4)))
