@@ -103,7 +103,7 @@ def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) ->
 
     import pcf_dsl.build as build
     check_module = importlib.import_module("pcf_dsl.check")  # `pcf_dsl.check` the attribute is a function
-    from pcf_dsl.compute import build_system, compute, factorise, solve_many
+    from pcf_dsl.compute import build_system, compute, factorise, product_footprints, solve_many
     from pcf_dsl.graph import process_graph
 
     # pcf_dsl imports scipy's sparse solvers only when a system needs them (start-up, see
@@ -171,6 +171,13 @@ def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) ->
     result = compute(model)
     out["compute_s"] = time.perf_counter() - start
     out["total"] = result.total.value
+
+    # `pcf calc --all-products`: one unit of every product, from one factorisation and one transposed solve.
+    start = time.perf_counter()
+    footprints = product_footprints(model)
+    out["all_products_s"] = time.perf_counter() - start
+    out["products"] = len(footprints.products)
+    del footprints
 
     # The rules: run_check with load and compute answered from the objects above (hooks only),
     # so the time is what check adds on top of them, whatever rules exist when this runs.
@@ -455,6 +462,11 @@ def _print_size(n: int, row: dict) -> None:
           f"graph {m['graph_s']:.2f} s, system matrices {m['system_s']:.2f} s")
     print(f"  solve: factorise {m['factorise_s']:.3f} s + one demand {m['solve_one_s']:.4f} s; "
           f"{m['demands']} demands from one factorisation {m['solve_many_s']:.3f} s")
+    print(f"  every product's footprint ({m['products']} products; matrices, one factorisation, one transposed "
+          f"solve): {m['all_products_s']:.2f} s; as {m['products']} demands at the rate of the {m['demands']} "
+          f"above, the solves alone would take {m['solve_many_s'] / m['demands'] * m['products']:.1f} s"
+          + (f" (bw2calc, at its rate: {row['peer']['solve_many_s'] / m['demands'] * m['products']:.1f} s)"
+             if row.get("peer", {}).get("solve_many_s") else ""))
     print(f"  compute (matrices + solve + contributions) {m['compute_s']:.2f} s, rules of `pcf check` "
           f"{m['rules_s']:.2f} s ({m['findings']} findings), DOT rendering "
           + (f"{m['render_s']:.2f} s ({m['dot_bytes'] / 1e6:.1f} MB of DOT)" if m["render_s"] is not None

@@ -1,7 +1,8 @@
 """JSON Schemas of what pcf_dsl reads and writes, so that other tools can consume it.
 
-`model` (the loaded model, `Model.model_dump(mode="json")`) and `calc` (the
-JSON of `pcf calc --format json`, `Result`) are generated from the pydantic
+`model` (the loaded model, `Model.model_dump(mode="json")`), `calc` (the
+JSON of `pcf calc --format json`, `Result`) and `products` (the JSON of
+`pcf calc --all-products --format json`) are generated from the pydantic
 models, so they cannot drift from the code. `check` and `verify` are written
 by hand beside this module (pcf_dsl/schemas/), and the tests validate every
 output of those commands against them.
@@ -23,6 +24,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, tuple[str, str, str]] = {
     "model": ("pcf_dsl.model", "Model", "a loaded model: study, stages, factors, processes, claims (no file positions)"),
     "calc": ("pcf_dsl.compute", "Result", "the JSON of `pcf calc --format json`: kg CO2e per declared unit"),
+    "products": ("pcf_dsl.compute", "ProductFootprints",
+                 "the JSON of `pcf calc --all-products --format json`: kg CO2e per unit of each product"),
 }
 # name -> (file in pcf_dsl/schemas, what it describes)
 SCHEMA_FILES: dict[str, tuple[str, str]] = {

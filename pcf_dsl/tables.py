@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .compute import Result
+from .compute import ProductFootprints, Result
 from .model import Model
 from .units import short
 
@@ -52,3 +52,27 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
     if result.cutoff:
         lines += ["", f"Cut off: {len(result.cutoff)} flows, estimated {result.cutoff_estimate:.4g} kg CO2e"]
     return "\n".join(lines) + "\n"
+
+
+def products_table(model: Model, result: ProductFootprints) -> str:
+    """Every product's footprint per unit of it, in the model's order, with the stage that weighs most."""
+    study = model.study
+    rows = []
+    for p in result.products:
+        top = max(p.by_stage.items(), key=lambda kv: abs(kv[1]), default=None)
+        largest = (f"{top[0]} {_pct(top[1] / p.value).strip()}" if top is not None and p.value and top[1]
+                   else "")
+        rows.append((p.product, f"1 {p.per.unit}", _fmt(p.value), largest))
+    headers = ("product", "per", "kg CO2e", "largest stage")
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    lines = [
+        f"{study.title}" if study else model.path,
+        f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
+        "",
+        f"Footprints of all {len(rows)} products, each per one unit of it (cradle to its gate, cut-off lines left out)",
+        f"  {headers[0]:<{widths[0]}}  {headers[1]:<{widths[1]}}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
+    ]
+    for product, per, value, largest in rows:
+        lines.append(f"  {product:<{widths[0]}}  {per:<{widths[1]}}  {value:>{max(widths[2], 12)}}  {largest}".rstrip())
+    return "\n".join(lines) + "\n"
+

@@ -8,8 +8,8 @@ import click
 from pydantic_core import to_json
 
 from ..build import load
-from ..compute import compute
-from ..tables import result_table
+from ..compute import compute, product_footprints
+from ..tables import products_table, result_table
 from .common import allow_outside_option, emit, emit_line, model_argument, root_option
 
 
@@ -19,11 +19,23 @@ from .common import allow_outside_option, emit, emit_line, model_argument, root_
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows in the process and flow tables.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (atomically) instead of standard output.")
+@click.option("--all-products", is_flag=True,
+              help="The footprint of one unit of every product of the model, by stage, from one factorisation "
+                   "(a supplier's product list), instead of the declared unit's contributions.")
 @root_option
 @allow_outside_option
-def command(file: Path, fmt: str, top: int, output: Path | None, root, allow_outside_root: bool) -> None:
-    """Compute the footprint of FILE per declared unit."""
+def command(file: Path, fmt: str, top: int, output: Path | None, all_products: bool, root,
+            allow_outside_root: bool) -> None:
+    """Compute the footprint of FILE per declared unit (or of every product, with --all-products)."""
     model = load(file, root=root, allow_outside_root=allow_outside_root)
+    if all_products:
+        footprints = product_footprints(model)
+        if fmt == "json":
+            del model  # as below: the model goes before the JSON's bytes are made
+            emit_line(to_json(footprints, indent=2), output)
+        else:
+            emit(products_table(model, footprints), output)
+        return
     result = compute(model)
     if fmt == "json":
         # The JSON needs only the result: the model (1.7 GiB at 100k processes) goes before its

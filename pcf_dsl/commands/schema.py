@@ -12,7 +12,8 @@ from .common import dumps, emit
 
 @click.command("schema")
 @click.option("--what", type=click.Choice(list(available())), default="model", show_default=True,
-              help="model: a loaded model; calc, check, verify: the JSON of that command's --format json.")
+              help="model: a loaded model; calc, check, verify: the JSON of that command's --format json; "
+                   "products: the JSON of `pcf calc --all-products --format json`.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (atomically) instead of standard output.")
 def command(what: str, output: Path | None) -> None:
