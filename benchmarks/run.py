@@ -103,8 +103,9 @@ def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) ->
 
     import pcf_dsl.build as build
     check_module = importlib.import_module("pcf_dsl.check")  # `pcf_dsl.check` the attribute is a function
-    from pcf_dsl.compute import build_system, compute, factorise, product_footprints, solve_many
+    from pcf_dsl.compute import build_system, compute, factorise, solve_many
     from pcf_dsl.graph import process_graph
+    from pcf_dsl.products import product_footprints
 
     # pcf_dsl imports scipy's sparse solvers only when a system needs them (start-up, see
     # compute.DENSE); imported here, so the solve figures are the solve's, as bw2calc's are.

@@ -44,22 +44,22 @@ KG_CO2E = "kg CO2e"
 # The classes with one object per process or per burden line are slotted records (M.record), as the
 # model's flows are: at 100,000 processes a result has about 340,000 lines and 100,000 process shares.
 # They keep pydantic's default config (extra fields ignored), as the BaseModel result classes do.
-_RESULT_LINE = M.record(config=ConfigDict())
+RESULT_LINE = M.record(config=ConfigDict())
 
 
-@_RESULT_LINE
+@RESULT_LINE
 class Share:
     value: Annotated[float, Field(description="kg CO2e per declared unit")]
     share: Annotated[float, Field(description="fraction of the total (0.25 = 25 %)")]
 
 
-@_RESULT_LINE
+@RESULT_LINE
 class AmountOut:
     value: float
     unit: str
 
 
-@_RESULT_LINE
+@RESULT_LINE
 class FlowResult:
     process: str
     flow: str
@@ -114,30 +114,6 @@ class Result(BaseModel):
                                                "weighted by allocation) per declared unit")
     cutoff: list[CutoffResult]
     cutoff_estimate: float = Field(description="sum of the cut-off estimates, kg CO2e per declared unit")
-
-
-@_RESULT_LINE
-class ProductFootprint:
-    product: Annotated[str, Field(description="activity key `process.product`")]
-    label: str | None
-    per: Annotated[AmountOut, Field(description="one unit of the product, in the unit its amount is written in")]
-    value: Annotated[float, Field(description="kg CO2e per `per`")]
-    by_stage: Annotated[dict[str, float], Field(description="kg CO2e per `per`, every stage of the model in "
-                                                            "life-cycle order")]
-
-
-class ProductFootprints(BaseModel):
-    """The footprint of one unit of every product of the model (`pcf calc --all-products --format json`).
-
-    All from one factorisation of the technosphere and one solve with its
-    transpose. Each value is what `pcf calc` gives as the total when the
-    declared unit is one unit of that product: cradle to that product's gate,
-    cut-off lines left out (their estimates are not added, as in `total`).
-    """
-
-    unit: str = KG_CO2E
-    gwp_set: str | None
-    products: list[ProductFootprint] = Field(description="every product of every process, in the model's order")
 
 
 # ------------------------------------------------------------------ unit conversion, cached
@@ -589,7 +565,7 @@ def _phases(n_comp: int, consumer: np.ndarray, supplier: np.ndarray, in_loop: np
     return phase, np.array(position)
 
 
-def _name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
+def name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
     """A singular system is nearly always a loop: name the processes in each one."""
     if diagnostic.code != "E520":
         return diagnostic
@@ -614,7 +590,7 @@ def _name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
     return diagnostic
 
 
-def _require_finite(values, what: str, span) -> None:
+def require_finite(values, what: str, span) -> None:
     """No infinity or NaN leaves compute: it would be a wrong number, and JSON cannot hold it."""
     if not all(math.isfinite(v) for v in values):
         raise PcfError(Diagnostic(
@@ -640,7 +616,7 @@ def _compute(model: M.Model) -> Result:
     try:
         scaling = solve(system, {du.product: demand})
     except PcfError as exc:
-        raise PcfError([_name_the_loops(model, d) for d in exc.diagnostics]) from None
+        raise PcfError([name_the_loops(model, d) for d in exc.diagnostics]) from None
 
     # Python floats from here on: an overflow becomes inf (caught as E521) without numpy's warnings on stderr.
     scale = scaling.tolist()
@@ -682,7 +658,7 @@ def _compute(model: M.Model) -> Result:
         # A sum is finite only when every term is (inf and nan carry through it); when it is not, the
         # full check decides (the terms may be finite and only their sum too large).
         if not isfinite(value + amount + sum(gases.values()) + sum(by_gas_mass.values())):
-            _require_finite([value, amount, *gases.values(), *by_gas_mass.values()],
+            require_finite([value, amount, *gases.values(), *by_gas_mass.values()],
                             f"the contribution of `{line.process}.{flow.name}`", flow.amount_span or flow.span)
     total = sum(f.value for f in flows)
 
@@ -706,7 +682,7 @@ def _compute(model: M.Model) -> Result:
                     estimate = float((q / unit(CO2E)).to("kg").magnitude) * process_runs[name]
                 cutoff_total += estimate
             cutoffs.append({"process": name, "flow": flow.name, "reason": flow.cutoff_reason, "estimate": estimate})
-    _require_finite([total, cutoff_total, *by_stage.values(), *by_process.values(), *by_gas_value.values(),
+    require_finite([total, cutoff_total, *by_stage.values(), *by_process.values(), *by_gas_value.values(),
                      *by_group.values()], "the total", du.span)
     return Result(
         declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=short(du.amount.unit), product=du.product,
@@ -725,58 +701,3 @@ def _compute(model: M.Model) -> Result:
         cutoff_estimate=cutoff_total,
     )
 
-
-def product_footprints(model: M.Model) -> ProductFootprints:
-    """The footprint of one unit of every product of the model, by stage, from one factorisation."""
-    with collector_paused():
-        return _product_footprints(model)
-
-
-def _product_footprints(model: M.Model) -> ProductFootprints:
-    system = _build_system(model)
-    index = system.index
-    stages = {s.name: i for i, s in enumerate(model.stages)}
-    # Each activity's own burden per unit of its scaling, by stage: a process's burden lines per run,
-    # carried by its products in their allocation shares (compute's runs: scalings weighted by shares).
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
-    for line in system.lines:
-        column = stages.setdefault(line.stage, len(stages))  # (a stage the model does not list: last, as compute)
-        for product, share in system.allocation[line.process].items():
-            if share:
-                rows.append(index[f"{line.process}.{product}"])
-                columns.append(column)
-                values.append(line.co2e * share)
-    gwp = model.study.gwp if model.study else None
-    if not system.keys:
-        return ProductFootprints(gwp_set=gwp, products=[])
-    burden = np.zeros((len(system.keys), len(stages)))
-    np.add.at(burden, (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)), values)
-    try:
-        factorisation = factorise(system)
-        with np.errstate(all="ignore"):  # what is not finite is an error with a place, just below: not a warning
-            footprints = factorisation.solve_transposed(burden)
-            scalable = np.all(np.isfinite(footprints)) or np.all(np.isfinite(
-                factorisation.solve_transposed(np.ones(len(system.keys)))))
-        if not scalable:
-            # Not the burdens' size (that is E521, below) but the system: as solve_many decides for compute.
-            raise PcfError(Diagnostic("E520", "the product system cannot be scaled to one unit of each product",
-                                      None, help="check loops and zero product amounts"))
-    except PcfError as exc:
-        raise PcfError([_name_the_loops(model, d) for d in exc.diagnostics]) from None
-    # Python floats from here on, as in compute: an overflow becomes inf, caught below as E521.
-    by_stage = footprints.tolist()
-    totals = [sum(row) for row in by_stage]
-    names = list(stages)
-    products: list[ProductFootprint] = []
-    for name, process in model.processes.items():
-        for flow in process.products:
-            row = index[process.key(flow.name)]
-            if not math.isfinite(totals[row]):
-                _require_finite(by_stage[row] + [totals[row]], f"the footprint of `{process.key(flow.name)}`",
-                                flow.amount_span or flow.span)
-            products.append(ProductFootprint(product=process.key(flow.name), label=flow.label,
-                                             per=AmountOut(value=1.0, unit=short(flow.amount.unit)),
-                                             value=totals[row], by_stage=dict(zip(names, by_stage[row]))))
-    return ProductFootprints(gwp_set=gwp, products=products)

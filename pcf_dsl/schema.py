@@ -24,7 +24,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS: dict[str, tuple[str, str, str]] = {
     "model": ("pcf_dsl.model", "Model", "a loaded model: study, stages, factors, processes, claims (no file positions)"),
     "calc": ("pcf_dsl.compute", "Result", "the JSON of `pcf calc --format json`: kg CO2e per declared unit"),
-    "products": ("pcf_dsl.compute", "ProductFootprints",
+    "products": ("pcf_dsl.products", "ProductFootprints",
                  "the JSON of `pcf calc --all-products --format json`: kg CO2e per unit of each product"),
 }
 # name -> (file in pcf_dsl/schemas, what it describes)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .compute import ProductFootprints, Result
+from .compute import Result
+from .products import ProductFootprints
 from .model import Model
 from .units import short
 

@@ -156,12 +156,15 @@ def test_checking_a_small_model_does_not_import_the_sparse_solvers():
 
     Importing scipy.sparse and its solvers costs about 0.15 s, a third of the start-up
     the benchmark holds `pcf check` to (benchmarks/run.py); the import must wait for a
-    system larger than compute.DENSE. A fresh interpreter, since this one has them loaded.
+    system larger than compute.DENSE. Nor does it make the result classes of
+    `pcf calc --all-products` (pcf_dsl.products: 5 ms of pydantic validators). A fresh
+    interpreter, since this one has them loaded.
     """
     code = ("import sys; from pcf_dsl.check import run_check; "
             f"outcome = run_check({str(REFERENCE)!r}); "
             "print(round(outcome.result.total.value, 4), "
-            "sorted(m for m in ('scipy.sparse', 'scipy.sparse.linalg', 'scipy.sparse.csgraph') if m in sys.modules))")
+            "sorted(m for m in ('scipy.sparse', 'scipy.sparse.linalg', 'scipy.sparse.csgraph', 'pcf_dsl.products') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(maxsplit=1)
     # The reference report's figure, 11.22 kg CO2e, to the model's four decimals (test_reference_model.py).
     assert math.isclose(float(out[0]), 11.2206, abs_tol=5e-5)

@@ -24,8 +24,8 @@ import pcf_dsl
 from pcf_dsl.cli import main
 from pcf_dsl.schema import json_schema
 
-compute_module = importlib.import_module("pcf_dsl.compute")
-product_footprints = compute_module.product_footprints
+from pcf_dsl.model import Quantity
+from pcf_dsl.products import product_footprints
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
@@ -137,7 +137,7 @@ def test_generated_systems_against_their_own_matrices(tmp_path):
 def _declared_unit_of(model, key: str):
     """The model with its declared unit set to one unit of `key` (as written), for compute to solve."""
     _, product = model.activity(key)
-    unit_amount = compute_module.M.Quantity(value=1.0, unit=product.amount.unit)
+    unit_amount = Quantity(value=1.0, unit=product.amount.unit)
     study = model.study.model_copy(update={"declared_unit": model.study.declared_unit.model_copy(
         update={"product": key, "amount": unit_amount})})
     return model.model_copy(update={"study": study})

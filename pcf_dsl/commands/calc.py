@@ -8,7 +8,8 @@ import click
 from pydantic_core import to_json
 
 from ..build import load
-from ..compute import compute, product_footprints
+from ..compute import compute
+from ..products import product_footprints
 from ..tables import products_table, result_table
 from .common import allow_outside_option, emit, emit_line, model_argument, root_option
 
