@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import claim_label, claimed_text, compare_claim, kg, pct
+from .common import claim_comparisons, claim_label, claimed_text, kg, pct
 
 RULE = Rule(
     code="R001",
@@ -51,11 +51,9 @@ def check(ctx):
     materiality = ctx.param("claims.materiality")
     total = ctx.result.total.value
     compared = 0
-    for index, claim in enumerate(ctx.model.claims):
-        if claim.target == "quality":
-            continue
-        comparison = compare_claim(ctx.model, ctx.result, claim)
-        if comparison is None:
+    comparisons = ctx.shared(claim_comparisons, ctx.model, ctx.result)
+    for index, (claim, comparison) in enumerate(zip(ctx.model.claims, comparisons)):
+        if comparison is None:  # a quality claim, or one whose burden is its supplier's
             continue
         compared += 1
         gap = abs(comparison["difference"])
