@@ -471,6 +471,32 @@ def test_claims_keep_their_printed_precision(write):
     assert (quality.target, quality.value) == ("quality", 3.15)
 
 
+def test_claims_in_other_units_and_per_unit_of_product_are_kg_co2e_per_declared_unit(write):
+    """A claim in t or g CO2e, or per unit of product (times the declared unit's amount), is held in kg CO2e
+    per declared unit; a claim that is neither is E343 at its value."""
+    text = '''
+        study "s" {
+          declared_unit 2 t of main.out
+        }
+        process main {
+          stage production
+          product out 1 t
+        }
+        claim total = 1.5 t CO2e
+        claim stage production = 0.5 kg CO2e / kg
+        claim flow main.out = 250 g CO2e / t
+    '''
+    total, stage, flow = pcf_dsl.load(write(text)).claims
+    assert total.value == pytest.approx(1500.0, rel=1e-15) and total.resolution == pytest.approx(100.0)
+    assert stage.value == pytest.approx(0.5 * 2 * 1000, rel=1e-15)  # 0.5 kg CO2e per kg, for 2 t
+    assert stage.resolution == pytest.approx(0.1 * 2 * 1000)
+    assert flow.value == pytest.approx(0.250 * 2, rel=1e-15)
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(write(text + "claim total = 3 kWh\n", name="bad.pcf"))
+    diagnostic = info.value.diagnostics[0]
+    assert diagnostic.code == "E343" and (diagnostic.span.line, diagnostic.span.column) == (11, 15)
+
+
 def test_waivers_and_profiles_are_kept(write):
     model = pcf_dsl.load(write('''
         profile strict "stricter than ISO" {
