@@ -236,3 +236,10 @@ def test_a_footprint_too_large_for_a_float_is_e521(write):
     run = CliRunner().invoke(main, ["calc", str(path), "--all-products"])
     assert run.exit_code == 2
     assert "E521" in run.output and "`a.out`" in run.output and "Traceback" not in run.output
+
+
+def test_top_with_all_products_is_refused_not_ignored(write):
+    path = str(write(LOOP_AND_ALLOCATION))
+    run = CliRunner().invoke(main, ["calc", path, "--all-products", "--top", "2"])
+    assert run.exit_code == 2 and "--all-products lists every product" in run.output
+    assert CliRunner().invoke(main, ["calc", path, "--top", "2"]).exit_code == 0

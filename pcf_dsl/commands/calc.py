@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from pydantic_core import to_json
 
 from ..build import load
@@ -28,6 +29,9 @@ from .common import allow_outside_option, emit, emit_line, model_argument, root_
 def command(file: Path, fmt: str, top: int, output: Path | None, all_products: bool, root,
             allow_outside_root: bool) -> None:
     """Compute the footprint of FILE per declared unit (or of every product, with --all-products)."""
+    if all_products and click.get_current_context().get_parameter_source("top") is ParameterSource.COMMANDLINE:
+        # Every product is listed: a --top that silently did nothing would read as a shortened list.
+        raise click.UsageError("--top applies to the declared unit's tables; --all-products lists every product")
     model = load(file, root=root, allow_outside_root=allow_outside_root)
     if all_products:
         footprints = product_footprints(model)
