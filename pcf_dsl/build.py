@@ -1112,7 +1112,6 @@ class Builder:
 # times; these answer from a cache what the pint operations would answer.
 
 
-@lru_cache(maxsize=4096)
 @lru_cache(maxsize=1024)
 def _kg_co2e_factor(units: str) -> float | None:
     """What one `units` is in kg CO2e; None when `units` is not a mass of CO2e."""
@@ -1122,6 +1121,7 @@ def _kg_co2e_factor(units: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def _units_text(units) -> str:
     return str(units)
 

@@ -659,7 +659,7 @@ def _compute(model: M.Model) -> Result:
         # full check decides (the terms may be finite and only their sum too large).
         if not isfinite(value + amount + sum(gases.values()) + sum(by_gas_mass.values())):
             require_finite([value, amount, *gases.values(), *by_gas_mass.values()],
-                            f"the contribution of `{line.process}.{flow.name}`", flow.amount_span or flow.span)
+                           f"the contribution of `{line.process}.{flow.name}`", flow.amount_span or flow.span)
     total = sum(f.value for f in flows)
 
     def share(v: float) -> float:
@@ -683,7 +683,7 @@ def _compute(model: M.Model) -> Result:
                 cutoff_total += estimate
             cutoffs.append({"process": name, "flow": flow.name, "reason": flow.cutoff_reason, "estimate": estimate})
     require_finite([total, cutoff_total, *by_stage.values(), *by_process.values(), *by_gas_value.values(),
-                     *by_group.values()], "the total", du.span)
+                    *by_group.values()], "the total", du.span)
     return Result(
         declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=short(du.amount.unit), product=du.product,
                                       description=du.description),
@@ -700,4 +700,3 @@ def _compute(model: M.Model) -> Result:
         cutoff=cutoffs,
         cutoff_estimate=cutoff_total,
     )
-

@@ -99,7 +99,7 @@ def _product_footprints(model: M.Model) -> ProductFootprints:
             row = index[process.key(flow.name)]
             if not math.isfinite(totals[row]):
                 require_finite(by_stage[row] + [totals[row]], f"the footprint of `{process.key(flow.name)}`",
-                                flow.amount_span or flow.span)
+                               flow.amount_span or flow.span)
             products.append(ProductFootprint(product=process.key(flow.name), label=flow.label,
                                              per=AmountOut(value=1.0, unit=short(flow.amount.unit)),
                                              value=totals[row], by_stage=dict(zip(names, by_stage[row]))))
