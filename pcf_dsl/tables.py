@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .compute import Result
-from .products import ProductFootprints
 from .model import Model
+from .products import ProductFootprints
 from .units import short
 
 
@@ -76,4 +76,3 @@ def products_table(model: Model, result: ProductFootprints) -> str:
     for product, per, value, largest in rows:
         lines.append(f"  {product:<{widths[0]}}  {per:<{widths[1]}}  {value:>{max(widths[2], 12)}}  {largest}".rstrip())
     return "\n".join(lines) + "\n"
-

@@ -1,9 +1,10 @@
 """`pcf calc --all-products`: every product's footprint per unit of it, from one factorisation.
 
 Checked against a hand calculation (a loop and mass allocation), against the
-reference report, and against a second method: `compute` with the declared
-unit set to one unit of each product in turn (a forward solve per product,
-where the all-products path makes one solve with the transposed matrix).
+reference report, against a second method: `compute` with the declared unit
+set to one unit of each product in turn (a forward solve per product, where
+the all-products path makes one solve with the transposed matrix), and against
+a third without pcf_dsl: the benchmark generator's own matrices solved by numpy.
 """
 
 from __future__ import annotations
@@ -22,17 +23,17 @@ from click.testing import CliRunner
 
 import pcf_dsl
 from pcf_dsl.cli import main
-from pcf_dsl.schema import json_schema
-
 from pcf_dsl.model import Quantity
 from pcf_dsl.products import product_footprints
+from pcf_dsl.schema import json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
 
 # melt makes 1000 kg of ingot and 250 kg of dross (mass allocation: 0.8 / 0.2) from 900 kg of ore
 # (2 kg CO2e/kg, raw material stage), 500 kWh (0.5 kg CO2e/kWh), 1 kg of fossil methane (GWP 29.8)
-# and 200 kg of scrap from remelt, which makes 100 kg of scrap from 10 kg of ingot and 50 kWh: a loop.
+# and 200 kg of scrap from remelt, which makes 100 t of scrap from 10 t of ingot and 50,000 kWh (per kg:
+# 0.1 kg of ingot and 0.5 kWh): a loop. remelt's scrap is written in t, so its footprint is per t.
 LOOP_AND_ALLOCATION = """
 import "std:gwp/ipcc_ar6.pcf" as ipcc
 study "s" {
@@ -71,9 +72,9 @@ def _hand_calculation() -> dict[str, dict[str, float]]:
     plus 200 kg of scrap at s per kg; ingot takes 0.8 of it, dross 0.2. A kg of scrap is
     0.1 kg of ingot at i per kg plus 0.5 kWh (0.25 kg CO2e):
       1000 i = 0.8 (2079.8 + 200 s),  s = 0.1 i + 0.25  =>  984 i = 1663.84 + 40,
-    and dross, allocated by mass, is i per kg too. By stage, per kg of ingot, the runs are
-    0.8/984 of melt and 1.6/984 of remelt (per kg); per kg of scrap, 0.8 x 0.01/98.4 of melt
-    and 1/98.4 of remelt.
+    and dross, allocated by mass, is i per kg too. By stage, counting a run of remelt as
+    100 kg of scrap (25 kg CO2e): per kg of ingot, 0.8/984 runs of melt and 1.6/984 of
+    remelt; per kg of scrap, 0.8 x 0.01/98.4 of melt and 1/98.4 of remelt.
     """
     i = (1663.84 + 40) / 984
     s = 0.1 * i + 0.25
