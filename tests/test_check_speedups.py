@@ -25,6 +25,8 @@ from pcf_dsl.rules.base import Context
 from pcf_dsl.rules.common import convert, dimensionality, in_kg
 from pcf_dsl.rules.engine import _clean
 
+from conftest import benchmark_module
+
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
 
@@ -187,12 +189,7 @@ def test_the_pipeline_leaves_no_reference_cycles(which, tmp_path):
         if which == "looped":
             path.write_text(LOOPED, encoding="utf-8")
         else:
-            sys.path.insert(0, str(ROOT / "benchmarks"))
-            try:
-                import generate
-            finally:
-                sys.path.remove(str(ROOT / "benchmarks"))
-            path = generate.generate(300, 5).write(tmp_path)
+            path = benchmark_module("generate").generate(300, 5).write(tmp_path)
     from pcf_dsl.check import run_check
 
     def pipeline():

@@ -14,8 +14,6 @@ two systems above the one-LU size are compared straight from the matrices.
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
 
@@ -28,6 +26,8 @@ import pcf_dsl
 from pcf_dsl.compute import Factorisation, System, build_system, factorise, solve, solve_many
 from pcf_dsl.diagnostics import PcfError
 
+from conftest import benchmark_module
+
 # bw2calc is in the test extra: a missing install fails here, loudly, rather than skipping.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # "install pypardiso for faster calculations"
@@ -38,16 +38,8 @@ compute_module = importlib.import_module("pcf_dsl.compute")  # `pcf_dsl.compute`
 RTOL = 1e-9
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load("generate")
-peer = _load("peer")
+generate = benchmark_module("generate")
+peer = benchmark_module("peer")
 
 
 def _arrays(gen):

@@ -9,10 +9,7 @@ a third without pcf_dsl: the benchmark generator's own matrices solved by numpy.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
-import sys
 import warnings
 from pathlib import Path
 
@@ -26,6 +23,8 @@ from pcf_dsl.cli import main
 from pcf_dsl.model import Quantity
 from pcf_dsl.products import product_footprints
 from pcf_dsl.schema import json_schema
+
+from conftest import benchmark_module
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
@@ -110,10 +109,7 @@ def test_the_reference_billet_against_the_report():
 
 
 def _generate(n: int, seed: int):
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = benchmark_module("generate")
     return module, module.generate(n, seed=seed)
 
 
