@@ -35,7 +35,8 @@ def _system(n: int, seed: int, loop_share: float) -> sp.csr_matrix:
     return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
 
 
-@pytest.mark.parametrize(("n", "seed", "loop_share", "phases"), [
+# Systems for every way the factorisation works, with the phases it makes of each (None: several).
+SYSTEMS = [
     (SINGLE_BLOCK + 2000, 1, 0.0, 1),  # acyclic: one triangle, in topological order
     (SINGLE_BLOCK + 2000, 2, 0.002, None),  # loops here and there
     (SINGLE_BLOCK + 500, 3, 0.02, None),  # many loops, merged into larger components
@@ -43,7 +44,10 @@ def _system(n: int, seed: int, loop_share: float) -> sp.csr_matrix:
     (800, 4, 0.05, 1),  # small with loops: one LU, consumers first
     (SINGLE_BLOCK, 7, 0.2, 1),  # small with a loop of over 1,000 activities: one LU in COLAMD's order
     (DENSE, 6, 0.05, 0),  # tiny: numpy's dense inverse, no sparse phase at all
-])
+]
+
+
+@pytest.mark.parametrize(("n", "seed", "loop_share", "phases"), SYSTEMS)
 def test_scalings_equal_a_general_sparse_solve(n, seed, loop_share, phases):
     matrix = _system(n, seed, loop_share)
     factorisation = Factorisation(matrix)
@@ -137,18 +141,13 @@ def test_one_block_orders_by_scipys_component_numbers_and_checks_them(monkeypatc
                                    atol=1e-12 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize(("n", "seed", "loop_share"), [
-    (SINGLE_BLOCK + 2000, 1, 0.0),  # phases: one triangle
-    (SINGLE_BLOCK + 2000, 2, 0.002),  # phases with loops
-    (SINGLE_BLOCK + 500, 3, 0.02),  # phases, many loops
-    (800, 4, 0.05),  # one LU, consumers first
-    (SINGLE_BLOCK, 7, 0.2),  # one LU in COLAMD's order
-    (DENSE, 6, 0.05),  # numpy's dense inverse
-])
-def test_transposed_solves_equal_a_general_sparse_solve_of_the_transpose(n, seed, loop_share):
+@pytest.mark.parametrize(("n", "seed", "loop_share", "phases"), SYSTEMS)
+def test_transposed_solves_equal_a_general_sparse_solve_of_the_transpose(n, seed, loop_share, phases):
     """solve_transposed (all products' footprints in one solve) against scipy's solve of A-transpose."""
     matrix = _system(n, seed, loop_share)
     factorisation = Factorisation(matrix)
+    if phases is not None:
+        assert len(factorisation.phases) == phases
     burdens = np.random.default_rng(seed + 100).uniform(size=(n, 4))
     expected = spla.spsolve(matrix.T.tocsc(), burdens)
     np.testing.assert_allclose(factorisation.solve_transposed(burdens), expected, rtol=1e-9,
