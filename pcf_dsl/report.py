@@ -35,7 +35,7 @@ from .diagnostics import Severity
 from .model import Model
 from .quality import line_quality, quality_level, weighted_quality
 from .render import render
-from .rules.common import compare_claim
+from .rules.common import claim_comparisons
 
 FORMATS = ("html", "md")
 
@@ -334,11 +334,10 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
                     for gas, g in result.by_gas.items()]
     claims = []
     quality = weighted_quality(model, result)
-    for claim in model.claims:
+    for claim, comparison in zip(model.claims, claim_comparisons(model, result)):
         if claim.target == "quality":
             computed = quality["score"]
         else:
-            comparison = compare_claim(model, result, claim)
             computed = comparison["computed"] if comparison else None
         what = claim.target + (f" {claim.subject}" if claim.subject else "")
         unit = "" if claim.target == "quality" else " kg CO2e"
