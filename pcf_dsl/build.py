@@ -24,7 +24,7 @@ from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
 from .limits import MAX_DIAGNOSTICS, MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
 from .parse import parse_file
-from .units import GASES, CO2E, Q, conversion_factor, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, registry, unit
+from .units import GASES, CO2E, Q, dimensionality, factor_or_none, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, registry, unit
 
 STD_PREFIX = "std:"
 
@@ -1068,12 +1068,12 @@ class Builder:
         # two units, and pint's arithmetic on each of the reference model's 79 took 15-20 ms of every
         # `pcf check` (a fifth of a load once pint and the grammar are warm).
         units = str(value.units)
-        factor = _kg_co2e_factor(units)
+        factor = factor_or_none(units, f"kg * {CO2E}")
         if factor is not None:
             return float(value.magnitude) * factor
         du = model.study.declared_unit if model.study else None
         if du is not None:
-            factor = _kg_co2e_factor(f"({units}) * ({du.amount.unit})")
+            factor = factor_or_none(f"({units}) * ({du.amount.unit})", f"kg * {CO2E}")
             if factor is not None:  # a claim per unit of product, times the declared unit's amount
                 return float(value.magnitude) * du.amount.value * factor
         self.state.error("E343", "a claimed result is a mass of CO2e per declared unit", node.value.span,
@@ -1112,23 +1112,9 @@ class Builder:
 # times; these answer from a cache what the pint operations would answer.
 
 
-@lru_cache(maxsize=1024)
-def _kg_co2e_factor(units: str) -> float | None:
-    """What one `units` is in kg CO2e; None when `units` is not a mass of CO2e."""
-    try:
-        return conversion_factor(units, f"kg * {CO2E}")
-    except pint.DimensionalityError:
-        return None
-
-
 @lru_cache(maxsize=4096)
 def _units_text(units) -> str:
     return str(units)
-
-
-@lru_cache(maxsize=4096)
-def _dimensionality(units: str):
-    return Q(1, units).dimensionality
 
 
 @lru_cache(maxsize=4096)
@@ -1145,7 +1131,7 @@ def _per_activity_dimension(units, gas: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _same_dimension(units: str, other: str) -> bool:
-    return _dimensionality(units) == _dimensionality(other)
+    return dimensionality(units) == dimensionality(other)
 
 
 def _source_ref(flow: M.Flow, prefix: str) -> S.Ref:

@@ -82,6 +82,28 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
     return float(registry().Quantity(1.0, from_unit).to(to_unit).magnitude)
 
 
+@lru_cache(maxsize=65536)
+def dimensionality(unit_text: str):
+    """The kind of quantity a unit measures (pint's dimensionality), parsed once per unit."""
+    return Q(1.0, unit_text).dimensionality
+
+
+# Cached with its failures: conversion_factor caches only the pairs that convert, and a model where
+# most flows are not in kg (kWh, m3, t*km) had rule M001 spend seconds re-parsing them in pint.
+@lru_cache(maxsize=65536)
+def factor_or_none(from_unit: str, to_unit: str) -> float | None:
+    """What one `from_unit` is in `to_unit`, or None when they are not the same kind of quantity."""
+    try:
+        # Units of different kinds never convert (the registry has no contexts). Asked first, so
+        # pint raises no DimensionalityError: its traceback holds a reference cycle through the
+        # calling frames, which kept the rules' context and shared values alive until a collection.
+        if dimensionality(from_unit) != dimensionality(to_unit):
+            return None
+        return conversion_factor(from_unit, to_unit)
+    except Exception:
+        return None
+
+
 @lru_cache(maxsize=4096)
 def unit(name: str) -> pint.Unit:
     """A unit by name; raises pint's UndefinedUnitError for an unknown one."""

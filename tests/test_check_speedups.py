@@ -22,8 +22,9 @@ from pcf_dsl.compute import compute
 from pcf_dsl.diagnostics import PcfError
 from pcf_dsl.graph import process_graph, reference_process, supply_graph, unreachable_processes, upstream
 from pcf_dsl.rules.base import Context
-from pcf_dsl.rules.common import convert, dimensionality, in_kg
+from pcf_dsl.rules.common import convert, in_kg
 from pcf_dsl.rules.engine import _clean
+from pcf_dsl.units import dimensionality
 
 from conftest import benchmark_module
 

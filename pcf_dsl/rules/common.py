@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 
 from ..compute import Result
 from ..model import Flow, Model, Process
-from ..units import Q, conversion_factor
+from ..units import factor_or_none
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
@@ -58,40 +57,20 @@ def half_unit(flow: Flow) -> float:
     return abs(flow.amount.value / first) * half
 
 
-@lru_cache(maxsize=65536)
-def dimensionality(unit: str):
-    """The kind of quantity a unit measures (pint's dimensionality), parsed once per unit."""
-    return Q(1.0, unit).dimensionality
-
-
-# Cached with its failures: units.conversion_factor caches only the pairs that convert, and a
-# model where most flows are not in kg (kWh, m3, t*km) had M001 spend seconds re-parsing them in pint.
-@lru_cache(maxsize=65536)
-def _factor(from_unit: str, to_unit: str) -> float | None:
-    try:
-        # Units of different kinds never convert (the registry has no contexts). Asked first, so
-        # pint raises no DimensionalityError: its traceback holds a reference cycle through the
-        # calling frames, which kept the rules' context and shared values alive until a collection.
-        if dimensionality(from_unit) != dimensionality(to_unit):
-            return None
-        return conversion_factor(from_unit, to_unit)
-    except Exception:
-        return None
-
 
 def convert(value: float, from_unit: str, to_unit: str) -> float | None:
     """`value` in `to_unit`, or None when the units are not the same kind of quantity."""
-    f = _factor(from_unit, to_unit)
+    f = factor_or_none(from_unit, to_unit)
     return None if f is None else value * f
 
 
 def in_kg(flow: Flow) -> float | None:
-    f = _factor(flow.amount.unit, "kg")  # convert() inlined: M001 asks this of every flow
+    f = factor_or_none(flow.amount.unit, "kg")  # convert() inlined: M001 asks this of every flow
     return None if f is None else flow.amount.value * f
 
 
 def in_mj(flow: Flow) -> float | None:
-    f = _factor(flow.amount.unit, "MJ")
+    f = factor_or_none(flow.amount.unit, "MJ")
     return None if f is None else flow.amount.value * f
 
 

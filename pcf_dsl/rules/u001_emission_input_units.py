@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..units import short
+from ..units import dimensionality, short
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import burned_inputs, dimensionality, flow_path
+from .common import burned_inputs, flow_path
 
 RULE = Rule(
     code="U001",
