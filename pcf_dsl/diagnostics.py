@@ -137,6 +137,40 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# The most of a source line shown under a diagnostic, in terminal cells. A generated or minified
+# model can hold a line of thousands of characters, and printed whole it buries the caret in wrapped
+# terminal lines; longer lines are cut to a window around the span, marked with "...", as rustc does.
+LINE_WINDOW = 120
+# How much of a cut line is kept before the span, so the reader sees what the span follows.
+_WINDOW_LEAD = 30
+_CUT = "..."
+
+
+def _window(expanded: str, start: int, length: int) -> tuple[str, int, int]:
+    """The part of a long line to show: (text, where the span starts in it, how much of the span it shows).
+
+    `start` and `length` count characters of the tab-expanded line; the window counts cells. A line
+    that fits is shown whole.
+    """
+    if _display_width(expanded) <= LINE_WINDOW:
+        return expanded, start, length
+    cells = [1] * len(expanded) if expanded.isascii() else [_display_width(ch) for ch in expanded]
+    left, used = start, 0
+    while left > 0 and used + cells[left - 1] <= _WINDOW_LEAD:
+        left -= 1
+        used += cells[left]
+    right, used = left, 0
+    while right < len(expanded) and used + cells[right] <= LINE_WINDOW:
+        used += cells[right]
+        right += 1
+    while right == len(expanded) and left > 0 and used + cells[left - 1] <= LINE_WINDOW:
+        left -= 1  # a span near the end: the window fills towards the left
+        used += cells[left]
+    lead = _CUT if left > 0 else ""
+    tail = _CUT if right < len(expanded) else ""
+    return lead + expanded[left:right] + tail, len(lead) + start - left, max(1, min(length, right - start))
+
+
 def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0) -> list[str]:
     text = sources.line(span.file, span.line)
     if text is None:
@@ -144,16 +178,18 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0
     gutter = str(span.line).rjust(width)
     pad = " " * len(gutter)
     expanded = text.replace("\t", "    ")
-    prefix = text[: span.column - 1].replace("\t", "    ")
+    start = len(text[: span.column - 1].replace("\t", "    "))
     if span.end_line == span.line and span.end_column > span.column:
-        underline_text = text[span.column - 1 : span.end_column - 1]
-        width = max(1, _display_width(underline_text))
+        length = len(text[span.column - 1 : span.end_column - 1].replace("\t", "    "))
     else:
-        width = 1
+        length = 1
+    shown, start, length = _window(expanded, start, length)
+    # Widths in terminal cells, so that the caret lines up under CJK characters.
+    underline = max(1, _display_width(shown[start : start + length]))
     return [
         f"{pad} |",
-        f"{gutter} | {expanded}",
-        f"{pad} | {' ' * _display_width(prefix)}{marker * width}",
+        f"{gutter} | {shown}",
+        f"{pad} | {' ' * _display_width(shown[:start])}{marker * underline}",
     ]
 
 

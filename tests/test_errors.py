@@ -42,6 +42,65 @@ def test_syntax_error_snapshot(write):
     )
 
 
+def test_long_line_is_cut_to_a_window_around_the_span(write):
+    # A generated model may pad or comment a line to thousands of characters; the snippet shows
+    # 120 characters around the span, "..." where it cut, and the caret under the span.
+    pad = " " * 200
+    path = write(f'''
+        factor steel = 2.3 t CO2e / t
+        process p {{
+          stage production
+          product out 1 t
+          input s 0.3 t from{pad}steeel  # {"x" * 150}
+          input s2 0.3 t from steeel # {"y" * 150}
+        }}
+    ''')
+    first, second = (d for d in _errors(path) if d.code == "E202")
+    assert render(first) == (
+        "error[E202]: unknown supplier process or emission factor `steeel`\n"
+        f"  --> {path}:5:221\n"
+        "  |\n"
+        "5 | ..." + " " * 30 + "steeel  # " + "x" * 80 + "...\n"
+        "  | " + " " * 33 + "^^^^^^\n"
+        "  = help: did you mean `steel`?"
+    )
+    assert render(second).splitlines()[3:5] == [
+        "6 |   input s2 0.3 t from steeel # " + "y" * 89 + "...",
+        "  |                       ^^^^^^",
+    ]
+
+
+@pytest.mark.parametrize(("line", "start", "length", "shown", "caret"), [
+    # fits: the line as it is, even at exactly the window's width
+    ("a" * 120, 5, 2, "a" * 120, (5, 2)),
+    # the span at the very end of a long line (an unexpected end of line): the window ends there
+    ("b" * 300, 300, 1, "..." + "b" * 120, (123, 1)),
+    # a span longer than the window is underlined up to the cut
+    ("c" * 10 + "d" * 400, 10, 400, "c" * 10 + "d" * 110 + "...", (10, 110)),
+    # cut on both sides: 30 characters kept before the span
+    ("e" * 100 + "SPAN" + "f" * 100, 100, 4, "..." + "e" * 30 + "SPAN" + "f" * 86 + "...", (33, 4)),
+])
+def test_window_of_a_long_line(line, start, length, shown, caret):
+    from pcf_dsl.diagnostics import LINE_WINDOW, _window
+
+    assert LINE_WINDOW == 120  # the cases above are written for it
+    assert _window(line, start, length) == (shown, *caret)
+
+
+def test_long_line_window_keeps_the_caret_under_cjk_and_tabs(write):
+    # Tabs show as four spaces and CJK characters take two cells: the window and the caret count both
+    # (the line's first 32 cells, then 44 characters of two cells each).
+    path = write("factor steel = 2.3 t CO2e / t\n"
+                 "process p \"铝锭\" {\n"
+                 "\tstage production\n"
+                 "\tproduct out 1 t\n"
+                 "\tinput s 0.3 t from steeel # " + "铝" * 200 + "\n"
+                 "}\n")
+    lines = render(_one(path, "E202")).splitlines()
+    assert lines[3] == "5 |     input s 0.3 t from steeel # " + "铝" * 44 + "..."
+    assert lines[4] == "  |                        ^^^^^^"
+
+
 def test_syntax_error_misspelt_keyword_at_line_start(write):
     diagnostic = _one(write('''
         proces p {
