@@ -9,6 +9,7 @@ and SARIF writers read the same objects.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -124,8 +125,25 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         # The likeliest first: names of about the same length that share the first letter.
         pool.sort(key=lambda c: (c[:1].lower() != name[:1].lower(), abs(len(c) - len(name)), c))
         pool = pool[:_MAX_CANDIDATES]
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    # difflib.get_close_matches's filter, with a tie-break of our own: it breaks equal scores by
+    # string order, so `p00000` got `p000900` before `p000000`. Among equal scores the name that
+    # shares the longest beginning with the misspelling wins, then the longest ending.
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(name)
+    best, best_key = None, None
+    for candidate in pool:
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() < 0.6 or matcher.quick_ratio() < 0.6:
+            continue
+        ratio = matcher.ratio()
+        if ratio < 0.6:
+            continue
+        prefix = len(os.path.commonprefix([name, candidate]))
+        suffix = len(os.path.commonprefix([name[::-1], candidate[::-1]]))
+        key = (ratio, prefix, suffix)
+        if best_key is None or key > best_key:  # the pool is sorted: the first of equals wins
+            best, best_key = candidate, key
+    return best
 
 
 def _display_width(text: str) -> int:

@@ -125,6 +125,35 @@ def test_unknown_name_suggests_the_near_miss(write):
     assert (diagnostic.span.line, diagnostic.span.column) == (5, 22)
 
 
+def test_did_you_mean_breaks_ties_by_the_shared_beginning():
+    import difflib
+    import random
+
+    from pcf_dsl.diagnostics import did_you_mean
+
+    names = [f"p{i:06d}" for i in range(1000)]
+    # `p00000` is one insertion from p000000, p000001, ..., p000900: difflib scores them all
+    # alike and its own tie-break (string order) gave p000900.
+    assert difflib.get_close_matches("p00000", names, n=1) == ["p000900"]
+    assert did_you_mean("p00000", names) == "p000000"
+    assert did_you_mean("p00090", names) == "p000900"  # all of it is p000900's beginning; p000090 shares 4
+    # No shared beginning: the longer shared ending decides (difflib: p000910, by string order).
+    assert difflib.get_close_matches("x00010", names, n=1) == ["p000910"]
+    assert did_you_mean("x00010", names) == "p000010"
+    assert did_you_mean("steeel", ["steam", "steel", "stele"]) == "steel"
+    assert did_you_mean("aluminium", ["steel", "glass"]) is None
+    # Otherwise the same choice as difflib: the best score, at difflib's cutoff of 0.6.
+    rng = random.Random(3)
+    words = ["".join(rng.choice("abcde") for _ in range(rng.randint(3, 8))) for _ in range(300)]
+    for word in words[:100]:
+        theirs = difflib.get_close_matches(word, words[100:], n=1)
+        ours = did_you_mean(word, words[100:])
+        assert (ours is None) == (not theirs)
+        if ours is not None:
+            score = difflib.SequenceMatcher(None, ours, word).ratio()
+            assert score == difflib.SequenceMatcher(None, theirs[0], word).ratio()
+
+
 def test_unknown_unit(write):
     diagnostic = _one(write('''
         factor steel = 2.3 t CO2e / t
