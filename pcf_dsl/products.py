@@ -23,14 +23,15 @@ from . import model as M
 from .collector import collector_paused
 from .compute import KG_CO2E, RESULT_LINE, AmountOut, build_system, factorise, name_the_loops, require_finite
 from .diagnostics import Diagnostic, PcfError
-from .units import short
+from .units import factor_or_none, short
 
 
 @RESULT_LINE  # as compute's result lines: one slotted record per product (100,000 of them at 100k processes)
 class ProductFootprint:
     product: Annotated[str, Field(description="activity key `process.product`")]
     label: str | None
-    per: Annotated[AmountOut, Field(description="one unit of the product, in the unit its amount is written in")]
+    per: Annotated[AmountOut, Field(description="one unit of the product: the unit asked for (`--per`) where the "
+                                                "product's unit converts to it, else the unit its amount is written in")]
     value: Annotated[float, Field(description="kg CO2e per `per`")]
     by_stage: Annotated[dict[str, float], Field(description="kg CO2e per `per`, every stage of the model in "
                                                             "life-cycle order")]
@@ -50,13 +51,18 @@ class ProductFootprints(BaseModel):
     products: list[ProductFootprint] = Field(description="every product of every process, in the model's order")
 
 
-def product_footprints(model: M.Model) -> ProductFootprints:
-    """The footprint of one unit of every product of the model, by stage, from one factorisation."""
+def product_footprints(model: M.Model, per: str | None = None) -> ProductFootprints:
+    """The footprint of one unit of every product of the model, by stage, from one factorisation.
+
+    Each is per one unit of the product as its amount is written (1 t, 1 kg, 1 MJ); with `per` (a unit
+    pint knows), per one `per` of every product whose unit converts to it, so that a list of products
+    written in t and in kg reads in one unit.
+    """
     with collector_paused():
-        return _product_footprints(model)
+        return _product_footprints(model, per)
 
 
-def _product_footprints(model: M.Model) -> ProductFootprints:
+def _product_footprints(model: M.Model, per: str | None) -> ProductFootprints:
     system = build_system(model)
     index = system.index
     stages = {s.name: i for i, s in enumerate(model.stages)}
@@ -100,7 +106,11 @@ def _product_footprints(model: M.Model) -> ProductFootprints:
             if not math.isfinite(totals[row]):
                 require_finite(by_stage[row] + [totals[row]], f"the footprint of `{process.key(flow.name)}`",
                                flow.amount_span or flow.span)
+            unit, total, stage_values = flow.amount.unit, totals[row], by_stage[row]
+            factor = factor_or_none(unit, per) if per is not None else None
+            if factor:  # one `unit` is `factor` of `per`: the footprint of one `per` is 1/factor of it
+                unit, total, stage_values = per, total / factor, [v / factor for v in stage_values]
             products.append(ProductFootprint(product=process.key(flow.name), label=flow.label,
-                                             per=AmountOut(value=1.0, unit=short(flow.amount.unit)),
-                                             value=totals[row], by_stage=dict(zip(names, by_stage[row]))))
+                                             per=AmountOut(value=1.0, unit=short(unit)),
+                                             value=total, by_stage=dict(zip(names, stage_values))))
     return ProductFootprints(gwp_set=gwp, products=products)

@@ -55,7 +55,19 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
     return "\n".join(lines) + "\n"
 
 
-def products_table(model: Model, result: ProductFootprints) -> str:
+def _per_what(result: ProductFootprints, per: str | None) -> str:
+    if per is None:
+        return "each per one unit of it"
+    unit = short(per)
+    converted = sum(p.per.unit == unit for p in result.products)
+    if converted == len(result.products):
+        return f"each per one {unit} of it"
+    # Said in the heading: a reader scanning a column of kg must not miss the rows that are not.
+    return (f"each per one {unit} of it where its unit converts to {unit} ({converted} of {len(result.products)}), "
+            f"the others per one unit as written")
+
+
+def products_table(model: Model, result: ProductFootprints, per: str | None = None) -> str:
     """Every product's footprint per unit of it, in the model's order, with the stage that weighs most."""
     study = model.study
     rows = []
@@ -70,9 +82,9 @@ def products_table(model: Model, result: ProductFootprints) -> str:
         f"{study.title}" if study else model.path,
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
-        f"Footprints of all {len(rows)} products, each per one unit of it (cradle to its gate, cut-off lines left out)",
+        f"Footprints of all {len(rows)} products, {_per_what(result, per)} (cradle to its gate, cut-off lines left out)",
         f"  {headers[0]:<{widths[0]}}  {headers[1]:<{widths[1]}}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
     ]
-    for product, per, value, largest in rows:
-        lines.append(f"  {product:<{widths[0]}}  {per:<{widths[1]}}  {value:>{max(widths[2], 12)}}  {largest}".rstrip())
+    for product, per_one, value, largest in rows:
+        lines.append(f"  {product:<{widths[0]}}  {per_one:<{widths[1]}}  {value:>{max(widths[2], 12)}}  {largest}".rstrip())
     return "\n".join(lines) + "\n"

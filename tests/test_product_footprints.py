@@ -106,6 +106,11 @@ def test_the_reference_billet_against_the_report():
     # The report: 11.22 kg CO2e per kg of billet; the model writes the billet in t.
     assert billet.per.unit == "t"
     assert billet.value / 1000 == pytest.approx(11.22, abs=0.005)
+    # `--per kg` states it per kg, as the report does.
+    per_kg = next(p for p in product_footprints(pcf_dsl.load(REFERENCE), per="kg").products
+                  if p.product == "casting.billet")
+    assert (per_kg.per.unit, per_kg.value) == ("kg", pytest.approx(11.22, abs=0.005))
+    assert per_kg.value == pytest.approx(billet.value / 1000, rel=1e-12)
 
 
 def _generate(n: int, seed: int):
@@ -240,3 +245,44 @@ def test_top_with_all_products_is_refused_not_ignored(write):
     run = CliRunner().invoke(main, ["calc", path, "--all-products", "--top", "2"])
     assert run.exit_code == 2 and "--all-products lists every product" in run.output
     assert CliRunner().invoke(main, ["calc", path, "--top", "2"]).exit_code == 0
+
+
+def test_per_unit_puts_every_product_of_that_kind_in_one_unit(write):
+    """`--per kg`: remelt's scrap, written in t, is per kg like the others; `--per t` the reverse."""
+    path = str(write(LOOP_AND_ALLOCATION))
+    hand = _hand_calculation()
+    ingot, scrap = sum(hand["melt.ingot"].values()), sum(hand["remelt.scrap"].values())
+    run = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", "kg", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    jsonschema.validate(data, json_schema("products"))
+    assert [p["per"] for p in data["products"]] == [{"value": 1.0, "unit": "kg"}] * 3
+    assert [p["value"] for p in data["products"]] == pytest.approx([ingot, ingot, scrap], rel=1e-12)
+    assert data["products"][2]["by_stage"]["production"] == pytest.approx(hand["remelt.scrap"]["production"],
+                                                                          rel=1e-12)
+
+    by_t = product_footprints(pcf_dsl.load(path), per="t")
+    assert [p.per.unit for p in by_t.products] == ["t"] * 3
+    assert [p.value for p in by_t.products] == pytest.approx([1000 * ingot, 1000 * ingot, 1000 * scrap], rel=1e-12)
+    text = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", "t"]).output
+    assert "Footprints of all 3 products, each per one t of it (" in text
+    row = next(line for line in text.splitlines() if line.startswith("  remelt.scrap"))
+    assert row.split()[:4] == ["remelt.scrap", "1", "t", f"{1000 * scrap:.4f}"]
+
+
+def test_per_a_unit_of_another_kind_leaves_those_products_as_written_and_says_so(write):
+    path = str(write(LOOP_AND_ALLOCATION))
+    as_written = product_footprints(pcf_dsl.load(path))
+    per_mj = product_footprints(pcf_dsl.load(path), per="MJ")
+    assert per_mj.model_dump() == as_written.model_dump()
+    text = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", "MJ"]).output
+    assert ("each per one MJ of it where its unit converts to MJ (0 of 3), the others per one unit as written"
+            in text)
+
+
+def test_per_is_refused_without_all_products_and_for_a_word_that_is_no_unit(write):
+    path = str(write(LOOP_AND_ALLOCATION))
+    run = CliRunner().invoke(main, ["calc", path, "--per", "kg"])
+    assert run.exit_code == 2 and "--per applies to --all-products" in run.output
+    run = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", "kgg"])
+    assert run.exit_code == 2 and "`kgg` is not a unit" in run.output and "Traceback" not in run.output

@@ -12,6 +12,7 @@ from ..build import load
 from ..compute import compute
 from ..products import product_footprints
 from ..tables import products_table, result_table
+from ..units import is_unit
 from .common import allow_outside_option, emit, emit_line, model_argument, root_option
 
 
@@ -24,22 +25,32 @@ from .common import allow_outside_option, emit, emit_line, model_argument, root_
 @click.option("--all-products", is_flag=True,
               help="The footprint of one unit of every product of the model, by stage, from one factorisation "
                    "(a supplier's product list), instead of the declared unit's contributions.")
+@click.option("--per", metavar="UNIT", default=None,
+              help="With --all-products: each footprint per one UNIT (kg, t, MJ, ...) of every product whose "
+                   "unit converts to it; the others stay per one unit as written.")
 @root_option
 @allow_outside_option
-def command(file: Path, fmt: str, top: int, output: Path | None, all_products: bool, root,
+def command(file: Path, fmt: str, top: int, output: Path | None, all_products: bool, per: str | None, root,
             allow_outside_root: bool) -> None:
     """Compute the footprint of FILE per declared unit (or of every product, with --all-products)."""
     if all_products and click.get_current_context().get_parameter_source("top") is ParameterSource.COMMANDLINE:
         # Every product is listed: a --top that silently did nothing would read as a shortened list.
         raise click.UsageError("--top applies to the declared unit's tables; --all-products lists every product")
+    if per is not None:
+        if not all_products:
+            # The declared unit's result is per the study's declared unit; a --per that did nothing would mislead.
+            raise click.UsageError("--per applies to --all-products; the declared unit's result is per the "
+                                   "study's `declared_unit`")
+        if not is_unit(per):
+            raise click.BadParameter(f"`{per}` is not a unit: give one such as kg, t, MJ, kWh or m3", param_hint="--per")
     model = load(file, root=root, allow_outside_root=allow_outside_root)
     if all_products:
-        footprints = product_footprints(model)
+        footprints = product_footprints(model, per)
         if fmt == "json":
             del model  # as below: the model goes before the JSON's bytes are made
             emit_line(to_json(footprints, indent=2), output)
         else:
-            emit(products_table(model, footprints), output)
+            emit(products_table(model, footprints, per), output)
         return
     result = compute(model)
     if fmt == "json":
