@@ -284,5 +284,27 @@ def test_per_is_refused_without_all_products_and_for_a_word_that_is_no_unit(writ
     path = str(write(LOOP_AND_ALLOCATION))
     run = CliRunner().invoke(main, ["calc", path, "--per", "kg"])
     assert run.exit_code == 2 and "--per applies to --all-products" in run.output
-    run = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", "kgg"])
-    assert run.exit_code == 2 and "`kgg` is not a unit" in run.output and "Traceback" not in run.output
+    for word in ("kgg", "", "1", "kg/kg", "kg*2"):  # pint reads "", "1" and "kg/kg" as a unit of nothing
+        run = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", word])
+        assert run.exit_code == 2 and f"`{word}` is not a unit" in run.output and "Traceback" not in run.output
+
+
+def test_per_piece_states_products_counted_in_items_per_piece(write):
+    # 10 widgets from 5 kg of steel at 2 kg CO2e/kg: 1 kg CO2e a widget, by hand.
+    path = str(write("""
+        study "s" {
+          declared_unit 1 pcs of assemble.widget
+        }
+        factor ore = 2 kg CO2e / kg
+        process assemble {
+          stage production
+          product widget 10 pcs
+          input steel 5 kg from ore
+        }
+    """))
+    [as_written] = product_footprints(pcf_dsl.load(path)).products
+    [per_piece] = product_footprints(pcf_dsl.load(path), per="piece").products
+    assert (as_written.per.unit, per_piece.per.unit) == ("item", "item")  # pint's short name for pcs and piece
+    assert as_written.value == per_piece.value == pytest.approx(1.0, rel=1e-12)
+    [per_kg] = product_footprints(pcf_dsl.load(path), per="kg").products
+    assert (per_kg.per.unit, per_kg.value) == ("item", pytest.approx(1.0, rel=1e-12))  # a count is no mass
