@@ -93,8 +93,25 @@ def _multiplicative(value, node: S.Name):
         help="for temperatures use kelvin (`K`) or a difference (`delta_degC`); amounts are never logarithmic"))
 
 
+def _number_literal(node: S.Expr) -> bool:
+    """A number as written (`000`, `2^3`), with no unit or name in it."""
+    return type(node) is S.Num or (type(node) is S.Pow and _number_literal(node.base))
+
+
 def _binary(node: S.BinOp, left, right):
     op = node.op
+    if op == "juxt" and _number_literal(node.right):
+        # `1 000 kg` (thousands grouped with a space, as SI and many reports write them) would read
+        # as 1 x 000 x kg = 0 kg, and `1 500 kg` as 500 kg: a wrong number without a word of warning.
+        first, second = source_text(node.left), source_text(node.right)
+        if not _number_literal(node.left):
+            raise _fail(f"a number after units: `{first} {second}`", node.span,
+                        "write the number first and its units after it, or `*` before the number if a product "
+                        "is meant", "E307")
+        both_plain = type(node.left) is S.Num and type(node.right) is S.Num
+        fix = f"write the number without spaces (`{first}{second}`), or put" if both_plain else "put"
+        raise _fail(f"two numbers side by side: `{first} {second}` is not one number", node.span,
+                    f"{fix} `*` between the two if a product is meant", "E307")
     try:
         if op in ("*", "juxt"):
             result = left * right

@@ -258,6 +258,51 @@ def test_adding_different_dimensions(write):
     assert "same dimension" in diagnostic.message
 
 
+@pytest.mark.parametrize(("amount", "message", "fix"), [
+    # Thousands grouped with a space read as 1 x 000 x kg = 0 kg and 1 x 500 x kg = 500 kg: an error,
+    # not a wrong number.
+    ("1 000 kg", "two numbers side by side: `1 000` is not one number", "without spaces (`1000`)"),
+    ("1 500 kg", "two numbers side by side: `1 500` is not one number", "without spaces (`1500`)"),
+    ("1 000 000 kg", "two numbers side by side: `1 000` is not one number", "without spaces (`1000`)"),
+    ("(1 000) kg", "two numbers side by side: `1 000` is not one number", "without spaces (`1000`)"),
+    ("2 3^2 kg", "two numbers side by side: `2 3^2` is not one number", "put `*` between the two"),
+    ("2 kg 3", "a number after units: `2 kg 3`", "write the number first"),
+])
+def test_two_numbers_side_by_side_are_an_error_not_a_product(write, amount, message, fix):
+    path = write(f'''
+        factor steel = 2 kg CO2e / kg
+        param scrap = {amount}
+        process p {{
+          stage production
+          product out 1 t
+          input s {amount} from steel
+        }}
+    ''')
+    found = [d for d in _errors(path) if d.code == "E307"]
+    assert [(d.span.line, d.message) for d in found] == [(2, message), (6, message)]
+    assert all(fix in d.help for d in found)
+    assert found[1].span.column == 11 + (amount.startswith("(") and 1)
+
+
+def test_a_product_of_numbers_written_with_a_star_is_still_one(write):
+    path = write('''
+        import "std:gwp/ipcc_ar6.pcf" as ipcc
+        study "s" {
+          declared_unit 1 kg of p.out
+          gwp ipcc.ar6
+        }
+        factor steel = 2 kg CO2e / kg
+        process p {
+          stage production
+          product out 1 kg
+          input s 2 * 3 kg from steel
+          input t 2 (3 g) from steel
+        }
+    ''')
+    # By hand: (2 x 3 kg + 2 x 3 g) x 2 kg CO2e/kg = 12.012 kg CO2e.
+    assert pcf_dsl.compute(pcf_dsl.load(path)).total.value == pytest.approx(12.012, rel=1e-12)
+
+
 def test_division_by_zero(write):
     diagnostic = _one(write('''
         param zero = 0 kg
