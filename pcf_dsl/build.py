@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -271,6 +272,8 @@ class Builder:
             candidates = self._names_for_hint(prefix, ("param",)) + list(COMMON_UNITS)
             near = did_you_mean(name.dotted, candidates)
             hint = f"did you mean `{near}`?" if near else "define it with `param NAME = VALUE`, or use a unit pint knows (kg, t, kWh, m3, km, ...)"
+            if _DIGIT_GROUP.fullmatch(name.dotted):  # `1_000 kg` reads as the number 1 and a name `_000`
+                hint = "numbers take no `_` between their digits: write them whole (`1000 kg`, not `1_000 kg`)"
             raise PcfError(Diagnostic("E202", f"unknown name `{name.dotted}`: not a parameter, factor or unit",
                                       name.span, help=hint))
 
@@ -1180,6 +1183,8 @@ def _is_mass_of_one_gas(units) -> bool:
 
 
 _AMOUNT_OPS = ("juxt", "*", "/")
+# What follows the digits of `1_000`: the lexer ends the number at the `_` and reads the rest as a name.
+_DIGIT_GROUP = re.compile(r"_[0-9][0-9_]*")
 
 
 def _amount_shape(expr: S.Expr):

@@ -284,6 +284,16 @@ def test_two_numbers_side_by_side_are_an_error_not_a_product(write, amount, mess
     assert found[1].span.column == 11 + (amount.startswith("(") and 1)
 
 
+def test_digits_grouped_with_an_underscore_get_their_own_hint(write):
+    # `1_000` lexes as the number 1 and a name `_000` (as in most unit languages, not as in Python).
+    diagnostic = _one(write("""
+        param mass = 25_000 kg
+    """), "E202")
+    assert diagnostic.message == "unknown name `_000`: not a parameter, factor or unit"
+    assert diagnostic.help == "numbers take no `_` between their digits: write them whole (`1000 kg`, not `1_000 kg`)"
+    assert (diagnostic.span.line, diagnostic.span.column) == (1, 16)  # the `_`
+
+
 def test_a_product_of_numbers_written_with_a_star_is_still_one(write):
     path = write('''
         import "std:gwp/ipcc_ar6.pcf" as ipcc
