@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic, Label, PcfError, Span, did_you_mean
 from .evaluate import evaluate, source_text
 from .limits import MAX_DIAGNOSTICS, MAX_IMPORT_DEPTH, MAX_IMPORTED_FILES, MAX_PROCESSES
 from .parse import parse_file
-from .units import GASES, CO2E, Q, dimensionality, factor_or_none, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, registry, unit
+from .units import AMBIGUOUS_UNITS, GASES, CO2E, Q, dimensionality, factor_or_none, short, co2e_mass_dimensionality, gases_in, is_unit, mass_dimensionality, registry, unit
 
 STD_PREFIX = "std:"
 
@@ -37,8 +37,6 @@ RESERVED_UNIT_NAMES = frozenset((
     "pcs", "percent", "CO2e", *GASES))
 
 # Unit names that read as something other than what most reports mean by them.
-AMBIGUOUS_UNITS = frozenset(("ton", "tons"))
-
 COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
 
@@ -264,9 +262,8 @@ class Builder:
                 raise PcfError(Diagnostic("E203", f"`{name.dotted}` is a {sym.kind}, not a value", name.span,
                                           help="only parameters, factors and units can appear in an expression"))
             if len(name.parts) == 1 and name.dotted in AMBIGUOUS_UNITS:
-                raise PcfError(Diagnostic("E208", f"`{name.dotted}` is ambiguous: pint reads it as the US short ton "
-                                          "(907 kg), but reports often mean the metric tonne", name.span,
-                                          help="write `t` for the metric tonne (1000 kg), or `short_ton` / `long_ton`"))
+                reading, fix = AMBIGUOUS_UNITS[name.dotted]
+                raise PcfError(Diagnostic("E208", f"`{name.dotted}` is ambiguous: {reading}", name.span, help=fix))
             if len(name.parts) == 1 and is_unit(name.dotted):
                 return Q(1, name.dotted)
             candidates = self._names_for_hint(prefix, ("param",)) + list(COMMON_UNITS)

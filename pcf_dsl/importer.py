@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .diagnostics import SOURCES, Diagnostic, PcfError, Span
 from .model import QUALITY_LEVELS, STANDARD_STAGES
+from .units import AMBIGUOUS_UNITS as LANGUAGE_AMBIGUOUS_UNITS
 from .units import CO2E, GASES, Q, is_unit
 
 # ------------------------------------------------------------------ columns
@@ -131,12 +132,11 @@ def normalise_unit(text: str) -> str:
     return out.strip()
 
 
-# Names pint reads one way and inventories often mean another: refused, never guessed.
+# Names pint reads one way and inventories often mean another: refused, never guessed. The language's
+# own (units.AMBIGUOUS_UNITS), and a spelling of tables that the language writes otherwise.
 AMBIGUOUS_UNITS: dict[str, str] = {
-    "ton": "pint reads `ton` as the US short ton (907.185 kg); write `t` for the metric tonne or `short_ton`",
-    "tons": "pint reads `tons` as US short tons (907.185 kg); write `t` for metric tonnes or `short_ton`",
+    **{name: f"{reading}; {fix}" for name, (reading, fix) in LANGUAGE_AMBIGUOUS_UNITS.items()},
     "tonne_km": "write `t*km` for tonne-kilometres",
-    "gal": "write `gallon` (US) or `imperial_gallon`",
 }
 
 

@@ -35,6 +35,21 @@ GASES: dict[str, str] = {
 }
 CO2E = "CO2e"
 
+# Unit names pint reads one way and reports often mean another: (what pint reads, the fix). Refused,
+# never guessed: E208 in a model, a bad cell in an imported table.
+_TON = ("pint reads it as the US short ton (907.185 kg), but reports often mean the metric tonne",
+        "write `t` for the metric tonne (1000 kg), or `short_ton` / `long_ton`")
+AMBIGUOUS_UNITS: dict[str, tuple[str, str]] = {
+    "ton": _TON,
+    "tons": _TON,
+    "mt": ("pint reads it as the millitonne (1 kg), but reports often write it for the metric ton",
+           "write `t` for the metric tonne (1000 kg), or `kg`"),
+    "MT": ("pint reads it as the megatesla (a magnetic flux density), but reports often write it for the metric ton",
+           "write `t` for the metric tonne (1000 kg), or `Mt` for the megatonne"),
+    "gal": ("pint reads it as the US gallon (3.785 L), but a British inventory means the imperial gallon (4.546 L)",
+            "write `gallon` (US) or `imperial_gallon`"),
+}
+
 # Spellings that practitioners write and pint does not know.
 _EXTRA_DEFINITIONS = [
     "m2 = meter ** 2",

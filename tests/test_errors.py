@@ -174,6 +174,26 @@ def test_ambiguous_ton_is_refused(write):
     assert "metric tonne" in diagnostic.message and "`t`" in diagnostic.help
 
 
+@pytest.mark.parametrize(("name", "reading"), [
+    ("mt", "the millitonne (1 kg)"),  # `5 mt` was 5 kg, where a report means 5 metric tons
+    ("MT", "the megatesla"),
+    ("gal", "the US gallon (3.785 L)"),
+    ("tons", "the US short ton (907.185 kg)"),
+])
+def test_unit_names_reports_mean_otherwise_are_refused(write, name, reading):
+    path = write(f'''
+        factor f = 2 kg CO2e / {name}
+        process p {{
+          stage production
+          product out 1 t
+          input x 5 {name} from f
+        }}
+    ''')
+    found = [d for d in _errors(path) if d.code == "E208"]
+    assert [d.span.line for d in found] == [1, 5]
+    assert all(d.message.startswith(f"`{name}` is ambiguous: pint reads it as {reading}") for d in found)
+
+
 def test_duplicate_name_points_at_both(write):
     diagnostic = _one(write('''
         factor steel = 2.3 t CO2e / t

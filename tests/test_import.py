@@ -243,7 +243,8 @@ def test_unit_spellings(written, normal, expected):
 
 @pytest.mark.parametrize("written, reason", [
     ("kgce/t", "`kgce` is not a unit"),
-    ("ton", "`ton` is ambiguous: pint reads `ton` as the US short ton"),
+    ("ton", "`ton` is ambiguous: pint reads it as the US short ton"),
+    ("mt", "`mt` is ambiguous: pint reads it as the millitonne (1 kg)"),
     ("kg CO2e per t", "`per` is not a unit"),
     ("", "the unit is empty"),
 ])

@@ -287,6 +287,8 @@ def test_per_is_refused_without_all_products_and_for_a_word_that_is_no_unit(writ
     for word in ("kgg", "", "1", "kg/kg", "kg*2"):  # pint reads "", "1" and "kg/kg" as a unit of nothing
         run = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", word])
         assert run.exit_code == 2 and f"`{word}` is not a unit" in run.output and "Traceback" not in run.output
+    run = CliRunner().invoke(main, ["calc", path, "--all-products", "--per", "mt"])  # pint: the millitonne
+    assert run.exit_code == 2 and "`mt` is ambiguous" in run.output
 
 
 def test_per_piece_states_products_counted_in_items_per_piece(write):
