@@ -36,7 +36,7 @@ RESERVED_UNIT_NAMES = frozenset((
     "cm", "mm", "m2", "m3", "km2", "Nm3", "L", "l", "mL", "h", "s", "min", "d", "tkm", "pkm", "unit", "item",
     "pcs", "percent", "CO2e", *GASES))
 
-# Unit names that read as something other than what most reports mean by them.
+# Units offered as near misses for an unknown name, beside the model's own parameters.
 COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
 
