@@ -427,6 +427,11 @@ def _md_escape(value: Any) -> str:
     return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", text)
 
 
+def _md_lines(value: Any) -> str:
+    """Model text of several lines inside a Markdown table cell: each line escaped, `<br>` between them."""
+    return "<br>".join(_md_escape(line) for line in str(value).splitlines())
+
+
 def _environment(fmt: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("pcf_dsl", "templates"),
@@ -437,6 +442,7 @@ def _environment(fmt: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md_escape
+    env.filters["md_lines"] = _md_lines
     return env
 
 

@@ -134,3 +134,16 @@ def test_docs_example_fails(code, tmp_path, monkeypatch):
     assert not outcome.invalid, "\n".join(render(d) for d in outcome.diagnostics)
     fired = [d for d in outcome.diagnostics if d.code == code]
     assert fired, f"the docs example of {code} does not make it fire"
+
+
+def test_the_c007_hint_is_a_block_that_fixes_the_finding(tmp_path, monkeypatch):
+    """The hint's block, pasted as it is shown, parses and satisfies the rule (it once suggested
+    `cutoff { per_flow 1 % }` on one line, which is a syntax error)."""
+    case = next(c for c in _load(HERE / "C007.toml")["case"] if c["name"] == "no_criterion")
+    [finding] = [d for d in _run(tmp_path, monkeypatch, "C007", "", case).diagnostics if d.code == "C007"]
+    lines = finding.help.splitlines()  # the hint, then the clause the engine adds
+    block = "\n".join(lines[1:lines.index("}") + 1])
+    assert block.startswith("cutoff {")
+    fixed = {**case, "name": "fixed",
+             "model": case["model"].replace("boundary cradle_to_gate\n", f"boundary cradle_to_gate\n\n{block}\n")}
+    assert not [d for d in _run(tmp_path, monkeypatch, "C007", "", fixed).diagnostics if d.code == "C007"]

@@ -208,6 +208,22 @@ def test_model_text_is_escaped_in_html_and_markdown(tmp_path):
     assert "| glue `parts.glue` | below 1 % | 0.008000 |" in md
 
 
+def test_a_hint_of_several_lines_keeps_its_lines(tmp_path):
+    """C007's hint ends in a block to paste, one item a line: joined into one line it would read
+    `cutoff { per_flow 1 % }`, which is a syntax error. The small model states no cut-off."""
+    path = tmp_path / "small.pcf"
+    path.write_text(SMALL, encoding="utf-8")
+    outcome = run_check(path)
+    hint = next(d.help for d in outcome.diagnostics if d.code == "C007")
+    assert "\ncutoff {\n  per_flow 1 %\n}\n" in hint
+    html = report(outcome.model, outcome.result, outcome, fmt="html").text
+    # The cell keeps the newlines and the page shows them as line breaks.
+    assert "td.help { white-space: pre-line; }" in html
+    assert re.search(r'<td class="help">add the threshold[^<]*\ncutoff {\n  per_flow 1 %\n}\n', html)
+    md = report(outcome.model, outcome.result, outcome, fmt="md").text
+    assert "<br>cutoff {<br>  per\\_flow 1 %<br>}<br>" in md
+
+
 def test_lang_zh(outcome):
     html = report(outcome.model, outcome.result, outcome, fmt="html", lang="zh").text
     assert parse(html).headings == ["1. 概况", "2. 量化范围", "3. 清单分析", "4. 结果", "5. 数据质量评价", "6. 核查",

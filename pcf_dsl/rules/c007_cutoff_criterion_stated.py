@@ -36,8 +36,8 @@ process casting {
   input   electricity 500 kWh from grid
 }
 ''',
-        fix=("State the criterion: `cutoff { basis emissions  per_flow 1 %  cumulative 5 % }` (one item a "
-             "line), within what the standard allows."),
+        fix=("State the criterion in a `cutoff` block, one item a line (`basis emissions`, `per_flow 1 %`, "
+             "`cumulative 5 %`), within what the standard allows."),
     ),
 )
 
@@ -47,7 +47,10 @@ def check(ctx):
     if own is None or (own.per_flow is None and own.cumulative is None):
         yield Finding(("cutoff",) if own else ("study",), "the study states no cut-off criterion",
                       {"per_flow": None, "cumulative": None},
-                      help="add `cutoff { per_flow 1 % }` (the threshold the study applies), or a `cumulative` one")
+                      # On lines of their own: a block is one item a line, and `cutoff { per_flow 1 % }` on one
+                      # line, as this hint once said, is a syntax error.
+                      help="add the threshold the study applies (a `cumulative` line too, if it has one):\n"
+                           "cutoff {\n  per_flow 1 %\n}")
         return
     ctx.record(per_flow=own.per_flow, cumulative=own.cumulative, basis=own.basis)
     for key, label in (("per_flow", "per-flow"), ("cumulative", "cumulative")):
