@@ -59,7 +59,10 @@ _EXTRA_DEFINITIONS = [
     "km2 = kilometer ** 2",
     "Nm3 = meter ** 3 = normal_cubic_meter",
     "tkm = tonne * kilometer",
-    "pkm = kilometer",
+    # A passenger-kilometre is a passenger carried a kilometre, not a kilometre: a factor per vehicle-km
+    # (`kg CO2e / km`) applied to passenger-km must be an error (E401), not a product off by the occupancy.
+    "passenger = [passenger] = pax",
+    "pkm = passenger * kilometer",
     "unit = [] = item = piece = pcs",
     "CNY = [currency_cny] = yuan = RMB",
     "USD = [currency_usd]",

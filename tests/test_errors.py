@@ -216,6 +216,20 @@ def test_duplicate_flow_in_process(write):
     assert diagnostic.span.line == 6 and "appears twice" in diagnostic.message
 
 
+def test_a_factor_per_vehicle_km_does_not_apply_to_passenger_km(write):
+    # A passenger-km is not a km: with pkm = km (as it was) this gave 100 x 0.2 = 20 kg CO2e, a
+    # figure off by the vehicle's occupancy.
+    diagnostic = _one(write('''
+        factor bus = 0.2 kg CO2e / km
+        process p {
+          stage production
+          product out 1 t
+          input travel 100 pkm from bus
+        }
+    '''), "E401")
+    assert diagnostic.message.startswith("`travel` is 100 pkm, but the factor `bus` is 0.2 kg CO2e / km")
+
+
 def test_unit_mismatch_points_at_amount_and_factor(write):
     path = write('''
         factor grid = 0.6205 t CO2 / MWh

@@ -72,6 +72,8 @@ def test_functional_unit_and_process_with_single_product_reference(footprint):
     ("3.4356 kg CO2 / kg", "705.4 g", 0.7054 * 3.4356),
     ("0.2 kg CO2e / kWh", "3.6 MJ", 1.0 * 0.2),
     ("1.5 g CO2e / L", "2 m3", 2000 * 1.5 / 1000),
+    ("0.1 kg CO2e / pkm", "250 pkm", 250 * 0.1),
+    ("0.1 kg CO2e / (passenger*km)", "0.25 pax*Mm", 250 * 0.1),  # 0.25 passenger-megametres = 250 pkm
 ])
 def test_factor_units_convert(footprint, factor, amount, expected_kg):
     _, result = footprint(HEAD + f'''
