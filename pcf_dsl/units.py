@@ -57,7 +57,11 @@ _EXTRA_DEFINITIONS = [
     "cm3 = centimeter ** 3",
     "dm3 = decimeter ** 3",
     "km2 = kilometer ** 2",
-    "Nm3 = meter ** 3 = normal_cubic_meter",
+    # A normal cubic metre is an amount of gas (what fills a cubic metre at 0 degC and 101.325 kPa:
+    # 44.615 mol of an ideal gas), not a volume: a factor per Nm3 on a metered volume in m3 (at the
+    # meter's temperature and pressure, 5-10 % apart at room conditions, several times at line
+    # pressure) must be an error (E401), not a silent conversion.
+    "normal_cubic_meter = 101325 * pascal * meter ** 3 / molar_gas_constant / (273.15 * kelvin) = Nm3",
     "tkm = tonne * kilometer",
     # A passenger-kilometre is a passenger carried a kilometre, not a kilometre: a factor per vehicle-km
     # (`kg CO2e / km`) applied to passenger-km must be an error (E401), not a product off by the occupancy.

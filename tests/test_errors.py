@@ -230,6 +230,20 @@ def test_a_factor_per_vehicle_km_does_not_apply_to_passenger_km(write):
     assert diagnostic.message.startswith("`travel` is 100 pkm, but the factor `bus` is 0.2 kg CO2e / km")
 
 
+def test_a_factor_per_normal_cubic_metre_does_not_apply_to_a_metered_volume(write):
+    # m3 at the meter's temperature and pressure is not Nm3 (0 degC, 101.325 kPa): with Nm3 = m3 (as
+    # it was) this was 155.44 x 1.9523 kg CO2 without a word, 5-10 % off at room conditions.
+    diagnostic = _one(write('''
+        factor gas = 1.9523 kg CO2 / Nm3
+        process p {
+          stage production
+          product out 1 t
+          input fuel 155.44 m3 from gas
+        }
+    '''), "E401")
+    assert diagnostic.message.startswith("`fuel` is 155.44 m3, but the factor `gas` is 1.9523 kg CO2 / Nm3 (per Nm3)")
+
+
 def test_unit_mismatch_points_at_amount_and_factor(write):
     path = write('''
         factor grid = 0.6205 t CO2 / MWh

@@ -73,6 +73,10 @@ def test_functional_unit_and_process_with_single_product_reference(footprint):
     ("0.2 kg CO2e / kWh", "3.6 MJ", 1.0 * 0.2),
     ("1.5 g CO2e / L", "2 m3", 2000 * 1.5 / 1000),
     ("0.1 kg CO2e / pkm", "250 pkm", 250 * 0.1),
+    ("1.9523 kg CO2 / Nm3", "155.44 Nm3", 155.44 * 1.9523),
+    # 1 Nm3 holds p V / (R T) = 101325 / (8.31446261815324 x 273.15) = 44.615 mol of an ideal gas
+    # (R = N_A k, exact since the 2019 SI)
+    ("0.044 kg CO2 / mol", "2 Nm3", 2 * 101325 / (8.31446261815324 * 273.15) * 0.044),
     ("0.1 kg CO2e / (passenger*km)", "0.25 pax*Mm", 250 * 0.1),  # 0.25 passenger-megametres = 250 pkm
 ])
 def test_factor_units_convert(footprint, factor, amount, expected_kg):
