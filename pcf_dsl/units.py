@@ -39,6 +39,8 @@ CO2E = "CO2e"
 # never guessed: E208 in a model, a bad cell in an imported table.
 _TON = ("pint reads it as the US short ton (907.185 kg), but reports often mean the metric tonne",
         "write `t` for the metric tonne (1000 kg), or `short_ton` / `long_ton`")
+_BARREL = ("pint reads it as the US fluid barrel (31.5 gallons, 119.2 L), but energy data means the 42-gallon "
+           "oil barrel (159.0 L)", "write `oil_barrel` (159.0 L), or the volume in `L` or `m3`")
 AMBIGUOUS_UNITS: dict[str, tuple[str, str]] = {
     "ton": _TON,
     "tons": _TON,
@@ -48,6 +50,13 @@ AMBIGUOUS_UNITS: dict[str, tuple[str, str]] = {
            "write `t` for the metric tonne (1000 kg), or `Mt` for the megatonne"),
     "gal": ("pint reads it as the US gallon (3.785 L), but a British inventory means the imperial gallon (4.546 L)",
             "write `gallon` (US) or `imperial_gallon`"),
+    "bbl": _BARREL,
+    "barrel": _BARREL,
+    "MBtu": ("pint reads it as a million Btu (the SI prefix M), but US energy data writes MBtu for a thousand Btu",
+             "write `kBtu` for a thousand Btu, or `MMBtu` for a million"),
+    "kt": ("pint reads it as the knot (a speed), but reports write it for the kilotonne", "write `kilotonne` (1000 t)"),
+    "cwt": ("pint reads it as the US hundredweight (45.359 kg), but a British inventory means the long hundredweight "
+            "(50.802 kg)", "write `short_hundredweight` or `long_hundredweight`"),
 }
 
 # Spellings that practitioners write and pint does not know.
@@ -63,6 +72,8 @@ _EXTRA_DEFINITIONS = [
     # pressure) must be an error (E401), not a silent conversion.
     "normal_cubic_meter = 101325 * pascal * meter ** 3 / molar_gas_constant / (273.15 * kelvin) = Nm3",
     "tkm = tonne * kilometer",
+    # Million Btu, as US emission factors are given (EPA: kg CO2 per mmBtu); `MBtu` is refused above.
+    "million_Btu = 1000000 * Btu = MMBtu = mmBtu",
     # A passenger-kilometre is a passenger carried a kilometre, not a kilometre: a factor per vehicle-km
     # (`kg CO2e / km`) applied to passenger-km must be an error (E401), not a product off by the occupancy.
     "passenger = [passenger] = pax",

@@ -36,3 +36,13 @@ def test_the_doc_has_examples_for_every_construct():
     for construct in ("import", "study", "stage", "boundary", "cutoff", "param", "gwp_set", "factor", "process",
                       "allocation", "quality", "claim", "waive", "profile"):
         assert construct in ids, construct
+
+
+def test_every_refused_unit_name_is_in_the_table():
+    """The E208 table of docs/language.md lists every name units.AMBIGUOUS_UNITS refuses, and no other."""
+    from pcf_dsl.units import AMBIGUOUS_UNITS
+
+    text = DOC.read_text(encoding="utf-8")
+    table = text[text.index("| name | pint reads |"):].split("\n\n")[0]
+    listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([^`]+)`", row.split("|")[1])}
+    assert listed == set(AMBIGUOUS_UNITS)

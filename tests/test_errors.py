@@ -179,6 +179,11 @@ def test_ambiguous_ton_is_refused(write):
     ("MT", "the megatesla"),
     ("gal", "the US gallon (3.785 L)"),
     ("tons", "the US short ton (907.185 kg)"),
+    ("bbl", "the US fluid barrel (31.5 gallons, 119.2 L)"),  # an oil barrel is 42 gallons
+    ("barrel", "the US fluid barrel (31.5 gallons, 119.2 L)"),
+    ("MBtu", "a million Btu"),  # US energy data: a thousand
+    ("kt", "the knot"),
+    ("cwt", "the US hundredweight (45.359 kg)"),
 ])
 def test_unit_names_reports_mean_otherwise_are_refused(write, name, reading):
     path = write(f'''

@@ -74,6 +74,9 @@ def test_functional_unit_and_process_with_single_product_reference(footprint):
     ("1.5 g CO2e / L", "2 m3", 2000 * 1.5 / 1000),
     ("0.1 kg CO2e / pkm", "250 pkm", 250 * 0.1),
     ("1.9523 kg CO2 / Nm3", "155.44 Nm3", 155.44 * 1.9523),
+    ("53.06 kg CO2 / MMBtu", "2 mmBtu", 2 * 53.06),  # EPA's natural gas factor, per million Btu
+    ("53.06 kg CO2 / MMBtu", "2000 kBtu", 2 * 53.06),
+    ("0.4 kg CO2e / L", "1 oil_barrel", 42 * 3.785411784 * 0.4),  # 42 US gallons of 3.785411784 L
     # 1 Nm3 holds p V / (R T) = 101325 / (8.31446261815324 x 273.15) = 44.615 mol of an ideal gas
     # (R = N_A k, exact since the 2019 SI)
     ("0.044 kg CO2 / mol", "2 Nm3", 2 * 101325 / (8.31446261815324 * 273.15) * 0.044),
