@@ -271,6 +271,8 @@ class Builder:
             hint = f"did you mean `{near}`?" if near else "define it with `param NAME = VALUE`, or use a unit pint knows (kg, t, kWh, m3, km, ...)"
             if _DIGIT_GROUP.fullmatch(name.dotted):  # `1_000 kg` reads as the number 1 and a name `_000`
                 hint = "numbers take no `_` between their digits: write them whole (`1000 kg`, not `1_000 kg`)"
+            elif (glued := _glued_gas(name.dotted)) is not None:  # `kgCO2e`, as spreadsheets write it
+                hint = f"write the unit and the gas apart: `{glued[0]} {glued[1]}`"
             raise PcfError(Diagnostic("E202", f"unknown name `{name.dotted}`: not a parameter, factor or unit",
                                       name.span, help=hint))
 
@@ -1182,6 +1184,14 @@ def _is_mass_of_one_gas(units) -> bool:
 _AMOUNT_OPS = ("juxt", "*", "/")
 # What follows the digits of `1_000`: the lexer ends the number at the `_` and reads the rest as a name.
 _DIGIT_GROUP = re.compile(r"_[0-9][0-9_]*")
+
+
+def _glued_gas(name: str) -> tuple[str, str] | None:
+    """(`kg`, `CO2e`) for `kgCO2e`: a unit and a gas written without the space between them."""
+    for gas in (CO2E, *GASES):
+        if name.endswith(gas) and len(name) > len(gas) and is_unit(name[:-len(gas)]):
+            return name[:-len(gas)], gas
+    return None
 
 
 def _amount_shape(expr: S.Expr):

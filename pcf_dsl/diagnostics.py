@@ -121,6 +121,11 @@ _MAX_CANDIDATES = 1000
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A near-miss suggestion for an unknown name, or None."""
     pool = sorted(set(candidates))
+    # Case first (`kwh`, `KG`, `co2e`): difflib scores `co2e` against `CO2e` at 0.5, under its cutoff.
+    folded = name.casefold()
+    same = next((c for c in pool if c.casefold() == folded), None)
+    if same is not None:
+        return same
     if len(pool) > _MAX_CANDIDATES:
         # The likeliest first: names of about the same length that share the first letter.
         pool.sort(key=lambda c: (c[:1].lower() != name[:1].lower(), abs(len(c) - len(name)), c))

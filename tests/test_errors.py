@@ -347,6 +347,19 @@ def test_digits_grouped_with_an_underscore_get_their_own_hint(write):
     assert (diagnostic.span.line, diagnostic.span.column) == (1, 16)  # the `_`
 
 
+@pytest.mark.parametrize(("written", "hint"), [
+    ("2 kgCO2e / kg", "write the unit and the gas apart: `kg CO2e`"),  # spreadsheets glue them
+    ("2 tCO2 / t", "write the unit and the gas apart: `t CO2`"),
+    ("2 gCH4_fossil / kg", "write the unit and the gas apart: `g CH4_fossil`"),
+    ("2 kg co2e / kg", "did you mean `CO2e`?"),  # difflib alone: no suggestion (0.5 < its 0.6)
+    ("2 KG CO2e / kg", "did you mean `kg`?"),
+    ("2 kg CO2e / kwh", "did you mean `kWh`?"),
+])
+def test_unit_spellings_get_the_hint_that_fixes_them(write, written, hint):
+    diagnostic = _one(write(f"factor f = {written}\n"), "E202")
+    assert diagnostic.help == hint
+
+
 def test_a_product_of_numbers_written_with_a_star_is_still_one(write):
     path = write('''
         import "std:gwp/ipcc_ar6.pcf" as ipcc
