@@ -221,32 +221,24 @@ def test_duplicate_flow_in_process(write):
     assert diagnostic.span.line == 6 and "appears twice" in diagnostic.message
 
 
-def test_a_factor_per_vehicle_km_does_not_apply_to_passenger_km(write):
+@pytest.mark.parametrize(("factor", "amount", "message"), [
     # A passenger-km is not a km: with pkm = km (as it was) this gave 100 x 0.2 = 20 kg CO2e, a
     # figure off by the vehicle's occupancy.
-    diagnostic = _one(write('''
-        factor bus = 0.2 kg CO2e / km
-        process p {
-          stage production
-          product out 1 t
-          input travel 100 pkm from bus
-        }
-    '''), "E401")
-    assert diagnostic.message.startswith("`travel` is 100 pkm, but the factor `bus` is 0.2 kg CO2e / km")
-
-
-def test_a_factor_per_normal_cubic_metre_does_not_apply_to_a_metered_volume(write):
+    ("0.2 kg CO2e / km", "100 pkm", "`x` is 100 pkm, but the factor `f` is 0.2 kg CO2e / km"),
     # m3 at the meter's temperature and pressure is not Nm3 (0 degC, 101.325 kPa): with Nm3 = m3 (as
     # it was) this was 155.44 x 1.9523 kg CO2 without a word, 5-10 % off at room conditions.
-    diagnostic = _one(write('''
-        factor gas = 1.9523 kg CO2 / Nm3
-        process p {
+    ("1.9523 kg CO2 / Nm3", "155.44 m3", "`x` is 155.44 m3, but the factor `f` is 1.9523 kg CO2 / Nm3 (per Nm3)"),
+])
+def test_a_factor_per_one_kind_does_not_apply_to_a_look_alike(write, factor, amount, message):
+    diagnostic = _one(write(f'''
+        factor f = {factor}
+        process p {{
           stage production
           product out 1 t
-          input fuel 155.44 m3 from gas
-        }
+          input x {amount} from f
+        }}
     '''), "E401")
-    assert diagnostic.message.startswith("`fuel` is 155.44 m3, but the factor `gas` is 1.9523 kg CO2 / Nm3 (per Nm3)")
+    assert diagnostic.message.startswith(message)
 
 
 def test_unit_mismatch_points_at_amount_and_factor(write):
