@@ -118,6 +118,7 @@ UNIT_REWRITES: tuple[tuple[str, str, str], ...] = (
     (r"(?<![\u4e00-\u9fff])千瓦时(?![\u4e00-\u9fff])", "kWh", "千瓦时 -> `kWh`"),
     (r"(?<![\u4e00-\u9fff])立方米(?![\u4e00-\u9fff])", "m3", "立方米 -> `m3`"),
     (r"(?<![\u4e00-\u9fff])(?:千克|公斤)(?![\u4e00-\u9fff])", "kg", "千克, 公斤 -> `kg`"),
+    (r"(?<![\u4e00-\u9fff])(?:公里|千米)(?![\u4e00-\u9fff])", "km", "公里, 千米 -> `km` (`吨·公里` -> `t*km`)"),
     (r"(?<![\u4e00-\u9fff])吨(?![\u4e00-\u9fff])", "t", "吨 -> `t`"),
     (r"\s+", " ", "runs of white space become one space"),
 )

@@ -233,6 +233,8 @@ def test_refuses_to_overwrite(tmp_path):
     ("t·km/t", "t*km/t", "km"),
     ("kg CO₂e/kg", "kg CO2e/kg", "CO2e"),
     ("吨/吨", "t/t", "t/t"),
+    ("吨·公里", "t*km", "t*km"),
+    ("kg CO2e/千米", "kg CO2e/km", "kg CO2e/km"),
 ])
 def test_unit_spellings(written, normal, expected):
     from pcf_dsl.units import Q
