@@ -296,6 +296,80 @@ def test_detail_shows_every_input_and_top_changes_the_count(billet):
     assert "40 more inputs" in label_text(nodes["more/casting/raw_material_acquisition/input"][1])
 
 
+# ------------------------------------------------------------------ a large model: processes folded per stage
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """The benchmark generator's 200-process system (Graphviz took 10.5 s to lay it out whole)."""
+    from conftest import benchmark_module
+
+    path = benchmark_module("generate").generate(200, seed=1).write(tmp_path_factory.mktemp("generated"))
+    model = pcf_dsl.load(path)
+    return path, model, pcf_dsl.compute(model)
+
+
+def test_a_large_model_draws_its_largest_processes_and_folds_the_rest_per_stage(generated):
+    from pcf_dsl.graph import reference_process
+    from pcf_dsl.render import DEFAULT_PROCESSES
+
+    _, model, result = generated
+    nodes, _, edges = parse_dot(dot_source(model, result))
+    drawn = {n.removeprefix("process/") for n in nodes if n.startswith("process/")}
+    assert len(drawn) == DEFAULT_PROCESSES and reference_process(model) in drawn
+    size = {name: abs(share.value) for name, share in result.by_process.items()}
+    assert min(size.get(n, 0.0) for n in drawn) >= max(size.get(n, 0.0) for n in set(model.processes) - drawn)
+    # One node per stage for the rest: its count and kg CO2e against the result, by a second sum.
+    groups = {n: attrs for n, (_, attrs) in nodes.items() if n.startswith("more_processes/")}
+    assert groups
+    counted = 0
+    for node, attrs in groups.items():
+        stage = node.removeprefix("more_processes/")
+        members = [n for n, p in model.processes.items() if n not in drawn and p.stage == stage]
+        match = re.search(r"(\d+) more processes, (-?[\d.]+) kg CO2e", label_text(attrs))
+        assert match and int(match.group(1)) == len(members)
+        value = match.group(2)
+        expected = sum(result.by_process[n].value for n in members if n in result.by_process)
+        assert abs(float(value) - expected) <= 0.5 * 10 ** -len(value.partition(".")[2]) + 1e-12
+        counted += len(members)
+    assert counted == len(model.processes) - DEFAULT_PROCESSES
+    # No edge points at a process that is not drawn; a folded process's links show as dashed edges.
+    assert all(a in nodes and b in nodes for a, b, _ in edges)
+    assert any("more_processes/" in a + b and "dashed" in attrs for a, b, attrs in edges)
+    assert "smaller processes of a stage, grouped" in nodes["legend"][1]
+
+
+def test_processes_none_or_detail_draws_every_process(generated):
+    _, model, result = generated
+    for options in ({"processes": None}, {"detail": True}):
+        nodes, _, _ = parse_dot(dot_source(model, result, **options))
+        assert len([n for n in nodes if n.startswith("process/")]) == len(model.processes)
+        assert not [n for n in nodes if n.startswith("more_processes/")]
+        assert "smaller processes" not in nodes["legend"][1]
+    # The reference process is drawn whatever its size: the gate to the declared unit starts there.
+    from pcf_dsl.graph import reference_process
+    from pcf_dsl.render import _drawn_processes
+
+    smallest_first = sorted(result.by_process, key=lambda n: abs(result.by_process[n].value))
+    reference = reference_process(model)
+    assert _drawn_processes(model, result, reference, 1) == {reference}
+    largest = min(model.processes, key=lambda n: (-abs(result.by_process[n].value) if n in result.by_process else 0, n))
+    assert _drawn_processes(model, result, smallest_first[0], 2) == {smallest_first[0], largest}
+    # One process over the limit is drawn rather than folded alone.
+    nodes, _, _ = parse_dot(dot_source(model, result, processes=len(model.processes) - 1))
+    assert not [n for n in nodes if n.startswith("more_processes/")]
+
+
+@needs_dot
+def test_render_of_a_large_model_draws_with_the_cli_option(generated, tmp_path):
+    path, _, _ = generated
+    out = tmp_path / "large.svg"
+    run = CliRunner().invoke(main, ["render", str(path), "--processes", "10", "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    svg = out.read_text(encoding="utf-8")
+    assert svg.count('class="node"') > 10 and "more processes" in svg
+
+
 # ------------------------------------------------------------------ a small model: cut-offs, escaping, languages
 
 

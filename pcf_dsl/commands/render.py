@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..build import load
-from ..render import DEFAULT_TOP, FORMATS, ToolMissing, render
+from ..render import DEFAULT_PROCESSES, DEFAULT_TOP, FORMATS, ToolMissing, render
 from .common import allow_outside_option, model_argument, root_option, write_atomic
 
 
@@ -21,10 +21,13 @@ from .common import allow_outside_option, model_argument, root_option, write_ato
               help="Language of the stage names, title and legend.")
 @click.option("--top", type=click.IntRange(1), default=DEFAULT_TOP, show_default=True,
               help="Background inputs shown one by one per process and stage; the rest are grouped.")
-@click.option("--detail", is_flag=True, help="Show every input; group none.")
+@click.option("--processes", type=click.IntRange(1), default=DEFAULT_PROCESSES, show_default=True,
+              help="Processes drawn one by one, the largest first (and the reference process); the rest of "
+                   "each stage are grouped into one node. Graphviz takes minutes on hundreds of processes.")
+@click.option("--detail", is_flag=True, help="Show every process and every input; group none.")
 @root_option
 @allow_outside_option
-def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: int, detail: bool,
+def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: int, processes: int, detail: bool,
             root, allow_outside_root: bool) -> None:
     """Draw the system boundary diagram of FILE: stages, processes, inputs and results per declared unit."""
     if fmt is None:
@@ -32,7 +35,7 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: in
         fmt = suffix if suffix in FORMATS else "svg"
     model = load(file, root=root, allow_outside_root=allow_outside_root)
     try:
-        data = render(model, fmt=fmt, lang=lang, top=top, detail=detail)
+        data = render(model, fmt=fmt, lang=lang, top=top, detail=detail, processes=processes)
     except ToolMissing as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:
