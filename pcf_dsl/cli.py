@@ -8,6 +8,7 @@ and turns every failure into a clear message instead of a traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 
@@ -17,6 +18,7 @@ from .collector import collector_paused
 from .diagnostics import PcfError, render_all
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141
 
 # Command name -> its module in pcf_dsl/commands/, in the order `pcf --help` lists them.
 # Modules are imported only when their command runs (or `pcf --help` lists them), so
@@ -65,6 +67,12 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # Whoever read the output stopped reading (`pcf calc --format json | head`): nothing is
+            # wrong with the model or with pcf. Quiet, with the status of a command ended by SIGPIPE
+            # (128 + 13); stdout goes to /dev/null so that the interpreter's last flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # an internal error: short message, exit 3, traceback only on request
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()

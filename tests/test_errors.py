@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 import pcf_dsl
 from pcf_dsl.cli import main
 from pcf_dsl.diagnostics import render
+
+REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
 
 
 def _errors(path):
@@ -511,3 +515,29 @@ def test_cli_internal_error_exit_3(write, monkeypatch):
     run = CliRunner().invoke(main, ["calc", str(path)])
     assert run.exit_code == 3
     assert "internal error: ZeroDivisionError: boom" in run.output and "Traceback" not in run.output
+
+
+@pytest.mark.parametrize("args", [["calc"], ["check", "--format", "sarif"], ["render", "--format", "dot"]])
+def test_an_output_folder_that_does_not_exist_is_a_usage_error_not_a_bug(args, tmp_path):
+    out = tmp_path / "no" / "such" / "folder" / "out.txt"
+    run = CliRunner().invoke(main, [*args, str(REFERENCE), "-o", str(out)])
+    assert run.exit_code == 2, run.output
+    assert f"cannot write {out}: No such file or directory" in run.output
+    assert "bug in pcf_dsl" not in run.output and not out.parent.exists()
+
+
+def test_a_reader_that_stops_early_is_not_an_internal_error(tmp_path):
+    """`pcf calc --format json MODEL | head`: the pipe closes under the writer. Quiet, with the status
+    of a command ended by SIGPIPE; it was "internal error: BrokenPipeError ... a bug in pcf_dsl"."""
+    import subprocess
+    import sys
+
+    from conftest import benchmark_module
+
+    # 800 processes: about 1.3 MB of JSON, more than a pipe holds even at Linux's largest pipe size.
+    path = benchmark_module("generate").generate(800, seed=1).write(tmp_path / "large")
+    run = subprocess.Popen([sys.executable, "-m", "pcf_dsl.cli", "calc", "--format", "json", str(path)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout.read(10) == b'{\n  "decla'
+    run.stdout.close()
+    assert (run.wait(timeout=300), run.stderr.read()) == (141, b"")

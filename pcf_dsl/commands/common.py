@@ -31,12 +31,28 @@ def dumps(data) -> str:
     return to_json(data, indent=2).decode("utf-8") + "\n"
 
 
+class OutputError(click.ClickException):
+    """An output file that cannot be written (no such folder, no permission, a full disk): the
+    user's environment, not a bug in pcf_dsl. Exit 2, as for any input the command cannot use."""
+
+    exit_code = 2
+
+
 def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     """Write a file so that an interrupted run never leaves it half-written.
 
     `data` may come in pieces (any iterable of bytes, read once), written one
     after the other: a large output need not be copied into one object first.
     """
+    try:
+        _write_atomic(path, data)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"cannot write {path}: {reason} (check that its folder exists and can be written to)") \
+            from None
+
+
+def _write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     pieces = (data,) if isinstance(data, bytes) else data
