@@ -228,6 +228,12 @@ def test_nothing_in_a_model_is_executed(tmp_path, monkeypatch):
     path = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
         "  input y 1 kg from ef.g\n", "") + "param q = 1 __import__\nparam r = 2 eval * os.system\n")
 
+    # The commands' own modules are imported before the watch starts: the CLI imports a command when it
+    # is first run, and importing a module runs its code with exec, which is not the model's doing (run
+    # alone, this test saw that and failed).
+    import pcf_dsl.commands.calc
+    import pcf_dsl.commands.check  # noqa: F401
+
     calls: list[tuple[str, tuple]] = []
 
     def watched(name, real):
