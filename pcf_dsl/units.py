@@ -95,7 +95,11 @@ def registry() -> pint.UnitRegistry:
     """
     try:
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=":auto:")
-    except OSError:  # no writable cache folder: parse the definitions every time
+    except Exception:  # noqa: BLE001 - any failure of the cache, not of the definitions (see below)
+        # No writable cache folder (OSError); or a cache file another process is writing right now,
+        # which pint's cache (flexcache) writes in place: six `pcf` runs started at once on a new
+        # machine ended in "EOFError: Ran out of input" for one of them. Parse the definitions
+        # instead; an error in them would raise here again.
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None)
     for definition in _EXTRA_DEFINITIONS:
         ureg.define(definition)

@@ -4,6 +4,7 @@ nothing in it is executed; what it says is shown as text; output files are writt
 from __future__ import annotations
 
 import builtins
+import json
 import os
 import re
 import subprocess
@@ -486,3 +487,21 @@ def test_grammar_cache_is_used_only_from_a_private_folder(tmp_path, monkeypatch)
     assert private == str(tmp_path / "pcf_dsl" / "grammar.lark-cache")
     (tmp_path / "pcf_dsl").chmod(0o777)
     assert _grammar_cache() is False
+
+
+def test_a_cache_file_caught_half_written_is_not_an_internal_error(tmp_path):
+    """pint's and lark's caches, emptied as a second `pcf` run sees them while the first writes them
+    (six runs started at once on a new machine: one ended in "EOFError: Ran out of input"). The run
+    reads the definitions and the grammar from source instead, and gives the same footprint."""
+    example = REPO / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "pcf_dsl.cli", "calc", "--format", "json", str(example)]
+    first = subprocess.run(command, env=env, capture_output=True, check=True)
+    caches = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.parent.name for p in caches} == {"pint", "pcf_dsl"}
+    for path in caches:
+        path.write_bytes(b"")
+    again = subprocess.run(command, env=env, capture_output=True)
+    assert (again.returncode, again.stderr) == (0, b"")
+    assert again.stdout == first.stdout
+    assert json.loads(again.stdout)["total"]["value"] == pytest.approx(11.22, abs=0.005)  # the reference report
