@@ -15,6 +15,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from . import __version__
 from .diagnostics import Diagnostic, Severity, Span
@@ -91,8 +92,11 @@ def check_json(outcome, file: str) -> dict:
 
 @lru_cache(maxsize=1024)  # one per file, asked once per finding: pathlib was 3/4 of building the SARIF
 def _uri(file: str) -> str:
+    # A URI reference (RFC 3986), as SARIF's artifactLocation.uri is: `子 dir/模型 one.pcf` went out
+    # with its space and characters as written, which is no URI; percent-encoded, as as_uri()
+    # already encodes an absolute path (a `:` is encoded too: `std:gwp/...` is no scheme of ours).
     path = Path(file)
-    return path.as_uri() if path.is_absolute() else path.as_posix()
+    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 
 
 def _location(span: Span | None, fallback_file: str, message: str | None = None) -> dict:

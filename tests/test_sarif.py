@@ -82,6 +82,26 @@ def test_reference_model_sarif_is_valid_and_complete():
     assert run["invocations"][0]["exitCode"] == 1
 
 
+def test_a_path_with_spaces_and_chinese_is_a_percent_encoded_uri(tmp_path, monkeypatch):
+    """artifactLocation.uri is a URI reference (RFC 3986): no spaces, non-ASCII percent-encoded, and it
+    decodes back to the path the finding is in (it was written as the plain path)."""
+    from urllib.parse import unquote
+
+    folder = tmp_path / "子 dir"
+    folder.mkdir()
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        (folder / name.replace("aluminium_billet", "模型 one")).write_bytes((REFERENCE.parent / name).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    code, document = _sarif(["子 dir/模型 one.pcf"])
+    assert code == 1
+    _validate(document)
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in document["runs"][0]["results"] for loc in result["locations"]}
+    assert "%E5%AD%90%20dir/%E6%A8%A1%E5%9E%8B%20one.pcf" in uris
+    assert all(" " not in uri and uri.isascii() for uri in uris)
+    assert {unquote(uri) for uri in uris} <= {"子 dir/模型 one.pcf", "子 dir/factors.pcf"}
+
+
 def test_fingerprints_are_unique_and_output_is_deterministic():
     _, first = _sarif([str(REFERENCE)])
     _, second = _sarif([str(REFERENCE)])
