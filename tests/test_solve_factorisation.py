@@ -47,18 +47,22 @@ SYSTEMS = [
 ]
 
 
+@pytest.mark.parametrize("transposed", [False, True], ids=["forward", "transposed"])
 @pytest.mark.parametrize(("n", "seed", "loop_share", "phases"), SYSTEMS)
-def test_scalings_equal_a_general_sparse_solve(n, seed, loop_share, phases):
+def test_solves_equal_a_general_sparse_solve(n, seed, loop_share, phases, transposed):
+    """solve (scalings for demands) against scipy's solve of A; solve_transposed (all products'
+    footprints in one solve) against scipy's solve of A-transpose; many right-hand sides and one."""
     matrix = _system(n, seed, loop_share)
     factorisation = Factorisation(matrix)
     if phases is not None:
         assert len(factorisation.phases) == phases
-    demands = np.random.default_rng(seed).uniform(size=(n, 3))
-    expected = spla.spsolve(matrix.tocsc(), demands)
-    scalings = factorisation.solve(demands)
-    np.testing.assert_allclose(scalings, expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())
-    np.testing.assert_allclose(factorisation.solve(demands[:, 0]), expected[:, 0], rtol=1e-9,
-                               atol=1e-12 * np.abs(expected).max())
+    rhs = np.random.default_rng(seed + 100 * transposed).uniform(size=(n, 4))
+    solve = factorisation.solve_transposed if transposed else factorisation.solve
+    expected = spla.spsolve((matrix.T if transposed else matrix).tocsc(), rhs)
+    np.testing.assert_allclose(solve(rhs), expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())
+    np.testing.assert_allclose(solve(rhs[:, 1]), expected[:, 1], rtol=1e-9, atol=1e-12 * np.abs(expected).max())
+    # The right-hand side given is not changed (the phases work on a copy).
+    assert np.array_equal(rhs, np.random.default_rng(seed + 100 * transposed).uniform(size=(n, 4)))
 
 
 def test_a_triangle_is_factorised_without_fill():
@@ -139,20 +143,3 @@ def test_one_block_orders_by_scipys_component_numbers_and_checks_them(monkeypatc
         assert lu.L.nnz + lu.U.nnz - matrix.nnz - 800 <= bound
         np.testing.assert_allclose(factorisation.solve(demands), expected, rtol=1e-9,
                                    atol=1e-12 * np.abs(expected).max())
-
-
-@pytest.mark.parametrize(("n", "seed", "loop_share", "phases"), SYSTEMS)
-def test_transposed_solves_equal_a_general_sparse_solve_of_the_transpose(n, seed, loop_share, phases):
-    """solve_transposed (all products' footprints in one solve) against scipy's solve of A-transpose."""
-    matrix = _system(n, seed, loop_share)
-    factorisation = Factorisation(matrix)
-    if phases is not None:
-        assert len(factorisation.phases) == phases
-    burdens = np.random.default_rng(seed + 100).uniform(size=(n, 4))
-    expected = spla.spsolve(matrix.T.tocsc(), burdens)
-    np.testing.assert_allclose(factorisation.solve_transposed(burdens), expected, rtol=1e-9,
-                               atol=1e-12 * np.abs(expected).max())
-    np.testing.assert_allclose(factorisation.solve_transposed(burdens[:, 1]), expected[:, 1], rtol=1e-9,
-                               atol=1e-12 * np.abs(expected).max())
-    # The burden given is not changed (the phases work on a copy).
-    assert np.array_equal(burdens, np.random.default_rng(seed + 100).uniform(size=(n, 4)))
