@@ -350,6 +350,12 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str = "u
         raise PcfError(Diagnostic("E601", f"cannot find the table {display}", None,
                                   help="check the path; the table must be a .csv, .tsv or .xlsx file"))
     suffix = path.suffix.lower()
+    if delimiter is not None:
+        # `--delimiter '\t'` as shells pass it: a backslash and a t, meant as a tab.
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            raise PcfError(Diagnostic("E610", f"the delimiter {delimiter!r} is not one character", None,
+                                      help="give one character: `;`, `|`, or `\\t` for a tab"))
     if suffix in (".xlsx", ".xlsm"):
         rows = _read_xlsx(path, display, sheet)
     elif suffix in (".csv", ".tsv", ".txt"):
@@ -634,12 +640,34 @@ def _stage_name(value: str, options: ImportOptions) -> str:
     return _slug(value)
 
 
+def _other_separator(table: Table) -> str | None:
+    """The separator a one-cell header is full of (`;`, a tab, `|`), or None."""
+    cells = [c for c in table.header if c.text.strip()]
+    if len(cells) != 1:
+        return None
+    counts = {sep: cells[0].text.count(sep) for sep in (";", "\t", "|")}
+    separator = max(counts, key=counts.get)
+    return separator if counts[separator] >= 2 else None
+
+
 def read_lines(table: Table, options: ImportOptions) -> tuple[list[Line], dict[str, int], list[Diagnostic]]:
     """Every row as a checked `Line`; the diagnostics of all bad cells, not only the first."""
     columns, diagnostics = map_columns(table, options)
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if "name" not in columns and "local_name" not in columns:
         missing.insert(0, "name")
+    separator = _other_separator(table) if missing else None
+    if separator is not None:
+        # One error for the cause, not one "no column" error per field: a European spreadsheet saves
+        # its CSV with `;`, and a comma-separated reading sees the whole header as one column.
+        shown = {"\t": "tabs", ";": "`;`", "|": "`|`"}[separator]
+        flag, toml = ("'\\t'", '"\\t"') if separator == "\t" else (f"'{separator}'", f'"{separator}"')
+        count = next(c for c in table.header if c.text.strip()).text.count(separator)
+        return [], columns, diagnostics + [Diagnostic(
+            "E602", f"the header row reads as one cell, with {count} {shown} in it: the file's cells look "
+                    f"separated by {shown}",
+            _header_line_span(table),
+            help=f"pass --delimiter {flag} (or `delimiter = {toml}` under [table] in the mapping file)")]
     for name in missing:
         aliases = ", ".join(f"`{a}`" for a in HEADER_ALIASES.get(name, ())[:6])
         if name in UNIT_OF.values():

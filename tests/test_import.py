@@ -475,3 +475,35 @@ def test_docs_name_every_header_and_code():
     source += (ROOT / "pcf_dsl" / "pact.py").read_text(encoding="utf-8")
     codes = sorted(set(re.findall(r'"(E[67]\d\d)"', source)))
     assert codes and [c for c in codes if f"| {c} |" not in doc] == []
+
+
+def _rewritten(tmp_path: Path, delimiter: str, name: str) -> Path:
+    """The reference inventory saved with another separator, as a European or tab-separated export."""
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(csv.reader(CSV.open(encoding="utf-8")))
+    return path
+
+
+@pytest.mark.parametrize(("delimiter", "said", "flag"), [
+    (";", "with 9 `;` in it: the file's cells look separated by `;`", "--delimiter ';'"),
+    ("\t", "with 9 tabs in it: the file's cells look separated by tabs", "--delimiter '\\t'"),
+])
+def test_a_table_with_another_separator_gets_one_error_naming_it(tmp_path, delimiter, said, flag):
+    # Read with commas, the header is one cell: one error for the cause, not one per missing column.
+    errors = _errors(_rewritten(tmp_path, delimiter, "export.csv"))
+    assert errors.count("error[") == 1 and f"the header row reads as one cell, {said}" in errors
+    assert f"pass {flag}" in errors
+
+
+@pytest.mark.parametrize("flag", [";", "\\t"])
+def test_the_delimiter_option_reads_it_and_the_total_is_the_hand_total(tmp_path, flag):
+    # `\t` as a shell passes it (a backslash and a t) means a tab; it was "internal error: TypeError".
+    table = _rewritten(tmp_path, ";" if flag == ";" else "\t", "export.csv")
+    result = pcf_dsl.compute(pcf_dsl.load(run_import(tmp_path, "--delimiter", flag, table=table)))
+    assert result.total.value == pytest.approx(hand_total(csv_rows()), rel=REL)
+
+
+def test_a_delimiter_of_more_than_one_character_is_refused(tmp_path):
+    run = CliRunner().invoke(main, ["import", str(CSV), "--delimiter", ";;"])
+    assert run.exit_code == 2 and "E610" in run.output and "the delimiter ';;' is not one character" in run.output
