@@ -193,15 +193,21 @@ def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top
     _fold_processes(model, result, t, lang, folded, total, cluster)
 
     # ---- flows of each process
+    def link(here: str, flow: Flow) -> tuple[str, str]:
+        """(tail, head) of a flow between processes: material goes from a process to its treatment
+        (a waste), else from the supplier to the process; a folded process is its stage's node."""
+        supplier = flow.source.rpartition(".")[0]
+        ends = (here, folded.get(supplier, f"process/{supplier}"))
+        return ends if flow.kind == "waste" else ends[::-1]
+
     folded_edges: dict[tuple[str, str], None] = {}  # one unlabelled edge per pair, in the order met
     for name, process in model.processes.items():
         if name in folded:  # its burden is in its stage's folded node; only its links to drawn processes show
             for flow in process.flows:
                 if flow.source_kind == "process" and flow.source and not flow.cutoff:
-                    supplier = flow.source.rpartition(".")[0]
-                    ends = (folded[name], folded.get(supplier, f"process/{supplier}"))
-                    if ends[0] != ends[1]:
-                        folded_edges[ends if flow.kind == "waste" else ends[::-1]] = None
+                    tail, head = link(folded[name], flow)
+                    if tail != head:
+                        folded_edges[(tail, head)] = None
             continue
         background: dict[tuple[str, str], list[tuple[Flow, FlowResult]]] = defaultdict(list)
         for flow in process.flows:
@@ -210,16 +216,13 @@ def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top
             amount_text = P.amount(per_du, flow.amount.unit, flow.amount_text)
             if flow.cutoff:
                 _cutoff_flow(model, result, t, lang, process, flow, stage, amount_text, cluster, edges)
-            elif flow.source_kind == "process" and flow.source and flow.source.rpartition(".")[0] in folded:
-                ends = (f"process/{name}", folded[flow.source.rpartition(".")[0]])
-                folded_edges[ends if flow.kind == "waste" else ends[::-1]] = None
             elif flow.source_kind == "process" and flow.source:
-                supplier = flow.source.rpartition(".")[0]
-                line_label = f"<{_e(P.pick(flow.label, lang, flow.name))}<BR/>{_e(amount_text)}>"
-                if flow.kind == "waste":  # material goes from this process to its treatment
-                    edges.append((f"process/{name}", f"process/{supplier}", {"label": line_label}))
+                ends = link(f"process/{name}", flow)
+                if flow.source.rpartition(".")[0] in folded:
+                    folded_edges[ends] = None
                 else:
-                    edges.append((f"process/{supplier}", f"process/{name}", {"label": line_label}))
+                    label = f"<{_e(P.pick(flow.label, lang, flow.name))}<BR/>{_e(amount_text)}>"
+                    edges.append((*ends, {"label": label}))
             elif (name, flow.name) in lines:
                 background[(stage, flow.kind)].append((flow, lines[(name, flow.name)]))
         for (stage, kind), items in sorted(background.items(), key=lambda kv: _stage_order(model, kv[0])):
