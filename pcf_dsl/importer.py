@@ -36,8 +36,7 @@ from pathlib import Path
 
 from .diagnostics import SOURCES, Diagnostic, PcfError, Span
 from .model import QUALITY_LEVELS, STANDARD_STAGES
-from .units import AMBIGUOUS_UNITS as LANGUAGE_AMBIGUOUS_UNITS
-from .units import CO2E, GASES, Q, is_unit
+from .units import CO2E, GASES, Q, ambiguity, is_unit
 
 # ------------------------------------------------------------------ columns
 
@@ -133,12 +132,9 @@ def normalise_unit(text: str) -> str:
     return out.strip()
 
 
-# Names pint reads one way and inventories often mean another: refused, never guessed. The language's
-# own (units.AMBIGUOUS_UNITS), and a spelling of tables that the language writes otherwise.
-AMBIGUOUS_UNITS: dict[str, str] = {
-    **{name: f"{reading}; {fix}" for name, (reading, fix) in LANGUAGE_AMBIGUOUS_UNITS.items()},
-    "tonne_km": "write `t*km` for tonne-kilometres",
-}
+# Names refused, never guessed: the language's (units.ambiguity, names pint reads one way and
+# inventories often mean another), and a spelling of tables that the language writes otherwise.
+TABLE_SPELLINGS: dict[str, str] = {"tonne_km": "write `t*km` for tonne-kilometres"}
 
 
 class UnitError(ValueError):
@@ -168,8 +164,10 @@ def read_unit(text: str):
         raise UnitError(f"`{text}` is not a unit expression")
 
     def resolve(name: S.Name):
-        if name.dotted in AMBIGUOUS_UNITS:
-            raise UnitError(f"`{name.dotted}` is ambiguous: {AMBIGUOUS_UNITS[name.dotted]}")
+        if (refused := ambiguity(name.dotted)) is not None:
+            raise UnitError(refused)
+        if name.dotted in TABLE_SPELLINGS:
+            raise UnitError(f"`{name.dotted}` is ambiguous: {TABLE_SPELLINGS[name.dotted]}")
         if len(name.parts) == 1 and is_unit(name.dotted):
             return Q(1, name.dotted)
         raise UnitError(f"`{name.dotted}` is not a unit")
@@ -640,14 +638,14 @@ def _stage_name(value: str, options: ImportOptions) -> str:
     return _slug(value)
 
 
-def _other_separator(table: Table) -> str | None:
-    """The separator a one-cell header is full of (`;`, a tab, `|`), or None."""
+def _other_separator(table: Table) -> tuple[str, int] | None:
+    """The separator a one-cell header is full of (`;`, a tab, `|`) and how many it holds, or None."""
     cells = [c for c in table.header if c.text.strip()]
     if len(cells) != 1:
         return None
     counts = {sep: cells[0].text.count(sep) for sep in (";", "\t", "|")}
     separator = max(counts, key=counts.get)
-    return separator if counts[separator] >= 2 else None
+    return (separator, counts[separator]) if counts[separator] >= 2 else None
 
 
 def read_lines(table: Table, options: ImportOptions) -> tuple[list[Line], dict[str, int], list[Diagnostic]]:
@@ -656,13 +654,13 @@ def read_lines(table: Table, options: ImportOptions) -> tuple[list[Line], dict[s
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if "name" not in columns and "local_name" not in columns:
         missing.insert(0, "name")
-    separator = _other_separator(table) if missing else None
-    if separator is not None:
+    found = _other_separator(table) if missing else None
+    if found is not None:
+        separator, count = found
         # One error for the cause, not one "no column" error per field: a European spreadsheet saves
         # its CSV with `;`, and a comma-separated reading sees the whole header as one column.
         shown = {"\t": "tabs", ";": "`;`", "|": "`|`"}[separator]
         flag, toml = ("'\\t'", '"\\t"') if separator == "\t" else (f"'{separator}'", f'"{separator}"')
-        count = next(c for c in table.header if c.text.strip()).text.count(separator)
         return [], columns, diagnostics + [Diagnostic(
             "E602", f"the header row reads as one cell, with {count} {shown} in it: the file's cells look "
                     f"separated by {shown}",

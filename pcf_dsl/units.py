@@ -59,6 +59,12 @@ AMBIGUOUS_UNITS: dict[str, tuple[str, str]] = {
             "(50.802 kg)", "write `short_hundredweight` or `long_hundredweight`"),
 }
 
+def ambiguity(name: str) -> str | None:
+    """The refusal of a name of AMBIGUOUS_UNITS on one line (what pint reads; the fix), else None."""
+    found = AMBIGUOUS_UNITS.get(name)
+    return None if found is None else f"`{name}` is ambiguous: {found[0]}; {found[1]}"
+
+
 # Spellings that practitioners write and pint does not know.
 _EXTRA_DEFINITIONS = [
     "m2 = meter ** 2",

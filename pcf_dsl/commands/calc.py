@@ -12,7 +12,7 @@ from ..build import load
 from ..compute import compute
 from ..products import product_footprints
 from ..tables import products_table, result_table
-from ..units import AMBIGUOUS_UNITS, is_unit, short
+from ..units import ambiguity, is_unit, short
 from .common import allow_outside_option, emit, emit_line, model_argument, root_option
 
 
@@ -41,9 +41,8 @@ def command(file: Path, fmt: str, top: int, output: Path | None, all_products: b
             # The declared unit's result is per the study's declared unit; a --per that did nothing would mislead.
             raise click.UsageError("--per applies to --all-products; the declared unit's result is per the "
                                    "study's `declared_unit`")
-        if per in AMBIGUOUS_UNITS:
-            reading, fix = AMBIGUOUS_UNITS[per]
-            raise click.BadParameter(f"`{per}` is ambiguous: {reading}; {fix}", param_hint="--per")
+        if (refused := ambiguity(per)) is not None:
+            raise click.BadParameter(refused, param_hint="--per")
         if not is_unit(per) or short(per) == "(no unit)":  # pint reads "", "1" and "kg/kg" as no unit at all
             raise click.BadParameter(f"`{per}` is not a unit: give one such as kg, t, MJ, kWh, m3 or piece",
                                      param_hint="--per")
