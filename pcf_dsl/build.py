@@ -127,6 +127,7 @@ class Builder:
         self._amount_units: dict[tuple, _AmountUnits | bool] = {}  # (prefix, shape of an amount's units) -> units
         self.units: list[_Unit] = []
         self._du_failed = False
+        self._failed_flows: set[str] = set()  # `process.flow` of lines reported as errors and not built
         self._products: dict[str, list[M.Flow]] = {}  # process key -> its product flows, while linking
 
     # ------------------------------------------------------------------ files and imports
@@ -725,6 +726,8 @@ class Builder:
             built = self._build_flow(flow, sym.prefix, model)
             if built is not None:
                 flows.append(built)
+            else:
+                self._failed_flows.add(f"{key}.{flow.name.value}")
         products = [f for f in flows if f.kind == "product"]
         if not any(f.kind == "product" for f in node.flows):
             self.state.error("E291", f"the process `{node.name.value}` has no product", node.name.span,
@@ -1046,6 +1049,8 @@ class Builder:
             if node.target == "flow":
                 process_key, _, flow_name = subject.rpartition(".")
                 process = model.processes.get(process_key)
+                if subject in self._failed_flows:  # its line is reported already: a claim on it is no new error
+                    return None
                 if process is None or process.flow(flow_name) is None:
                     candidates = [f"{p.name}.{f.name}" for p in model.processes.values() for f in p.flows]
                     near = did_you_mean(subject, candidates)

@@ -541,3 +541,20 @@ def test_a_reader_that_stops_early_is_not_an_internal_error(tmp_path):
     assert run.stdout.read(10) == b'{\n  "decla'
     run.stdout.close()
     assert (run.wait(timeout=300), run.stderr.read()) == (141, b"")
+
+
+@pytest.mark.parametrize(("amount", "code"), [("1 000 kg", "E307"), ("0.5 kgg", "E202"), ("(1 / 0) kg", "E302")])
+def test_a_claim_on_a_flow_whose_line_failed_adds_no_error_of_its_own(write, amount, code):
+    # The flow's line is the one error; "unknown flow" for the claim on it was a second error about
+    # the same mistake (a flow the model does declare). A claim on a flow nobody declares stays E341.
+    path = write(f'''
+        factor steel = 2 kg CO2e / kg
+        process p {{
+          stage production
+          product out 1 t
+          input s {amount} from steel
+        }}
+        claim flow p.s = 1 kg CO2e
+        claim flow p.nothing = 1 kg CO2e
+    ''')
+    assert sorted((d.code, d.span.line) for d in _errors(path)) == [(code, 5), ("E341", 8)]
