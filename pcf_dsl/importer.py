@@ -749,7 +749,9 @@ def _read_row(row: list[Cell], columns: dict[str, int], table: Table, options: I
                 numerator, denominator = _split_per(normal)
                 quantities[name] = (read_unit(numerator), read_unit(denominator) if denominator else None)
             else:
-                quantities[name] = read_unit(normal)
+                # Read as the model will have it (`kgCO2e/t·km` is written `kg CO2e / (t*km)`), so
+                # that what is checked here is what is computed.
+                quantities[name] = read_unit(_unit_text_for_model(normal))
         except UnitError as exc:
             bad(c, name, f"cannot read the unit `{raw}`: {exc}",
                 "write a unit pint knows, such as t, kg, kWh, MWh, m3, t*km, t CO2e/t, kg CO2/m3 "
@@ -919,8 +921,8 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
     taken: set[str] = set(processes)
     line_factor: dict[int, str] = {}
     for line in lines:
-        key = (Decimal(line.factor_text), str(read_unit(line.factor_unit).units),
-               float(read_unit(line.factor_unit).magnitude), line.source)
+        unit = read_unit(_unit_text_for_model(line.factor_unit))
+        key = (Decimal(line.factor_text), str(unit.units), float(unit.magnitude), line.source)
         if key not in factor_names:
             factor_names[key] = _unique(line.name, taken)
             factor_lines[factor_names[key]] = []

@@ -507,3 +507,26 @@ def test_the_delimiter_option_reads_it_and_the_total_is_the_hand_total(tmp_path,
 def test_a_delimiter_of_more_than_one_character_is_refused(tmp_path):
     run = CliRunner().invoke(main, ["import", str(CSV), "--delimiter", ";;"])
     assert run.exit_code == 2 and "E610" in run.output and "the delimiter ';;' is not one character" in run.output
+
+
+def test_a_factor_unit_is_checked_as_it_is_written_into_the_model(tmp_path, monkeypatch):
+    # `kgCO2e/t·km`, as Chinese tables print a freight factor: the model gets `kg CO2e / (t*km)`
+    # (everything after the first `/` is the denominator). The check read the cell otherwise,
+    # (kg CO2e / t) * km, and refused it (E606: "not a mass of CO2e").
+    monkeypatch.chdir(tmp_path)
+    Path("freight.csv").write_text("item,activity,activity unit,factor,factor unit\n"
+                                   "transport,409.93,t·km/t,0.04902,kgCO2e/t·km\n", encoding="utf-8")
+    imported = import_table(Path("freight.csv"), ImportOptions(factors_file=None))
+    assert "= 0.04902 kg CO2e / (t*km)" in imported.files["model"]
+    Path("model.pcf").write_text(imported.files["model"], encoding="utf-8")
+    # By hand, per 1 t of product (the declared unit): 409.93 t*km x 0.04902 kg CO2e per t*km.
+    total = pcf_dsl.compute(pcf_dsl.load(Path("model.pcf"))).total
+    assert total.value == pytest.approx(409.93 * 0.04902, rel=1e-12)  # 20.0947686 kg CO2e
+
+    # A factor unit whose written form does not fit is one error at its cell, not an error
+    # in a temporary file the user never sees: `kg CO2e/t/km` is written `kg CO2e / (t/km)`.
+    Path("odd.csv").write_text("item,activity,activity unit,factor,factor unit\n"
+                               "transport,409.93,t*km/t,0.04902,kg CO2e/t/km\n", encoding="utf-8")
+    errors = _errors(Path("odd.csv"))
+    assert errors.startswith("error[E606]: row 2, column E `factor unit`: the factor `kg CO2e/t/km` does not apply")
+    assert "--> odd.csv:2:" in errors
