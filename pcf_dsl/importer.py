@@ -109,8 +109,6 @@ UNIT_REWRITES: tuple[tuple[str, str, str], ...] = (
     # (pattern, replacement, why)
     (r"[·⋅×]", "*", "a middle dot or times sign is multiplication: `t·km` -> `t*km`"),
     (r"(?i)CO2[-_ ]?(?:eq(?:uivalent)?|e)\b", "CO2e", "`CO2-eq`, `CO2eq`, `CO2-Eq`, `CO2-e` -> `CO2e`"),
-    (r"(?<![A-Za-z])(mg|g|kg|t|kt|Mt)(?=(?:CO2e|CO2|CH4|N2O|SF6|NF3)(?![A-Za-z0-9]))", r"\1 ",
-     "a mass glued to a gas is split: `tCO2` -> `t CO2`, `kgCO2e` -> `kg CO2e`"),
     # Chinese unit words, only where they stand alone (吨标煤, tonne of coal equivalent, is no `t`).
     (r"(?<![\u4e00-\u9fff])吨公里(?![\u4e00-\u9fff])", "t*km", "吨公里 (tonne-kilometre) -> `t*km`"),
     (r"(?<![\u4e00-\u9fff])兆瓦时(?![\u4e00-\u9fff])", "MWh", "兆瓦时 -> `MWh`"),
@@ -119,6 +117,9 @@ UNIT_REWRITES: tuple[tuple[str, str, str], ...] = (
     (r"(?<![\u4e00-\u9fff])(?:千克|公斤)(?![\u4e00-\u9fff])", "kg", "千克, 公斤 -> `kg`"),
     (r"(?<![\u4e00-\u9fff])(?:公里|千米)(?![\u4e00-\u9fff])", "km", "公里, 千米 -> `km` (`吨·公里` -> `t*km`)"),
     (r"(?<![\u4e00-\u9fff])吨(?![\u4e00-\u9fff])", "t", "吨 -> `t`"),
+    # After the Chinese words, so that `吨CO2e/吨` and `千克CO2/千克` are split too.
+    (r"(?<![A-Za-z])(mg|g|kg|t|kt|Mt)(?=(?:CO2e|CO2|CH4|N2O|SF6|NF3)(?![A-Za-z0-9]))", r"\1 ",
+     "a mass glued to a gas is split: `tCO2` -> `t CO2`, `kgCO2e` -> `kg CO2e`"),
     (r"\s+", " ", "runs of white space become one space"),
 )
 _COMPILED_REWRITES = tuple((re.compile(p), r) for p, r, _ in UNIT_REWRITES)

@@ -235,6 +235,9 @@ def test_refuses_to_overwrite(tmp_path):
     ("吨/吨", "t/t", "t/t"),
     ("吨·公里", "t*km", "t*km"),
     ("kg CO2e/千米", "kg CO2e/km", "kg CO2e/km"),
+    # A Chinese mass word glued to a gas: split once it is `t` or `kg` (was "`tCO2e` is not a unit").
+    ("吨CO2e/吨", "t CO2e/t", "CO2e"),
+    ("千克CO2/千克", "kg CO2/kg", "CO2"),
 ])
 def test_unit_spellings(written, normal, expected):
     from pcf_dsl.units import Q
