@@ -586,16 +586,23 @@ def _header_line_span(table: Table) -> Span:
 _NUMBER = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def _number_text(text: str) -> str | None:
-    """The number as the language writes it (`.5` -> `0.5`), or None when the cell is not a number."""
+def _number_text(text: str, signed: bool = False) -> str | None:
+    """The number as the language writes it (`.5` -> `0.5`), or None when the cell is not a number.
+
+    With `signed`, a leading minus (`-` or U+2212, the minus sign of word processors) is kept:
+    a factor or a result may be negative (a removal), an amount or an option value may not.
+    """
     text = unicodedata.normalize("NFKC", text).strip().lstrip("+")
+    sign = ""
+    if signed and text[:1] in ("-", "\u2212"):
+        sign, text = "-", text[1:].lstrip()
     if not _NUMBER.match(text):
         return None
     if text.startswith("."):
         text = "0" + text
     if text.endswith("."):
         text = text[:-1]
-    return text
+    return sign + text
 
 
 def _slug(text: str) -> str:
@@ -729,11 +736,17 @@ def _read_row(row: list[Cell], columns: dict[str, int], table: Table, options: I
         if not c.text.strip():
             bad(c, name, f"the {name} is missing", f"fill in the {name} of this line item", "E607")
             continue
-        number = _number_text(c.text)
+        number = _number_text(c.text, signed=True)
         if number is None:
             bad(c, name, f"`{c.text.strip()}` is not a number",
                 "write a plain decimal number such as 0.58962 (a point for decimals, no thousands separator, no unit)",
                 "E603")
+            continue
+        if name == "activity" and number.startswith("-"):
+            # The model's amounts are never negative (E300); a credit or removal is in the factor.
+            bad(c, name, f"the activity `{c.text.strip()}` is negative",
+                "an activity is a positive amount; write a credit or a removal as a negative factor "
+                "(e.g. -1.6 kg CO2/kg for the biogenic carbon of wood)", "E603")
             continue
         values[name] = number
     units: dict[str, str] = {}
@@ -792,7 +805,7 @@ def _read_row(row: list[Cell], columns: dict[str, int], table: Table, options: I
                 "levels: " + ", ".join(f"{k} ({v})" for k, v in levels.items()), "E611")
     reported = None
     if "reported" in columns and text("reported"):
-        reported = _number_text(text("reported"))
+        reported = _number_text(text("reported"), signed=True)
         if reported is None:
             c = cell("reported")
             bad(c, "reported", f"`{c.text.strip()}` is not a number",

@@ -533,3 +533,28 @@ def test_a_factor_unit_is_checked_as_it_is_written_into_the_model(tmp_path, monk
     errors = _errors(Path("odd.csv"))
     assert errors.startswith("error[E606]: row 2, column E `factor unit`: the factor `kg CO2e/t/km` does not apply")
     assert "--> odd.csv:2:" in errors
+
+
+def test_a_negative_factor_and_result_are_read_a_negative_activity_is_named(tmp_path, monkeypatch):
+    # A removal, such as the biogenic carbon of wood packaging, is a negative factor: the model
+    # takes it (`factor f = -1.6 kg CO2 / kg`), the importer said "`-1.6` is not a number".
+    monkeypatch.chdir(tmp_path)
+    Path("wood.csv").write_text(
+        "item,activity,activity unit,factor,factor unit,reported (kg CO2e/t)\n"
+        "steel,0.2,t/t,1.9,t CO2e/t,380\n"
+        "pallet wood,12,kg/t,-1.6,kg CO2/kg,-19.2\n"
+        "fuel,3,kg/t,\u22123.1,kg CO2/kg,\n", encoding="utf-8")  # U+2212, the minus sign of word processors
+    imported = import_table(Path("wood.csv"), ImportOptions(factors_file=None))
+    model_text = imported.files["model"]
+    assert "= -1.6 kg CO2 / kg" in model_text and "claim flow production.pallet_wood = -19.2 kg CO2e / t" in model_text
+    Path("model.pcf").write_text(model_text, encoding="utf-8")
+    result = pcf_dsl.compute(pcf_dsl.load(Path("model.pcf")))
+    # By hand, per 1 t of product: 0.2 t x 1.9 t CO2e/t = 380 kg; 12 kg x -1.6 = -19.2 kg; 3 kg x -3.1 = -9.3 kg.
+    assert result.total.value == pytest.approx(380 - 19.2 - 9.3, rel=1e-12)
+
+    # An activity is an amount: a negative one gets a message that says so, not "not a number".
+    Path("credit.csv").write_text("item,activity,activity unit,factor,factor unit\n"
+                                  "credit,-0.5,t/t,2,t CO2e/t\n", encoding="utf-8")
+    errors = _errors(Path("credit.csv"))
+    assert errors.startswith("error[E603]: row 2, column B `activity`: the activity `-0.5` is negative")
+    assert "not a number" not in errors and "negative factor" in errors
