@@ -1096,6 +1096,11 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
         files = {"model": model_text, options.factors_file: factors_text}
     else:
         files = {"model": model_text.rstrip("\n") + "\n\n" + factors_text}
+    # The layout of `pcf fmt` (aligned columns, section order), so that `pcf fmt --check` passes
+    # on an imported model as it is written.
+    from .fmt import format_text
+
+    files = {name: format_text(text, name) for name, text in files.items()}
     return Imported(files=files, lines=lines, factors=len(factor_lines), processes=process_order)
 
 

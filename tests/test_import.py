@@ -148,8 +148,8 @@ def test_reference_written_layout(reference_import):
           gwp           ipcc.ar6
         }
 
-        stage waste_treatment "waste treatment"
-        stage inbound_transport "inbound transport"
+        stage waste_treatment    "waste treatment"
+        stage inbound_transport  "inbound transport"
         stage in_plant_transport "in plant transport"
 
         boundary cradle_to_gate {
@@ -161,12 +161,12 @@ def test_reference_written_layout(reference_import):
         }
 
         process casting {
-          stage production
+          stage   production
           product billet "aluminium alloy billet" 1 t
 
           input aluminium_ingot "铝锭 / aluminium ingot" 0.58962 t from ef.aluminium_ingot {
-            stage   raw_material_acquisition
-            group   material
+            stage raw_material_acquisition
+            group material
           }
         """))
     # `t/t`, `kWh/t`, `t*km/t` per 1 t: the printed number with the numerator unit;
@@ -558,3 +558,18 @@ def test_a_negative_factor_and_result_are_read_a_negative_activity_is_named(tmp_
     errors = _errors(Path("credit.csv"))
     assert errors.startswith("error[E603]: row 2, column B `activity`: the activity `-0.5` is negative")
     assert "not a number" not in errors and "negative factor" in errors
+
+
+@pytest.mark.parametrize("options", [
+    ImportOptions(product="billet", process="casting", stage_names={"transport": "inbound_transport"}),
+    ImportOptions(product="billet", process_by="stage"),
+    ImportOptions(product="billet", factors_file=None),
+])
+def test_the_written_files_are_in_the_canonical_layout(options):
+    # docs/import-export.md: "a model file in the canonical layout"; a CI job runs `pcf fmt --check .`
+    # on the repository the imported model is committed to. It failed on every import (the keyword
+    # columns of `stage`/`product` and of the stage declarations were not aligned).
+    from pcf_dsl.fmt import format_text
+
+    for name, text in import_table(CSV, options).files.items():
+        assert format_text(text, name) == text, name
