@@ -116,27 +116,31 @@ class ModelDiff:
 # ------------------------------------------------------------------ showing values
 
 
-def show(value) -> str:
-    """A value as a reader of the diff wants to see it."""
+def show(value, evaluated: bool = False) -> str:
+    """A value as a reader of the diff wants to see it; `evaluated` adds a factor's value to its text.
+
+    Numbers keep up to 15 significant digits (a float's own precision, without its binary
+    noise), so that two values that differ never read the same.
+    """
     if value is None:
         return "(none)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:.15g}"
     if isinstance(value, M.Quantity):
-        return f"{value.value:g} {short(value.unit)}"
+        return f"{value.value:.15g} {short(value.unit)}"
     if isinstance(value, M.Quality):
         return " ".join(f"{k}={v}" for k, v in to_jsonable_python(value).items() if v is not None) or "(none)"
     if isinstance(value, M.FactorComponent):
-        return value.text
+        return f"{value.text} (= {show(value.quantity)})" if evaluated else value.text
     if M.is_model_object(value):
-        return ", ".join(f"{k}={show(getattr(value, k))}" for k in M.fields_of(value)
+        return ", ".join(f"{k}={show(getattr(value, k), evaluated)}" for k in M.fields_of(value)
                          if getattr(value, k) not in (None, [], (), {}))
     if isinstance(value, dict):
-        return ", ".join(f"{k}={show(v)}" for k, v in value.items()) or "(none)"
+        return ", ".join(f"{k}={show(v, evaluated)}" for k, v in value.items()) or "(none)"
     if isinstance(value, (list, tuple)):
-        return "; ".join(show(v) for v in value) or "(none)"
+        return "; ".join(show(v, evaluated) for v in value) or "(none)"
     return str(value)
 
 
@@ -147,7 +151,10 @@ def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
             continue
         a, b = getattr(old, name), getattr(new, name)
         if to_jsonable_python(a) != to_jsonable_python(b):
-            out.append(FieldChange(_FIELD_NAMES.get(name, name), show(a), show(b)))
+            shown = show(a), show(b)
+            if shown[0] == shown[1]:  # the same text, another value: a parameter in it changed
+                shown = show(a, evaluated=True), show(b, evaluated=True)
+            out.append(FieldChange(_FIELD_NAMES.get(name, name), *shown))
     return out
 
 

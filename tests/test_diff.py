@@ -228,3 +228,28 @@ def test_cli_git_revision(tmp_path, monkeypatch):
     assert result.stdout == "no model changed since HEAD\n"
     result = CliRunner().invoke(main, ["diff", "--git", "no-such-branch"])
     assert result.exit_code == 2 and "not a commit, branch or tag" in result.output
+
+
+def test_a_change_is_shown_with_the_digits_that_changed(tmp_path):
+    # The values were shown with 6 significant digits: a parameter moved from 0.5896211 to
+    # 0.5896214 read "value 0.589621 -> 0.589621", and a factor written with a parameter showed
+    # the same text on both sides. Each side now shows what differs.
+    text = ('study "s" {{\n  declared_unit 1 kg of p.out\n}}\n'
+            'param share = {share}\n'
+            'factor f = 17.610 t CO2e / t\n'
+            'factor g = share * 2 kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product out 1 t\n'
+            '  input   a share * 1 t from f\n  input   b 1 kg from g\n}}\n')
+    for name, share in (("old.pcf", "0.5896211"), ("new.pcf", "0.5896214")):
+        (tmp_path / name).write_text(text.format(share=share), encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
+    assert rows["param share changed"] == [("value", "0.5896211", "0.5896214")]
+    assert rows["flow p.a changed"] == [("amount", "0.5896211 t", "0.5896214 t")]
+    assert rows["factor g changed"] == [("value", "share * 2 kg CO2e / kg (= 1.1792422 CO2e)",
+                                         "share * 2 kg CO2e / kg (= 1.1792428 CO2e)")]  # kg per kg: as stored
+    # The effects, by hand, per kg of product (per 1 t / 1000): 0.0000003 t x 17.610 t CO2e/t, and
+    # 1 kg x 0.0000006 kg CO2e/kg.
+    changes = {c.title: c for c in diff.changes}
+    assert changes["flow p.a changed"].effect.total == pytest.approx(0.0000003 * 17.610, abs=1e-12)
+    assert changes["factor g changed"].effect.total == pytest.approx(0.0000006 / 1000, abs=1e-15)
