@@ -507,6 +507,8 @@ class Line:
     kind: str
     quality: dict[str, str]
     amount_text: str = ""  # the amount per reference output as written into the model
+    flow: tuple[str, str] | None = None  # (process, flow) written for it
+    factor: str | None = None  # the factor declaration it uses
 
 
 @dataclass
@@ -941,7 +943,7 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
             factor_names[key] = _unique(line.name, taken)
             factor_lines[factor_names[key]] = []
         factor_lines[factor_names[key]].append(line)
-        line_factor[id(line)] = factor_names[key]
+        line_factor[id(line)] = line.factor = factor_names[key]
 
     reference_process = processes[0]
     process_order = processes
@@ -1043,7 +1045,7 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
         w("")
         for line in members:
             name = _unique(line.name, taken_flows)
-            flow_names[id(line)] = (process_name, name)
+            flow_names[id(line)] = line.flow = (process_name, name)
             verb = "emit" if line.kind == "emit" else "input"
             link = "with" if line.kind == "emit" else "from"
             attrs = []

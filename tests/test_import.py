@@ -573,3 +573,20 @@ def test_the_written_files_are_in_the_canonical_layout(options):
 
     for name, text in import_table(CSV, options).files.items():
         assert format_text(text, name) == text, name
+
+
+def test_a_model_that_does_not_load_is_reported_at_the_row_of_the_table(tmp_path, monkeypatch):
+    # AR6 has no plain CH4 (E511). The error pointed at a temporary file, deleted when the user
+    # read it (`/tmp/pcf-import-xxxx/model.pcf:12:8`); it now names the table's row and shows the
+    # line that would have been written under the output's name.
+    monkeypatch.chdir(tmp_path)
+    Path("gas.csv").write_text("item,kind,activity,activity unit,factor,factor unit\n"
+                               "natural gas,emit,155.44,m3/t,2.162,kg CO2/m3\n"
+                               "methane slip,emit,155.44,m3/t,0.0001,kg CH4/m3\n", encoding="utf-8")
+    run = CliRunner().invoke(main, ["import", "gas.csv", "-o", "model.pcf"])
+    assert run.exit_code == 2, run.output
+    assert "pcf-import-" not in run.output and "Traceback" not in run.output
+    assert "error[E511]: row 3: the GWP set `ipcc.ar6` has no factor for CH4" in run.output
+    assert "--> gas.csv:3:1" in run.output and "3 | methane slip,emit,155.44" in run.output
+    assert "--> model.pcf (not written):" in run.output and "emit methane_slip" in run.output
+    assert not Path("model.pcf").exists()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from ..build import load
 from ..compute import compute
-from ..diagnostics import Diagnostic, PcfError
-from ..importer import FIELDS, ImportOptions, import_table, load_mapping
+from ..diagnostics import SOURCES, Diagnostic, Label, PcfError, Span
+from ..importer import FIELDS, ImportOptions, Line, import_table, load_mapping
 from .common import write_atomic
 
 
@@ -43,6 +44,40 @@ def _check_options(options: ImportOptions) -> None:
     if problems:
         raise PcfError([Diagnostic("E610", f"{option} `{value}` is not valid", None, help=help)
                         for option, value, help in problems])
+
+
+def _at_table_row(diagnostic: Diagnostic, shown: dict[str, str], lines: list[Line], table: str) -> Diagnostic:
+    """A diagnostic of the generated model, pointed at the row of the table its line was written from.
+
+    The model is loaded from a temporary folder, removed before the user reads the message:
+    its spans get the output's name (the text is in SOURCES under it), and the row is the
+    primary place, with the generated line as a label.
+    """
+    def rename(span: Span | None) -> Span | None:
+        if span is None or span.file not in shown:
+            return span
+        return Span(shown[span.file], span.line, span.column, span.end_line, span.end_column)
+
+    span = rename(diagnostic.span)
+    labels = [Label(rename(label.span), label.message) for label in diagnostic.labels]
+    line = _line_of(span, lines) if span is not None and span.file in shown.values() else None
+    if line is None:
+        return replace(diagnostic, span=span, labels=labels)
+    row = Span(table, line.row, 1, line.row, max(2, len(SOURCES.line(table, line.row) or "") + 1))
+    return replace(diagnostic, message=f"row {line.row}: {diagnostic.message}", span=row,
+                   labels=[Label(span, "the line written from this row"), *labels])
+
+
+def _line_of(span: Span, lines: list[Line]) -> Line | None:
+    """The table line whose flow or factor the generated text has at `span`."""
+    text = SOURCES.line(span.file, span.line) or ""
+    if found := re.match(r"\s*factor\s+(\w+)", text):
+        return next((line for line in lines if line.factor == found.group(1)), None)
+    if found := re.match(r"\s*(?:input|emit)\s+(\w+)", text):
+        process = next((m.group(1) for n in range(span.line - 1, 0, -1)
+                        if (m := re.match(r"process\s+(\w+)", SOURCES.line(span.file, n) or ""))), None)
+        return next((line for line in lines if line.flow == (process, found.group(1))), None)
+    return None
 
 
 @click.command("import")
@@ -114,9 +149,17 @@ def command(table: Path, output: Path | None, mapping: Path | None, columns, she
     # does not load is never left behind.
     with tempfile.TemporaryDirectory(prefix="pcf-import-") as tmp:
         model_name = output.name if output is not None else "imported.pcf"
+        shown: dict[str, str] = {}  # the temporary file -> the name a diagnostic shows
         for name, text in imported.files.items():
-            (Path(tmp) / (model_name if name == "model" else name)).write_text(text, encoding="utf-8")
-        result = compute(load(Path(tmp) / model_name))
+            written = Path(tmp) / (model_name if name == "model" else name)
+            written.write_text(text, encoding="utf-8")
+            target = (output if name == "model" else output.parent / name) if output is not None else Path(written.name)
+            shown[str(written)] = f"{target} (not written)"
+            SOURCES.add(shown[str(written)], text)
+        try:
+            result = compute(load(Path(tmp) / model_name))
+        except PcfError as exc:
+            raise PcfError([_at_table_row(d, shown, imported.lines, str(table)) for d in exc.diagnostics]) from None
 
     summary = (f"{table}: {len(imported.lines)} line items, {imported.factors} factors, "
                f"{len(imported.processes)} process{'es' if len(imported.processes) != 1 else ''}; "
