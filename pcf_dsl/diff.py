@@ -404,6 +404,34 @@ def _effect(old: Footprint, result: Result) -> Effect:
     return Effect(total, by_stage)
 
 
+def _dangling(trial: M.Model, old: M.Model) -> str | None:
+    """What a change applied alone leaves pointing at nothing, in words; None if every reference resolves.
+
+    The loaded model has its references checked when it is built, a copy changed here has not:
+    computed as it is, a flow from a process another change adds (or this one removes) would end
+    in a Python error, which says nothing to the reader of the diff.
+    """
+    def gone(exists_in_old: bool) -> str:
+        return "which this change removes" if exists_in_old else "which only another change in the diff adds"
+
+    keys_old = {p.key(f.name) for p in old.processes.values() for f in p.products}
+    keys = {p.key(f.name) for p in trial.processes.values() for f in p.products}
+    study = trial.study
+    if study and study.declared_unit and study.declared_unit.product not in keys:
+        product = study.declared_unit.product
+        return f"the declared unit is of {product}, {gone(product in keys_old)}"
+    if study and study.gwp and study.gwp not in trial.gwp_sets:
+        return f"the study uses the GWP set {study.gwp}, {gone(study.gwp in old.gwp_sets)}"
+    for process in trial.processes.values():
+        for flow in process.flows:
+            if flow.source_kind == "process" and not flow.cutoff and flow.source not in keys:
+                return (f"flow {process.name}.{flow.name} names {flow.source}, "
+                        f"{gone(flow.source in keys_old)}")
+            if flow.source_kind == "factor" and flow.source not in trial.factors:
+                return f"flow {process.name}.{flow.name} uses factor {flow.source}, {gone(flow.source in old.factors)}"
+    return None
+
+
 def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str = "new") -> ModelDiff:
     """The changes from `old` to `new` with the footprint effect of each (see the module docstring)."""
     diff = ModelDiff(old_name, new_name, changes_between(old, new))
@@ -428,6 +456,10 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
         trial = copy.deepcopy(old)
         try:
             change.apply(trial)
+            dangling = _dangling(trial, old)
+            if dangling:
+                change.note = f"no effect of its own: the model cannot be computed with this change alone ({dangling})"
+                continue
             change.effect = _effect(old_fp, compute(trial))
         except Exception as exc:  # noqa: BLE001 - a change taken alone may leave an inconsistent model
             message = exc.diagnostics[0].message if isinstance(exc, PcfError) else f"{type(exc).__name__}: {exc}"

@@ -253,3 +253,26 @@ def test_a_change_is_shown_with_the_digits_that_changed(tmp_path):
     changes = {c.title: c for c in diff.changes}
     assert changes["flow p.a changed"].effect.total == pytest.approx(0.0000003 * 17.610, abs=1e-12)
     assert changes["factor g changed"].effect.total == pytest.approx(0.0000006 / 1000, abs=1e-15)
+
+
+def test_a_change_that_cannot_be_computed_alone_says_why_in_words(tmp_path):
+    # Renaming a process (or a factor) is a removal, an addition and a changed reference; each
+    # applied alone leaves a reference to nothing. The note showed a Python error
+    # (`KeyError: 'waste_handling.treated'`); it now says which line names what, and why it is missing.
+    old = _small(tmp_path, "old.pcf")
+    text = SMALL.format(amount="2 kg", factor="3", extra="", claim="6")
+    renamed = (text.replace("of p.out", "of r.out").replace("process p {", "process r {")
+               .replace("factor f =", "factor g =").replace("amount from f", "amount from g"))
+    (tmp_path / "new.pcf").write_text(renamed, encoding="utf-8")
+    diff = diff_models(old, pcf_dsl.load(tmp_path / "new.pcf"))
+    notes = {c.title: c.note for c in diff.changes if c.effect is None}
+    tail = "no effect of its own: the model cannot be computed with this change alone "
+    assert notes == {
+        "study changed": tail + "(the declared unit is of r.out, which only another change in the diff adds)",
+        "process p removed": tail + "(the declared unit is of p.out, which this change removes)",
+        "process r added": tail + "(flow r.x uses factor g, which only another change in the diff adds)",
+        "factor f removed": tail + "(flow p.x uses factor f, which this change removes)",
+    }
+    assert "Error" not in to_text(diff)
+    # The footprint is the same (2 kg x 3), all of it in no row: the interaction is 0.
+    assert diff.delta.total == pytest.approx(0.0, abs=TOL) and diff.interaction.total == pytest.approx(0.0, abs=TOL)
