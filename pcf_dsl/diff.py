@@ -490,8 +490,17 @@ def _sorted(diff: ModelDiff) -> ModelDiff:
 # ------------------------------------------------------------------ output
 
 
+def _fixed(value: float, sign: str = "") -> str:
+    """Six decimals, as kg CO2e reads well; a value they would round to 0 keeps 3 significant digits.
+
+    A real effect of 6e-10 kg CO2e shown as `+0.000000` would read as no effect at all.
+    """
+    fixed = f"{value:{sign}.6f}"
+    return f"{value:{sign}.3g}" if value != 0 and float(fixed) == 0 else fixed
+
+
 def _num(value: float) -> str:
-    return "0" if value == 0 else f"{value:+.6f}"
+    return "0" if value == 0 else _fixed(value, "+")
 
 
 def _pct(delta: float, base: float) -> str:
@@ -537,12 +546,12 @@ def to_text(diff: ModelDiff) -> str:
         return "\n".join(out) + "\n"
     if diff.old and diff.new:
         d = diff.delta
-        out.append(f"footprint: {diff.old.total:.6f} -> {diff.new.total:.6f} {diff.new.unit} "
+        out.append(f"footprint: {_fixed(diff.old.total)} -> {_fixed(diff.new.total)} {diff.new.unit} "
                    f"({_num(d.total)}, {_pct(d.total, diff.old.total)})")
         for stage in dict.fromkeys([*diff.old.by_stage, *diff.new.by_stage]):
             a, b = diff.old.by_stage.get(stage, 0.0), diff.new.by_stage.get(stage, 0.0)
             if a != b:
-                out.append(f"  {stage}: {a:.6f} -> {b:.6f} ({_num(b - a)})")
+                out.append(f"  {stage}: {_fixed(a)} -> {_fixed(b)} ({_num(b - a)})")
     if diff.problem:
         out.append(f"note: {diff.problem}")
     out.append("")
@@ -574,12 +583,12 @@ def to_markdown(diff: ModelDiff) -> str:
     if diff.old and diff.new:
         d = diff.delta
         out += ["| | old | new | change |", "| --- | ---: | ---: | ---: |",
-                f"| **total** ({_md(diff.new.unit)}) | {diff.old.total:.6f} | {diff.new.total:.6f} | "
+                f"| **total** ({_md(diff.new.unit)}) | {_fixed(diff.old.total)} | {_fixed(diff.new.total)} | "
                 f"**{_num(d.total)}** ({_pct(d.total, diff.old.total)}) |"]
         for stage in dict.fromkeys([*diff.old.by_stage, *diff.new.by_stage]):
             a, b = diff.old.by_stage.get(stage, 0.0), diff.new.by_stage.get(stage, 0.0)
             if a != b:
-                out.append(f"| {stage} | {a:.6f} | {b:.6f} | {_num(b - a)} |")
+                out.append(f"| {stage} | {_fixed(a)} | {_fixed(b)} | {_num(b - a)} |")
         out.append("")
     if diff.problem:
         out += [f"> {_md(diff.problem)}", ""]

@@ -276,3 +276,22 @@ def test_a_change_that_cannot_be_computed_alone_says_why_in_words(tmp_path):
     assert "Error" not in to_text(diff)
     # The footprint is the same (2 kg x 3), all of it in no row: the interaction is 0.
     assert diff.delta.total == pytest.approx(0.0, abs=TOL) and diff.interaction.total == pytest.approx(0.0, abs=TOL)
+
+
+def test_a_small_effect_does_not_read_as_zero(tmp_path):
+    # Effects were printed with 6 decimals: a factor moved by 6e-10 kg CO2e/kg showed `+0.000000`,
+    # as if it did nothing. A value 6 decimals round to 0 keeps 3 significant digits; the others
+    # keep the 6-decimal layout of docs/version-control.md.
+    old = _small(tmp_path, "old.pcf")                                     # 2 kg x 3
+    new = _small(tmp_path, "new.pcf", factor="3.0000000003", claim="6.0000000006")
+    diff = diff_models(old, new)
+    effect = 2 * 0.0000000003                                             # 6e-10 kg CO2e, by hand
+    assert diff.delta.total == pytest.approx(effect, rel=1e-4)
+    text = to_text(diff)
+    assert "footprint: 6.000000 -> 6.000000 kg CO2e per 1 kg (+6e-10, +0.00 %)" in text
+    assert "    +6e-10  factor f changed: value 3 kg CO2e / kg -> 3.0000000003 kg CO2e / kg" in text
+    assert "| +6e-10 | factor f changed |" in to_markdown(diff)
+    # Values of a readable size keep their layout; a stage that went to 0 still reads 0.000000.
+    from pcf_dsl.diff import _fixed, _num
+    assert (_num(0.2299518), _num(-0.0200947686), _num(0.0), _num(-4e-7)) == ("+0.229952", "-0.020095", "0", "-4e-07")
+    assert (_fixed(0.0), _fixed(11.2205816), _fixed(5.1e-7)) == ("0.000000", "11.220582", "0.000001")
