@@ -135,13 +135,28 @@ def show(value, evaluated: bool = False) -> str:
     if isinstance(value, M.FactorComponent):
         return f"{value.text} (= {show(value.quantity)})" if evaluated else value.text
     if M.is_model_object(value):
-        return ", ".join(f"{k}={show(getattr(value, k), evaluated)}" for k in M.fields_of(value)
+        return ", ".join(f"{k}={show_field(k, getattr(value, k), evaluated)}" for k in M.fields_of(value)
                          if getattr(value, k) not in (None, [], (), {}))
     if isinstance(value, dict):
         return ", ".join(f"{k}={show(v, evaluated)}" for k, v in value.items()) or "(none)"
     if isinstance(value, (list, tuple)):
         return "; ".join(show(v, evaluated) for v in value) or "(none)"
     return str(value)
+
+
+# Fields the model keeps as fractions that the language writes as percentages (`per_flow 1 %`,
+# `share billet 85 %`): shown as written, not as `per_flow 0.01`.
+_PERCENT_FIELDS = {"per_flow", "cumulative", "shares"}
+
+
+def show_field(name: str, value, evaluated: bool = False) -> str:
+    """A field's value as `show` gives it, a share as a percentage."""
+    if name in _PERCENT_FIELDS:
+        if isinstance(value, float):
+            return f"{100 * value:.15g} %"
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {show_field(name, v)}" for k, v in value.items()) or "(none)"
+    return show(value, evaluated)
 
 
 def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
@@ -151,9 +166,9 @@ def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
             continue
         a, b = getattr(old, name), getattr(new, name)
         if to_jsonable_python(a) != to_jsonable_python(b):
-            shown = show(a), show(b)
+            shown = show_field(name, a), show_field(name, b)
             if shown[0] == shown[1]:  # the same text, another value: a parameter in it changed
-                shown = show(a, evaluated=True), show(b, evaluated=True)
+                shown = show_field(name, a, evaluated=True), show_field(name, b, evaluated=True)
             out.append(FieldChange(_FIELD_NAMES.get(name, name), *shown))
     return out
 

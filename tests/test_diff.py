@@ -295,3 +295,22 @@ def test_a_small_effect_does_not_read_as_zero(tmp_path):
     from pcf_dsl.diff import _fixed, _num
     assert (_num(0.2299518), _num(-0.0200947686), _num(0.0), _num(-4e-7)) == ("+0.229952", "-0.020095", "0", "-4e-07")
     assert (_fixed(0.0), _fixed(11.2205816), _fixed(5.1e-7)) == ("0.000000", "11.220582", "0.000001")
+
+
+def test_a_share_is_shown_as_a_percentage_as_the_model_writes_it(tmp_path):
+    # The cut-off thresholds and allocation shares are kept as fractions: the diff showed
+    # `per_flow 0.01 -> 0.02` where the file says `per_flow 1 %`.
+    text = ('study "s" {{\n  declared_unit 1 kg of p.out\n}}\n'
+            'cutoff {{\n  per_flow {per_flow}\n}}\n'
+            'factor f = 10 kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product out 1 kg\n  product side 1 kg\n'
+            '  input   a 1 kg from f\n  allocation mass {{\n    share out {share}\n    share side {rest}\n  }}\n}}\n')
+    for name, per_flow, share, rest in (("old.pcf", "1 %", "85 %", "15 %"), ("new.pcf", "2.5 %", "80 %", "20 %")):
+        (tmp_path / name).write_text(text.format(per_flow=per_flow, share=share, rest=rest), encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
+    assert rows["cutoff changed"] == [("per_flow", "1 %", "2.5 %")]
+    assert rows["allocation of p changed"] == [("shares", "out 85 %, side 15 %", "out 80 %, side 20 %")]
+    # The footprint follows the share, by hand: 1 kg x 10 kg CO2e/kg x 85 % -> x 80 %.
+    assert diff.delta.total == pytest.approx(10 * (0.80 - 0.85), abs=TOL)
+    assert "cutoff changed: per_flow 1 % -> 2.5 %" in to_text(diff)
