@@ -590,3 +590,21 @@ def test_a_model_that_does_not_load_is_reported_at_the_row_of_the_table(tmp_path
     assert "--> gas.csv:3:1" in run.output and "3 | methane slip,emit,155.44" in run.output
     assert "--> model.pcf (not written):" in run.output and "emit methane_slip" in run.output
     assert not Path("model.pcf").exists()
+
+
+def test_a_co2_factor_with_gwp_none_is_told_the_import_option(tmp_path, monkeypatch):
+    # With `--gwp none` and a factor in kg CO2, the hint said to "add `gwp ipcc.ar6` to the study",
+    # of a file that was not written and that the next import would write again without it.
+    monkeypatch.chdir(tmp_path)
+    Path("gas.csv").write_text("item,activity,activity unit,factor,factor unit\n"
+                               "natural gas,155.44,m3/t,1.9523,kg CO2/m3\n", encoding="utf-8")
+    run = CliRunner().invoke(main, ["import", "gas.csv", "--gwp", "none", "-o", "model.pcf"])
+    assert run.exit_code == 2, run.output
+    assert "error[E510]: row 2: `natural_gas` emits CO2, but the study names no GWP set" in run.output
+    assert "help: import with `--gwp ar6`" in run.output and "add `gwp ipcc.ar6` to the study" not in run.output
+    assert not Path("model.pcf").exists()
+    # What the hint says works: by hand, per 1 t of product, 155.44 m3 x 1.9523 kg CO2/m3 x GWP 1.
+    run = CliRunner().invoke(main, ["import", "gas.csv", "--gwp", "ar6", "-o", "model.pcf"])
+    assert run.exit_code == 0, run.output
+    total = pcf_dsl.compute(pcf_dsl.load(Path("model.pcf"))).total
+    assert total.value == pytest.approx(155.44 * 1.9523, rel=1e-12)

@@ -68,6 +68,16 @@ def _at_table_row(diagnostic: Diagnostic, shown: dict[str, str], lines: list[Lin
                    labels=[Label(span, "the line written from this row"), *labels])
 
 
+def _import_help(diagnostic: Diagnostic, options: ImportOptions) -> Diagnostic:
+    """The fix said as an import option: the model's hint (`add gwp ipcc.ar6 to the study`) is
+    about a file the user did not write and that this import would write again without it."""
+    if diagnostic.code == "E510" and options.gwp.lower() == "none":
+        return replace(diagnostic, help="import with `--gwp ar6` (or ar5; `gwp = \"ar6\"` under [study] in the "
+                                        "mapping file): a factor in CO2 or another gas needs a GWP set; "
+                                        "`--gwp none` is for tables whose factors are all in CO2e")
+    return diagnostic
+
+
 def _line_of(span: Span, lines: list[Line]) -> Line | None:
     """The table line whose flow or factor the generated text has at `span`."""
     text = SOURCES.line(span.file, span.line) or ""
@@ -159,7 +169,8 @@ def command(table: Path, output: Path | None, mapping: Path | None, columns, she
         try:
             result = compute(load(Path(tmp) / model_name))
         except PcfError as exc:
-            raise PcfError([_at_table_row(d, shown, imported.lines, str(table)) for d in exc.diagnostics]) from None
+            raise PcfError([_import_help(_at_table_row(d, shown, imported.lines, str(table)), options)
+                            for d in exc.diagnostics]) from None
 
     summary = (f"{table}: {len(imported.lines)} line items, {imported.factors} factors, "
                f"{len(imported.processes)} process{'es' if len(imported.processes) != 1 else ''}; "
