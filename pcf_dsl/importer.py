@@ -977,7 +977,8 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
     if options.factors_file:
         w(f'import "{options.factors_file}" as ef')
     w("")
-    title = options.title or (f"{options.product_label or product}, imported from {Path(table.file).name}")
+    # A title is a text: the product's plain name, not its keyword-safe slug (`product_`).
+    title = options.title or (f"{options.product_label or options.product}, imported from {Path(table.file).name}")
     w(f"study {_quote(title)} {{")
     if product_label:
         w(f"  product       {_quote(product_label)}")

@@ -608,3 +608,11 @@ def test_a_co2_factor_with_gwp_none_is_told_the_import_option(tmp_path, monkeypa
     assert run.exit_code == 0, run.output
     total = pcf_dsl.compute(pcf_dsl.load(Path("model.pcf"))).total
     assert total.value == pytest.approx(155.44 * 1.9523, rel=1e-12)
+
+
+@pytest.mark.parametrize("product", ["product", "billet"])
+def test_the_default_title_has_the_product_as_written(product):
+    # `product` is a keyword, so its name in the model is `product_`; the title is a text and
+    # read "product_, imported from ..." .
+    imported = import_table(CSV, ImportOptions(product=product, factors_file=None))
+    assert f'study "{product}, imported from aluminium_billet_inventory.csv" {{' in imported.files["model"]
