@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .compute import Result
+from .diagnostics import _display_width as _cells
 from .model import Model
 from .products import ProductFootprints
 from .units import short
@@ -16,11 +17,16 @@ def _pct(share: float) -> str:
     return f"{share * 100:6.2f} %"
 
 
+def _left(text: str, width: int) -> str:
+    """`text` padded to `width` terminal cells: a CJK character takes two, so `:<width` would misalign."""
+    return text + " " * (width - _cells(text))
+
+
 def _table(title: str, rows: list[tuple[str, float, float]], name_header: str) -> list[str]:
-    width = max([len(name_header)] + [len(r[0]) for r in rows])
-    out = [title, f"  {name_header:<{width}}  {'kg CO2e':>12}  {'share':>8}"]
+    width = max([_cells(name_header)] + [_cells(r[0]) for r in rows])
+    out = [title, f"  {_left(name_header, width)}  {'kg CO2e':>12}  {'share':>8}"]
     for name, value, share in rows:
-        out.append(f"  {name:<{width}}  {_fmt(value):>12}  {_pct(share):>8}")
+        out.append(f"  {_left(name, width)}  {_fmt(value):>12}  {_pct(share):>8}")
     return out
 
 
@@ -77,14 +83,15 @@ def products_table(model: Model, result: ProductFootprints, per: str | None = No
                    else "")
         rows.append((p.product, f"1 {p.per.unit}", _fmt(p.value), largest))
     headers = ("product", "per", "kg CO2e", "largest stage")
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max([_cells(h)] + [_cells(r[i]) for r in rows]) for i, h in enumerate(headers)]
     lines = [
         f"{study.title}" if study else model.path,
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
         f"Footprints of all {len(rows)} products, {_per_what(result, per)} (cradle to its gate, cut-off lines left out)",
-        f"  {headers[0]:<{widths[0]}}  {headers[1]:<{widths[1]}}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
+        f"  {_left(headers[0], widths[0])}  {_left(headers[1], widths[1])}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
     ]
     for product, per_one, value, largest in rows:
-        lines.append(f"  {product:<{widths[0]}}  {per_one:<{widths[1]}}  {value:>{max(widths[2], 12)}}  {largest}".rstrip())
+        lines.append(f"  {_left(product, widths[0])}  {_left(per_one, widths[1])}  {value:>{max(widths[2], 12)}}  "
+                     f"{largest}".rstrip())
     return "\n".join(lines) + "\n"

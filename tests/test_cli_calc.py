@@ -70,3 +70,36 @@ def test_a_command_runs_without_the_collector_and_gives_it_back(monkeypatch):
     run = CliRunner().invoke(main, ["calc", MODEL])
     assert run.exit_code == 0 and seen == [False]
     assert gc.isenabled()
+
+
+def test_calc_table_is_aligned_with_chinese_names(tmp_path):
+    # Names in Chinese (as `pcf import` writes them from a Chinese table) take two terminal cells
+    # a character; the columns were padded by characters, so each row's numbers stood elsewhere.
+    import unicodedata
+
+    def cells(text):
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    (tmp_path / "m.pcf").write_text(
+        'study "铝棒" {\n  declared_unit 1 kg of 熔铸.铝棒\n}\n'
+        "factor 铝锭 = 17.61 kg CO2e / kg\n"
+        "factor 电力 = 0.5 kg CO2e / kWh\n"
+        "process 熔铸 {\n  stage   production\n  product 铝棒 1 kg\n"
+        "  input   铝锭 0.5 kg from 铝锭\n  input   外购电力间接排放 2 kWh from 电力\n  input   gas 0.1 kWh from 电力\n}\n",
+        encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(tmp_path / "m.pcf")])
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    start = lines.index("Top 3 flows of 3")
+    table = lines[start + 1:start + 5]
+    # By hand: 0.5 kg x 17.61 = 8.805; 2 kWh x 0.5 = 1; 0.1 kWh x 0.5 = 0.05 kg CO2e.
+    assert [row.split()[1] for row in table[1:]] == ["8.8050", "1.0000", "0.0500"]
+    # Every row, the header too, takes the same terminal cells: its columns line up.
+    process_rows = lines[lines.index("By process") + 1:lines.index("By process") + 3]
+    assert len({cells(row) for row in table}) == 1, table
+    assert len({cells(row) for row in process_rows}) == 1, process_rows
+    # The product list of --all-products, the same way (one product: the header and its row).
+    run = CliRunner().invoke(main, ["calc", str(tmp_path / "m.pcf"), "--all-products"])
+    rows = [row for row in run.output.splitlines() if row.startswith("  ")]
+    assert rows[1].startswith("  熔铸.铝棒  1 kg") and "9.8550" in rows[1]  # 8.805 + 1 + 0.05
+    assert cells(rows[0][:rows[0].index("kg CO2e") + 7]) == cells(rows[1][:rows[1].index("9.8550") + 6])
