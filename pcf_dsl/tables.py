@@ -45,9 +45,13 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
     stage_rows = []
     for name, share in result.by_stage.items():
         stage = stage_labels.get(name)
-        if share.value == 0 and stage is not None and stage.included is False:
+        # A stage the boundary excludes, or does not mention (docs/language.md: a block without a
+        # shorthand starts from nothing), was not assessed: a row of 0.0000 would read as a stage
+        # studied and found to emit nothing. It shows only when something is in it, marked.
+        if share.value == 0 and stage is not None and stage.included is not True:
             continue
-        marker = "" if stage is None or stage.included is not False else "  (excluded)"
+        marker = ("" if stage is None or stage.included else "  (excluded)" if stage.included is False
+                  else "  (not declared in the boundary)")
         stage_rows.append((name + marker, share.value, share.share))
     lines = head + _table("By stage", stage_rows, "stage") + [""]
     procs = sorted(result.by_process.items(), key=lambda kv: (-abs(kv[1].value), kv[0]))[:top]

@@ -103,3 +103,25 @@ def test_calc_table_is_aligned_with_chinese_names(tmp_path):
     rows = [row for row in run.output.splitlines() if row.startswith("  ")]
     assert rows[1].startswith("  熔铸.铝棒  1 kg") and "9.8550" in rows[1]  # 8.805 + 1 + 0.05
     assert cells(rows[0][:rows[0].index("kg CO2e") + 7]) == cells(rows[1][:rows[1].index("9.8550") + 6])
+
+
+def test_a_stage_the_boundary_does_not_mention_is_not_shown_as_assessed(tmp_path):
+    # A boundary block without a shorthand starts from nothing (docs/language.md): the stages it
+    # does not mention were not assessed. They were listed at 0.0000, as if studied and found to
+    # emit nothing; now they are left out like an excluded stage at 0, and one that holds a
+    # contribution is marked.
+    (tmp_path / "m.pcf").write_text(
+        'study "s" {\n  declared_unit 1 kg of p.out\n}\n'
+        "boundary {\n  include production\n  include use\n}\n"
+        "factor f = 2 kg CO2e / kg\n"
+        "process p {\n  stage   production\n  product out 1 kg\n  input   a 1 kg from f\n"
+        "  input   b 0.5 kg from f {\n    stage raw_material_acquisition\n  }\n}\n", encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(tmp_path / "m.pcf")])
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    stages = lines[lines.index("By stage") + 2:lines.index("By process") - 1]
+    # By hand: production 1 kg x 2 = 2 (80 %); raw material 0.5 kg x 2 = 1 (20 %); use included, 0.
+    assert [(row.split()[0], row.split()[-3]) for row in stages] == [
+        ("raw_material_acquisition", "1.0000"), ("production", "2.0000"), ("use", "0.0000")]
+    assert "raw_material_acquisition  (not declared in the boundary)" in stages[0]
+    assert "distribution" not in run.output and "end_of_life" not in run.output
