@@ -1029,15 +1029,17 @@ class Builder:
                                  help="e.g. `claim quality = 3.15`")
                 return None
             kg = float(value.to("").magnitude)
+            scale = kg / value.magnitude if value.magnitude else 1.0
             low, high = min(min(l.values()) for l in M.QUALITY_LEVELS.values()), max(max(l.values()) for l in M.QUALITY_LEVELS.values())
             if not low <= kg <= high:
                 self.state.error("E340", f"a data-quality score lies between {low} and {high}", node.value.span,
                                  help="e.g. `claim quality = 3.15`")
                 return None
         else:
-            kg = self._claim_kg(value, node, model)
-            if kg is None:
+            scale = self._claim_scale(value, node, model)
+            if scale is None:
                 return None
+            kg = float(value.magnitude) * scale
             if node.target == "stage" and model.stage(subject) is None:
                 near = did_you_mean(subject, [s.name for s in model.stages])
                 self.state.error("E251", f"unknown stage `{subject}`", node.subject.span,
@@ -1064,25 +1066,29 @@ class Builder:
                     self.state.error("E342", f"no flow belongs to the group `{subject}`", node.subject.span,
                                      help=f"did you mean `{near}`?" if near else "put flows in it with `group NAME` in their block")
                     return None
-        scale = kg / value.magnitude if value.magnitude else 1.0
         return M.Claim(target=node.target, subject=subject, value=kg, text=text, decimals=decimals,
                        resolution=abs(scale) * 10.0 ** (-decimals),
                        source=node.source.value if node.source else None, notes=[n.value for n in node.notes],
                        span=node.value.span)
 
-    def _claim_kg(self, value, node: S.Claim, model: M.Model) -> float | None:
+    def _claim_scale(self, value, node: S.Claim, model: M.Model) -> float | None:
+        """kg CO2e per declared unit for one unit of the claim's unit (`t CO2e` -> 1000).
+
+        The printed precision is scaled by it too: `0.00 t CO2e` is a claim to within 5 kg,
+        which the ratio of the value to the printed number cannot give for a zero claim.
+        """
         # Through a conversion factor per unit spelling: a report claims dozens of figures in one or
         # two units, and pint's arithmetic on each of the reference model's 79 took 15-20 ms of every
         # `pcf check` (a fifth of a load once pint and the grammar are warm).
         units = str(value.units)
         factor = factor_or_none(units, f"kg * {CO2E}")
         if factor is not None:
-            return float(value.magnitude) * factor
+            return factor
         du = model.study.declared_unit if model.study else None
         if du is not None:
             factor = factor_or_none(f"({units}) * ({du.amount.unit})", f"kg * {CO2E}")
             if factor is not None:  # a claim per unit of product, times the declared unit's amount
-                return float(value.magnitude) * du.amount.value * factor
+                return du.amount.value * factor
         self.state.error("E343", "a claimed result is a mass of CO2e per declared unit", node.value.span,
                          help="e.g. `claim total = 11.22 kg CO2e` (or `11.22 kg CO2e / kg` for a 1 kg declared unit)")
         return None

@@ -223,8 +223,10 @@ def claim_label(claim) -> str:
 
 def claimed_text(claim) -> str:
     """The claimed figure as printed, with its kg CO2e value when the claim was written in another unit."""
+    # By the unit, not the value: `0.000 t CO2e` equals its kg value too, but is not in kg.
+    scale = claim.resolution * 10.0 ** claim.decimals
     try:
-        same = abs(float(claim.text) - claim.value) <= 1e-12 * max(1.0, abs(claim.value))
+        same = abs(scale - 1.0) <= 1e-12 and abs(float(claim.text) - claim.value) <= 1e-12 * max(1.0, abs(claim.value))
     except ValueError:
         same = False
     return f"{claim.text} kg CO2e" if same else f"{claim.text} (= {claim.value:.6g} kg CO2e)"
