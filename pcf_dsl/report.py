@@ -18,6 +18,7 @@ clock or the machine, so the same model gives the same bytes.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from .diagnostics import Severity
 from .model import Model
 from .quality import line_quality, quality_level, weighted_quality
 from .render import render
-from .rules.common import claim_comparisons
+from .rules.common import claim_comparisons, claimed_text
 
 FORMATS = ("html", "md")
 
@@ -340,9 +341,16 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         else:
             computed = comparison["computed"] if comparison else None
         what = claim.target + (f" {claim.subject}" if claim.subject else "")
-        unit = "" if claim.target == "quality" else " kg CO2e"
-        claims.append({"claim": what, "stated": claim.text + unit,
-                       "computed": (f"{computed:.{claim.decimals}f}{unit}" if computed is not None else "—")})
+        if claim.target == "quality":
+            stated, digits, unit = claim.text, max(claim.decimals, 0), ""
+        else:
+            # In kg CO2e per declared unit, to the claim's precision there: `0.003 t CO2e` is
+            # stated as 3 kg and computed to the kg, not set beside a kg figure as if 0.003 kg.
+            # (`3e3 g CO2e` prints -3 decimals; a format has none below 0.)
+            stated, unit = claimed_text(claim), " kg CO2e"
+            digits = max(0, math.ceil(-math.log10(claim.resolution) - 1e-9)) if claim.resolution > 0 else 4
+        claims.append({"claim": what, "stated": stated,
+                       "computed": (f"{computed:.{digits}f}{unit}" if computed is not None else "—")})
     ctx["claims"] = claims
 
     # --- data quality

@@ -193,6 +193,27 @@ def test_data_quality_is_the_share_weighted_mean(tmp_path):
     assert "Overall score 3.75 (level 3)" in text
 
 
+def test_claims_in_tonnes_and_grams_are_stated_in_kg_beside_the_computed_value(tmp_path):
+    """A claim written in t or g CO2e is set beside the computed kg figure with its kg value;
+    printed as "0.003 kg CO2e" it read as a thousandth of the computed 3 kg. `3e3 g` (printed
+    to -3 decimals) once stopped the report with an internal error."""
+    path = tmp_path / "claims.pcf"
+    path.write_text(
+        'study "claims" {\n  declared_unit 1 t of p.x\n}\nfactor grid = 0.6 kg CO2e / kWh\n'
+        'process p {\n  stage production\n  product x 1 t\n  input power 5 kWh from grid\n}\n'
+        'claim total = 0.003 t CO2e\nclaim total = 3e3 g CO2e\nclaim total = 3.00 kg CO2e\n',
+        encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: 5 kWh x 0.6 kg CO2e/kWh = 3 kg per t of x
+    assert result.total.value == pytest.approx(3.0, abs=1e-12)
+    md = report(model, result, fmt="md").text
+    # 0.003 t is to the kg (3 kg), 3e3 g to the kg as well, 3.00 kg to 0.01 kg
+    assert "| `total` | 0.003 (= 3 kg CO2e) | 3 kg CO2e |" in md
+    assert "| `total` | 3e3 (= 3 kg CO2e) | 3 kg CO2e |" in md
+    assert "| `total` | 3.00 kg CO2e | 3.00 kg CO2e |" in md
+
+
 def test_model_text_is_escaped_in_html_and_markdown(tmp_path):
     path = tmp_path / "small.pcf"
     path.write_text(SMALL, encoding="utf-8")
