@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import pct
+from .common import above, pct
 
 RULE = Rule(
     code="A001",
@@ -58,7 +58,7 @@ def check(ctx):
         checked += 1
         shares = {p.name: allocation.shares.get(p.name, 0.0) for p in process.products}
         total = sum(shares.values())
-        if abs(total - 1.0) > tolerance:
+        if above(abs(total - 1.0), tolerance):
             yield Finding(("process", process.name, "allocation"), f"the allocation shares of `{process.name}` "
                           f"add up to {pct(total)}, not 100 % (tolerance {pct(tolerance)})",
                           {"sum": total, "tolerance": tolerance, "shares": shares})

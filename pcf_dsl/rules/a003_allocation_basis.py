@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import convert, pct
+from .common import above, convert, pct
 
 RULE = Rule(
     code="A003",
@@ -88,7 +88,7 @@ def check(ctx):
             yield Finding(path, f"`{process.name}`: {reason}", {"method": allocation.method})
             continue
         for name, stated in allocation.shares.items():
-            if abs(stated - derived[name]) > tolerance:
+            if above(abs(stated - derived[name]), tolerance):
                 yield Finding(path, f"`{process.name}` states {pct(stated)} for `{name}`, but its "
                               f"{allocation.method} basis gives {pct(derived[name])}",
                               {"product": name, "stated": stated, "from_basis": derived[name],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import (basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, estimated_total, flow_path, kg,
+from .common import (above, basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, estimated_total, flow_path, kg,
                      pct)
 
 RULE = Rule(
@@ -71,7 +71,7 @@ def check(ctx):
             if estimate is None or not total:
                 continue  # C001 reports the missing estimate
             share = estimate / total
-            if share > threshold:
+            if above(share, threshold):
                 yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` is "
                               f"{pct(share)} of the estimated total ({kg(estimate)} of {kg(total)}), above the "
                               f"per-flow threshold of {pct(threshold)}",
@@ -89,7 +89,7 @@ def check(ctx):
         inputs = [basis_amount(f, basis) for f in process.flows if f.kind == "input"]
         whole = sum(a for a in inputs if a is not None)
         share = amount / whole if whole else 0.0
-        if share > threshold:
+        if above(share, threshold):
             yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` is "
                           f"{pct(share)} of the {basis} input of `{process.name}`, above the per-flow "
                           f"threshold of {pct(threshold)}",

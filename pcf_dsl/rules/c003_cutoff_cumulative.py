@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, kg, pct
+from .common import above, basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, kg, pct
 
 RULE = Rule(
     code="C003",
@@ -105,7 +105,7 @@ def check(ctx):
                not_counted=left_out)
     for key, amount in excluded.items():
         share = amount / whole[key] if whole[key] else 0.0
-        if share > threshold:
+        if above(share, threshold):
             where = f"in the stage `{key}`" if scope == "stage" else "in total"
             note = f" ({left_out} cut-off input{'s' if left_out != 1 else ''} without an estimate not counted)" if left_out else ""
             amount_text = kg(amount) if basis == "emissions" else f"{amount:.4g} {unit}"

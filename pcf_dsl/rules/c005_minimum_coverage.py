@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
 from .c004_coverage import coverage
-from .common import pct
+from .common import below, pct
 
 RULE = Rule(
     code="C005",
@@ -59,7 +59,7 @@ def check(ctx):
         return
     share, count, missing = ctx.shared(coverage, ctx.model, ctx.result)
     ctx.record(coverage=share, minimum=minimum)
-    if share < minimum:
+    if below(share, minimum):
         yield Finding(("cutoff",) if ctx.model.cutoff else ("study",),
                       f"the model covers {pct(share)} of the estimated total, less than the required {pct(minimum)}",
                       {"coverage": share, "minimum": minimum, "cutoff_flows": count, "without_estimate": missing})

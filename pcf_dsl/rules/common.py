@@ -16,6 +16,22 @@ from ..units import factor_or_none
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
+# A share is a ratio of sums of floats, and `95 %` reads as 0.9500000000000001: a flow at exactly
+# 5 % of its total can compute to 0.05000000000000001. A value at a limit is within it, so the
+# rules compare with this much relative slack, far below any printed digit.
+_NOISE = 1e-9
+
+
+def above(value: float, limit: float) -> bool:
+    """`value > limit`, beyond floating-point noise: a value at the limit is not above it."""
+    return value > limit + _NOISE * max(abs(limit), abs(value))
+
+
+def below(value: float, limit: float) -> bool:
+    """`value < limit`, beyond floating-point noise: a value at the limit is not below it."""
+    return value < limit - _NOISE * max(abs(limit), abs(value))
+
+
 def pct(fraction: float | None, digits: int = 2) -> str:
     return "n/a" if fraction is None else f"{fraction * 100:.{digits}f} %"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import in_kg, pct
+from .common import above, in_kg, pct
 
 RULE = Rule(
     code="M001",
@@ -67,7 +67,7 @@ def check(ctx):
         balanced += 1
         gap = mass_in - mass_out
         relative = abs(gap) / max(mass_in, mass_out)
-        if relative > tolerance:
+        if above(relative, tolerance):
             more = "more" if gap > 0 else "less"
             yield Finding(("process", process.name),
                           f"`{process.name}` takes {mass_in:.6g} kg in and puts {mass_out:.6g} kg out "
