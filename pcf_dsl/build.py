@@ -1108,8 +1108,15 @@ class Builder:
                 params[param.key.dotted] = param.value.value
                 continue
             value = self._eval(sym.prefix, param.value)
-            if value is not None:
-                params[param.key.dotted] = float(value.to("").magnitude) if value.dimensionless else float(value.magnitude)
+            if value is not None and not value.dimensionless:
+                # Every parameter is a share, a count or text: `1 kg` read as its number would make a
+                # per-flow cut-off of 100 %.
+                self.state.error("E363", f"`{param.key.dotted}` is a number or a percentage, not a quantity in "
+                                 f"{value.units:~}", param.value.span,
+                                 help="write a share as a percentage (`1 %`) and a count as a number (`10`); "
+                                      "`pcf rules --params` lists the parameters")
+            elif value is not None:
+                params[param.key.dotted] = float(value.to("").magnitude)
         extends = []
         for ref in node.extends:
             found = self._lookup(sym.prefix, ref, ("profile",), "profile")

@@ -92,6 +92,22 @@ def _error(code: str, message: str, span: Span | None, help: str) -> Diagnostic:
     return Diagnostic(code, message, span, help=help)
 
 
+def _out_of_range(param, value) -> tuple[str, str] | None:
+    """(message, help) when a value of the right kind is not one the parameter's rules can read."""
+    if param.choices and value not in param.choices:
+        words = ", ".join(f'"{c}"' for c in param.choices)
+        near = did_you_mean(str(value).strip().lower(), param.choices)
+        return (f"`{param.key}` is one of {words}, not \"{value}\"",
+                f'did you mean `set {param.key} = "{near}"`?' if near else f'e.g. set {param.key} = "{param.choices[0]}"')
+    if param.bounds is not None and not param.bounds[0] <= value <= param.bounds[1]:
+        low, high = param.bounds
+        return f"`{param.key}` lies between {low:g} and {high:g}, not {value:g}", f"e.g. set {param.key} = {low:g}"
+    if param.pattern is not None and not re.search(param.pattern, value.lower()):
+        return (f"`{param.key}` names nothing it can read in \"{value}\"",
+                param.description)
+    return None
+
+
 def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, reason: str = "") -> ResolvedProfile:
     """Flatten `name` and the profiles it extends; raises PcfError on an unknown rule, parameter or a cycle."""
     rules = registry()
@@ -179,6 +195,10 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
             if known.kind == "fraction" and not 0 <= value <= 1:
                 problems.append(_error("E363", f"`{param_key}` is a share between 0 % and 100 %", profile.span,
                                        f"e.g. set {param_key} = 5 %"))
+                continue
+            problem = _out_of_range(known, value)
+            if problem is not None:
+                problems.append(_error("E363", problem[0], profile.span, problem[1]))
                 continue
             values[param_key], origin[param_key] = value, key
         standards.extend(s for s in profile.standards if s not in standards)

@@ -168,6 +168,13 @@ def test_unknown_profile_is_invalid_input(tmp_path):
     ('set cutoff.per_flow = "one"', "E363", "is a number, not text"),
     ("set gwp.accepted = 6", "E363", "is text"),
     ("set cutoff.per_flow = 150 %", "E363", "between 0 % and 100 %"),
+    # Values the rules cannot read: `volume` once stopped C003 with an internal error (KeyError),
+    # `module` was read as `total`, level 7 passed every model, and "sixth" accepted no GWP set.
+    ('set cutoff.basis = "volume"', "E363", '`cutoff.basis` is one of "emissions", "mass", "energy", not "volume"'),
+    ('set cutoff.basis = "Mass"', "E363", 'did you mean `set cutoff.basis = "mass"`?'),
+    ('set cutoff.cumulative_scope = "module"', "E363", 'is one of "total", "stage"'),
+    ("set quality.min_level = 7", "E363", "lies between 1 and 5, not 7"),
+    ('set gwp.accepted = "sixth"', "E363", '`gwp.accepted` names nothing it can read in "sixth"'),
 ])
 def test_profile_settings_are_validated(tmp_path, setting, code, fragment):
     extra = f'import "std:profiles/base.pcf" as b\n\nprofile mine {{\n  extends b.base\n  {setting}\n}}\n'
@@ -178,6 +185,19 @@ def test_profile_settings_are_validated(tmp_path, setting, code, fragment):
     assert [d.code for d in outcome.diagnostics] == [code]
     assert fragment in outcome.diagnostics[0].message + (outcome.diagnostics[0].help or "")
     assert outcome.diagnostics[0].span.line == 3  # the profile's name
+
+
+def test_a_profile_setting_with_a_unit_is_refused_where_it_is_written(tmp_path):
+    """`set cutoff.per_flow = 1 kg` was read as the number 1: a per-flow threshold of 100 %."""
+    extra = 'import "std:profiles/base.pcf" as b\n\nprofile mine {\n  extends b.base\n  set cutoff.per_flow = 1 kg\n}\n'
+    path = tmp_path / "model.pcf"
+    path.write_text(extra + HEAD.format(standards="") + CLEAN, encoding="utf-8")
+    outcome = run_check(path)
+    assert outcome.invalid and outcome.exit_code == 2
+    assert [d.code for d in outcome.diagnostics] == ["E363"]
+    e363 = outcome.diagnostics[0]
+    assert "`cutoff.per_flow` is a number or a percentage, not a quantity in kg" in e363.message
+    assert (e363.span.line, e363.span.column) == (5, 25)  # the value `1 kg`
 
 
 def test_profiles_extending_each_other_in_a_circle(tmp_path):

@@ -55,7 +55,8 @@ def parameters_of(rules: dict[str, RegisteredRule]) -> dict[str, Param]:
     for registered in rules.values():
         for param in registered.rule.params:
             known = params.get(param.key)
-            if known is not None and (known.default != param.default or known.kind != param.kind):
+            if known is not None and (known.default, known.kind, known.choices, known.bounds, known.pattern) != (
+                    param.default, param.kind, param.choices, param.bounds, param.pattern):
                 raise RuleDefinitionError(
                     f"parameter {param.key} has two definitions ({known.default!r} {known.kind}, "
                     f"{param.default!r} {param.kind} in {registered.rule.code})")

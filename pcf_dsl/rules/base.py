@@ -54,6 +54,12 @@ class Param:
     default: float | str | None
     description: str
     kind: ParamKind = "number"
+    # What a value must be beyond its kind, checked when a profile is resolved (E363): the
+    # words a text may be, the range of a number, or a pattern a text must contain. A rule
+    # reading `cutoff.basis = "volume"` would otherwise fail, or read "module" as "total".
+    choices: tuple[str, ...] = ()
+    bounds: tuple[float, float] | None = None
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)

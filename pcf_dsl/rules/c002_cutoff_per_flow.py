@@ -15,7 +15,8 @@ RULE = Rule(
     params=(
         Param("cutoff.per_flow", None, "Largest share one excluded flow may have. The study's own `per_flow` "
               "applies too; the smaller of the two wins. Unset: the standard gives no number.", "fraction"),
-        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text"),
+        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text",
+              choices=("emissions", "mass", "energy")),
     ),
     docs=Docs(
         what=("On an `emissions` basis, each cut-off input's estimate is compared with the estimated "

@@ -15,8 +15,9 @@ RULE = Rule(
         Param("cutoff.cumulative", None, "Largest share all excluded flows together may have (the smaller "
               "of this and the study's `cumulative` applies). Unset: no number from the standard.", "fraction"),
         Param("cutoff.cumulative_scope", "total", "`total`: all exclusions against the whole footprint; "
-              "`stage`: per life-cycle stage (EN 15804 modules).", "text"),
-        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text"),
+              "`stage`: per life-cycle stage (EN 15804 modules).", "text", choices=("total", "stage")),
+        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text",
+              choices=("emissions", "mass", "energy")),
     ),
     docs=Docs(
         what=("Adds up the cut-off inputs (their estimates on an `emissions` basis, their amounts per "

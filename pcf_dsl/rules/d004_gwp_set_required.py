@@ -7,6 +7,8 @@ import re
 from .base import Clause, Docs, Finding, Param, Rule
 from .common import gwp_set_report
 
+ACCEPTED = r"ar\s?([1-9])"  # an assessment report in `gwp.accepted`, lower case: "ar5, ar6"
+
 RULE = Rule(
     code="D004",
     name="gwp-set-required",
@@ -15,7 +17,7 @@ RULE = Rule(
     clause=Clause("ISO 14067:2018", "impact assessment: GWP100 values given by the IPCC"),
     params=(
         Param("gwp.accepted", None, "The IPCC assessment reports whose GWP100 sets the standard accepts, "
-              "as text: \"ar6\" or \"ar5, ar6\". Unset: any.", "text"),
+              "as text: \"ar6\" or \"ar5, ar6\". Unset: any.", "text", pattern=ACCEPTED),
     ),
     docs=Docs(
         what=("The study's `gwp` set is identified by its name (`ipcc.ar6` -> AR6) or, failing that, by the "
@@ -60,7 +62,7 @@ def check(ctx):
     if not accepted_text:
         ctx.not_applicable("the profile accepts any GWP set")
         return
-    accepted = sorted({f"AR{n}" for n in re.findall(r"ar\s?([1-9])", accepted_text.lower())})
+    accepted = sorted({f"AR{n}" for n in re.findall(ACCEPTED, accepted_text.lower())})
     study = ctx.model.study
     if study.gwp is None:
         yield Finding(("study",), f"the study names no GWP set; {ctx.profile.title} accepts {', '.join(accepted)}",

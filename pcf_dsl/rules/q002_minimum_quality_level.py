@@ -13,7 +13,7 @@ RULE = Rule(
     clause=Clause("ISO 14067:2018", "data quality requirements stated in the scope of the study"),
     params=(
         Param("quality.min_level", None, "The worst data-quality level accepted (1 best, 5 worst); unset: "
-              "no minimum.", "number"),
+              "no minimum.", "number", bounds=(1, 5)),
     ),
     docs=Docs(
         what=("Compares the level Q001 computes with `quality.min_level`: with a minimum of 3, levels 4 "
