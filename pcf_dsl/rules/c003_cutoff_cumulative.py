@@ -23,8 +23,10 @@ RULE = Rule(
         what=("Adds up the cut-off inputs (their estimates on an `emissions` basis, their amounts per "
               "declared unit on a `mass` or `energy` basis) and compares the sum with the same total with "
               "the exclusions added back, for the whole footprint or for each stage "
-              "(`cutoff.cumulative_scope`). Inputs without an estimate cannot be added (C001 reports "
-              "them); the finding says how many were left out."),
+              "(`cutoff.cumulative_scope`). On `mass` or `energy`, the total is what enters the system "
+              "or the stage: an input from a process of the same stage (or, for the whole footprint, "
+              "from any process) is already counted as that process's inputs. Inputs without an "
+              "estimate cannot be added (C001 reports them); the finding says how many were left out."),
         why=("Many small exclusions can add up to a large one. Standards that allow per-flow cut-offs "
              "bound their sum (PACT: 5 % exempted; EN 15804: 5 % per module)."),
         example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
@@ -98,6 +100,11 @@ def check(ctx):
                     left_out += int(flow.cutoff)
                     continue
                 key = _stage(process, flow) if scope == "stage" else "total"
+                if flow.source_kind == "process" and not flow.cutoff and (
+                        scope != "stage" or model.processes[flow.source.rpartition(".")[0]].stage == key):
+                    # Melt cast into billet in the same module: the ore that made it is counted already,
+                    # and counting both would halve the share of what the module leaves out.
+                    continue
                 whole[key] = whole.get(key, 0.0) + amount * runs
                 if flow.cutoff:
                     excluded[key] = excluded.get(key, 0.0) + amount * runs
