@@ -1096,14 +1096,19 @@ class Builder:
     def _build_profile(self, key: str, sym: _Symbol) -> M.Profile:
         node: S.Profile = sym.node
         rules: dict[str, str] = {}
+        rule_spans: dict[str, Span] = {}
+        param_spans: dict[str, Span] = {}
+        value_spans: dict[str, Span] = {}
         for setting in node.rules:
             if setting.severity.value not in ("error", "warning", "info", "off"):
                 self.state.error("E350", f"unknown severity `{setting.severity.value}`", setting.severity.span,
                                  help="use error, warning, info or off")
                 continue
             rules[setting.code.value] = setting.severity.value
+            rule_spans[setting.code.value] = setting.code.span
         params: dict[str, float | str] = {}
         for param in node.params:
+            param_spans[param.key.dotted], value_spans[param.key.dotted] = param.key.span, param.value.span
             if isinstance(param.value, S.Text):
                 params[param.key.dotted] = param.value.value
                 continue
@@ -1124,7 +1129,7 @@ class Builder:
                 extends.append(found[0])
         return M.Profile(name=key, label=node.label.value if node.label else None, extends=extends, rules=rules,
                          params=params, standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
-                         span=node.name.span)
+                         span=node.name.span, rule_spans=rule_spans, param_spans=param_spans, value_spans=value_spans)
 
 
 # ------------------------------------------------------------------ cached unit arithmetic

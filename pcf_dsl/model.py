@@ -299,6 +299,11 @@ class Profile(_Base):
     standards: list[str] = []
     notes: list[str] = []
     span: Span | None = _span_field()
+    # Where each setting is written, so that a wrong one is reported on its own line: the code of
+    # a `rule` line, the key and the value of a `set` line.
+    rule_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    param_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    value_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class Model(_Base):

@@ -160,16 +160,21 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
         for code, severity in profile.rules.items():
             if code not in rules:
                 near = did_you_mean(code, rules)
-                problems.append(_error("E360", f"the profile `{key}` sets `{code}`, which is not a rule", profile.span,
+                problems.append(_error("E360", f"the profile `{key}` sets `{code}`, which is not a rule",
+                                       profile.rule_spans.get(code, profile.span),
                                        f"did you mean `{near}`? (`pcf rules` lists them)" if near else
                                        "`pcf rules` lists the rule codes; builder codes (E...) cannot be switched off"))
                 continue
             severities[code] = severity
         for param_key, value in profile.params.items():
+            # The line that is wrong: its key when no rule reads it, its value when the rules cannot read that.
+            at_key = profile.param_spans.get(param_key, profile.span)
+            at_value = profile.value_spans.get(param_key, profile.span)
             if param_key.startswith(CLAUSE_PREFIX):
                 code = param_key[len(CLAUSE_PREFIX):]
                 if code not in rules or not isinstance(value, str):
-                    problems.append(_error("E361", f"`set {param_key}` must name a rule and give text", profile.span,
+                    problems.append(_error("E361", f"`set {param_key}` must name a rule and give text",
+                                           at_key if code not in rules else at_value,
                                            'e.g. set clause.C002 = "PAS 2050:2011, 6.3"'))
                     continue
                 clauses[code] = value
@@ -178,27 +183,27 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
             if known is None:
                 near = did_you_mean(param_key, params_known)
                 problems.append(_error("E361", f"the profile `{key}` sets `{param_key}`, which no rule reads",
-                                       profile.span, f"did you mean `{near}`?" if near else
+                                       at_key, f"did you mean `{near}`?" if near else
                                        "`pcf rules --params` lists the parameters"))
                 continue
             if isinstance(value, str) and value.strip().casefold() == UNSET:
                 values[param_key], origin[param_key] = None, key
                 continue
             if known.kind == "text" and not isinstance(value, str):
-                problems.append(_error("E363", f"`{param_key}` is text; write it in quotes", profile.span,
+                problems.append(_error("E363", f"`{param_key}` is text; write it in quotes", at_value,
                                        f'e.g. set {param_key} = "..."'))
                 continue
             if known.kind in ("fraction", "number") and isinstance(value, str):
-                problems.append(_error("E363", f"`{param_key}` is a number, not text", profile.span,
+                problems.append(_error("E363", f"`{param_key}` is a number, not text", at_value,
                                        f"e.g. set {param_key} = {'5 %' if known.kind == 'fraction' else '10'}"))
                 continue
             if known.kind == "fraction" and not 0 <= value <= 1:
-                problems.append(_error("E363", f"`{param_key}` is a share between 0 % and 100 %", profile.span,
+                problems.append(_error("E363", f"`{param_key}` is a share between 0 % and 100 %", at_value,
                                        f"e.g. set {param_key} = 5 %"))
                 continue
             problem = _out_of_range(known, value)
             if problem is not None:
-                problems.append(_error("E363", problem[0], profile.span, problem[1]))
+                problems.append(_error("E363", problem[0], at_value, problem[1]))
                 continue
             values[param_key], origin[param_key] = value, key
         standards.extend(s for s in profile.standards if s not in standards)

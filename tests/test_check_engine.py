@@ -162,21 +162,24 @@ def test_unknown_profile_is_invalid_input(tmp_path):
     assert "Traceback" not in run.output
 
 
-@pytest.mark.parametrize("setting, code, fragment", [
-    ("rule X123 error", "E360", "which is not a rule"),
-    ("set cutoff.per_flows = 1 %", "E361", "did you mean `cutoff.per_flow`?"),
-    ('set cutoff.per_flow = "one"', "E363", "is a number, not text"),
-    ("set gwp.accepted = 6", "E363", "is text"),
-    ("set cutoff.per_flow = 150 %", "E363", "between 0 % and 100 %"),
+@pytest.mark.parametrize("setting, code, fragment, wrong", [
+    ("rule X123 error", "E360", "which is not a rule", "X123"),
+    ("set cutoff.per_flows = 1 %", "E361", "did you mean `cutoff.per_flow`?", "cutoff.per_flows"),
+    ("set clause.X123 = \"PAS 2050\"", "E361", "must name a rule and give text", "clause.X123"),
+    ("set clause.C002 = 5", "E361", "must name a rule and give text", "5"),
+    ('set cutoff.per_flow = "one"', "E363", "is a number, not text", '"one"'),
+    ("set gwp.accepted = 6", "E363", "is text", "6"),
+    ("set cutoff.per_flow = 150 %", "E363", "between 0 % and 100 %", "150 %"),
     # Values the rules cannot read: `volume` once stopped C003 with an internal error (KeyError),
     # `module` was read as `total`, level 7 passed every model, and "sixth" accepted no GWP set.
-    ('set cutoff.basis = "volume"', "E363", '`cutoff.basis` is one of "emissions", "mass", "energy", not "volume"'),
-    ('set cutoff.basis = "Mass"', "E363", 'did you mean `set cutoff.basis = "mass"`?'),
-    ('set cutoff.cumulative_scope = "module"', "E363", 'is one of "total", "stage"'),
-    ("set quality.min_level = 7", "E363", "lies between 1 and 5, not 7"),
-    ('set gwp.accepted = "sixth"', "E363", '`gwp.accepted` names nothing it can read in "sixth"'),
+    ('set cutoff.basis = "volume"', "E363", '`cutoff.basis` is one of "emissions", "mass", "energy", not "volume"',
+     '"volume"'),
+    ('set cutoff.basis = "Mass"', "E363", 'did you mean `set cutoff.basis = "mass"`?', '"Mass"'),
+    ('set cutoff.cumulative_scope = "module"', "E363", 'is one of "total", "stage"', '"module"'),
+    ("set quality.min_level = 7", "E363", "lies between 1 and 5, not 7", "7"),
+    ('set gwp.accepted = "sixth"', "E363", '`gwp.accepted` names nothing it can read in "sixth"', '"sixth"'),
 ])
-def test_profile_settings_are_validated(tmp_path, setting, code, fragment):
+def test_profile_settings_are_validated(tmp_path, setting, code, fragment, wrong):
     extra = f'import "std:profiles/base.pcf" as b\n\nprofile mine {{\n  extends b.base\n  {setting}\n}}\n'
     path = tmp_path / "model.pcf"
     path.write_text(extra + HEAD.format(standards="") + CLEAN, encoding="utf-8")
@@ -184,7 +187,11 @@ def test_profile_settings_are_validated(tmp_path, setting, code, fragment):
     assert outcome.invalid and outcome.exit_code == 2
     assert [d.code for d in outcome.diagnostics] == [code]
     assert fragment in outcome.diagnostics[0].message + (outcome.diagnostics[0].help or "")
-    assert outcome.diagnostics[0].span.line == 3  # the profile's name
+    # The setting's own line (5), not the profile's name (3), with the caret under the wrong word:
+    # the line is indented by two spaces, columns count from 1.
+    span = outcome.diagnostics[0].span
+    column = setting.rindex(wrong) + 3
+    assert (span.line, span.column, span.end_line, span.end_column) == (5, column, 5, column + len(wrong))
 
 
 def test_a_profile_setting_with_a_unit_is_refused_where_it_is_written(tmp_path):
