@@ -359,17 +359,17 @@ class Builder:
         return value
 
     # ------------------------------------------------------------------ building
-    def build(self, top: Path) -> M.Model:
+    def build(self, top: Path, display: str | None = None) -> M.Model:
         try:
-            return self._build(top)
+            return self._build(top, display)
         except _TooManyProblems:
             found = _sorted(self.state.diagnostics)
             raise PcfError([*found, Diagnostic(
                 "E107", f"stopped after {MAX_DIAGNOSTICS} problems", found[-1].span,
                 help="fix these and run again; a model this broken is often in the wrong encoding or not a model")]) from None
 
-    def _build(self, top: Path) -> M.Model:
-        display = str(top)
+    def _build(self, top: Path, display: str | None = None) -> M.Model:
+        display = display or str(top)
         top = _resolved(top) or Path(os.path.abspath(top))
         if self.root is None:
             self.root = top.parent
@@ -1330,12 +1330,14 @@ def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=key)
 
 
-def load(path: str | os.PathLike, root: str | os.PathLike | None = None, allow_outside_root: bool = False) -> M.Model:
+def load(path: str | os.PathLike, root: str | os.PathLike | None = None, allow_outside_root: bool = False,
+         display: str | None = None) -> M.Model:
     """Load and validate a model file and everything it imports.
 
     Raises :class:`~pcf_dsl.diagnostics.PcfError` with positioned diagnostics
-    when the input is invalid.
+    when the input is invalid. `display` is how messages name the file (a
+    shipped file as `std:profiles/...`, the way an import names it).
     """
     builder = Builder(Path(root).resolve() if root else None, allow_outside_root)
     with collector_paused():
-        return builder.build(Path(path))
+        return builder.build(Path(path), display)

@@ -9,6 +9,7 @@ model path and :meth:`Model.locate` turns it into a place in a file.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -339,8 +340,13 @@ class Model(_Base):
         data.pop("files", None)
         return data
 
-    def locate(self, path: tuple[str, ...]) -> Span | None:
-        """The file span of a model path such as ("process", "casting", "flow", "ingot")."""
+    def locate(self, path: tuple[str, ...], settings: Mapping[str, Span] | None = None) -> Span | None:
+        """The file span of a model path such as ("process", "casting", "flow", "ingot").
+
+        `settings` are the spans of the profile's `set` lines (ResolvedProfile.param_spans): a path
+        ("cutoff", "cumulative", "profile") is the threshold the profile sets, which may be written in
+        a profile file rather than in the model.
+        """
         if not path:
             return None
         head, rest = path[0], path[1:]
@@ -355,6 +361,8 @@ class Model(_Base):
                     return stage.span
             return self.boundary.span if self.boundary else None
         if head == "cutoff":
+            if len(rest) >= 2 and rest[1] == "profile" and settings and f"cutoff.{rest[0]}" in settings:
+                return settings[f"cutoff.{rest[0]}"]
             if self.cutoff is None:
                 return None
             if rest and rest[0] in ("per_flow", "cumulative"):

@@ -45,6 +45,9 @@ class ResolvedProfile:
     severities: dict[str, str]  # code -> error | warning | info | off
     params: dict[str, float | str | None]
     param_origin: dict[str, str]  # key -> the profile that set it ("default" for a rule default)
+    # key -> the value on the `set` line that gave the parameter its value (none for a rule default),
+    # where a finding about a threshold of the profile points (Model.locate)
+    param_spans: dict[str, Span] = field(default_factory=dict)
     clauses: dict[str, str] = field(default_factory=dict)  # code -> clause text for this standard
     reason: str = ""
     span: Span | None = None
@@ -151,6 +154,7 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
     severities = {code: r.rule.default_severity for code, r in rules.items()}
     values: dict[str, float | str | None] = {key: p.default for key, p in params_known.items()}
     origin = {key: "default" for key in params_known}
+    spans: dict[str, Span] = {}
     clauses: dict[str, str] = {}
     notes: list[str] = []
     standards: list[str] = []
@@ -188,6 +192,7 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
                 continue
             if isinstance(value, str) and value.strip().casefold() == UNSET:
                 values[param_key], origin[param_key] = None, key
+                spans.pop(param_key, None)
                 continue
             if known.kind == "text" and not isinstance(value, str):
                 problems.append(_error("E363", f"`{param_key}` is text; write it in quotes", at_value,
@@ -206,6 +211,8 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
                 problems.append(_error("E363", problem[0], at_value, problem[1]))
                 continue
             values[param_key], origin[param_key] = value, key
+            if param_key in profile.value_spans:
+                spans[param_key] = profile.value_spans[param_key]
         standards.extend(s for s in profile.standards if s not in standards)
     if problems:
         raise PcfError(problems)
@@ -213,7 +220,7 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
     short = name.rpartition(".")[2]
     return ResolvedProfile(name=short, label=top.label, file=file, chain=[k.rpartition(".")[2] for k in order],
                            standards=list(top.standards) or standards, notes=notes, severities=severities,
-                           params=values, param_origin=origin, clauses=clauses, reason=reason, span=top.span)
+                           params=values, param_origin=origin, param_spans=spans, clauses=clauses, reason=reason, span=top.span)
 
 
 # ------------------------------------------------------------------ the shipped library
@@ -230,7 +237,9 @@ class ShippedProfile:
 @lru_cache(maxsize=1)
 def _shipped_models() -> dict[str, Model]:
     folder = models_dir() / PROFILE_DIR
-    return {path.name: load(path, root=models_dir()) for path in sorted(folder.glob("*.pcf"))}
+    # Named as an import names them: a finding about a threshold a shipped profile sets points there.
+    return {path.name: load(path, root=models_dir(), display=f"std:{PROFILE_DIR}/{path.name}")
+            for path in sorted(folder.glob("*.pcf"))}
 
 
 def shipped() -> dict[str, ShippedProfile]:

@@ -194,6 +194,92 @@ def test_profile_settings_are_validated(tmp_path, setting, code, fragment, wrong
     assert (span.line, span.column, span.end_line, span.end_column) == (5, column, 5, column + len(wrong))
 
 
+# Two cut-off inputs estimated at 10 kg CO2e per t of billet next to 0.3 kg CO2e per kg modelled:
+# 0.02 / (0.3 + 0.02) = 6.25 % cut off in total, above PACT's 5 %, 4 % and 3 %, under 8 %.
+CUT_OFF_TWICE = """import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Engine" {
+  declared_unit 1 kg of casting.billet
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+%s
+factor grid = 0.6 kg CO2 / kWh
+
+process casting {
+  stage   production
+  product billet 1 t
+  input   electricity 500 kWh from grid
+  input   release_agent 2 kg cutoff "no factor available" {
+    estimate 10 kg CO2e
+  }
+  input   gloves 1 kg cutoff "no factor available" {
+    estimate 10 kg CO2e
+  }
+}
+"""
+
+
+def _line_of(text: str, fragment: str) -> tuple[int, int]:
+    """(line, column) of `fragment`'s first occurrence, both counted from 1."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if fragment in line:
+            return number, line.index(fragment) + 1
+    raise AssertionError(fragment)
+
+
+@pytest.mark.parametrize("cutoff, threshold, where", [
+    # The study states no cumulative threshold: PACT's `set cutoff.cumulative = 5 %`, not `per_flow 10 %`
+    ("cutoff {\n  per_flow 10 %\n}\n", 0.05, "profile"),
+    # ... nor any cut-off rule: the finding once had no place at all
+    ("", 0.05, "profile"),
+    # The study's own is laxer: PACT's applies
+    ("cutoff {\n  per_flow 10 %\n  cumulative 8 %\n}\n", 0.05, "profile"),
+    # The study's own is stricter, or the same: the study's line
+    ("cutoff {\n  per_flow 10 %\n  cumulative 4 %\n}\n", 0.04, "cumulative 4 %"),
+    ("cutoff {\n  per_flow 10 %\n  cumulative 5 %\n}\n", 0.05, "cumulative 5 %"),
+])
+def test_c003_points_at_the_threshold_that_applies(tmp_path, cutoff, threshold, where):
+    path = tmp_path / "model.pcf"
+    text = CUT_OFF_TWICE % cutoff
+    path.write_text(text, encoding="utf-8")
+    outcome = run_check(path, profile="pact_v3")
+    [c003] = [d for d in outcome.diagnostics if d.code == "C003"]
+    assert c003.evidence["threshold"] == pytest.approx(threshold, abs=1e-12)
+    assert c003.evidence["share"] == pytest.approx(0.02 / 0.32, rel=1e-9)
+    if where == "profile":
+        shipped = (ROOT / "models" / "profiles" / "pact_v3.pcf").read_text(encoding="utf-8")
+        line, _ = _line_of(shipped, "set      cutoff.cumulative")
+        column = shipped.splitlines()[line - 1].index("5 %") + 1
+        assert (c003.span.file, c003.span.line, c003.span.column) == ("std:profiles/pact_v3.pcf", line, column)
+        assert c003.path == ("cutoff", "cumulative", "profile")
+    else:
+        line, column = _line_of(text, where)
+        value = column + len("cumulative ")
+        assert (c003.span.file, c003.span.line, c003.span.column, c003.span.end_column) == (
+            str(path), line, value, value + 3)
+        assert c003.path == ("cutoff", "cumulative")
+
+
+def test_c003_points_at_the_model_s_own_profile_line(tmp_path):
+    own = 'import "std:profiles/base.pcf" as b\n\nprofile mine {\n  extends b.base\n  set cutoff.cumulative = 3 %\n}\n'
+    path = tmp_path / "model.pcf"
+    text = CUT_OFF_TWICE % "cutoff {\n  per_flow 10 %\n}\n"
+    text = text.replace("\nstudy", own + "\nstudy", 1)
+    path.write_text(text, encoding="utf-8")
+    outcome = run_check(path)
+    [c003] = [d for d in outcome.diagnostics if d.code == "C003"]
+    assert c003.evidence["threshold"] == pytest.approx(0.03, abs=1e-12)
+    line, column = _line_of(text, "3 %")
+    assert (c003.span.file, c003.span.line, c003.span.column, c003.span.end_column) == (str(path), line, column, column + 3)
+    # A waiver of C003 on the cut-off still matches it: its subject is the cut-off either way.
+    path.write_text(text + 'waive C003 cutoff "the two inputs are being modelled"\n', encoding="utf-8")
+    waived = run_check(path)
+    assert not [d for d in waived.diagnostics if d.code == "C003"]
+    assert [w.diagnostic.code for w in waived.waived] == ["C003"]
+
+
 def test_a_profile_setting_with_a_unit_is_refused_where_it_is_written(tmp_path):
     """`set cutoff.per_flow = 1 kg` was read as the number 1: a per-flow threshold of 100 %."""
     extra = 'import "std:profiles/base.pcf" as b\n\nprofile mine {\n  extends b.base\n  set cutoff.per_flow = 1 kg\n}\n'

@@ -117,7 +117,7 @@ def check(ctx):
             where = f"in the stage `{key}`" if scope == "stage" else "in total"
             note = f" ({left_out} cut-off input{'s' if left_out != 1 else ''} without an estimate not counted)" if left_out else ""
             amount_text = kg(amount) if basis == "emissions" else f"{amount:.4g} {unit}"
-            yield Finding(("cutoff", "cumulative"), f"the cut-off inputs {where} are {pct(share)} ({amount_text} per declared "
+            yield Finding(limits["paths"]["cumulative"], f"the cut-off inputs {where} are {pct(share)} ({amount_text} per declared "
                           f"unit), above the cumulative threshold of {pct(threshold)}{note}",
                           {"excluded": amount, "whole": whole[key], "share": share, "threshold": threshold,
                            "basis": basis, "scope": key, "not_counted": left_out})

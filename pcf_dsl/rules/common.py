@@ -118,20 +118,22 @@ def process_geography(model: Model, process: Process) -> str | None:
 
 
 def cutoff_thresholds(model: Model, params) -> dict:
-    """The per-flow and cumulative limits that apply: the study's own, tightened by the profile's."""
+    """The per-flow and cumulative limits that apply: the study's own, tightened by the profile's.
 
-    def stricter(own, standard):
-        values = [v for v in (own, standard) if v is not None]
-        return min(values) if values else None
-
+    `paths` gives, for each limit, the model path of the line it comes from: ("cutoff", "cumulative")
+    for the study's, ("cutoff", "cumulative", "profile") for the profile's `set cutoff.cumulative`
+    (stricter, or the study states none); an equal limit is the study's own.
+    """
     own = model.cutoff
-    basis = params.get("cutoff.basis") or (own.basis if own else "emissions")
-    return {
-        "basis": basis,
-        "per_flow": stricter(own.per_flow if own else None, params.get("cutoff.per_flow")),
-        "cumulative": stricter(own.cumulative if own else None, params.get("cutoff.cumulative")),
-        "scope": params.get("cutoff.cumulative_scope") or "total",
-    }
+    limits = {"basis": params.get("cutoff.basis") or (own.basis if own else "emissions"),
+              "scope": params.get("cutoff.cumulative_scope") or "total", "paths": {}}
+    for attr in ("per_flow", "cumulative"):
+        stated, standard = getattr(own, attr) if own else None, params.get(f"cutoff.{attr}")
+        if standard is not None and (stated is None or standard < stated):
+            limits[attr], limits["paths"][attr] = standard, ("cutoff", attr, "profile")
+        else:
+            limits[attr], limits["paths"][attr] = stated, ("cutoff", attr)
+    return limits
 
 
 def cutoff_flows(model: Model) -> list[tuple[Process, Flow]]:

@@ -106,16 +106,18 @@ def _settled(v: Any) -> Any:
     return v if kind in _AS_IS else (v if math.isfinite(v) else None) if kind is float else _clean(v)
 
 
-def to_diagnostic(model: Model, registered: RegisteredRule, finding: Finding, severity: str, clause: str) -> Diagnostic:
+def to_diagnostic(model: Model, registered: RegisteredRule, finding: Finding, severity: str, clause: str,
+                  settings=None) -> Diagnostic:
+    """`settings`: the spans of the profile's `set` lines, for a finding about a threshold the profile sets."""
     rule = registered.rule
     labels = []
     for related in finding.related:
-        span = model.locate(related.path)
+        span = model.locate(related.path, settings)
         if span is not None:
             labels.append(Label(span, related.message))
     help_text = finding.help or rule.fix_summary
     help_text = f"{help_text}\n{clause} (`pcf rules {rule.code}`)"
-    return Diagnostic(code=rule.code, message=finding.message, span=model.locate(finding.path),
+    return Diagnostic(code=rule.code, message=finding.message, span=model.locate(finding.path, settings),
                       severity=Severity(severity), help=help_text, labels=labels, path=tuple(finding.path),
                       evidence=_clean(dict(finding.evidence)))
 
@@ -128,7 +130,7 @@ def run_rule(model: Model, result: Result, profile, registered: RegisteredRule, 
     clause = profile.clauses.get(code) or str(registered.rule.clause)
     outcome = RuleOutcome(code, severity, summary=_clean(ctx.summary), not_applicable=ctx.not_applicable_reason)
     for finding in findings:
-        diagnostic = to_diagnostic(model, registered, finding, severity, clause)
+        diagnostic = to_diagnostic(model, registered, finding, severity, clause, profile.param_spans)
         subject = subject_of(model, diagnostic.path)
         index = next((i for i, w in enumerate(model.waivers) if waiver_matches(w, code, subject)), None)
         if index is None:
