@@ -164,6 +164,7 @@ def test_unknown_profile_is_invalid_input(tmp_path):
 
 @pytest.mark.parametrize("setting, code, fragment, wrong", [
     ("rule X123 error", "E360", "which is not a rule", "X123"),
+    ("rule m001 error", "E360", "did you mean `M001`?", "m001"),
     ("set cutoff.per_flows = 1 %", "E361", "did you mean `cutoff.per_flow`?", "cutoff.per_flows"),
     ("set clause.X123 = \"PAS 2050\"", "E361", "must name a rule and give text", "clause.X123"),
     ("set clause.C002 = 5", "E361", "must name a rule and give text", "5"),

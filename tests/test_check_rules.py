@@ -103,6 +103,8 @@ def test_rule_case(rule_case, tmp_path, monkeypatch):
                 assert _close(finding.evidence.get(key), value, tol), (key, finding.evidence.get(key), value)
             for fragment in spec.get("message_contains", []):
                 assert fragment in finding.message, finding.message
+            for fragment in spec.get("help_contains", []):
+                assert fragment in (finding.help or ""), finding.help
         snapshot = SNAPSHOTS / f"{code}-{case['name']}.txt"
         if UPDATE:
             snapshot.write_text(rendered + "\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..diagnostics import did_you_mean
 from . import registry
 from .base import Clause, Docs, Finding, Rule
 
@@ -53,9 +54,13 @@ def check(ctx):
     for index, waiver in enumerate(ctx.model.waivers):
         target = f"{waiver.code} {waiver.subject}" if waiver.subject else waiver.code
         if waiver.code not in rules:
+            # `waive m001 ...`: codes are compared as written, so name the rule it was meant for
+            # (not for a builder code: `E001` is no misspelt `A001`).
+            near = None if waiver.code[:1] == "E" else did_you_mean(waiver.code, rules)
             yield Finding(("waiver", str(index)), f"the waiver names `{waiver.code}`, which is not a rule",
                           {"code": waiver.code},
-                          help="`pcf rules` lists the codes; builder errors (E...) cannot be waived, only fixed")
+                          help=f"did you mean `{near}`? (`pcf rules` lists the codes)" if near else
+                          "`pcf rules` lists the codes; builder errors (E...) cannot be waived, only fixed")
         elif index not in used:
             yield Finding(("waiver", str(index)), f"the waiver `{target}` matches no finding",
                           {"code": waiver.code, "subject": waiver.subject})
