@@ -204,6 +204,11 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0
     start = len(text[: span.column - 1].replace("\t", "    "))
     if span.end_line == span.line and span.end_column > span.column:
         length = len(text[span.column - 1 : span.end_column - 1].replace("\t", "    "))
+    elif span.end_line > span.line:
+        # Only the first line is shown: underline its part of the span, not one character of it (nor
+        # the brace that opens the block).
+        first = text[span.column - 1 :].rstrip().removesuffix("{").rstrip()
+        length = max(1, len(first.replace("\t", "    ")))
     else:
         length = 1
     shown, start, length = _window(expanded, start, length)

@@ -316,7 +316,9 @@ class _ToSyntax(Transformer):
         return S.Boundary(shorthand, body, notes, self._cover(children))
 
     def cutoff(self, children):
-        cut = S.Cutoff(span=self._cover(children))
+        # The `cutoff` keyword: one line, where the block is (its lines may be many, or none).
+        keyword, *children = children
+        cut = S.Cutoff(span=self._tspan(keyword))
         for tag, value, span in children:
             if tag == "note":
                 cut.notes.append(value)

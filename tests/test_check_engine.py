@@ -281,6 +281,89 @@ def test_c003_points_at_the_model_s_own_profile_line(tmp_path):
     assert [w.diagnostic.code for w in waived.waived] == ["C003"]
 
 
+@pytest.mark.parametrize("cutoff, codes", [
+    # Thresholds stated: C004's coverage is about the criterion as a whole, the block's `cutoff`
+    # line, not its first value (`per_flow 10 %`, once underlined with a single caret)
+    ("cutoff {\n  per_flow 10 %\n  cumulative 8 %\n}\n", ("C004",)),
+    # A block that states no threshold: C007 points at it (an empty one once had no place at all)
+    ("cutoff {\n}\n", ("C004", "C007")),
+    ("cutoff {\n  basis mass\n  note \"see the plant's records\"\n}\n", ("C004", "C007")),
+])
+def test_c004_c007_point_at_the_cutoff_keyword(tmp_path, cutoff, codes):
+    path = tmp_path / "model.pcf"
+    text = CUT_OFF_TWICE % cutoff
+    path.write_text(text, encoding="utf-8")
+    outcome = run_check(path)
+    line, column = _line_of(text, "cutoff {")
+    for code in codes:
+        [found] = [d for d in outcome.diagnostics if d.code == code]
+        assert (found.span.file, found.span.line, found.span.column, found.span.end_line, found.span.end_column) == (
+            str(path), line, column, line, column + len("cutoff"))
+        assert found.path == ("cutoff",)
+    # Without a block, the study's line, where a `cutoff` block is missing.
+    path.write_text(CUT_OFF_TWICE % "", encoding="utf-8")
+    outcome = run_check(path)
+    study_line, _ = _line_of(CUT_OFF_TWICE, 'study "Engine"')
+    for code in ("C004", "C007"):
+        [found] = [d for d in outcome.diagnostics if d.code == code]
+        assert (found.span.line, found.path) == (study_line, ("study",))
+
+
+def test_a_second_cutoff_block_is_refused_at_its_keyword(tmp_path):
+    path = tmp_path / "model.pcf"
+    text = CUT_OFF_TWICE % "cutoff {\n  per_flow 1 %\n}\ncutoff {\n  per_flow 2 %\n}\n"
+    path.write_text(text, encoding="utf-8")
+    outcome = run_check(path)
+    [e201] = [d for d in outcome.diagnostics if d.code == "E201"]
+    line, _ = _line_of(text, "per_flow 2 %")
+    assert (e201.span.line, e201.span.column, e201.span.end_line, e201.span.end_column) == (line - 1, 1, line - 1, 7)
+
+
+@pytest.mark.parametrize("cutoff, where", [
+    # The study's per-flow threshold is stricter than PAS 2050's 1 %: its own line
+    ("cutoff {\n  per_flow 0.5 %\n}\n", "model"),
+    # ... laxer, or not stated: PAS 2050's `set cutoff.per_flow = 1 %`
+    ("cutoff {\n  per_flow 10 %\n  cumulative 8 %\n}\n", "profile"),
+    ("", "profile"),
+])
+def test_c005_c006_point_at_the_thresholds_they_apply(tmp_path, cutoff, where):
+    path = tmp_path / "model.pcf"
+    # A lubricant of 0.5 kg at 3 kg CO2e/kg per t of billet: 1.5 kg CO2e of 300 + 1.5 + 20 kg, 0.467 %,
+    # under both 0.5 % and 1 %.
+    text = (CUT_OFF_TWICE % cutoff).replace("factor grid", "factor oil = 3 kg CO2e / kg\nfactor grid", 1)
+    text = text.replace("  input   electricity", "  input   lubricant 0.5 kg from oil\n  input   electricity", 1)
+    path.write_text(text, encoding="utf-8")
+    outcome = run_check(path, profile="pas_2050_2011")
+    shipped = (ROOT / "models" / "profiles" / "pas_2050_2011.pcf").read_text(encoding="utf-8")
+    [c005] = [d for d in outcome.diagnostics if d.code == "C005"]
+    [c006] = [d for d in outcome.diagnostics if d.code == "C006"]
+    # Coverage 301.5 / 321.5 = 93.78 %, under PAS 2050's 95 %: at the profile's minimum, wherever the study's
+    # cut-off block is (or is not).
+    assert c005.evidence["coverage"] == pytest.approx(301.5 / 321.5, rel=1e-9)
+    line, _ = _line_of(shipped, "set      cutoff.min_coverage")
+    column = shipped.splitlines()[line - 1].index("95 %") + 1
+    assert (c005.span.file, c005.span.line, c005.span.column) == ("std:profiles/pas_2050_2011.pcf", line, column)
+    assert c005.path == ("cutoff", "min_coverage", "profile")
+    assert c006.evidence["flows"] == ["casting.lubricant"]
+    if where == "model":
+        assert c006.evidence["threshold"] == pytest.approx(0.005, abs=1e-12)
+        line, column = _line_of(text, "per_flow 0.5 %")
+        value = column + len("per_flow ")
+        assert (c006.span.file, c006.span.line, c006.span.column, c006.span.end_column) == (
+            str(path), line, value, value + len("0.5 %"))
+        assert c006.path == ("cutoff", "per_flow")
+    else:
+        assert c006.evidence["threshold"] == pytest.approx(0.01, abs=1e-12)
+        line, _ = _line_of(shipped, "set      cutoff.per_flow")
+        column = shipped.splitlines()[line - 1].index("1 %") + 1
+        assert (c006.span.file, c006.span.line, c006.span.column) == ("std:profiles/pas_2050_2011.pcf", line, column)
+        assert c006.path == ("cutoff", "per_flow", "profile")
+    # Waivers on the cut-off still match both: their subject is the cut-off either way.
+    path.write_text(text + 'waive C005 cutoff "being modelled"\nwaive C006 cutoff "kept on purpose"\n', encoding="utf-8")
+    waived = run_check(path, profile="pas_2050_2011")
+    assert sorted(w.diagnostic.code for w in waived.waived) == ["C005", "C006"]
+
+
 def test_a_profile_setting_with_a_unit_is_refused_where_it_is_written(tmp_path):
     """`set cutoff.per_flow = 1 kg` was read as the number 1: a per-flow threshold of 100 %."""
     extra = 'import "std:profiles/base.pcf" as b\n\nprofile mine {\n  extends b.base\n  set cutoff.per_flow = 1 kg\n}\n'

@@ -105,6 +105,15 @@ def test_long_line_window_keeps_the_caret_under_cjk_and_tabs(write):
     assert lines[4] == "  |                        ^^^^^^"
 
 
+def test_a_span_over_several_lines_underlines_its_first_line():
+    """Only the first line of a block's span is shown: its part of that line is underlined, not one character."""
+    from pcf_dsl.diagnostics import Diagnostic, SOURCES, Span
+
+    SOURCES.add("block.pcf", "boundary cradle_to_gate {\n  include use\n}\n")
+    lines = render(Diagnostic("B001", "a block", Span("block.pcf", 1, 10, 3, 2))).splitlines()
+    assert lines[3:5] == ["1 | boundary cradle_to_gate {", "  |          ^^^^^^^^^^^^^^"]
+
+
 def test_syntax_error_misspelt_keyword_at_line_start(write):
     diagnostic = _one(write('''
         proces p {

@@ -60,6 +60,7 @@ def check(ctx):
     share, count, missing = ctx.shared(coverage, ctx.model, ctx.result)
     ctx.record(coverage=share, minimum=minimum)
     if below(share, minimum):
-        yield Finding(("cutoff",) if ctx.model.cutoff else ("study",),
+        # The minimum is the profile's: its `set cutoff.min_coverage` line (the study states none).
+        yield Finding(("cutoff", "min_coverage", "profile"),
                       f"the model covers {pct(share)} of the estimated total, less than the required {pct(minimum)}",
                       {"coverage": share, "minimum": minimum, "cutoff_flows": count, "without_estimate": missing})

@@ -75,7 +75,8 @@ def check(ctx):
     names = [name for name, _ in small]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     together = f", together {pct(unit_total)} of the estimated total" if unit_total is not None else ""
-    yield Finding(("cutoff",) if ctx.model.cutoff else ("study",),
+    # At the per-flow threshold these flows are measured against: the study's line or the profile's.
+    yield Finding(limits["paths"]["per_flow"],
                   f"{len(small)} modelled flow{'s are each' if len(small) != 1 else ' is'} under the "
                   f"{pct(threshold)} per-flow threshold ({basis} basis){together}: {shown}",
                   {"count": len(small), "threshold": threshold, "basis": basis, "combined_share": unit_total,
