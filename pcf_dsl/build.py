@@ -444,7 +444,9 @@ class Builder:
                 elif isinstance(item, S.Waiver) and unit_ is top_unit:
                     model.waivers.append(M.Waiver(code=item.code.value,
                                                   subject=item.subject.dotted if item.subject else None,
-                                                  justification=item.justification.value, span=item.span))
+                                                  justification=item.justification.value, span=item.span,
+                                                  code_span=item.code.span,
+                                                  subject_span=item.subject.span if item.subject else None))
                     if not item.justification.value.strip():
                         self.state.error("E240", "a waiver needs a justification", item.justification.span,
                                          help='say why the finding does not apply: waive CODE subject "because ..."')

@@ -111,11 +111,14 @@ def _verify(model: Model, result: Result, profile: str | None) -> CheckOutcome:
     except PcfError as exc:
         return CheckOutcome(model, result, exc.diagnostics, profile_error=True)
     # `extra` lives for this run: the late rules read what the others did, and rules share computed values here.
-    extra = {"selection": selection, "waivers_used": set()}
+    # `codes_found`: the rules with a finding (waived or not) under some profile.
+    extra = {"selection": selection, "waivers_used": set(), "codes_found": set()}
     runs = [engine.ProfileRun(p, engine.run_profile(model, result, p, extra)) for p in selection.profiles]
     for run in runs:
         for outcome in run.outcomes.values():
             extra["waivers_used"].update(w.waiver_index for w in outcome.waived)
+            if outcome.diagnostics or outcome.waived:
+                extra["codes_found"].add(outcome.code)
     for run in runs:
         run.outcomes.update(engine.run_profile(model, result, run.profile, extra, late=True))
     diagnostics, waived = _merge(runs, several=len(runs) > 1)

@@ -289,6 +289,9 @@ class Waiver(_Base):
     subject: str | None = None
     justification: str
     span: Span | None = _span_field()
+    # The code and the subject on their own, so that W001 underlines the one that names nothing.
+    code_span: Span | None = _span_field()
+    subject_span: Span | None = _span_field()
 
 
 class Profile(_Base):
@@ -393,7 +396,12 @@ class Model(_Base):
             return self.claims[index].span if index < len(self.claims) else None
         if head == "waiver" and rest:
             index = int(rest[0])
-            return self.waivers[index].span if index < len(self.waivers) else None
+            if index >= len(self.waivers):
+                return None
+            waiver = self.waivers[index]
+            if len(rest) >= 2 and rest[1] in ("code", "subject"):
+                return getattr(waiver, f"{rest[1]}_span") or waiver.span
+            return waiver.span
         if head == "profile" and rest and rest[0] in self.profiles:
             return self.profiles[rest[0]].span
         return None

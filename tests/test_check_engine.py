@@ -441,6 +441,33 @@ waive D003 casting.ingot_a "the US dataset is the only one for this alloy"
     assert len(wide.waived) == 2 and not [d for d in wide.diagnostics if d.code == "D003"]
 
 
+@pytest.mark.parametrize("waiver, part", [
+    # A code that is no rule: the code (`m001`), not the whole line after `waive`
+    ('waive m001 casting "returned scrap"', "m001"),
+    # M001 fires on `casting`, not on `smelting`: the subject names nothing
+    ('waive M001 smelting "returned scrap"', "smelting"),
+    ('waive M001 casting.aluminium "returned scrap"', "casting.aluminium"),
+    # R001 finds nothing at all (there is no claim): the code, whatever the subject
+    ('waive R001 total "the report rounds"', "R001"),
+    ('waive R001 "the report rounds"', "R001"),
+])
+def test_w001_underlines_the_part_of_the_waiver_that_names_nothing(tmp_path, waiver, part):
+    path = model(tmp_path, IMBALANCED + waiver + "\n")
+    outcome = run_check(path)
+    [w001] = [d for d in outcome.diagnostics if d.code == "W001"]
+    text = path.read_text(encoding="utf-8")
+    line, column = _line_of(text, waiver)
+    column += waiver.index(" " + part + " " if " " + part + " " in waiver else " " + part) + 1
+    assert (w001.span.line, w001.span.column, w001.span.end_line, w001.span.end_column) == (
+        line, column, line, column + len(part))
+    # The JSON lists the waiver with the span of its whole line, as before, and no more fields.
+    data = json.loads(cli("check", "--format", "json", path).stdout)
+    jsonschema.validate(data, CHECK_SCHEMA)
+    [listed] = data["waivers"]
+    assert (listed["span"]["column"], listed["span"]["end_column"]) == (len("waive ") + 1, len(waiver) + 1)
+    assert "code_span" not in listed and "subject_span" not in listed
+
+
 def test_a_waived_error_does_not_fail_the_check(tmp_path):
     body = CLEAN + 'claim total = 0.35 kg CO2e\nwaive R001 total "the report rounds its inputs up"\n'
     outcome = run_check(model(tmp_path, body))

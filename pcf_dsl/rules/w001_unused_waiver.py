@@ -50,6 +50,7 @@ def check(ctx):
         ctx.not_applicable("the model has no waivers")
         return
     used = ctx.extra.get("waivers_used", set())
+    found = ctx.extra.get("codes_found", set())
     rules = registry()
     for index, waiver in enumerate(ctx.model.waivers):
         target = f"{waiver.code} {waiver.subject}" if waiver.subject else waiver.code
@@ -57,11 +58,14 @@ def check(ctx):
             # `waive m001 ...`: codes are compared as written, so name the rule it was meant for
             # (not for a builder code: `E001` is no misspelt `A001`).
             near = None if waiver.code[:1] == "E" else did_you_mean(waiver.code, rules)
-            yield Finding(("waiver", str(index)), f"the waiver names `{waiver.code}`, which is not a rule",
+            yield Finding(("waiver", str(index), "code"), f"the waiver names `{waiver.code}`, which is not a rule",
                           {"code": waiver.code},
                           help=f"did you mean `{near}`? (`pcf rules` lists the codes)" if near else
                           "`pcf rules` lists the codes; builder errors (E...) cannot be waived, only fixed")
         elif index not in used:
-            yield Finding(("waiver", str(index)), f"the waiver `{target}` matches no finding",
+            # Underline what names nothing: the subject when the rule found something elsewhere,
+            # else the code (the rule found nothing to waive, whatever the subject).
+            part = "subject" if waiver.subject and waiver.code in found else "code"
+            yield Finding(("waiver", str(index), part), f"the waiver `{target}` matches no finding",
                           {"code": waiver.code, "subject": waiver.subject})
     ctx.record(waivers=len(ctx.model.waivers), used=len(used))
