@@ -778,6 +778,14 @@ class Builder:
             self.state.error("E300", f"the amount of `{node.name.value}` is negative", node.amount.span,
                              help="amounts are positive; only an `emit` line may be negative (a removal)")
             return None
+        if _per_count(unit_text):
+            # A count (`item`, `pcs`) has no dimension, so `0.3 kg / item` is a mass to pint and was taken as
+            # 0.3 kg per run of the process: for a product of 1000 items, a figure 1000 times too small.
+            self.state.error("E313", f"`{node.name.value}` is {amount_text}: an amount per item, but a process's "
+                             "amounts are per run (its products as written)", node.amount.span,
+                             help=f"multiply by the number of items of a run (`{amount_text} * 1000 items` for a "
+                                  "product of 1000 items), or give the amount per run")
+            return None
         attrs = node.attrs
         stage = self._stage_name(attrs.stage, model) if attrs.stage else None
         estimate = None
@@ -1191,6 +1199,12 @@ class _AmountUnits:
 
 
 _NUMBER_MARK = "\x00"  # never in a name or a number: marks where the number goes in an amount's text
+
+
+@lru_cache(maxsize=4096)
+def _per_count(units: str) -> bool:
+    """True when units divide by a count (`kg / item`, `kWh / pcs`): `item`, `piece` and `pcs` are pint's `unit`."""
+    return any(name == "unit" and exponent < 0 for name, exponent in Q(1, units).unit_items())
 
 
 @lru_cache(maxsize=4096)

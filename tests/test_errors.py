@@ -567,3 +567,47 @@ def test_a_claim_on_a_flow_whose_line_failed_adds_no_error_of_its_own(write, amo
         claim flow p.nothing = 1 kg CO2e
     ''')
     assert sorted((d.code, d.span.line) for d in _errors(path)) == [(code, 5), ("E341", 8)]
+
+
+@pytest.mark.parametrize(("line", "written"), [
+    ("input steel 0.3 kg / item from f", "0.3 kg / item"),
+    ("input steel 0.3 kg / pcs from f", "0.3 kg / pcs"),
+    ("emit leak 0.02 kg HFC_134a / piece", "0.02 kg HFC_134a / piece"),
+])
+def test_an_amount_per_item_is_refused_not_read_per_run(write, line, written):
+    # A count has no dimension, so pint reads `0.3 kg / item` as 0.3 kg; a process's amounts are per
+    # run (1000 items here), so this was 0.3 kg per 1000 items: 0.00015 kg CO2e per item, not 0.15.
+    diagnostic = _one(write(f'''
+        import "std:gwp/ipcc_ar6.pcf" as ipcc
+        study "s" {{
+          declared_unit 1 item of p.out
+          gwp ipcc.ar6
+        }}
+        factor f = 0.5 kg CO2e / kg
+        process p {{
+          stage production
+          product out 1000 items
+          {line}
+        }}
+    '''), "E313")
+    name = line.split()[1]
+    assert diagnostic.message == (f"`{name}` is {written}: an amount per item, but a process's amounts are per run "
+                                  "(its products as written)")
+    assert (diagnostic.span.line, diagnostic.span.column) == (10, line.index(written) + 3)
+    assert f"`{written} * 1000 items`" in diagnostic.help
+
+
+def test_an_amount_per_item_times_the_items_of_a_run_is_the_amount(footprint):
+    _, result = footprint('''
+        study "s" {
+          declared_unit 1 item of p.out
+        }
+        factor f = 0.5 kg CO2e / kg
+        process p {
+          stage production
+          product out 1000 items
+          input steel 0.3 kg / item * 1000 pcs from f
+        }
+    ''')
+    # By hand: 0.3 kg of steel per item x 0.5 kg CO2e / kg = 0.15 kg CO2e per item.
+    assert result.total.value == pytest.approx(0.15, rel=1e-12)
