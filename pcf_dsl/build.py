@@ -1091,7 +1091,9 @@ class Builder:
         # two units, and pint's arithmetic on each of the reference model's 79 took 15-20 ms of every
         # `pcf check` (a fifth of a load once pint and the grammar are warm).
         units = str(value.units)
-        factor = factor_or_none(units, f"kg * {CO2E}")
+        # `kg CO2e / item` is a mass of CO2e to pint (a count has no dimension): it is per item all the same,
+        # and for a declared unit of 1000 items was compared as if it were per the 1000.
+        factor = None if _per_count(units) else factor_or_none(units, f"kg * {CO2E}")
         if factor is not None:
             return factor
         du = model.study.declared_unit if model.study else None

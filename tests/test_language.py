@@ -506,6 +506,30 @@ def test_claims_in_other_units_and_per_unit_of_product_are_kg_co2e_per_declared_
     assert diagnostic.code == "E343" and (diagnostic.span.line, diagnostic.span.column) == (11, 15)
 
 
+def test_a_claim_per_item_is_per_item_of_the_declared_unit(write):
+    """`kg CO2e / item` is a mass of CO2e to pint (a count has no dimension), but a report means it per item."""
+    text = '''
+        study "s" {
+          declared_unit 1000 items of main.out
+        }
+        process main {
+          stage production
+          product out 1 item
+        }
+        claim total = 5 kg CO2e / item
+        claim total = 5.0 kg CO2e / pcs
+        claim total = 5 t CO2e
+    '''
+    per_item, per_pcs, whole = pcf_dsl.load(write(text)).claims
+    # By hand: 5 kg CO2e per item x 1000 items = 5000 kg CO2e per declared unit, as 5 t CO2e is.
+    assert per_item.value == pytest.approx(5000.0, rel=1e-15) and per_item.resolution == pytest.approx(1000.0)
+    assert per_pcs.value == pytest.approx(5000.0, rel=1e-15) and per_pcs.resolution == pytest.approx(100.0)
+    assert whole.value == pytest.approx(5000.0, rel=1e-15)
+    with pytest.raises(pcf_dsl.PcfError) as info:  # per item, but the declared unit is a mass
+        pcf_dsl.load(write(text.replace("1000 items", "1 kg").replace("1 item", "1 kg"), name="bad.pcf"))
+    assert [d.code for d in info.value.diagnostics] == ["E343", "E343"]
+
+
 def test_waivers_and_profiles_are_kept(write):
     model = pcf_dsl.load(write('''
         profile strict "stricter than ISO" {
