@@ -878,6 +878,7 @@ class Builder:
                 continue
             shares[share.product.value] = fraction
         properties: dict[str, M.Quantity] = {}
+        product_units = {p.name: p.amount.unit for p in products}
         for prop in alloc.properties:
             if prop.product.value not in product_names:
                 self.state.error("E321", f"`{prop.product.value}` is not a product of this process", prop.product.span,
@@ -887,6 +888,15 @@ class Builder:
             if value is not None and value.magnitude < 0:
                 self.state.error("E300", f"the allocation property of `{prop.product.value}` is negative",
                                  prop.value.span, help="a price, mass or energy content is zero or more")
+            elif value is not None and _not_per_unit(str(value.units), product_units[prop.product.value]):
+                # Each product weighs its amount times its property: a total (the revenue `16650 CNY`, the
+                # energy `9000 MJ`) counts the amount twice, and the shares came out wrong without a word.
+                amount = next(p.amount_text for p in products if p.name == prop.product.value)
+                self.state.error("E324", f"the {method} property of `{prop.product.value}` is {source_text(prop.value)}, "
+                                 f"not per unit of the product ({amount})", prop.value.span,
+                                 help=f"the shares weigh each product's amount times its property: give the property "
+                                      f"per unit of the product (`{source_text(prop.value)} / {amount}`, or e.g. "
+                                      "`18500 CNY / t`), or state the shares")
             elif value is not None:
                 properties[prop.product.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         return M.Allocation(method=method, shares=shares, properties=properties,
@@ -1207,6 +1217,18 @@ _NUMBER_MARK = "\x00"  # never in a name or a number: marks where the number goe
 def _per_count(units: str) -> bool:
     """True when units divide by a count (`kg / item`, `kWh / pcs`): `item`, `piece` and `pcs` are pint's `unit`."""
     return any(name == "unit" and exponent < 0 for name, exponent in Q(1, units).unit_items())
+
+
+@lru_cache(maxsize=4096)
+def _not_per_unit(units: str, product_unit: str) -> bool:
+    """An allocation property with a dimension and no unit it is per (`16650 CNY`), for a product that has one.
+
+    A fraction (`99 %`, `0.99 t / t`) and a property of a product counted in items are per unit as written.
+    """
+    quantity = Q(1, units)
+    if quantity.dimensionless or not Q(1, product_unit).dimensionality:
+        return False
+    return not any(exponent < 0 for _, exponent in quantity.unit_items())
 
 
 @lru_cache(maxsize=4096)

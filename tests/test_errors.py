@@ -611,3 +611,46 @@ def test_an_amount_per_item_times_the_items_of_a_run_is_the_amount(footprint):
     ''')
     # By hand: 0.3 kg of steel per item x 0.5 kg CO2e / kg = 0.15 kg CO2e per item.
     assert result.total.value == pytest.approx(0.15, rel=1e-12)
+
+
+ALLOCATED = '''
+    study "s" {{
+      declared_unit 1 {unit} of p.billet
+    }}
+    factor f = 1 kg CO2e / kg
+    process p {{
+      stage production
+      product billet 900 {unit}
+      product dross 100 {unit}
+      input a 100 kg from f
+      allocation {method} {{
+        property billet {billet}
+        property dross {dross}
+      }}
+    }}
+'''
+
+
+def test_an_allocation_property_that_is_a_total_is_refused(write):
+    # Each product weighs amount x property: the revenues 16650 and 120 CNY gave billet
+    # 900 x 16650 / (900 x 16650 + 100 x 120) = 99.92 % instead of 16650 / 16770 = 99.28 %.
+    text = ALLOCATED.format(unit="kg", method="economic", billet="16650 CNY", dross="120 CNY")
+    diagnostics = [d for d in _errors(write(text)) if d.code == "E324"]
+    assert [d.message for d in diagnostics] == [
+        "the economic property of `billet` is 16650 CNY, not per unit of the product (900 kg)",
+        "the economic property of `dross` is 120 CNY, not per unit of the product (100 kg)"]
+    assert [(d.span.line, d.span.column) for d in diagnostics] == [(11, 21), (12, 20)]
+    assert "`16650 CNY / 900 kg`" in diagnostics[0].help
+
+
+@pytest.mark.parametrize(("unit", "method", "billet", "dross", "share"), [
+    ("kg", "economic", "16650 CNY / 900 kg", "120 CNY / 100 kg", 16650 / 16770),  # the revenues, per kg
+    ("kg", "economic", "18500 CNY / t", "1200 CNY / t", 16650 / 16770),
+    ("kg", "physical", "99 %", "40 %", 891 / 931),  # a content as a fraction: 900 x 0.99 and 100 x 0.40
+    ("kg", "physical", "0.99 t / t", "400 kg / t", 891 / 931),
+    ("items", "economic", "18.5 CNY", "1.2 CNY", 16650 / 16770),  # a price of a counted product is per item
+])
+def test_allocation_properties_per_unit_of_product_give_the_shares(footprint, unit, method, billet, dross, share):
+    _, result = footprint(ALLOCATED.format(unit=unit, method=method, billet=billet, dross=dross))
+    # By hand: billet's share of the 100 kg CO2e of a run, per one of its 900 units.
+    assert result.total.value == pytest.approx(100 * share / 900, rel=1e-12)
