@@ -1161,6 +1161,32 @@ def decode(data: bytes, file: str) -> str:
     ))
 
 
+_COMMA_NUMBER = re.compile(r"[0-9][0-9.,]*[0-9]")
+
+
+def _comma_number(text: str, comma: int) -> list[tuple[str, str]] | None:
+    """How a number written with a comma (`1,5`, `1,500`, `1.234,5`) is written here, each reading with its name.
+
+    None when the comma at `comma` is not inside a number.
+    """
+    start = comma
+    while start > 0 and text[start - 1] in "0123456789.":
+        start -= 1
+    found = _COMMA_NUMBER.match(text, start)
+    if (start == comma or found is None or found.end() <= comma + 1
+            or (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"))):
+        return None
+    written = found.group()
+    if written.count(",") > 1 or ("." in written and written.index(".") > written.index(",")):
+        return [(written.replace(",", ""), "the commas group thousands")]
+    if "." in written:
+        return [(written.replace(".", "").replace(",", "."), "the dots group thousands and the comma is the decimal mark")]
+    readings = [(written.replace(",", "."), "the comma is the decimal mark")]
+    if len(written) - written.index(",") - 1 == 3:
+        readings.append((written.replace(",", ""), "it groups thousands"))
+    return readings
+
+
 def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
     line, column = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
@@ -1171,6 +1197,10 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
             hint = "tabs are fine as spacing; this one is inside a token"
         elif char == "'":
             hint = 'texts are written in double quotes: "..."'
+        elif char == "," and (readings := _comma_number(text, exc.pos_in_stream)) is not None:
+            # "remove it" turned the decimal comma of `1,5 kg` into 15 kg: say how each reading is written.
+            hint = ("a number has no comma, and `.` is its decimal mark: write "
+                    + ", or ".join(f"`{number}` if {reading}" for number, reading in readings))
         return Diagnostic("E002", f"unexpected character {char!r}", span, help=hint)
     token = exc.token if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else None
     expected = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
@@ -1192,6 +1222,16 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
         shown = ", ".join(expected_text[:8]) + (" ..." if len(expected_text) > 8 else "")
         message += f"; expected {shown}"
     hint = None
+    if token is not None and str(token) == "." and token.start_pos is not None:
+        # `.5 kg` and `5. kg`: a number takes digits on both sides of its point (the second was told
+        # to start a new line).
+        before, after = text[token.start_pos - 1:token.start_pos], text[token.start_pos + 1:token.start_pos + 2]
+        digits = re.match(r"[0-9]*", text[token.start_pos + 1:]).group()
+        if after.isdigit() and not (before.isalnum() or before in "._"):
+            hint = f"a number starts with a digit: write `0.{digits}`"
+        elif before.isdigit() and not after.isdigit():
+            whole = re.search(r"[0-9]+$", text[:token.start_pos]).group()
+            hint = f"a number has digits after its point: write `{whole}` or `{whole}.0`"
     keywords = [parser().get_terminal(e).pattern.value for e in expected
                 if e in {t.name for t in parser().terminals} and parser().get_terminal(e).pattern.type == "str"]
     if token is not None and token.type == "NAME":

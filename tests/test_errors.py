@@ -654,3 +654,28 @@ def test_allocation_properties_per_unit_of_product_give_the_shares(footprint, un
     _, result = footprint(ALLOCATED.format(unit=unit, method=method, billet=billet, dross=dross))
     # By hand: billet's share of the 100 kg CO2e of a run, per one of its 900 units.
     assert result.total.value == pytest.approx(100 * share / 900, rel=1e-12)
+
+
+@pytest.mark.parametrize(("amount", "column", "hint"), [
+    # "remove it, or put it inside a quoted text" made the decimal comma of `1,5 kg` 15 kg.
+    ("1,5 kg", 12, "write `1.5` if the comma is the decimal mark"),
+    ("0,58962 t", 12, "write `0.58962` if the comma is the decimal mark"),
+    ("1,500 kg", 12, "write `1.500` if the comma is the decimal mark, or `1500` if it groups thousands"),
+    ("1,000,000 kg", 12, "write `1000000` if the commas group thousands"),
+    ("1.234,5 kg", 16, "write `1234.5` if the dots group thousands and the comma is the decimal mark"),
+    ("1,500.5 kg", 12, "write `1500.5` if the commas group thousands"),
+    # A point without digits on one side: the second was told to start a new line.
+    (".5 kg", 11, "a number starts with a digit: write `0.5`"),
+    ("5. kg", 12, "a number has digits after its point: write `5` or `5.0`"),
+])
+def test_a_number_written_another_way_gets_the_spelling_that_keeps_its_value(write, amount, column, hint):
+    diagnostic = _one(write(f'''
+        factor f = 1 kg CO2e / kg
+        process p {{
+          stage production
+          product out 1 t
+          input a {amount} from f
+        }}
+    '''), "E002")
+    assert (diagnostic.span.line, diagnostic.span.column) == (5, column)
+    assert diagnostic.help.endswith(hint), diagnostic.help
