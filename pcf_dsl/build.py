@@ -795,6 +795,12 @@ class Builder:
                 if not (value.dimensionless or value.dimensionality == co2e_mass_dimensionality()):
                     self.state.error("E310", "a cut-off estimate is a mass of CO2e (per process output) or a share",
                                      attrs.estimate.span, help="e.g. `estimate 0.002 kg CO2e` or `estimate 0.1 %`")
+                elif _per_count(str(value.units)):  # `kg CO2e / item` is a mass to pint: see E313 on amounts
+                    self.state.error("E313", f"the estimate {source_text(attrs.estimate)} is per item, but an "
+                                     "estimate in kg CO2e is per run of the process (its products as written)",
+                                     attrs.estimate.span,
+                                     help="multiply by the number of items of a run (`... * 1000 items`), or give "
+                                          "the estimate per run or as a share of the total (`0.1 %`)")
                 elif value.magnitude < 0:
                     self.state.error("E300", "a cut-off estimate is negative", attrs.estimate.span,
                                      help="estimate the emissions left out: zero or more (a removal is an `emit` line)")

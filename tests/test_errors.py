@@ -679,3 +679,27 @@ def test_a_number_written_another_way_gets_the_spelling_that_keeps_its_value(wri
     '''), "E002")
     assert (diagnostic.span.line, diagnostic.span.column) == (5, column)
     assert diagnostic.help.endswith(hint), diagnostic.help
+
+
+def test_a_cutoff_estimate_per_item_is_refused_not_read_per_run(write, footprint):
+    text = '''
+        study "s" {
+          declared_unit 1 item of p.out
+        }
+        factor f = 1 kg CO2e / kg
+        process p {
+          stage production
+          product out 1000 items
+          input a 100 kg from f
+          input glue 1 g cutoff "small" {
+            estimate ESTIMATE
+          }
+        }
+    '''
+    # Read per run of 1000 items, `0.001 kg CO2e / item` was 1e-6 kg CO2e per item, not 0.001.
+    diagnostic = _one(write(text.replace("ESTIMATE", "0.001 kg CO2e / item")), "E313")
+    assert diagnostic.message.startswith("the estimate 0.001 kg CO2e / item is per item")
+    assert (diagnostic.span.line, diagnostic.span.column) == (10, 14)
+    _, result = footprint(text.replace("ESTIMATE", "0.001 kg CO2e / item * 1000 items"), "fixed.pcf")
+    # By hand: 0.001 kg CO2e per item, for a declared unit of one item.
+    assert result.cutoff_estimate == pytest.approx(0.001, rel=1e-12)
