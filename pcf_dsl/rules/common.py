@@ -13,7 +13,8 @@ from ..compute import Result
 from ..model import Flow, Model, Process
 from ..units import factor_or_none
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# A number as written, not the digits of a name (`m3`, `HFC_134a`, `yield_2024`).
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
 # A share is a ratio of sums of floats, and `95 %` reads as 0.9500000000000001: a flow at exactly
@@ -47,9 +48,20 @@ def flow_path(process: Process | str, flow: Flow | str, *more: str) -> tuple[str
     return ("process", p, "flow", f, *more)
 
 
+def _measured(text: str) -> re.Match | None:
+    """The number of an amount whose printed digits are its precision: the first one with a point or an exponent.
+
+    A whole number beside it is a count (`2 * 0.50000 t`, `0.3 kg / item * 1000 items`): read as rounded
+    to ±0.5, the `2` made the rounding of the line a quarter of its value, and a claim 20 % off passed R001.
+    An amount of whole numbers alone (`500 kWh`) takes the first.
+    """
+    numbers = list(_NUMBER.finditer(text))
+    return next((m for m in numbers if not m.group(0).isdigit()), numbers[0] if numbers else None)
+
+
 def decimals_of(text: str) -> int | None:
-    """Decimals of the first number written in an amount (`0.58962 t` -> 5), None if there is none."""
-    match = _NUMBER.search(text)
+    """Decimals of the measured number of an amount (`0.58962 t` -> 5), None if there is none."""
+    match = _measured(text)
     if match is None:
         return None
     mantissa, _, exponent = match.group(0).lower().partition("e")
@@ -59,10 +71,10 @@ def decimals_of(text: str) -> int | None:
 def half_unit(flow: Flow) -> float:
     """Half a unit of the last printed digit of the flow's amount, in the amount's own unit.
 
-    `0.58962 t` -> 0.000005 t. For an expression (`0.000013 kg / kg * 1 t`) the first
+    `0.58962 t` -> 0.000005 t. For an expression (`0.000013 kg / kg * 1 t`) the measured
     number's precision is scaled by the ratio of the value to that number.
     """
-    match = _NUMBER.search(flow.amount_text)
+    match = _measured(flow.amount_text)
     d = decimals_of(flow.amount_text)
     if match is None or d is None:
         return 0.0
