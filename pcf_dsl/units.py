@@ -59,6 +59,21 @@ AMBIGUOUS_UNITS: dict[str, tuple[str, str]] = {
             "(50.802 kg)", "write `short_hundredweight` or `long_hundredweight`"),
 }
 
+
+def _calorie(prefix: str) -> tuple[str, str]:
+    return ("pint reads it as the thermochemical calorie (4.184 J), but energy statistics (GB/T 2589, IEA) use the "
+            "International Table calorie (4.1868 J), 0.07 % more",
+            f"write `{prefix}cal_it` (International Table, 4.1868 J per cal) or `{prefix}cal_th` (thermochemical, "
+            "4.184 J per cal)")
+
+
+# The calorie, with the prefixes that energy data writes (`kcal`, `Gcal` of steam and heat), short and
+# long, singular and plural. `cal_it` / `cal_th` and their prefixed forms (`kcal_it`, `Gcal_th`) say
+# which calorie they are and stay accepted.
+AMBIGUOUS_UNITS.update({name: _calorie(short)
+                        for short, long in (("", ""), ("k", "kilo"), ("M", "mega"), ("G", "giga"), ("T", "tera"))
+                        for name in (f"{short}cal", f"{long}calorie", f"{long}calories")})
+
 def ambiguity(name: str) -> str | None:
     """The refusal of a name of AMBIGUOUS_UNITS on one line (what pint reads; the fix), else None."""
     found = AMBIGUOUS_UNITS.get(name)

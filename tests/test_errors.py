@@ -197,6 +197,11 @@ def test_ambiguous_ton_is_refused(write):
     ("MBtu", "a million Btu"),  # US energy data: a thousand
     ("kt", "the knot"),
     ("cwt", "the US hundredweight (45.359 kg)"),
+    # Energy statistics (GB/T 2589, IEA) use the International Table calorie, 4.1868 J; pint's `cal` is 4.184 J.
+    ("cal", "the thermochemical calorie (4.184 J)"),
+    ("kcal", "the thermochemical calorie (4.184 J)"),
+    ("Gcal", "the thermochemical calorie (4.184 J)"),
+    ("kilocalories", "the thermochemical calorie (4.184 J)"),
 ])
 def test_unit_names_reports_mean_otherwise_are_refused(write, name, reading):
     path = write(f'''
@@ -210,6 +215,24 @@ def test_unit_names_reports_mean_otherwise_are_refused(write, name, reading):
     found = [d for d in _errors(path) if d.code == "E208"]
     assert [d.span.line for d in found] == [1, 5]
     assert all(d.message.startswith(f"`{name}` is ambiguous: pint reads it as {reading}") for d in found)
+
+
+@pytest.mark.parametrize(("written", "fix"), [("kcal", "kcal_it"), ("Gcal", "Gcal_it"), ("calorie", "cal_it")])
+def test_the_calorie_refusal_names_both_calories_with_the_prefix_written(write, written, fix):
+    diagnostic = _one(write(f'''
+        param heat = 5 {written}
+    '''), "E208")
+    assert f"`{fix}` (International Table, 4.1868 J per cal)" in diagnostic.help
+    assert f"`{fix[:-3]}_th` (thermochemical, 4.184 J per cal)" in diagnostic.help
+
+
+def test_a_calorie_that_says_which_is_read_exactly():
+    """`kcal_it` and `Gcal_th` stay accepted, with their own values (hand: 4.1868 kJ and 4.184 GJ)."""
+    from pcf_dsl.units import Q
+
+    assert Q(1, "kcal_it").to("J").magnitude == pytest.approx(4186.8, rel=1e-12)
+    assert Q(1, "Gcal_th").to("J").magnitude == pytest.approx(4.184e9, rel=1e-12)
+    assert Q(1, "international_calorie").to("J").magnitude == pytest.approx(4.1868, rel=1e-12)
 
 
 def test_duplicate_name_points_at_both(write):

@@ -250,6 +250,8 @@ def test_unit_spellings(written, normal, expected):
     ("kgce/t", "`kgce` is not a unit"),
     ("ton", "`ton` is ambiguous: pint reads it as the US short ton"),
     ("mt", "`mt` is ambiguous: pint reads it as the millitonne (1 kg)"),
+    ("kcal/kg", "`kcal` is ambiguous: pint reads it as the thermochemical calorie (4.184 J)"),
+    ("Gcal", "`Gcal` is ambiguous: pint reads it as the thermochemical calorie (4.184 J)"),
     ("kg CO2e per t", "`per` is not a unit"),
     ("", "the unit is empty"),
 ])
