@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import model as M
 from .collector import collector_paused
 from .diagnostics import Diagnostic, Label, PcfError
-from .units import CO2E, Q, conversion_factor, short, unit
+from .units import CO2E, Q, conversion_factor, readable, short, unit
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -56,7 +56,9 @@ class Share:
 @RESULT_LINE
 class AmountOut:
     value: float
-    unit: str
+    unit: Annotated[str, Field(description="the unit's short form: symbols (`kg CO2e`, `t km`, `L`, `CNY`), a gas after "
+                                           "its mass, several units after `/` in brackets (`kg CO2e / (t km)`); a "
+                                           "share (`%`) is folded into the value")]
 
 
 @RESULT_LINE
@@ -649,11 +651,12 @@ def _compute(model: M.Model) -> Result:
             by_gas_value[gas] = by_gas_value.get(gas, 0.0) + line.gas_co2e[gas] * r
         if flow.group:
             by_group[flow.group] = by_group.get(flow.group, 0.0) + value
-        amount = flow.amount.value * r
+        shown, unit_text = readable(flow.amount.unit)  # a share folded in: 1.25 t, not 0.0125 t / %
+        amount = flow.amount.value * r * shown
         gases = {g: v * r for g, v in line.gas_co2e.items()}
         flows.append(FlowResult(process=line.process, flow=flow.name, label=flow.label, kind=flow.kind,
                                 stage=line.stage, group=flow.group, factor=line.factor,
-                                amount=AmountOut(value=amount, unit=short(flow.amount.unit)),
+                                amount=AmountOut(value=amount, unit=unit_text),
                                 value=value, share=0.0, gases=gases))
         # A sum is finite only when every term is (inf and nan carry through it); when it is not, the
         # full check decides (the terms may be finite and only their sum too large).

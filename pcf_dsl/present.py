@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from .model import Model, Stage
-from .units import conversion_factor, mass_dimensionality, registry, short
+from .units import conversion_factor, mass_dimensionality, readable, registry, short
 
 LANGS = ("en", "zh")
 
@@ -128,6 +128,9 @@ def amount(value: float, unit: str, written: str | None = None) -> str:
         return f"{sig(value)} {unit}"
     if factor is not None:
         return f"{sig(float(value * factor))} kg"
+    scale, text = readable(unit)
+    if scale != 1.0:  # a share folded into the number: `12.5 % * 10 kg CO2` is 1.25 kg CO2
+        return f"{sig(float(value * scale))} {text}"
     return f"{sig(value)} {written_unit(written, unit)}"
 
 

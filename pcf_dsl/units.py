@@ -100,7 +100,7 @@ _EXTRA_DEFINITIONS = [
     "passenger = [passenger] = pax",
     "pkm = passenger * kilometer",
     "unit = [] = item = piece = pcs",
-    "CNY = [currency_cny] = yuan = RMB",
+    "CNY = [currency_cny] = _ = yuan = RMB",  # `_`: no symbol of its own, so CNY is written CNY, not yuan
     "USD = [currency_usd]",
     "EUR = [currency_eur]",
 ]
@@ -196,11 +196,55 @@ def describe(quantity) -> str:
     return f"{quantity.magnitude:g} {format(quantity.units, '~')}".strip()
 
 
+# pint's symbol for the litre is `l`, easily misread as a 1; reports and the language write `L`.
+_SYMBOLS = {"liter": "L"}
+# Shares, which a reader wants in the number: pint keeps `1 t / yield` (yield 80 %) as 0.0125 t / %.
+_SHARES = frozenset({"percent", "permille", "ppm"})
+
+
 @lru_cache(maxsize=4096)
 def short(units: str) -> str:
-    """`metric_ton * CO2 / megawatt_hour` -> `t * CO2 / MWh`."""
-    text = format(registry().Unit(units), "~") if units else ""
-    return text or "(no unit)"
+    """`metric_ton * CO2 / megawatt_hour` -> `t CO2 / MWh`; `CO2e * kilogram / kilometer / metric_ton` ->
+    `kg CO2e / (t km)`.
+
+    Read as the language and pint both read it (written next to each other, units multiply; what
+    follows `/` is in brackets when it is more than one unit): a mass first, a gas after the units
+    it is a mass of, as reports write `kg CO2e`, not pint's alphabetical `CO2e * kg`.
+    """
+    items = list(Q(1, units).unit_items()) if units else []
+    if not items:
+        return "(no unit)"
+
+    def order(item):  # stable: pint's own (alphabetical) order within each group
+        name = item[0]
+        return (name in GASES or name == CO2E, registry().Unit(name).dimensionality != mass_dimensionality())
+
+    def text(name: str, exponent: float) -> str:
+        symbol = _SYMBOLS.get(name) or registry().get_symbol(name)
+        return symbol if exponent == 1 else f"{symbol}^{exponent:g}"
+
+    above = " ".join(text(n, e) for n, e in sorted(items, key=order) if e > 0)
+    below = [text(n, -e) for n, e in sorted(items, key=order) if e < 0]
+    if not below:
+        return above
+    per = below[0] if len(below) == 1 else f"({' '.join(below)})"
+    return f"{above} / {per}" if above else f"1 / {per}"
+
+
+@lru_cache(maxsize=4096)
+def readable(units: str) -> tuple[float, str]:
+    """An amount's unit for a reader: (what to multiply the number by, the unit's short form).
+
+    A share in the unit is folded into the number: `1 t / yield` with a yield of 80 % is 0.0125 t / %
+    to pint and 1.25 t here; `12.5 % * 10 kg CO2` is 1.25 kg CO2. A unit that is only a share stays
+    as it is.
+    """
+    items = list(Q(1, units).unit_items()) if units else []
+    kept = [(name, exponent) for name, exponent in items if name not in _SHARES]
+    if not kept or len(kept) == len(items):
+        return 1.0, short(units)
+    rest = " * ".join(f"{name} ** {exponent}" for name, exponent in kept)
+    return conversion_factor(units, rest), short(rest)
 
 
 def describe_units(units) -> str:

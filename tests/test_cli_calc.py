@@ -125,3 +125,52 @@ def test_a_stage_the_boundary_does_not_mention_is_not_shown_as_assessed(tmp_path
         ("raw_material_acquisition", "1.0000"), ("production", "2.0000"), ("use", "0.0000")]
     assert "raw_material_acquisition  (not declared in the boundary)" in stages[0]
     assert "distribution" not in run.output and "end_of_life" not in run.output
+
+
+def test_calc_json_amount_units_read_as_reports_write_them(write):
+    """`amount.unit` is a short form a reader knows (`L`, `CNY`, `kg CO2e`), and a share is in the number.
+
+    pint's own short forms were `l`, `yuan`, `CO2e * kg`, and `1 t / yield` was 0.0125 `t / %`.
+    Hand: yield 80 %, so 1 t / 0.8 = 1.25 t; 12.5 % of 10 kg CO2 = 1.25 kg CO2; one run per declared unit.
+    """
+    path = write('''
+        import "std:gwp/ipcc_ar6.pcf" as ipcc
+        study "units" {
+          declared_unit 1 t of p.out
+          gwp ipcc.ar6
+        }
+        param yield = 80 %
+        factor fuel = 2 kg CO2e / L
+        factor spend = 0.1 kg CO2e / CNY
+        factor ore = 1 kg CO2e / t
+        factor road = 0.1 kg CO2e / (t*km)
+        process p {
+          stage production
+          product out 1 t
+          input diesel 3 l from fuel
+          input service 100 CNY from spend
+          input ore 1 t / yield from ore
+          input truck 30 t*km from road
+          emit co2 12.5 % * 10 kg CO2
+          emit ch4 0.5 g CH4_fossil
+        }
+    ''')
+    run = CliRunner().invoke(main, ["calc", str(path), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    amounts = {f["flow"]: (f["amount"]["value"], f["amount"]["unit"]) for f in json.loads(run.output)["by_flow"]}
+    assert {flow: unit for flow, (_, unit) in amounts.items()} == {
+        "diesel": "L", "service": "CNY", "ore": "t", "truck": "t km", "co2": "kg CO2", "ch4": "g CH4_fossil"}
+    assert abs(amounts["ore"][0] - 1 / 0.8) < 1e-12 and abs(amounts["co2"][0] - 0.125 * 10) < 1e-12
+    assert (amounts["diesel"][0], amounts["service"][0], amounts["truck"][0]) == (3.0, 100.0, 30.0)
+
+
+def test_a_short_unit_reads_back_as_the_same_unit():
+    """The short forms are read by the language and by pint as the unit they stand for."""
+    from pcf_dsl.importer import read_unit
+    from pcf_dsl.units import Q, short
+
+    for units in ("CO2e * kilogram / kilometer / metric_ton", "metric_ton * CO2 / megawatt_hour", "liter", "CNY",
+                  "kilowatt_hour / meter ** 2", "kilometer * metric_ton"):
+        assert Q(1, short(units)) == Q(1, units), units
+        assert read_unit(short(units)) == Q(1, units), units  # the language's reading
+    assert short("CO2e * kilogram / kilometer / metric_ton") == "kg CO2e / (t km)"
