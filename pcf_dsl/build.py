@@ -1003,6 +1003,21 @@ class Builder:
         per_activity = component.quantity.pint() / unit(component.gas)
         result = flow.amount.pint() * per_activity
         if result.dimensionality != mass_dimensionality():
+            bracketed = _bracketed_per(component.text)
+            if bracketed is not None and (result / bracketed[1] ** 2).dimensionality == mass_dimensionality():
+                # `kg CO2e / t*km` is (kg CO2e / t) * km: `*` and `/` bind alike, from the left. Said so,
+                # not "per t", which is what pint reads but not what the writer meant.
+                reading, _, per, fixed = bracketed
+                self.state.error(
+                    "E401",
+                    f"the factor `{factor.name}` is {component.text}, which reads as {reading}, not per {per}: "
+                    "`*` after `/` multiplies",
+                    flow.amount_span,
+                    help=f"write the factor as `{fixed}`: brackets around what it is per (or the units side by side, "
+                         f"`/ {per.replace('*', ' ')}`, which binds first)",
+                    labels=[Label(factor.span, "the factor is defined here")] if factor.span else [],
+                )
+                return
             expected = _per_unit_text(per_activity)
             amount_hint = "as a mass (kg, t)" if expected == _PER_MASS else f"in {expected} (or a unit of the same kind)"
             self.state.error(
@@ -1310,6 +1325,30 @@ def _with_number(expr: S.Expr, text: str) -> S.Expr:
 
 
 _PER_MASS = "unit of mass"
+
+
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+def _bracketed_per(text: str):
+    """`0.1 kg CO2e / t * km` -> (`(0.1 kg CO2e / t) × km`, km, `t*km`, `0.1 kg CO2e / (t*km)`), else None.
+
+    For a factor whose `/` is followed by units joined with `*`, which the writer likely meant all
+    below the `/`: how it reads, the units after the first `*` (a pint Unit), what the writer
+    meant it per, and the factor written with brackets.
+    """
+    head, slash, tail = text.partition("/")
+    if not slash or "(" in tail or "/" in tail or "*" not in tail:
+        return None
+    first, *rest = (part.strip() for part in tail.split("*"))
+    words = [w for part in rest for w in part.split()]
+    if not first or not words or not all(_WORDS.fullmatch(w) and is_unit(w) for w in words):
+        return None
+    extra = unit("dimensionless")
+    for word in words:
+        extra = extra * unit(word)
+    per = "*".join([first, *rest])
+    return f"({head.strip()} / {first}) × {' * '.join(rest)}", extra, per, f"{head.strip()} / ({per})"
 
 
 def _per_unit_text(per_activity) -> str:

@@ -317,6 +317,44 @@ def test_unit_mismatch_with_a_factor_per_mass_names_the_mass(write):
     assert diagnostic.help == "give the amount as a mass (kg, t), or use a factor per kWh"
 
 
+@pytest.mark.parametrize("amount", ["30 t*km", "30 tkm"])
+def test_a_factor_per_t_times_km_says_the_bracket_is_missing(write, amount):
+    """`0.1 kg CO2e / t*km` is 0.1 kg CO2e × km / t (`*` and `/` bind alike): refused, and said so.
+
+    It said "(per t)" and suggested "a factor per km * t", which is what the writer wrote.
+    """
+    diagnostic = _one(write(f'''
+        factor road = 0.1 kg CO2e / t*km
+        process p {{
+          stage production
+          product out 1 t
+          input truck {amount} from road
+        }}
+    '''), "E401")
+    assert diagnostic.message == ("the factor `road` is 0.1 kg CO2e / t * km, which reads as (0.1 kg CO2e / t) × km, "
+                                  "not per t*km: `*` after `/` multiplies")
+    assert diagnostic.help.startswith("write the factor as `0.1 kg CO2e / (t*km)`")
+    assert "`/ t km`" in diagnostic.help
+
+
+def test_the_bracketed_factor_the_hint_suggests_is_accepted(write):
+    """What the E401 hint above writes works: 30 t*km × 0.1 kg CO2e / (t*km) = 3 kg CO2e (by hand)."""
+    result = pcf_dsl.compute(pcf_dsl.load(write('''
+        import "std:gwp/ipcc_ar6.pcf" as ipcc
+        study "road" {
+          declared_unit 1 t of p.out
+          gwp ipcc.ar6
+        }
+        factor road = 0.1 kg CO2e / (t*km)
+        process p {
+          stage production
+          product out 1 t
+          input truck 30 t*km from road
+        }
+    ''')))
+    assert abs(result.total.value - 3.0) < 1e-12
+
+
 def test_unit_mismatch_with_supplier(write):
     diagnostic = _one(write('''
         process p {
