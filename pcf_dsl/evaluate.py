@@ -126,12 +126,18 @@ def _binary(node: S.BinOp, left, right):
             result = left - right
     except pint.DimensionalityError:
         verb = "add" if op == "+" else "subtract"
+        hint = "both sides of + and - must be the same kind of quantity (a mass and a mass, an energy and an energy)"
+        if op == "-" and (hyphenated := _hyphenated_units(node)) is not None:
+            # `3 t-km`, as reports write tonne-kilometres, is 3 t minus 1 km to the grammar.
+            first, second = hyphenated
+            hint = f"`{first}-{second}` is not one unit, `-` subtracts: write `{first}*{second}` (or `{first} {second}`) " \
+                   "for the product"
         raise PcfError(Diagnostic(
             "E303",
             f"cannot {verb} {describe_units(right.units)} {'to' if op == '+' else 'from'} {describe_units(left.units)}: "
             "the units do not have the same dimension",
             node.span,
-            help="both sides of + and - must be the same kind of quantity (a mass and a mass, an energy and an energy)",
+            help=hint,
         )) from None
     except OverflowError:
         raise _fail("the result of this expression is too large to represent", node.span,
@@ -140,6 +146,17 @@ def _binary(node: S.BinOp, left, right):
         raise _fail(f"these units cannot be combined: {exc}", node.span,
                     "check the units on both sides of the operator", "E304") from None
     return _check_finite(result, node.span)
+
+
+def _hyphenated_units(node: S.BinOp) -> tuple[str, str] | None:
+    """(`t`, `km`) for `3 t-km`: a name, a `-` with no space around it, and a name; else None."""
+    last = node.left.right if type(node.left) is S.BinOp and node.left.op == "juxt" else node.left
+    if type(last) is not S.Name or type(node.right) is not S.Name:
+        return None
+    before, after = last.span, node.right.span
+    if before.end_line != after.line or after.column - before.end_column != 1:
+        return None
+    return last.dotted, node.right.dotted
 
 
 def depth(expr: S.Expr) -> int:

@@ -370,6 +370,22 @@ def test_unit_mismatch_with_supplier(write):
     assert "`q` makes `part` in kg" in diagnostic.message
 
 
+@pytest.mark.parametrize(("written", "fix"), [("3 t-km", "t*km"), ("3 pax-km", "pax*km")])
+def test_a_hyphenated_unit_gets_the_product_as_a_hint(write, written, fix):
+    """`3 t-km`, as reports write tonne-kilometres, is 3 t minus 1 km: E303 with the product as its fix."""
+    diagnostic = _one(write(f'''
+        param haul = {written}
+    '''), "E303")
+    assert f"write `{fix}`" in diagnostic.help and "`-` subtracts" in diagnostic.help
+
+
+def test_a_subtraction_with_spaces_keeps_the_general_hint(write):
+    diagnostic = _one(write('''
+        param haul = 3 t - km
+    '''), "E303")
+    assert diagnostic.help.startswith("both sides of + and - must be the same kind of quantity")
+
+
 def test_adding_different_dimensions(write):
     diagnostic = _one(write('''
         param x = 1 kg + 1 km
