@@ -66,12 +66,15 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
 
 
 def _per_what(result: ProductFootprints, per: str | None) -> str:
+    each = "each " if len(result.products) != 1 else ""
     if per is None:
-        return "each per one unit of it"
+        return f"{each}per one unit of it"
     unit = short(per)
     converted = sum(p.per.unit == unit for p in result.products)
     if converted == len(result.products):
-        return f"each per one {unit} of it"
+        return f"{each}per one {unit} of it"
+    if len(result.products) == 1:
+        return f"per one unit of it as written (its unit does not convert to {unit})"
     # Said in the heading: a reader scanning a column of kg must not miss the rows that are not.
     return (f"each per one {unit} of it where its unit converts to {unit} ({converted} of {len(result.products)}), "
             f"the others per one unit as written")
@@ -92,7 +95,8 @@ def products_table(model: Model, result: ProductFootprints, per: str | None = No
         f"{study.title}" if study else model.path,
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
-        f"Footprints of all {len(rows)} products, {_per_what(result, per)} (cradle to its gate, cut-off lines left out)",
+        (f"Footprints of all {len(rows)} products" if len(rows) != 1 else "Footprint of the one product")
+        + f", {_per_what(result, per)} (cradle to its gate, cut-off lines left out)",
         f"  {_left(headers[0], widths[0])}  {_left(headers[1], widths[1])}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
     ]
     for product, per_one, value, largest in rows:

@@ -310,3 +310,22 @@ def test_per_piece_states_products_counted_in_items_per_piece(write):
     assert as_written.value == per_piece.value == pytest.approx(1.0, rel=1e-12)
     [per_kg] = product_footprints(pcf_dsl.load(path), per="kg").products
     assert (per_kg.per.unit, per_kg.value) == ("item", pytest.approx(1.0, rel=1e-12))  # a count is no mass
+
+
+@pytest.mark.parametrize(("options", "heading"), [
+    ([], "Footprint of the one product, per one unit of it ("),
+    (["--per", "kg"], "Footprint of the one product, per one kg of it ("),
+    (["--per", "kWh"], "Footprint of the one product, per one unit of it as written (its unit does not convert to kWh) ("),
+])
+def test_one_product_is_named_in_the_singular(write, options, heading):
+    """It printed "Footprints of all 1 products, each per one unit of it"."""
+    path = str(write('''
+        process p {
+          stage production
+          product out 1 t
+          emit co2 2 kg CO2e
+        }
+    '''))
+    run = CliRunner().invoke(main, ["calc", path, "--all-products", *options])
+    assert run.exit_code == 0, run.output
+    assert heading in run.output and "all 1 products" not in run.output
