@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from functools import lru_cache
 
 from .model import Model, Stage
@@ -72,6 +73,17 @@ def sig(value: float, digits: int = 4) -> str:
     if decimals and len(text.lstrip("-").replace(".", "").lstrip("0")) > digits:
         text = f"{value:.{decimals - 1}f}"
     return text
+
+
+def plain(value: float) -> str:
+    """A number as a person writes it, positional: 100000, 2.5, 0.0000001 (not 1e+05 or 1e-07).
+
+    For amounts that are definitions rather than results, such as the declared unit: trimming the
+    zeros of a rounded form would turn 100000 into 1. Twelve significant figures keep every digit a
+    model writes and drop float noise (0.1 + 0.2 is 0.3).
+    """
+    text = format(Decimal(f"{float(value):.12g}"), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def kg(value: float) -> str:
@@ -158,7 +170,7 @@ def declared_unit_text(model: Model, lang: str) -> str:
     product = None
     if du.product.rpartition(".")[0] in model.processes:
         product = model.activity(du.product)[1]
-    amount = f"{sig(du.amount.value, 6).rstrip('0').rstrip('.')} {written_unit(None, du.amount.unit)}"
+    amount = f"{plain(du.amount.value)} {written_unit(None, du.amount.unit)}"
     named = f"{amount} {pick(product.label, lang, product.name) if product is not None else du.product}"
     chinese_label = product is not None and product.label and has_cjk(product.label)
     if du.description and (lang != "zh" or has_cjk(du.description) or not chinese_label):

@@ -295,3 +295,32 @@ def test_invalid_model_exits_2(tmp_path):
     bad.write_text(SMALL.replace("from power\n  input box", "from powr\n  input box"), encoding="utf-8")
     result = CliRunner().invoke(main, ["report", str(bad)])
     assert result.exit_code == 2 and "bad.pcf:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("written", ["100000", "120000", "1234567", "2.5", "250"])
+def test_a_declared_unit_without_a_description_keeps_its_amount(tmp_path, written):
+    """The report, the diagram and the chart name the declared unit by its amount when the study gives
+    no description: 100000 kg was shown as `1 kg` (the trailing zeros of a rounded form trimmed)
+    beside a total computed per 100000 kg."""
+    path = tmp_path / "big.pcf"
+    path.write_text(f"""\
+study "big" {{
+  declared_unit {written} kg of make.thing
+}}
+boundary cradle_to_gate
+factor f = 1 kg CO2e / kg
+process make {{
+  stage production
+  product thing "thing" 1 t
+  input x 1 t from f
+}}
+""", encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: 1 kg CO2e per kg of input, one kg of input per kg of thing
+    assert result.total.value == pytest.approx(float(written), rel=1e-12)
+    md = report(model, result, fmt="md").text
+    assert f"### 2.1 Declared unit\n\n{written} kg thing." in md
+    assert f"Table 2. Emissions of {written} kg thing by life-cycle stage" in md
+    from pcf_dsl.render import dot_source
+    assert f"Declared unit: {written} kg thing ·" in dot_source(model, result)
