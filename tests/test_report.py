@@ -324,3 +324,37 @@ process make {{
     assert f"Table 2. Emissions of {written} kg thing by life-cycle stage" in md
     from pcf_dsl.render import dot_source
     assert f"Declared unit: {written} kg thing ·" in dot_source(model, result)
+
+
+def test_claims_in_other_units_are_stated_with_their_value_in_kg_co2e(tmp_path):
+    """A claim written in t CO2e, g CO2e or kg CO2e / kg is not a number of kg CO2e per declared unit:
+    the table "Stated in the model and computed" printed `1.2345 kg CO2e` for `1.2345 t CO2e`, beside
+    the computed 1234.5000 kg CO2e, so that a claim pcf check accepts read as wrong by a thousand."""
+    path = tmp_path / "claims.pcf"
+    path.write_text("""\
+study "claims" {
+  declared_unit 1 t of make.thing "1 t thing"
+}
+boundary cradle_to_gate
+factor f = 1 kg CO2e / kg
+process make {
+  stage production
+  product thing 1 kg
+  input x 1.2345 kg from f
+}
+claim total = 1.2345 t CO2e
+claim total = 1234.5 kg CO2e
+claim stage production = 1234500 g CO2e
+claim flow make.x = 1.2345 kg CO2e / kg
+""", encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: 1.2345 kg of input at 1 kg CO2e / kg per kg of thing, 1000 kg of thing per declared unit
+    assert result.total.value == pytest.approx(1234.5, rel=1e-12)
+    md = report(model, result, fmt="md").text
+    # the computed figure at the claim's precision in kg CO2e: 0.0001 t is 0.1 kg, 1 g is 0.001 kg,
+    # 0.0001 kg CO2e per kg is 0.1 kg per declared unit
+    assert "| `total` | 1.2345 (= 1234.5 kg CO2e) | 1234.5 kg CO2e |" in md
+    assert "| `total` | 1234.5 kg CO2e | 1234.5 kg CO2e |" in md
+    assert "| `stage production` | 1234500 (= 1234.5 kg CO2e) | 1234.500 kg CO2e |" in md
+    assert "| `flow make.x` | 1.2345 (= 1234.5 kg CO2e) | 1234.5 kg CO2e |" in md
