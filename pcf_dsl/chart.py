@@ -79,6 +79,23 @@ def _check_font(texts: list[str]) -> None:
             help="install a CJK font (Debian: `apt-get install fonts-noto-cjk`; scripts/setup does it)")) from None
 
 
+def _check_pie(stages: list[tuple[str, float, float]]) -> None:
+    """A pie's wedges are parts of a positive whole: a negative stage (a credit, a removal) would have to be
+    drawn as nothing, and the wedge labels, shares of what is drawn, would no longer be shares of the total
+    (a stage of 150 % read 100 %). A footprint with no positive stage has no pie at all."""
+    negative = [(label, value) for label, value, _ in stages if value < 0]
+    if negative:
+        names = ", ".join(f"`{label}` ({P.kg(value)} kg CO2e)" for label, value in negative)
+        message = (f"a pie cannot show the negative stage {names}: its wedges would be shares of the "
+                   "positive stages, not of the total")
+    elif not any(value > 0 for _, value, _ in stages):
+        message = "a pie cannot show this footprint: no stage is above zero"
+    else:
+        return
+    raise PcfError(Diagnostic("E902", message, None, help="use `--kind bar`: it draws every stage with its value "
+                              "and share of the total, negative ones left of the axis"))
+
+
 def _bars(ax, rows, colour: str, unit_text: str, t: dict) -> None:
     labels = [r[0] for r in rows]
     values = [r[1] for r in rows]
@@ -120,6 +137,8 @@ def chart(model: Model, result: Result | None = None, *, kind: str = "bar", lang
     if excluded:
         footer += "    " + t["excluded"].format(names=t["sep"].join(excluded))
     _check_font([r[0] for r in stages + flows] + [footer, unit_text])
+    if kind == "pie":
+        _check_pie(stages)
 
     settings = {"font.family": "sans-serif", "font.sans-serif": FONTS, "svg.hashsalt": "pcf_dsl",
                 "svg.fonttype": "path", "axes.unicode_minus": False, "path.simplify": True}
@@ -140,7 +159,7 @@ def chart(model: Model, result: Result | None = None, *, kind: str = "bar", lang
         else:
             fig = Figure(figsize=(8.6, 4.6), dpi=150)
             ax = fig.subplots(1, 1)
-            values = [max(r[1], 0.0) for r in stages]
+            values = [r[1] for r in stages]
             cmap = matplotlib.colormaps["viridis"]
             colours = [cmap(0.15 + 0.8 * i / max(len(stages) - 1, 1)) for i in range(len(stages))]
             wedges, _texts, autotexts = ax.pie(

@@ -136,3 +136,41 @@ def test_output_is_byte_identical_across_runs(tmp_path):
         assert data == (runs[1] / name).read_bytes(), f"{name} differs between two runs"
         assert data[:5] in (b"<?xml", b"\x89PNG\r")
     assert b"<dc:date>" not in (runs[0] / "bar.svg").read_bytes()
+
+
+CREDIT = """\
+study "credit" {
+  declared_unit 1 kg of make.thing "1 kg thing"
+}
+boundary cradle_to_grave
+factor f = 1 kg CO2e / kg
+process make {
+  stage production
+  product thing 1 kg
+  input x 3 kg from f
+  emit credit "recycling credit" CREDIT kg CO2e {
+    stage STAGE
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("credit, stage, message", [
+    # by hand: production 3 kg CO2e, end of life -1, total 2: production is 150 % of the total, and a
+    # pie of the positive stages labelled its wedge 100.0 %
+    ("-1", "end_of_life", "a pie cannot show the negative stage `end of life` (-1.000 kg CO2e)"),
+    # 3 - 3 = 0 in production, the only stage with anything: matplotlib raised "All wedge sizes are zero"
+    ("-3", "production", "a pie cannot show this footprint: no stage is above zero"),
+])
+def test_a_pie_of_a_negative_or_zero_footprint_is_refused_with_the_bar_chart_as_the_way(
+        tmp_path, credit, stage, message):
+    path = tmp_path / "credit.pcf"
+    path.write_text(CREDIT.replace("CREDIT", credit).replace("STAGE", stage), encoding="utf-8")
+    result = CliRunner().invoke(main, ["chart", str(path), "--kind", "pie", "-o", str(tmp_path / "pie.svg")])
+    assert result.exit_code == 2, result.output
+    assert "error[E902]: " + message in result.output and "use `--kind bar`" in result.output
+    bar = CliRunner().invoke(main, ["chart", str(path), "-o", str(tmp_path / "bar.svg")])
+    assert bar.exit_code == 0, bar.output
+    if credit == "-1":
+        values = bar_values(texts((tmp_path / "bar.svg").read_bytes()))
+        assert (3.0, 150.0) in [(v, s) for v, _, s in values] and (-1.0, -50.0) in [(v, s) for v, _, s in values]
