@@ -38,7 +38,8 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
         f"Declared unit: {du.amount:g} {short(du.unit)} of {du.product}" + (f" ({du.description})" if du.description else ""),
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
-        f"Total: {result.total.value:.4f} kg CO2e per declared unit",
+        # as the rows below: a total of 2e-05 (per gram) printed with 4 decimals read 0.0000
+        f"Total: {_fmt(result.total.value)} kg CO2e per declared unit",
         "",
     ]
     stage_labels = {s.name: s for s in model.stages}
@@ -61,7 +62,12 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
                     [(f"{f.process}.{f.flow}", f.value, f.share) for f in flows], "flow") + [""]
     lines += _table("By gas", [(g, v.value, v.share) for g, v in result.by_gas.items()], "gas")
     if result.cutoff:
-        lines += ["", f"Cut off: {len(result.cutoff)} flows, estimated {result.cutoff_estimate:.4g} kg CO2e"]
+        count = len(result.cutoff)
+        unestimated = sum(c.estimate is None for c in result.cutoff)
+        line = f"Cut off: {count} flow{'s' if count > 1 else ''}, estimated {result.cutoff_estimate:.4g} kg CO2e"
+        if unestimated:  # their sum leaves these out: it is not the estimate of every cut-off flow
+            line += f" ({unestimated} of them without an estimate)"
+        lines += ["", line]
     return "\n".join(lines) + "\n"
 
 

@@ -174,3 +174,33 @@ def test_a_short_unit_reads_back_as_the_same_unit():
         assert Q(1, short(units)) == Q(1, units), units
         assert read_unit(short(units)) == Q(1, units), units  # the language's reading
     assert short("CO2e * kilogram / kilometer / metric_ton") == "kg CO2e / (t km)"
+
+
+def test_calc_table_of_a_small_total_and_cutoff_lines_without_estimates(tmp_path):
+    """A footprint per gram is tens of micrograms of CO2e: the total printed with four decimals read
+    `0.0000` above rows of `2.00e-05`. And the cut-off line summed the estimates it had as if every
+    cut-off flow had one."""
+    path = tmp_path / "tiny.pcf"
+    path.write_text("""\
+study "tiny" {
+  declared_unit 1 g of make.thing
+}
+boundary cradle_to_gate
+factor f = 0.02 kg CO2e / kg
+process make {
+  stage production
+  product thing 1 kg
+  input x 1 kg from f
+  input glue 1 g cutoff "small"
+  input tape 1 g cutoff "small" {
+    estimate 0.001 kg CO2e
+  }
+}
+""", encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path)])
+    assert run.exit_code == 0, run.output
+    # by hand: 1 kg of x at 0.02 kg CO2e / kg per kg of thing, 0.001 kg of thing per declared unit;
+    # tape's estimate is per run of make (1 kg), 0.001 runs
+    assert "Total: 2.00e-05 kg CO2e per declared unit" in run.output
+    assert "production                    2.00e-05  100.00 %" in run.output
+    assert "Cut off: 2 flows, estimated 1e-06 kg CO2e (1 of them without an estimate)" in run.output
