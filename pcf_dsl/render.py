@@ -120,9 +120,16 @@ TEXT = {
 }
 
 
+# Characters XML 1.0 does not allow, even escaped: Graphviz's label parser (expat) stops at them and
+# draws nothing. A label pasted from a word processor can hold one (Word and PowerPoint write a manual
+# line break as a vertical tab).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _e(text: str) -> str:
-    """Model text inside an HTML-like graphviz label: every markup character escaped."""
-    return html.escape(text, quote=True)
+    """Model text inside an HTML-like graphviz label: every markup character escaped, control characters
+    XML cannot hold shown as spaces."""
+    return html.escape(_NOT_XML.sub(" ", text), quote=True)
 
 
 def _fill(share: float) -> tuple[str, str]:

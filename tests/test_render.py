@@ -479,3 +479,20 @@ def test_invalid_model_exits_2_with_a_located_error(tmp_path):
     result = CliRunner().invoke(main, ["render", str(bad)])
     assert result.exit_code == 2
     assert "bad.pcf:" in result.output and "powr" in result.output
+
+
+@needs_dot
+def test_control_characters_in_model_text_do_not_break_the_drawing(tmp_path):
+    """A vertical tab (a manual line break pasted from Word) or a bell in a label is no XML, even escaped:
+    Graphviz refused every label holding one and `pcf render` / `pcf report` ended in an internal error."""
+    path = tmp_path / "ctl.pcf"
+    path.write_text('study "ctl \x01 x" {\n  declared_unit 1 kg of make.thing\n}\nboundary cradle_to_gate\n'
+                    'factor f = 1 kg CO2e / kg\nprocess make "bell\x07 label" {\n  stage production\n'
+                    '  product thing 1 kg\n  input x "line\x0bbreak" 1 kg from f\n}\n', encoding="utf-8")
+    model = pcf_dsl.load(path)
+    source = dot_source(model)
+    assert "<B>bell  label</B>" in source and "line break" in source and not re.search("[\x01\x07\x0b]", source)
+    svg = render(model, fmt="svg").decode("utf-8")
+    assert "bell &#160;label" in svg  # Graphviz keeps the second space as a no-break space
+    run = CliRunner().invoke(main, ["report", str(path), "-o", str(tmp_path / "r.html")])
+    assert run.exit_code == 0, run.output
