@@ -204,3 +204,29 @@ process make {
     assert "Total: 2.00e-05 kg CO2e per declared unit" in run.output
     assert "production                    2.00e-05  100.00 %" in run.output
     assert "Cut off: 2 flows, estimated 1e-06 kg CO2e (1 of them without an estimate)" in run.output
+
+
+def test_a_zero_total_has_every_share_zero_as_docs_calc_json_says(tmp_path):
+    """docs/calc-json.md said `total.share` is 1; of a zero total (a credit that cancels the burden) it is 0,
+    as every other share: a fraction of nothing."""
+    path = tmp_path / "zero.pcf"
+    path.write_text("""\
+study "zero" {
+  declared_unit 1 kg of make.thing
+}
+boundary cradle_to_gate
+factor f = 1 kg CO2e / kg
+process make {
+  stage production
+  product thing 1 kg
+  input x 1 kg from f
+  emit credit -1 kg CO2e
+}
+""", encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert data["total"] == {"value": 0.0, "share": 0.0}  # by hand: 1 x 1 - 1 = 0
+    assert {f["flow"]: (f["value"], f["share"]) for f in data["by_flow"]} == {"x": (1.0, 0.0), "credit": (-1.0, 0.0)}
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "calc-json.md").read_text(encoding="utf-8")
+    assert "`share` is 1, or 0 when the total is 0" in docs
