@@ -334,7 +334,19 @@ def _cutoff(model: M.Model, result: Result, options: PactOptions, problems: _Pro
                          "leave out is not known (or add `estimate ...` to them in the model)")
         return None, description
     whole = result.total.value + result.cutoff_estimate
-    return (result.cutoff_estimate / whole * 100 if whole else 0.0), description
+    if not result.cutoff_estimate:
+        return 0.0, description
+    percent = result.cutoff_estimate / whole * 100 if whole > 0 else None
+    if percent is None or not 0 <= percent <= 100:
+        # Credits or removals that outweigh the emissions leave no share to give: estimate ÷ (total +
+        # estimate) came out negative (-0.67 % for 0.01 kg left out of -1.5), which v2.3 refuses and no
+        # reader can use. Not guessed: the verifier states the share on the basis they report.
+        problems.missing("exemptedEmissionsPercent", "--exempted-emissions-percent PERCENT",
+                         f"the cut-off estimates ({result.cutoff_estimate:g} kg CO2e) are no share between 0 and "
+                         f"100 % of the total with them ({whole:g} kg CO2e): credits or removals outweigh the "
+                         "emissions")
+        return None, description
+    return percent, description
 
 
 def _primary_share(model: M.Model, result: Result, options: PactOptions, problems: _Problems,
@@ -348,7 +360,12 @@ def _primary_share(model: M.Model, result: Result, options: PactOptions, problem
             return None  # the model does not say for every line: PACT's field is left out
         if score >= PRIMARY_FACTOR_SCORE:  # its share of the PCF excluding biogenic uptake
             primary += flow.value - min(flow.gases.get("CO2_biogenic", 0.0), 0.0)
-    return primary / pcf_excluding * 100 if pcf_excluding else 0.0
+    if not pcf_excluding:
+        return 0.0
+    share = primary / pcf_excluding * 100
+    if pcf_excluding < 0 or not 0 <= share <= 100:
+        return None  # a credit outweighs the emissions (-300 %): no share of the PCF, left out as unknown
+    return share
 
 
 def _ef_sources(model: M.Model, result: Result, options: PactOptions) -> list[dict[str, str]]:

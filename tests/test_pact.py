@@ -310,7 +310,8 @@ BIOGENIC = """\
 
 
 def test_biogenic_cutoff_and_primary_share(write):
-    path = write(BIOGENIC.replace("emit    uptake 1.5", "emit    uptake -1.5"))
+    # an uptake of 1.5 kg would bring the total below zero, where the cut-off has no percentage (below)
+    path = write(BIOGENIC.replace("emit    uptake 1.5", "emit    uptake -1.0"))
     model = pcf_dsl.load(path)
     result = pcf_dsl.compute(model)
     doc = product_footprint(model, result, PactOptions(**OPTIONS))
@@ -318,8 +319,9 @@ def test_biogenic_cutoff_and_primary_share(write):
     pcf = doc["pcf"]
     fossil = 2 * 0.5 + 1 * 0.2                # kg CO2 from electricity and the own meter
     ch4 = 0.01 * 27.0                          # CH4 non-fossil, AR6
-    uptake = -1.5                              # kg CO2 biogenic, GWP 1
+    uptake = -1.0                              # kg CO2 biogenic, GWP 1
     total = fossil + ch4 + uptake
+    assert total + 0.02 > 0
     assert float(pcf["pcfIncludingBiogenicUptake"]) == pytest.approx(total, rel=1e-12)
     assert float(pcf["pcfExcludingBiogenicUptake"]) == pytest.approx(total - uptake, rel=1e-12)
     assert float(pcf["fossilGhgEmissions"]) == pytest.approx(fossil, rel=1e-12)
@@ -352,3 +354,42 @@ def test_cutoff_without_estimate_asks_for_the_percentage(write):
 def test_decimal_text(value, text):
     assert decimal_text(value) == text
     assert float(text) == value
+
+
+V23 = dict(version="2.3", pf_version=1, product_category_cpc="1", biogenic_carbon_content="0",
+           packaging_included=False)
+
+
+def test_credits_that_outweigh_the_emissions_give_no_percentages(write):
+    """With removals larger than the emissions, estimate ÷ (total + estimate) was a negative
+    exemptedEmissionsPercent (v2.3 refuses it: minimum 0), and a measured credit made primaryDataShare
+    a negative "share" of the PCF. The first is asked for, the second left out as unknown."""
+    path = write(BIOGENIC.replace("emit    uptake 1.5", "emit    uptake -5"))
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: 2 kWh x 0.5 + 1 kWh x 0.2 kg CO2, 0.01 kg CH4 x 27.0, -5 kg CO2 biogenic
+    total = 2 * 0.5 + 1 * 0.2 + 0.01 * 27.0 - 5
+    assert result.total.value == pytest.approx(total, rel=1e-12) and total + 0.02 < 0
+    with pytest.raises(PcfError) as info:
+        product_footprint(model, result, PactOptions(**OPTIONS))
+    [diagnostic] = info.value.diagnostics
+    assert diagnostic.code == "E701" and "exemptedEmissionsPercent" in diagnostic.message
+    assert "credits or removals outweigh the emissions" in diagnostic.message
+    assert diagnostic.help == "pass --exempted-emissions-percent PERCENT"
+    for version, options in (("3", OPTIONS), ("2", {**OPTIONS, **V23})):
+        doc = product_footprint(model, result, PactOptions(**options, exempted_percent="0.5"))
+        assert errors(strict(version), doc) == [], version
+        # primary: the measured 0.2 kg CO2 of the PCF without the uptake, 1.47 kg CO2e
+        assert float(doc["pcf"]["primaryDataShare"]) == pytest.approx(0.2 / (total + 5) * 100, rel=1e-12)
+
+    # A measured credit of 1 kg CO2 outweighs the measured 0.2: primary -0.8 of 0.47 kg CO2e is no share.
+    path = write(BIOGENIC.replace("emit    uptake 1.5", "emit    uptake -1.5").replace(
+        "emit    rot", "emit    credit -1 kg CO2 {\n        quality activity=continuous factor=measured "
+                       "calibration=compliant\n      }\n      emit    rot"))
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    assert result.total.value == pytest.approx(1.0 + 0.2 - 1 + 0.27 - 1.5, rel=1e-12)
+    for version, options in (("3", OPTIONS), ("2", {**OPTIONS, **V23})):
+        doc = product_footprint(model, result, PactOptions(**options, exempted_percent="0.5"))
+        assert errors(strict(version), doc) == [], version
+        assert "primaryDataShare" not in doc["pcf"]
