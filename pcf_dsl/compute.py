@@ -680,7 +680,9 @@ def _compute(model: M.Model) -> Result:
             if flow.estimate is not None:
                 q = flow.estimate.pint()
                 if q.dimensionless:
-                    estimate = float(q.to("").magnitude) * total
+                    # A share of the footprint's size: a left-out input is a burden, so with removals larger
+                    # than the emissions (a negative total) it is not counted as a further removal.
+                    estimate = float(q.to("").magnitude) * abs(total)
                 else:
                     estimate = float((q / unit(CO2E)).to("kg").magnitude) * process_runs[name]
                 cutoff_total += estimate

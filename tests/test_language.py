@@ -313,6 +313,27 @@ def test_cutoff_flow_and_estimates(footprint):
     assert model.processes["main"].flow("glue").cutoff_reason == "below 0.1 % of the total by mass"
 
 
+
+def test_share_estimate_of_a_negative_total_is_a_burden(footprint):
+    """`estimate 0.5 %` is a share of the total's size: with removals larger than the emissions the
+    left-out input was counted as a further removal (0.5 % of -1.5 = -0.0075 kg CO2e)."""
+    _, result = footprint(HEAD + '''
+        factor f = 1 kg CO2e / kg
+        process main {
+          stage production
+          product out 1 kg
+          input  x 1 kg from f
+          emit   uptake -2.5 kg CO2_biogenic
+          input  glue 1 g cutoff "small" {
+            estimate 0.5 %
+          }
+        }
+    ''')
+    total = 1 * 1.0 - 2.5 * 1.0  # kg CO2e: the input, the biogenic uptake (GWP 1)
+    assert result.total.value == pytest.approx(total, rel=1e-12)
+    assert result.cutoff[0].estimate == pytest.approx(0.005 * 1.5, rel=1e-12)  # +0.0075, a burden
+    assert result.cutoff_estimate == pytest.approx(0.0075, rel=1e-12)
+
 def test_parameters_and_arithmetic(footprint):
     model, result = footprint(HEAD + '''
         param distance = 34 km

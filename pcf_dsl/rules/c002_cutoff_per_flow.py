@@ -20,9 +20,11 @@ RULE = Rule(
     ),
     docs=Docs(
         what=("On an `emissions` basis, each cut-off input's estimate is compared with the estimated "
-              "total (the computed footprint plus all cut-off estimates). On a `mass` or `energy` basis, "
-              "its amount is compared with all inputs of its unit process on that basis. The threshold is "
-              "the study's `per_flow`, or the profile's `cutoff.per_flow` when that is smaller."),
+              "total (the computed footprint plus all cut-off estimates; when removals make the footprint "
+              "negative, its size, so that a burden left out is never a negative share). On a `mass` or "
+              "`energy` basis, its amount is compared with all inputs of its unit process on that basis. "
+              "The threshold is the study's `per_flow`, or the profile's `cutoff.per_flow` when that is "
+              "smaller."),
         why=("The cut-off criterion is what makes an exclusion acceptable; a flow above it must be "
              "modelled, or the result understates the footprint by more than the study admits."),
         example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
@@ -67,6 +69,9 @@ def check(ctx):
     ctx.record(threshold=threshold, basis=basis, cutoff_flows=len(cut))
     if basis == "emissions":
         estimates, total = cutoff_estimates(ctx.result), estimated_total(ctx.result)
+        # the base is the size: say so when it is not the signed total a reader sees in the report
+        base, why = (("the estimated total", "") if ctx.result.total.value >= 0 else
+                     ("the estimated total's size", ": removals outweigh the emissions"))
         for process, flow in cut:
             estimate = estimates.get((process.name, flow.name))
             if estimate is None or not total:
@@ -74,7 +79,7 @@ def check(ctx):
             share = estimate / total
             if above(share, threshold):
                 yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` is "
-                              f"{pct(share)} of the estimated total ({kg(estimate)} of {kg(total)}), above the "
+                              f"{pct(share)} of {base} ({kg(estimate)} of {kg(total)}{why}), above the "
                               f"per-flow threshold of {pct(threshold)}",
                               {"estimate": estimate, "estimated_total": total, "share": share,
                                "threshold": threshold, "basis": basis})

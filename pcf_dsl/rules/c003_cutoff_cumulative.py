@@ -90,7 +90,7 @@ def check(ctx):
             excluded[key] = excluded.get(key, 0.0) + estimate
         for key in excluded:
             base = result.by_stage[key].value if scope == "stage" else result.total.value
-            whole[key] = base + excluded[key]
+            whole[key] = abs(base) + excluded[key]  # the size, as in estimated_total (a negative stage or total)
     else:
         for process in model.processes.values():
             runs = result.runs[process.name]

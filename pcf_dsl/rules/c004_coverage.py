@@ -11,7 +11,7 @@ def coverage(model, result) -> tuple[float, int, int]:
     cut = [f for p in model.processes.values() for f in p.flows if f.cutoff]
     missing = sum(1 for c in result.cutoff if c.estimate is None)
     total = estimated_total(result)
-    return (result.total.value / total if total else 1.0), len(cut), missing
+    return (abs(result.total.value) / total if total else 1.0), len(cut), missing
 
 
 RULE = Rule(
@@ -22,7 +22,7 @@ RULE = Rule(
     clause=Clause("ISO 14067:2018", "CFP study report: the effect of the cut-off criteria on the result"),
     docs=Docs(
         what=("Computes the coverage, the computed footprint divided by the footprint plus every cut-off "
-              "estimate, and reports it with the number of cut-off inputs (and of those without an "
+              "estimate (its size when removals make it negative), and reports it with the number of cut-off inputs (and of those without an "
               "estimate, which make the coverage an upper bound)."),
         why=("Coverage is the number a reader and a verifier need to judge the exclusions as a whole; "
              "PAS 2050 asks for at least 95 % (C005)."),

@@ -166,8 +166,12 @@ def cutoff_estimates(result: Result) -> dict[tuple[str, str], float | None]:
 
 
 def estimated_total(result: Result) -> float:
-    """The footprint with the cut-off estimates added back: what the thresholds are shares of."""
-    return result.total.value + result.cutoff_estimate
+    """The footprint's size with the cut-off estimates added back: what the thresholds are shares of.
+
+    The size (magnitude) of the computed total, as the estimates are burdens: with removals larger than
+    the emissions, total + estimates would shrink towards zero as more is left out, and a share of it
+    would be negative (never above a threshold) or absurdly large."""
+    return abs(result.total.value) + result.cutoff_estimate
 
 
 # ------------------------------------------------------------------ claims
