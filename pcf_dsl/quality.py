@@ -3,7 +3,8 @@
 Each burden line is scored on activity data, emission factor and instrument
 calibration (1 to 6, higher is more precise; model.QUALITY_LEVELS). A line's
 score is the mean of the three; the footprint's score is the mean of the line
-scores weighted by each line's share of the total. The compliance rules (Q001
+scores weighted by each line's absolute contribution (its share of the total when no
+line is negative: a removal does not cancel a source). The compliance rules (Q001
 to Q004) and the report both read it from here.
 """
 

@@ -79,10 +79,12 @@ TEXT: dict[str, dict[str, str]] = {
         "no_claims": "The model states no results to compare.",
         "s_quality": "Data quality",
         "dq_intro": "Each line is scored on activity data, emission factor and calibration (1 to 6, higher is "
-                    "better); a line's score is their mean, and the overall score is the mean weighted by each "
-                    "line's share of the total.",
+                    "better); a line's score is their mean, and the overall score is the mean weighted by the "
+                    "size of each line's contribution (its absolute value, so that a removal does not cancel a "
+                    "source; the Share column gives the signed share of the total).",
         "dq_activity": "Activity", "dq_factor": "Factor", "dq_calibration": "Calibration", "dq_score": "Score",
-        "dq_overall": "Overall score {score} (level {level}), over lines making up {covered} of the total.",
+        "dq_overall": "Overall score {score} (level {level}), over lines making up {covered} of all lines' "
+                      "contributions taken as absolute values.",
         "dq_none": "No line has a data-quality score.",
         "dq_unscored": "Lines without a score: {names}.",
         "s_verification": "Verification",
@@ -137,9 +139,10 @@ TEXT: dict[str, dict[str, str]] = {
         "no_claims": "模型没有声明结果。",
         "s_quality": "数据质量评价",
         "dq_intro": "每项排放按活动水平数据、排放因子和仪表校准三方面赋值（1 至 6，分值越高越精确），"
-                    "取三者平均值，再按各项排放量占比加权平均得出整体分值。",
+                    "取三者平均值，再按各项排放量绝对值的大小加权平均得出整体分值（清除量不抵消排放；"
+                    "“占比”列为占总量的带符号比例）。",
         "dq_activity": "活动数据", "dq_factor": "排放因子", "dq_calibration": "仪表校准", "dq_score": "分值",
-        "dq_overall": "整体分值 {score}，精准度级别 {level} 级（已评分项占总排放 {covered}）。",
+        "dq_overall": "整体分值 {score}，精准度级别 {level} 级（已评分项占各项排放量绝对值之和的 {covered}）。",
         "dq_none": "没有数据质量评分。",
         "dq_unscored": "未评分的项目：{names}。",
         "s_verification": "核查",

@@ -214,6 +214,34 @@ def test_claims_in_tonnes_and_grams_are_stated_in_kg_beside_the_computed_value(t
     assert "| `total` | 3.00 kg CO2e | 3.00 kg CO2e |" in md
 
 
+
+def test_data_quality_words_say_absolute_contributions(tmp_path):
+    """The score weights lines by their absolute value, so with a removal its cover is a share of the
+    absolute contributions (0.4 of 0.43), not "of the total" (the Share column adds up to 0.2 of 0.23)."""
+    path = tmp_path / "dq.pcf"
+    path.write_text(
+        'import "std:gwp/ipcc_ar6.pcf" as ipcc\nstudy "dq" {\n  declared_unit 1 kg of p.x\n  gwp ipcc.ar6\n}\n'
+        'factor a = 3 kg CO2e / kg\nfactor b = 1 kg CO2e / kg\n'
+        'process p {\n  stage production\n  product x 1 kg\n'
+        '  input one 0.1 kg from a {\n    quality activity=continuous factor=national calibration=compliant\n  }\n'
+        '  emit uptake -0.1 kg CO2 {\n    quality activity=estimated factor=international calibration=none\n  }\n'
+        '  input two 0.03 kg from b\n}\n', encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: one 0.3 kg CO2e scores (6+2+6)/3, uptake -0.1 scores 1, two 0.03 is unscored;
+    # weights 0.3 / 0.43 and 0.1 / 0.43: score (0.3 x 14/3 + 0.1) / 0.4 = 3.75, covering 0.4 / 0.43
+    quality = weighted_quality(model, result)
+    assert quality["score"] == pytest.approx(3.75, abs=1e-12)
+    assert quality["scored_share"] == pytest.approx(0.4 / 0.43, rel=1e-12)
+    md = report(model, result, fmt="md").text
+    assert ("Overall score 3.75 (level 3), over lines making up 93.02 % of all lines' contributions taken as "
+            "absolute values.") in md
+    assert "weighted by the size of each line's contribution (its absolute value" in md
+    assert "of the total." not in md.split("Overall score")[1].split("\n")[0]
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert "整体分值 3.75，精准度级别 3 级（已评分项占各项排放量绝对值之和的 93.02 %）。" in zh
+    assert "按各项排放量绝对值的大小加权平均" in zh
+
 def test_model_text_is_escaped_in_html_and_markdown(tmp_path):
     path = tmp_path / "small.pcf"
     path.write_text(SMALL, encoding="utf-8")

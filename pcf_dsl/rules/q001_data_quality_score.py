@@ -15,9 +15,11 @@ RULE = Rule(
     docs=Docs(
         what=("Scores each burden line as the mean of its activity, factor and calibration scores "
               "(`quality` on the flow; each criterion it leaves out comes from its process's `quality`), "
-              "weights the lines by their share of the total and adds them up, as the reference report "
-              "does. Level 1 above 5.0, 2 from 4.0 to 5.0, 3 from 3.0 to 4.0, 4 from 2.0 to 3.0, 5 below "
-              "2.0. Lines without all three scores are left out and the share the score covers is given."),
+              "weights the lines by the size of their contribution (its absolute value over the sum of all "
+              "lines' absolute values: a removal does not cancel a source; the share of the total when no "
+              "line is negative) and adds them up, as the reference report does. Level 1 above 5.0, 2 from "
+              "4.0 to 5.0, 3 from 3.0 to 4.0, 4 from 2.0 to 3.0, 5 below 2.0. Lines without all three "
+              "scores are left out and the share of the absolute contributions the score covers is given."),
         why=("The data-quality level tells the reader how far to trust the figure, and standards and "
              "programmes ask for it (PACT: data quality indicators)."),
         example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
@@ -53,6 +55,6 @@ def check(ctx):
     unscored = len(quality["unscored"])
     tail = f"; {unscored} line{'s' if unscored != 1 else ''} without scores left out" if unscored else ""
     yield Finding(("study",), f"data quality {quality['score']:.2f}, level {quality['level']} "
-                  f"(covering {pct(quality['scored_share'])} of the footprint{tail})",
+                  f"(covering {pct(quality['scored_share'])} of the lines' absolute contributions{tail})",
                   {"score": quality["score"], "level": quality["level"], "scored_share": quality["scored_share"],
                    "unscored_lines": [f"{p}.{f}" for p, f, _ in quality["unscored"]]})
