@@ -666,7 +666,8 @@ def _compute(model: M.Model) -> Result:
     total = sum(f.value for f in flows)
 
     def share(v: float) -> float:
-        return v / total if total else 0.0
+        # + 0.0: a zero line over a negative total is -0.0, which prints as "-0.00 %" and "-0.0" in JSON
+        return v / total + 0.0 if total else 0.0
 
     for f in flows:
         f.share = share(f.value)

@@ -101,7 +101,7 @@ def kg_table(value: float) -> str:
 
 def pct(share: float) -> str:
     """A share of the total as printed everywhere: percent with 2 decimals."""
-    return f"{share * 100:.2f} %"
+    return f"{share * 100 + 0.0:.2f} %"  # + 0.0: zero over a negative total is -0.0, not "-0.00 %"
 
 
 def written_unit(text: str | None, unit: str) -> str:

@@ -301,6 +301,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["t1"] = t["t1"].format(unit=unit_text)
     ctx["t1_note"] = t["t1_note"].format(runs=_runs_text(model, lang))
     ctx["total"] = P.kg_table(total)
+    ctx["total_share"] = P.pct(result.total.share)  # 0.00 % for a zero total, as in the calc JSON
     runs = result.runs
     links = []
     for process in model.processes.values():

@@ -14,7 +14,7 @@ def _fmt(value: float) -> str:
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:6.2f} %"
+    return f"{share * 100 + 0.0:6.2f} %"  # + 0.0: no "-0.00 %" for zero over a negative total
 
 
 def _left(text: str, width: int) -> str:

@@ -230,3 +230,68 @@ process make {
     assert {f["flow"]: (f["value"], f["share"]) for f in data["by_flow"]} == {"x": (1.0, 0.0), "credit": (-1.0, 0.0)}
     docs = (Path(__file__).resolve().parents[1] / "docs" / "calc-json.md").read_text(encoding="utf-8")
     assert "`share` is 1, or 0 when the total is 0" in docs
+
+
+NEGATIVE = """\
+study "negative" {
+  declared_unit 1 kg of make.thing
+}
+stage empty "nothing here"
+boundary cradle_to_gate {
+  include empty
+}
+factor f = 1 kg CO2e / kg
+process make {
+  stage production
+  product thing 1 kg
+  input x 1 kg from f
+  emit credit -2.5 kg CO2e
+}
+"""
+
+
+def test_a_zero_stage_of_a_negative_total_is_0_00_percent_not_minus(tmp_path):
+    """0 / -1.5 is -0.0 in floating point: an empty stage of a net-negative footprint printed "-0.00 %"
+    in calc, report and diagram, and "-0.0" in the JSON."""
+    import math
+
+    import pcf_dsl
+    from pcf_dsl.render import dot_source
+    from pcf_dsl.report import report
+
+    path = tmp_path / "negative.pcf"
+    path.write_text(NEGATIVE, encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path)])
+    assert run.exit_code == 0, run.output
+    assert "-0.00 %" not in run.output
+    # by hand: 1 x 1 - 2.5 = -1.5 kg CO2e, all of it in production; the empty stage is 0 of it
+    assert "Total: -1.5000 kg CO2e per declared unit" in run.output
+    assert "empty                           0.0000    0.00 %" in run.output
+    data = json.loads(CliRunner().invoke(main, ["calc", str(path), "--format", "json"]).output)
+    assert data["by_stage"]["empty"] == {"value": 0.0, "share": 0.0}
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    assert math.copysign(1.0, result.by_stage["empty"].share) == 1.0
+    for fmt in ("md", "html"):
+        assert "-0.00 %" not in report(model, result, fmt=fmt).text, fmt
+    assert "-0.00 %" not in dot_source(model, result)
+
+
+def test_the_report_total_row_of_a_zero_total_is_0_percent_as_the_json(tmp_path):
+    """The report's Total rows always printed 100.00 %, while calc JSON gives a zero total the share 0."""
+    import pcf_dsl
+    from pcf_dsl.report import report
+
+    path = tmp_path / "zero.pcf"
+    path.write_text(NEGATIVE.replace("-2.5 kg", "-1 kg"), encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    assert result.total.value == 0.0 and result.total.share == 0.0  # by hand: 1 x 1 - 1 = 0
+    md = report(model, result, fmt="md").text
+    assert "**100.00 %**" not in md and md.count("**0.00 %**") == 3
+    html = report(model, result, fmt="html").text
+    assert "100.00 %" not in html
+    # a positive total keeps its 100.00 %
+    path.write_text(NEGATIVE.replace("-2.5 kg", "-0.5 kg"), encoding="utf-8")
+    model = pcf_dsl.load(path)
+    assert report(model, pcf_dsl.compute(model), fmt="md").text.count("**100.00 %**") == 3
