@@ -51,6 +51,7 @@ TEXT: dict[str, dict[str, str]] = {
         "declared_unit": "Declared unit", "functional_unit": "Functional unit",
         "du_text": "{unit}.",
         "boundary": "System boundary", "included": "included", "excluded": "excluded",
+        "excluded_mark": "{stage} (excluded)",
         "not_declared": "not declared", "stage": "Stage", "status": "Status", "reason": "Reason",
         "fig1": "Figure 1. System boundary of {unit}, with kg CO2e per declared unit",
         "cutoff": "Cut-off rule", "basis": "Basis", "per_flow": "Per flow", "cumulative": "Cumulative",
@@ -112,6 +113,7 @@ TEXT: dict[str, dict[str, str]] = {
         "declared_unit": "声明单位", "functional_unit": "功能单位",
         "du_text": "以 {unit} 为{word}。",
         "boundary": "系统边界", "included": "包括", "excluded": "不包括",
+        "excluded_mark": "{stage}（不包括）",
         "not_declared": "未声明", "stage": "阶段", "status": "状态", "reason": "原因",
         "fig1": "图 1 {unit}产品碳足迹量化系统边界图（kg CO2e / 声明单位）",
         "cutoff": "取舍准则", "basis": "依据", "per_flow": "单个流", "cumulative": "累计",
@@ -331,8 +333,11 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
                                 for k, v in by_group.items()]})
     ctx["table2"] = table2
     ctx["t2"] = t["t2"].format(unit=unit_text)
+    # An excluded stage is listed only when it contributes (B002's finding): marked, as `pcf calc` marks it,
+    # so a reader does not take its burden for part of the declared boundary.
     ctx["stage_summary"] = [
-        {"stage": stage_names[s.name], "key": s.name, "value": P.kg_table(result.by_stage[s.name].value),
+        {"stage": t["excluded_mark"].format(stage=stage_names[s.name]) if s.included is False else stage_names[s.name],
+         "key": s.name, "value": P.kg_table(result.by_stage[s.name].value),
          "share": P.pct(result.by_stage[s.name].share)}
         for s in model.stages if s.name in result.by_stage and (s.included or result.by_stage[s.name].value)]
     ctx["gases"] = [{"gas": gas, "mass": P.sig(g.mass), "value": P.kg_table(g.value), "share": P.pct(g.share)}

@@ -242,6 +242,31 @@ def test_data_quality_words_say_absolute_contributions(tmp_path):
     assert "整体分值 3.75，精准度级别 3 级（已评分项占各项排放量绝对值之和的 93.02 %）。" in zh
     assert "按各项排放量绝对值的大小加权平均" in zh
 
+
+def test_an_excluded_stage_that_contributes_is_marked_in_the_stage_table(tmp_path):
+    """`pcf calc` marks an excluded stage that still contributes "(excluded)"; the report's
+    "By life-cycle stage" table listed it like any stage of the boundary."""
+    path = tmp_path / "excl.pcf"
+    path.write_text(
+        'study "excl" {\n  declared_unit 1 kg of make.thing\n}\n'
+        'boundary cradle_to_gate {\n  exclude distribution "ex works"\n}\n'
+        'factor f = 1 kg CO2e / kg\n'
+        'process make {\n  stage production\n  product thing 1 kg\n  input x 1 kg from f\n'
+        '  input part 1 kg from ship.part\n}\n'
+        'process ship {\n  stage distribution\n  product part 1 kg\n  input y 2 kg from f\n}\n',
+        encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: production 1 x 1 = 1, distribution 2 x 1 = 2 of 3 kg CO2e (66.67 %)
+    md = report(model, result, fmt="md").text
+    summary = md.split("By life-cycle stage")[1]
+    assert "| distribution (excluded) | 2.0000 | 66.67 % |" in summary
+    assert "| production | 1.0000 | 33.33 % |" in summary
+    html = report(model, result, fmt="html").text
+    assert re.search(r'<tr data-stage="distribution"><td>distribution \(excluded\)</td>', html)
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert re.search(r"\| [^|]+（不包括） \| 2\.0000 \| 66\.67 % \|", zh)
+
 def test_model_text_is_escaped_in_html_and_markdown(tmp_path):
     path = tmp_path / "small.pcf"
     path.write_text(SMALL, encoding="utf-8")
