@@ -191,7 +191,11 @@ def source_text(expr: S.Expr) -> str:
         elif isinstance(node, S.Percent):
             out.append("%")
         elif isinstance(node, S.Neg):
-            stack.extend([_wrapped(node.operand), "-"])
+            # `-1 kg CO2` as written, not `-(1 kg CO2)`: the sign of a product or quotient is its first
+            # factor's, so the parentheses add nothing (the unit of a removal read "-(1 kg CO2)" and
+            # fell back to pint's "CO2 * kg")
+            operand = node.operand
+            stack.extend([operand if _signed_by_first_factor(operand) else _wrapped(operand), "-"])
         elif isinstance(node, S.Pow):
             stack.extend([f"^{node.exponent}", _wrapped(node.base, power=True)])
         elif isinstance(node, S.BinOp):
@@ -218,6 +222,17 @@ class _Paren:
 
 def _prec(op: str) -> int:
     return {"+": 1, "-": 1, "*": 2, "/": 2, "juxt": 3}[op]
+
+
+def _signed_by_first_factor(node) -> bool:
+    """True for a product or quotient whose leftmost factor is a number or a name: -(a b / c) is -a b / c.
+
+    Not when that factor is a power (-a^2 may read (-a)^2) or itself signed (`--1` is no number)."""
+    if not (isinstance(node, S.BinOp) and node.op in ("juxt", "*", "/")):
+        return False
+    while isinstance(node, S.BinOp) and node.op in ("juxt", "*", "/"):
+        node = node.left
+    return isinstance(node, (S.Num, S.Name))
 
 
 def _wrapped(node, power: bool = False):

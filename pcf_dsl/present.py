@@ -107,10 +107,23 @@ def pct(share: float) -> str:
 def written_unit(text: str | None, unit: str) -> str:
     """The unit as the model wrote it ("t*km" from "409.93 t*km") when that is the same unit; else pint's short form."""
     if text:
-        rest = text[len(_number_part(text)):].strip() if _number_part(text) != text else ""
-        if rest and _same_unit(rest, unit):
-            return rest
+        match = _NUMBER.match(text)
+        rest = text[match.end():].strip() if match else ""
+        if rest:
+            return _written_or_short(rest, unit)  # once per spelling: calc gives every line's unit
     return short(unit) if unit else ""
+
+
+@lru_cache(maxsize=4096)
+def _written_or_short(written: str, unit: str) -> str:
+    # Not an expression with a further number (`kg / kg * 1 t`): a unit, not a calculation (an exponent is part of it)
+    tokens = _TOKEN.findall(written)
+    if any(_NUMBER.fullmatch(tok) and (i == 0 or tokens[i - 1] != "^") for i, tok in enumerate(tokens)):
+        return short(unit)
+    return written if _same_unit(written, unit) else short(unit)
+
+
+_TOKEN = re.compile(r"[\w.]+|\S")
 
 
 # Both cached per unit spelling: a diagram of a large model shows hundreds of
@@ -156,8 +169,11 @@ def factor_value(model: Model, name: str | None) -> tuple[str, str]:
     return values, units
 
 
+_NUMBER = re.compile(r"\s*-?[\d.]+(?:[eE][+-]?\d+)?")
+
+
 def _number_part(text: str) -> str:
-    match = re.match(r"\s*-?[\d.]+(?:[eE][+-]?\d+)?", text)
+    match = _NUMBER.match(text)
     return match.group(0).strip() if match else text
 
 
