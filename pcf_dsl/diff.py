@@ -32,6 +32,7 @@ from pydantic_core import to_jsonable_python
 from . import model as M
 from .compute import Result, compute
 from .diagnostics import PcfError
+from .present import plain
 from .units import short
 
 # A relative size below which a difference is rounding noise of the solver, not an effect.
@@ -403,7 +404,7 @@ def _claim_or_waiver(item) -> str:
 def _footprint(model: M.Model, result: Result) -> Footprint:
     du = model.study.declared_unit
     return Footprint(result.total.value, {k: v.value for k, v in result.by_stage.items()},
-                     f"kg CO2e per {du.amount.value:g} {short(du.amount.unit)}")
+                     f"kg CO2e per {plain(du.amount.value)} {short(du.amount.unit)}")  # not :g (1.23457e+06)
 
 
 def _effect(old: Footprint, result: Result) -> Effect:

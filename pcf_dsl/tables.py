@@ -5,6 +5,7 @@ from __future__ import annotations
 from .compute import Result
 from .diagnostics import _display_width as _cells
 from .model import Model
+from .present import plain
 from .products import ProductFootprints
 from .units import short
 
@@ -35,7 +36,8 @@ def result_table(model: Model, result: Result, top: int = 10) -> str:
     study = model.study
     head = [
         f"{study.title}" if study else model.path,
-        f"Declared unit: {du.amount:g} {short(du.unit)} of {du.product}" + (f" ({du.description})" if du.description else ""),
+        # plain, not :g: 1234567 kg read "1.23457e+06" (as the report and diagram show it)
+        f"Declared unit: {plain(du.amount)} {short(du.unit)} of {du.product}" + (f" ({du.description})" if du.description else ""),
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
         # as the rows below: a total of 2e-05 (per gram) printed with 4 decimals read 0.0000

@@ -295,3 +295,20 @@ def test_the_report_total_row_of_a_zero_total_is_0_percent_as_the_json(tmp_path)
     path.write_text(NEGATIVE.replace("-2.5 kg", "-0.5 kg"), encoding="utf-8")
     model = pcf_dsl.load(path)
     assert report(model, pcf_dsl.compute(model), fmt="md").text.count("**100.00 %**") == 3
+
+
+def test_the_calc_header_gives_the_declared_unit_in_full(tmp_path):
+    """The header printed the declared amount with `:g`: 1234567 kg read "1.23457e+06 kg"."""
+    path = tmp_path / "big.pcf"
+    path.write_text(NEGATIVE.replace("declared_unit 1 kg", "declared_unit 1234567 kg")
+                    .replace("product thing 1 kg", "product thing 1234567 kg"), encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path)])
+    assert run.exit_code == 0, run.output
+    assert "Declared unit: 1234567 kg of make.thing" in run.output and "e+06" not in run.output
+    other = tmp_path / "big2.pcf"
+    other.write_text(path.read_text(encoding="utf-8").replace("input x 1 kg", "input x 2 kg"), encoding="utf-8")
+    diff = CliRunner().invoke(main, ["diff", str(path), str(other)])
+    # by hand: one run of make per declared unit, 1 - 2.5 = -1.5 -> 2 - 2.5 = -0.5 kg CO2e
+    assert "footprint: -1.500000 -> -0.500000 kg CO2e per 1234567 kg" in diff.output, diff.output
+    path.write_text(NEGATIVE.replace("declared_unit 1 kg", "declared_unit 0.0000125 kg"), encoding="utf-8")
+    assert "Declared unit: 0.0000125 kg of make.thing" in CliRunner().invoke(main, ["calc", str(path)]).output
