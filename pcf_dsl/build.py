@@ -36,6 +36,10 @@ RESERVED_UNIT_NAMES = frozenset((
     "cm", "mm", "m2", "m3", "km2", "Nm3", "L", "l", "mL", "h", "s", "min", "d", "tkm", "pkm", "unit", "item",
     "pcs", "percent", "CO2e", *GASES))
 
+# What only the top model declares, with its name in E210 when an imported file does.
+_TOP_MODEL_ONLY = {S.Boundary: "a system boundary", S.Cutoff: "a cut-off rule", S.Claim: "a claim",
+                   S.Waiver: "a waiver"}
+
 # Units offered as near misses for an unknown name, beside the model's own parameters.
 COMMON_UNITS = ("kg", "g", "t", "kWh", "MWh", "MJ", "GJ", "m3", "L", "km", "tkm", "t*km", "m2", "unit",
                 "CO2e", "CO2", "CH4_fossil", "CH4_biogenic", "N2O", "percent")
@@ -417,11 +421,23 @@ class Builder:
                                          help="keep one `study` block")
                     else:
                         model.study = self._build_study(item)
-                elif isinstance(item, S.Cutoff) and unit_ is top_unit:
+                elif unit_ is not top_unit and type(item) in _TOP_MODEL_ONLY:
+                    # Read only in the top model: one left in an imported file would be skipped without a
+                    # word, so a claim there would never be compared and a waiver never shown.
+                    what = _TOP_MODEL_ONLY[type(item)]
+                    self.state.error("E210", f"an imported file cannot declare {what}", item.span,
+                                     help=f"move it into the top model, {top_unit.path.name}: the study, boundary, "
+                                          "cut-off rule, claims and waivers are read only there")
+                elif isinstance(item, S.Cutoff):
                     if model.cutoff is not None:
                         self.state.error("E201", "the model declares two cut-off rules", item.span, help="keep one `cutoff` block")
                     model.cutoff = self._build_cutoff(item)
-                elif isinstance(item, S.Boundary) and unit_ is top_unit and model.boundary is None:
+                elif isinstance(item, S.Boundary):
+                    if model.boundary is not None:  # the stages follow the first one; a second is not merged in
+                        self.state.error("E201", "the model declares two system boundaries", item.span,
+                                         help="keep one `boundary` statement; its block includes and excludes "
+                                              "each stage")
+                        continue
                     model.boundary = M.Boundary(shorthand=item.shorthand.value if item.shorthand else None,
                                                 notes=[n.value for n in item.notes], span=item.span)
         for key, sym in self.state.symbols.items():

@@ -487,6 +487,69 @@ def test_import_cycle_shows_the_chain(write):
     assert diagnostic.span.file.endswith("c.pcf")
 
 
+def test_what_belongs_to_the_top_model_is_refused_in_an_imported_file(write):
+    # docs/language.md: "the study, boundary, cut-off rule and claims of the product system belong to
+    # the top model". They were read only there and skipped elsewhere without a word: the claim of 99
+    # below was never compared with the computed 2 kg CO2e, the waiver never shown.
+    write('''
+        boundary cradle_to_grave
+        cutoff {
+          per_flow 50 %
+        }
+        factor f = 2 kg CO2e / kg
+        process q {
+          stage production
+          product y 1 kg
+          input a 1 kg from f
+        }
+        claim total = 99 kg CO2e
+        waive M001 q "x"
+    ''', "lib.pcf")
+    top = write('''
+        import "lib.pcf" as lib
+        study "s" {
+          declared_unit 1 kg of p.x
+        }
+        process p {
+          stage production
+          product x 1 kg
+          input a 1 kg from lib.q
+        }
+    ''', "top.pcf")
+    found = [(d.code, Path(d.span.file).name, d.span.line, d.message) for d in _errors(top)]
+    assert found == [("E210", "lib.pcf", 1, "an imported file cannot declare a system boundary"),
+                     ("E210", "lib.pcf", 3, "an imported file cannot declare a cut-off rule"),  # the span starts at its first value,
+                     ("E210", "lib.pcf", 11, "an imported file cannot declare a claim"),
+                     ("E210", "lib.pcf", 12, "an imported file cannot declare a waiver")]
+    assert "move it into the top model, top.pcf" in _errors(top)[0].help
+
+
+def test_a_second_boundary_is_an_error_not_ignored(write):
+    # Only the first boundary was read: this model's second one, which excludes raw material
+    # acquisition, was dropped silently, and B002 never saw the 2 kg CO2e left in that stage.
+    path = write('''
+        study "s" {
+          declared_unit 1 kg of p.x
+        }
+        boundary cradle_to_gate
+        boundary custom {
+          include production
+          exclude raw_material_acquisition "not ours"
+        }
+        factor f = 2 kg CO2e / kg
+        process p {
+          stage production
+          product x 1 kg
+          input a 1 kg from f {
+            stage raw_material_acquisition
+          }
+        }
+    ''')
+    [diagnostic] = _errors(path)
+    assert (diagnostic.code, diagnostic.span.line) == ("E201", 5)
+    assert diagnostic.message == "the model declares two system boundaries"
+
+
 def test_missing_import(write):
     diagnostic = _one(write('import "factors/missing.pcf" as f\n'), "E100")
     assert "missing.pcf" in diagnostic.message
