@@ -191,6 +191,16 @@ def test_outputs_text_json_markdown(versions):
     assert to_text(diff) == text  # deterministic
 
 
+def test_the_example_of_docs_version_control_is_the_output(versions, monkeypatch):
+    """docs/version-control.md shows `pcf diff` of these two versions: it is the command's output."""
+    doc = (ROOT / "docs" / "version-control.md").read_text(encoding="utf-8")
+    shown = re.search(r"```\n(pcf diff old/aluminium_billet\.pcf -> .*?)```", doc, flags=re.S).group(1)
+    monkeypatch.chdir(versions[0].parent.parent)
+    result = CliRunner().invoke(main, ["diff", "old/aluminium_billet.pcf", "new/aluminium_billet.pcf"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == shown
+
+
 def test_cli_old_new(versions):
     result = CliRunner().invoke(main, ["diff", *map(str, versions), "--format", "json"])
     assert result.exit_code == 0, result.output
