@@ -169,6 +169,17 @@ TABLE2 = {
 }
 
 
+def test_readme_quotes_the_reports_stage_totals():
+    # The README's first paragraph gives "the report's stage totals": Table 2's, not the computed ones
+    # (it said 10.807, the computed 10.8074, for the report's 10.808).
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    names = {"raw_material_acquisition": "raw material acquisition", "production": "production",
+             "waste_treatment": "waste treatment", "in_plant_transport": "in-plant transport",
+             "inbound_transport": "raw material transport"}
+    quoted = ", ".join(f"{names[stage]} {printed}" for stage, (printed, _) in TABLE2.items())
+    assert f"with the report's stage totals ({quoted})" in readme
+
+
 @pytest.mark.parametrize("stage", sorted(TABLE2))
 def test_stage_totals_against_table2(stage, rows, result):
     computed = result.by_stage[stage].value
