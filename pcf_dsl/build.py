@@ -29,7 +29,7 @@ from .units import AMBIGUOUS_UNITS, GASES, CO2E, Q, dimensionality, factor_or_no
 
 STD_PREFIX = "std:"
 
-# Units a parameter may not be named after: `param t = 5` would make `3 t` mean 15.
+# Units a parameter or factor may not be named after: `param t = 5` would make `3 t` mean 15.
 # (pint knows thousands of names, `a` and `b` among them; shadowing those is harmless.)
 RESERVED_UNIT_NAMES = frozenset((
     "g", "kg", "mg", "t", "Mt", "kt", "lb", "Wh", "kWh", "MWh", "GWh", "J", "kJ", "MJ", "GJ", "TJ", "m", "km",
@@ -224,6 +224,12 @@ class Builder:
             self.state.error("E204", f"the parameter `{name.value}` has the name of a unit", name.span,
                              help=f"rename it, e.g. `{name.value}_value`, so `{name.value}` keeps meaning the unit")
             return
+        if kind == "factor" and name.value in RESERVED_UNIT_NAMES:
+            # A factor is a value in expressions too: `factor t = ...` made `1 t` mean 1 x the factor, and
+            # the error came later as a unit mismatch ("`a` is 1 t ... not a mass"). Still declared, so the
+            # lines that apply it (`from t`) raise nothing more; in amounts the name stays the unit (_resolver).
+            self.state.error("E204", f"the factor `{name.value}` has the name of a unit", name.span,
+                             help=f"rename it, e.g. `{name.value}_factor`, so `{name.value}` keeps meaning the unit")
         self.state.symbols[key] = _Symbol(kind, node, prefix, file)
 
     def _names_for_hint(self, prefix: str, kinds: tuple[str, ...]) -> list[str]:
@@ -257,13 +263,13 @@ class Builder:
             sym = self.state.symbols.get(key)
             if sym is not None and sym.kind == "param":
                 return self._param_value(key, sym)
-            if sym is not None and sym.kind == "factor":
+            if sym is not None and sym.kind == "factor" and name.dotted not in RESERVED_UNIT_NAMES:  # E204
                 factor = self._factor_value(key, sym)
                 if factor is not None and len(factor.components) == 1:
                     return factor.components[0].quantity.pint()
                 raise PcfError(Diagnostic("E207", f"the factor `{name.dotted}` has several gases and no single value",
                                           name.span, help="use the factor with `from` or `with`, not in arithmetic"))
-            if sym is not None:
+            if sym is not None and sym.kind != "factor":
                 raise PcfError(Diagnostic("E203", f"`{name.dotted}` is a {sym.kind}, not a value", name.span,
                                           help="only parameters, factors and units can appear in an expression"))
             if len(name.parts) == 1 and name.dotted in AMBIGUOUS_UNITS:

@@ -611,12 +611,19 @@ def _slug(text: str) -> str:
     """An identifier of the language made from a name: `Al-Si alloy 12%` -> `al_si_alloy_12`."""
     slug = re.sub(r"\W+", "_", unicodedata.normalize("NFKC", text).lower()).strip("_")
     if not slug:
-        return "item"
+        slug = "item"
     if slug[0].isdigit():
         slug = "n_" + slug
-    if slug in _keywords():
+    if slug in _keywords() or slug in _unit_names():  # `T` or `Item` would name the unit (E204)
         slug += "_"
     return slug
+
+
+@lru_cache(maxsize=1)
+def _unit_names() -> frozenset[str]:
+    from .build import RESERVED_UNIT_NAMES
+
+    return RESERVED_UNIT_NAMES
 
 
 @lru_cache(maxsize=1)

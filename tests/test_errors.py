@@ -470,6 +470,40 @@ def test_division_by_zero(write):
     assert (diagnostic.span.line, diagnostic.span.column) == (2, 18)
 
 
+@pytest.mark.parametrize("kind, definition", [("parameter", "param t = 2 kg"), ("factor", "factor t = 2 kg CO2e / kg")])
+def test_a_parameter_or_factor_named_after_a_unit_is_refused(write, kind, definition):
+    # `param t` was refused, `factor t` not: it made `1 t` below mean 1 x (2 kg CO2e / kg), and the
+    # user got two unit mismatches saying that 1 t "is not a mass" instead of the cause.
+    path = write(f'''
+        study "s" {{
+          declared_unit 1 kg of p.x
+        }}
+        {definition}
+        factor f = 2 kg CO2e / kg
+        process p {{
+          stage production
+          product x 1 t
+          input a 1 t from f
+        }}
+    ''')
+    [diagnostic] = _errors(path)
+    assert (diagnostic.code, diagnostic.span.line, diagnostic.span.column) == ("E204", 4, definition.index("t =") + 1)
+    assert diagnostic.message == f"the {kind} `t` has the name of a unit"
+
+
+def test_a_factor_named_after_a_unit_is_still_the_factor_it_is_applied_as(write):
+    path = write('''
+        factor g = 2 kg CO2e / kg
+        process p {
+          stage production
+          product x 1 kg
+          input a 500 g from g
+        }
+    ''')
+    [diagnostic] = _errors(path)  # E204 alone: `from g` finds the factor, `500 g` is grams
+    assert diagnostic.code == "E204" and diagnostic.help == "rename it, e.g. `g_factor`, so `g` keeps meaning the unit"
+
+
 def test_parameter_cycle(write):
     diagnostic = _one(write('''
         param a = b * 2

@@ -618,3 +618,14 @@ def test_the_default_title_has_the_product_as_written(product):
     # read "product_, imported from ..." .
     imported = import_table(CSV, ImportOptions(product=product, factors_file=None))
     assert f'study "{product}, imported from aluminium_billet_inventory.csv" {{' in imported.files["model"]
+
+
+def test_an_item_named_like_a_unit_gets_a_name_that_is_not_one(tmp_path):
+    # A factor may not be named after a unit (E204: `factor t` would make `1 t` mean the factor), so
+    # the rows `T` and `—` (no letters: `item`) must not become `factor t` and `factor item`.
+    table = tmp_path / "units.csv"
+    table.write_text("item,activity,activity_unit,factor,factor_unit\n"
+                     "—,1,kg/kg,2,kg CO2e/kg\nT,1,kg/kg,3,kg CO2e/kg\n", encoding="utf-8")
+    model = pcf_dsl.load(run_import(tmp_path, "--product", "x", table=table))
+    assert sorted(name.split(".")[-1] for name in model.factors) == ["item_", "t_"]
+    assert pcf_dsl.compute(model).total.value == pytest.approx(1 * 2 + 1 * 3, rel=1e-12)  # kg CO2e per kg

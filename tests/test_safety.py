@@ -197,14 +197,14 @@ process p "<script>alert(1)</script>" {
   input x 1 kg from f {
     note "file:///etc/passwd"
   }
-  input y 1 kg from ef.g
+  input y 1 kg from ef.grid
 }
 '''
 
 
 def test_only_imported_files_are_opened(tmp_path):
     path = _project(tmp_path, HOSTILE + 'param bad = 1\nimport "../outside.pcf" as o\n',
-                    {"project/factors.pcf": "factor g = 1 kg CO2e / kg\n"})
+                    {"project/factors.pcf": "factor grid = 1 kg CO2e / kg\n"})
     pcf_dsl.load(REPO / "examples" / "aluminium_billet" / "aluminium_billet.pcf")  # warm caches (grammar, units)
     opened: list[str] = []
     recording = [True]
@@ -227,7 +227,7 @@ def test_only_imported_files_are_opened(tmp_path):
 
 def test_nothing_in_a_model_is_executed(tmp_path, monkeypatch):
     path = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
-        "  input y 1 kg from ef.g\n", "") + "param q = 1 __import__\nparam r = 2 eval * os.system\n")
+        "  input y 1 kg from ef.grid\n", "") + "param q = 1 __import__\nparam r = 2 eval * os.system\n")
 
     # The commands' own modules are imported before the watch starts: the CLI imports a command when it
     # is first run, and importing a module runs its code with exec, which is not the model's doing (run
@@ -256,7 +256,7 @@ def test_nothing_in_a_model_is_executed(tmp_path, monkeypatch):
     assert {d.span.line for d in info.value.diagnostics} == {18, 19}
     assert [r.exit_code for r in runs] == [2, 2]
     clean = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
-        "  input y 1 kg from ef.g\n", ""))
+        "  input y 1 kg from ef.grid\n", ""))
     result = pcf_dsl.compute(pcf_dsl.load(clean))
     assert result.total.value == pytest.approx(2.0)  # 1 kg x 2 kg CO2e/kg
     assert not Path("/tmp/pwned").exists()
@@ -276,7 +276,7 @@ def test_terminal_escapes_and_bidi_overrides_are_not_echoed(tmp_path):
 
 def test_script_in_a_label_stays_text_in_the_diagram(tmp_path):
     path = _project(tmp_path, HOSTILE.replace('import "factors.pcf" as ef\n', "").replace(
-        "  input y 1 kg from ef.g\n", ""))
+        "  input y 1 kg from ef.grid\n", ""))
     run = CliRunner().invoke(main, ["render", "--format", "svg", str(path)])
     assert run.exit_code == 0, run.output
     assert "<script" not in run.stdout and "&lt;script&gt;alert(1)&lt;/script&gt;" in run.stdout
