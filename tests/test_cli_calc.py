@@ -312,3 +312,40 @@ def test_the_calc_header_gives_the_declared_unit_in_full(tmp_path):
     assert "footprint: -1.500000 -> -0.500000 kg CO2e per 1234567 kg" in diff.output, diff.output
     path.write_text(NEGATIVE.replace("declared_unit 1 kg", "declared_unit 0.0000125 kg"), encoding="utf-8")
     assert "Declared unit: 0.0000125 kg of make.thing" in CliRunner().invoke(main, ["calc", str(path)]).output
+
+
+def _subset(shown, actual, where="$"):
+    """Every key and value an abridged example shows is in the actual document (lists item by item)."""
+    if isinstance(shown, dict):
+        for key, value in shown.items():
+            assert key in actual, f"{where}.{key} is not in the output"
+            _subset(value, actual[key], f"{where}.{key}")
+    elif isinstance(shown, list):
+        for i, value in enumerate(shown):
+            _subset(value, actual[i], f"{where}[{i}]")
+    else:
+        assert shown == actual, (where, shown, actual)
+
+
+def test_the_examples_of_docs_calc_json_are_the_output():
+    import re
+
+    doc = (Path(MODEL).parents[2] / "docs" / "calc-json.md").read_text(encoding="utf-8")
+    calc, products = (json.loads(block) for block in re.findall(r"```json\n(.*?)```", doc, flags=re.S))
+    _subset(calc, json.loads(CliRunner().invoke(main, ["calc", MODEL, "--format", "json"]).output))
+    _subset(products, json.loads(CliRunner().invoke(main, ["calc", MODEL, "--all-products", "--format",
+                                                           "json"]).output))
+
+
+def test_gwp_set_is_the_studys_set_or_null(tmp_path):
+    # docs/calc-json.md: the study's GWP set, also when every factor is in CO2e; null when it names none.
+    body = ('study "s" {{\n  declared_unit 1 kg of p.x\n{gwp}}}\nfactor f = 2 kg CO2e / kg\n'
+            "process p {{\n  stage production\n  product x 1 kg\n  input a 1 kg from f\n}}\n")
+    named = tmp_path / "named.pcf"
+    named.write_text('import "std:gwp/ipcc_ar6.pcf" as ipcc\n' + body.format(gwp="  gwp ipcc.ar6\n"),
+                     encoding="utf-8")
+    none = tmp_path / "none.pcf"
+    none.write_text(body.format(gwp=""), encoding="utf-8")
+    for path, expected in ((named, "ipcc.ar6"), (none, None)):
+        data = json.loads(CliRunner().invoke(main, ["calc", str(path), "--format", "json"]).output)
+        assert (data["gwp_set"], data["total"]["value"]) == (expected, 2.0)  # 1 kg x 2 kg CO2e / kg

@@ -68,3 +68,21 @@ def test_the_error_table_covers_every_code_raised():
         assert any(low <= code <= high for low, high in ranges), f"{code} is in no range of the table"
     for low, high in ranges:
         assert low in raised and high in raised, (low, high)
+
+
+def test_the_quality_table_is_the_scheme_and_other_scores_are_refused(tmp_path):
+    """The levels and scores docs/language.md lists are model.QUALITY_LEVELS; a number that is not
+    one of a criterion's scores is E281, as the doc says (`activity=2`)."""
+    from pcf_dsl import PcfError, load
+    from pcf_dsl.model import QUALITY_LEVELS
+
+    text = DOC.read_text(encoding="utf-8")
+    for criterion, levels in QUALITY_LEVELS.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{criterion}` |"))
+        assert dict((name, int(score)) for name, score in re.findall(r"`(\w+)`[^(`]*\((\d)", row)) == levels
+    path = tmp_path / "q.pcf"
+    path.write_text("process p {\n  stage production\n  product x 1 kg\n"
+                    "  quality activity=2 factor=2 calibration=6\n}\n", encoding="utf-8")
+    with pytest.raises(PcfError) as info:
+        load(path)
+    assert [d.code for d in info.value.diagnostics] == ["E281"]
