@@ -1187,6 +1187,27 @@ def _comma_number(text: str, comma: int) -> list[tuple[str, str]] | None:
     return readings
 
 
+def _bad_text(rest: str, file: str, line: int, column: int) -> Diagnostic | None:
+    """Why the text opening `rest` (the rest of its line) is not one: an unknown escape, or no end."""
+    i = 1
+    while i < len(rest):
+        char = rest[i]
+        if char == '"':
+            return None
+        if char == "\\":
+            if i + 1 < len(rest) and rest[i + 1] in '"\\nt':
+                i += 2
+                continue
+            escape = rest[i:i + 2]
+            # A Windows path in a source (`"C:\data\factors.xlsx"`) is the usual way to get here.
+            return Diagnostic("E002", f"`{escape}` is not an escape in a text",
+                              Span(file, line, column + i, line, column + i + len(escape)),
+                              help='write a backslash as `\\\\` ("C:\\\\data"); the escapes are \\" \\\\ \\n \\t')
+        i += 1
+    return Diagnostic("E002", "the text is not closed on its line", Span(file, line, column, line, column + 1),
+                      help='end it with `"` on the same line; write \\n for a line break inside a text')
+
+
 def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
     line, column = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
@@ -1201,6 +1222,9 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
             # "remove it" turned the decimal comma of `1,5 kg` into 15 kg: say how each reading is written.
             hint = ("a number has no comma, and `.` is its decimal mark: write "
                     + ", or ".join(f"`{number}` if {reading}" for number, reading in readings))
+        elif char == '"':  # a text the STRING terminal refused: say why, not that `"` is unexpected
+            return _bad_text(text[exc.pos_in_stream:].split("\n", 1)[0], file, line, column) or \
+                Diagnostic("E002", f"unexpected character {char!r}", span, help=hint)
         return Diagnostic("E002", f"unexpected character {char!r}", span, help=hint)
     token = exc.token if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else None
     expected = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])

@@ -46,6 +46,26 @@ def test_syntax_error_snapshot(write):
     )
 
 
+@pytest.mark.parametrize(("line", "message", "column", "help"), [
+    # A Windows path in a source: it was "unexpected character '\"'" with "put it inside a quoted text".
+    (r'  source "C:\data\factors.xlsx"', "`\\d` is not an escape in a text", 13, "write a backslash as `\\\\`"),
+    ('  source "not closed', "the text is not closed on its line", 10, 'end it with `"` on the same line'),
+    ('  source "ends in a backslash\\', "`\\` is not an escape in a text", 30, "write a backslash as"),
+])
+def test_a_text_that_does_not_read_says_why(write, line, message, column, help):
+    path = write('factor f = 1 kg CO2e / kg {\n' + line + '\n}\n')
+    diagnostic = _one(path, "E002")
+    assert diagnostic.message == message
+    assert (diagnostic.span.line, diagnostic.span.column) == (2, column)
+    assert diagnostic.help.startswith(help)
+
+
+def test_the_escapes_of_a_text(write):
+    # docs/language.md: `\"`, `\\`, `\n`, `\t` escape.
+    model = pcf_dsl.load(write('process p "a\\"b\\\\c\\nd\\te" {\n  stage production\n  product x 1 kg\n}\n'))
+    assert model.processes["p"].label == 'a"b\\c\nd\te'
+
+
 def test_long_line_is_cut_to_a_window_around_the_span(write):
     # A generated model may pad or comment a line to thousands of characters; the snippet shows
     # 120 characters around the span, "..." where it cut, and the caret under the span.
