@@ -247,22 +247,22 @@ def test_a_change_is_shown_with_the_digits_that_changed(tmp_path):
     text = ('study "s" {{\n  declared_unit 1 kg of p.out\n}}\n'
             'param share = {share}\n'
             'factor f = 17.610 t CO2e / t\n'
-            'factor g = share * 2 kg CO2e / kg\n'
+            'factor f2 = share * 2 kg CO2e / kg\n'
             'process p {{\n  stage   production\n  product out 1 t\n'
-            '  input   a share * 1 t from f\n  input   b 1 kg from g\n}}\n')
+            '  input   a share * 1 t from f\n  input   b 1 kg from f2\n}}\n')
     for name, share in (("old.pcf", "0.5896211"), ("new.pcf", "0.5896214")):
         (tmp_path / name).write_text(text.format(share=share), encoding="utf-8")
     diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
     rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
     assert rows["param share changed"] == [("value", "0.5896211", "0.5896214")]
     assert rows["flow p.a changed"] == [("amount", "0.5896211 t", "0.5896214 t")]
-    assert rows["factor g changed"] == [("value", "share * 2 kg CO2e / kg (= 1.1792422 CO2e)",
+    assert rows["factor f2 changed"] == [("value", "share * 2 kg CO2e / kg (= 1.1792422 CO2e)",
                                          "share * 2 kg CO2e / kg (= 1.1792428 CO2e)")]  # kg per kg: as stored
     # The effects, by hand, per kg of product (per 1 t / 1000): 0.0000003 t x 17.610 t CO2e/t, and
     # 1 kg x 0.0000006 kg CO2e/kg.
     changes = {c.title: c for c in diff.changes}
     assert changes["flow p.a changed"].effect.total == pytest.approx(0.0000003 * 17.610, abs=1e-12)
-    assert changes["factor g changed"].effect.total == pytest.approx(0.0000006 / 1000, abs=1e-15)
+    assert changes["factor f2 changed"].effect.total == pytest.approx(0.0000006 / 1000, abs=1e-15)
 
 
 def test_a_change_that_cannot_be_computed_alone_says_why_in_words(tmp_path):
@@ -272,7 +272,7 @@ def test_a_change_that_cannot_be_computed_alone_says_why_in_words(tmp_path):
     old = _small(tmp_path, "old.pcf")
     text = SMALL.format(amount="2 kg", factor="3", extra="", claim="6")
     renamed = (text.replace("of p.out", "of r.out").replace("process p {", "process r {")
-               .replace("factor f =", "factor g =").replace("amount from f", "amount from g"))
+               .replace("factor f =", "factor f2 =").replace("amount from f", "amount from f2"))
     (tmp_path / "new.pcf").write_text(renamed, encoding="utf-8")
     diff = diff_models(old, pcf_dsl.load(tmp_path / "new.pcf"))
     notes = {c.title: c.note for c in diff.changes if c.effect is None}
@@ -280,7 +280,7 @@ def test_a_change_that_cannot_be_computed_alone_says_why_in_words(tmp_path):
     assert notes == {
         "study changed": tail + "(the declared unit is of r.out, which only another change in the diff adds)",
         "process p removed": tail + "(the declared unit is of p.out, which this change removes)",
-        "process r added": tail + "(flow r.x uses factor g, which only another change in the diff adds)",
+        "process r added": tail + "(flow r.x uses factor f2, which only another change in the diff adds)",
         "factor f removed": tail + "(flow p.x uses factor f, which this change removes)",
     }
     assert "Error" not in to_text(diff)

@@ -572,7 +572,7 @@ def test_what_belongs_to_the_top_model_is_refused_in_an_imported_file(write):
     ''', "top.pcf")
     found = [(d.code, Path(d.span.file).name, d.span.line, d.message) for d in _errors(top)]
     assert found == [("E210", "lib.pcf", 1, "an imported file cannot declare a system boundary"),
-                     ("E210", "lib.pcf", 3, "an imported file cannot declare a cut-off rule"),  # the span starts at its first value,
+                     ("E210", "lib.pcf", 2, "an imported file cannot declare a cut-off rule"),  # at its `cutoff` keyword
                      ("E210", "lib.pcf", 11, "an imported file cannot declare a claim"),
                      ("E210", "lib.pcf", 12, "an imported file cannot declare a waiver")]
     assert "move it into the top model, top.pcf" in _errors(top)[0].help
