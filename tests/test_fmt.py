@@ -216,3 +216,20 @@ def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch
 def test_a_device_is_not_read():
     result = CliRunner().invoke(main, ["fmt", "--check", "/dev/zero"])
     assert result.exit_code == 2 and "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("text, code", [("param   a=1 kg\n", 1), ("param a = 1 kg\n", 0)])
+def test_stdin_check_exits_1_on_a_change_and_writes_nothing(text, code):
+    # `cat model.pcf | pcf fmt --check -` in a CI step: a model that would change must fail it,
+    # as `pcf fmt --check model.pcf` does, and the formatted text is not printed.
+    result = CliRunner().invoke(main, ["fmt", "--check", "-"], input=text)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    assert ("would reformat <stdin>" in result.stderr) == (code == 1)
+
+
+def test_stdin_diff_prints_the_diff_not_the_text():
+    result = CliRunner().invoke(main, ["fmt", "--diff", "-"], input="param   a=1 kg\n")
+    assert result.exit_code == 0
+    assert result.stdout == ("--- <stdin> (original)\n+++ <stdin> (formatted)\n@@ -1 +1 @@\n"
+                             "-param   a=1 kg\n+param a = 1 kg\n")

@@ -46,16 +46,27 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
     A file is only rewritten when the model read from the result is the same
     as before and a second pass changes nothing; otherwise it is left alone
     and the reason is printed (exit 3). `-` reads standard input and writes
-    the result to standard output. Exit 0 done, 1 a file would change
+    the result to standard output (with --check or --diff, as for a file:
+    only the verdict or the diff). Exit 0 done, 1 a file would change
     (--check), 2 a file is not a valid model, 3 formatting was unsafe.
     """
     if paths == (Path("-"),):
         data = sys.stdin.buffer.read()
         try:
-            sys.stdout.buffer.write(format_bytes(data, "<stdin>"))
+            after = format_bytes(data, "<stdin>")
         except UnsafeFormatting as exc:
             click.echo(f"error: cannot format <stdin>: {exc}", err=True)
             ctx.exit(3)
+        # --check and --diff mean the same for standard input as for a file (an editor or a CI step
+        # that pipes the model in): nothing formatted is written, and --check exits 1 on a change.
+        if not (check or show_diff):
+            sys.stdout.buffer.write(after)
+            return
+        if show_diff:
+            click.echo(_unified("<stdin>", data, after), nl=False)
+        if check and after != data:
+            click.echo("would reformat <stdin>", err=True)
+            ctx.exit(1)
         return
     files = collect(paths or (Path("."),))
     changed = unchanged = invalid = unsafe = 0
