@@ -87,6 +87,9 @@ class SourceCache:
         self._texts[file] = text
         self._starts.pop(file, None)
 
+    def text(self, file: str) -> str | None:
+        return self._texts.get(file)
+
     def line(self, file: str, number: int) -> str | None:
         text = self._texts.get(file)
         if text is None:

@@ -324,3 +324,26 @@ def test_a_share_is_shown_as_a_percentage_as_the_model_writes_it(tmp_path):
     # The footprint follows the share, by hand: 1 kg x 10 kg CO2e/kg x 85 % -> x 80 %.
     assert diff.delta.total == pytest.approx(10 * (0.80 - 0.85), abs=TOL)
     assert "cutoff changed: per_flow 1 % -> 2.5 %" in to_text(diff)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cli_git_old_version_invalid_exits_2_naming_the_revision(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(BILLET / "factors.pcf", repo / "factors.pcf")
+    text = (BILLET / "aluminium_billet.pcf").read_text(encoding="utf-8")
+    (repo / "m.pcf").write_text(text + "oops\n", encoding="utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "v1")
+    (repo / "m.pcf").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "m.pcf"])
+    # Invalid input is exit 2 (docs/verification.md), not 1 (findings at error level); the old file
+    # is named as `REV:path` with its line shown, not by the temporary folder it was written to.
+    assert result.exit_code == 2, result.output
+    line = text.count("\n") + 1
+    assert f"--> HEAD:m.pcf:{line}:1" in result.output
+    assert f"{line} | oops" in result.output
+    assert "pcf-diff-" not in result.output
+    assert "the old version HEAD:m.pcf is not a valid model" in result.output

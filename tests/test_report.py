@@ -411,3 +411,19 @@ claim flow make.x = 1.2345 kg CO2e / kg
     assert "| `total` | 1234.5 kg CO2e | 1234.5 kg CO2e |" in md
     assert "| `stage production` | 1234500 (= 1234.5 kg CO2e) | 1234.500 kg CO2e |" in md
     assert "| `flow make.x` | 1.2345 (= 1234.5 kg CO2e) | 1234.5 kg CO2e |" in md
+
+
+def test_library_file_exits_2(tmp_path):
+    # A file without a study is input the command cannot use: exit 2, not 1 (findings at error level).
+    result = CliRunner().invoke(main, ["report", str(BILLET.parent / "factors.pcf")])
+    assert result.exit_code == 2
+    assert "no study block" in result.output
+
+
+def test_missing_graphviz_is_exit_2_not_an_internal_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on this PATH
+    result = CliRunner().invoke(main, ["report", str(BILLET), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output and "apt-get install graphviz" in result.output
+    assert "--format dot" not in result.output  # render's way out; a report has no such format
+    assert not (tmp_path / "r.html").exists()

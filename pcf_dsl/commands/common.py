@@ -31,6 +31,13 @@ def dumps(data) -> str:
     return to_json(data, indent=2).decode("utf-8") + "\n"
 
 
+class InputError(click.ClickException):
+    """A file or a program the command cannot use (a library file given to `pcf report`, Graphviz not
+    installed): the user's input or environment, not a finding (exit 1) and not a bug (exit 3). Exit 2."""
+
+    exit_code = 2
+
+
 class OutputError(click.ClickException):
     """An output file that cannot be written (no such folder, no permission, a full disk): the
     user's environment, not a bug in pcf_dsl. Exit 2, as for any input the command cannot use."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -12,10 +13,10 @@ import click
 
 from .. import syntax as S
 from ..build import load
-from ..diagnostics import PcfError, render_all
+from ..diagnostics import SOURCES, PcfError, render_all
 from ..diff import ModelDiff, diff_models, to_json, to_markdown, to_text
 from ..parse import parse_file
-from .common import allow_outside_option, dumps, emit, root_option
+from .common import InputError, allow_outside_option, dumps, emit, root_option
 
 
 class _GitError(Exception):
@@ -88,12 +89,29 @@ def _changed_models(top: Path, rev: str, root: Path | None, allow_outside_root: 
     return models
 
 
-def _load_old(path: Path, shown: str, root: Path | None, allow_outside_root: bool):
+def _load_old(path: Path, shown: str, root: Path | None, allow_outside_root: bool, folder: Path, rev: str):
     try:
         return load(path, root=root, allow_outside_root=allow_outside_root)
     except PcfError as exc:
+        _name_in_revision(exc.diagnostics, folder, rev)
         click.echo(render_all(exc.diagnostics), err=True)
-        raise click.ClickException(f"the old version {shown} is not a valid model") from None
+        raise InputError(f"the old version {shown} is not a valid model") from None
+
+
+def _name_in_revision(diagnostics, folder: Path, rev: str) -> None:
+    """Name the files of the old version as `REV:path`, not by the temporary folder they were written to
+    (which is gone when the message is read)."""
+    prefixes = {str(folder) + os.sep, str(folder.resolve()) + os.sep}
+    for diagnostic in diagnostics:
+        for span in (diagnostic.span, *(label.span for label in diagnostic.labels)):
+            prefix = next((p for p in prefixes if span is not None and span.file.startswith(p)), None)
+            if prefix is None:
+                continue
+            name = f"{rev}:{PurePosixPath(*Path(span.file[len(prefix):]).parts)}"
+            text = SOURCES.text(span.file)
+            if text is not None:
+                SOURCES.add(name, text)
+            span.file = name
 
 
 def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None) -> str:
@@ -166,7 +184,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                 if not path.is_file():
                     click.echo(f"{shown_new}: deleted since {rev}", err=True)
                     continue
-                old = _load_old(old_file, shown_old, old_root, allow_outside_root)
+                old = _load_old(old_file, shown_old, old_root, allow_outside_root, old_top, rev)
                 new = load(path, root=new_root, allow_outside_root=allow_outside_root)
                 diffs.append(diff_models(old, new, shown_old, shown_new))
     except _GitError as exc:

@@ -8,7 +8,7 @@ import click
 
 from ..build import load
 from ..render import DEFAULT_PROCESSES, DEFAULT_TOP, FORMATS, ToolMissing, render
-from .common import allow_outside_option, model_argument, root_option, write_atomic
+from .common import InputError, allow_outside_option, model_argument, root_option, write_atomic
 
 
 @click.command("render")
@@ -37,7 +37,7 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: in
     try:
         data = render(model, fmt=fmt, lang=lang, top=top, detail=detail, processes=processes)
     except ToolMissing as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
     else:

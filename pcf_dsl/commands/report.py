@@ -8,8 +8,9 @@ import click
 
 from ..check import run_check
 from ..diagnostics import PcfError
+from ..render import ToolMissing
 from ..report import FORMATS, report
-from .common import allow_outside_option, model_argument, root_option, write_atomic
+from .common import InputError, allow_outside_option, model_argument, root_option, write_atomic
 
 
 @click.command("report")
@@ -31,11 +32,16 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, root, a
     outcome = run_check(file, root=root, allow_outside_root=allow_outside_root)
     if outcome.invalid or outcome.result is None:
         if outcome.model is not None and outcome.model.study is None:
-            raise click.ClickException(f"{file}: the model has no study block (no declared unit), so there is "
+            raise InputError(f"{file}: the model has no study block (no declared unit), so there is "
                                        "nothing to report; report the file that declares the study")
         raise PcfError(outcome.errors or outcome.diagnostics)
     stem = output.stem if output is not None else None
-    written = report(outcome.model, outcome.result, outcome, fmt=fmt, lang=lang, figure_stem=stem)
+    try:
+        written = report(outcome.model, outcome.result, outcome, fmt=fmt, lang=lang, figure_stem=stem)
+    except ToolMissing:
+        # Not render's wording: `--format dot` is no way out for a report, which needs the drawn diagram.
+        raise InputError("Graphviz's `dot` program is not installed, so the report's diagram cannot be drawn: "
+                         "install Graphviz (Debian: `apt-get install graphviz`; scripts/setup does it)") from None
     if output is None:
         click.echo(written.text, nl=False)
         return
