@@ -313,6 +313,32 @@ class Builder:
         _, value, units = found
         return registry().Quantity(value, units.units)
 
+    def _has_no_number(self, prefix: str, expr: S.Expr, what: str) -> bool:
+        """Report E308 for a value written as units alone (`kg`, `kg CO2e / kg`) and say so.
+
+        Units alone evaluate to one of them, so a number left out (`input steel "steel" kg from ef.steel`)
+        would be 1 kg without a word. A parameter or a factor carries a number of its own.
+        """
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if type(node) is S.Num:
+                return False
+            if type(node) is S.Name:
+                sym = self.state.symbols.get(_qualify(prefix, node.dotted))
+                if sym is not None and sym.kind in ("param", "factor"):
+                    return False
+            elif type(node) is S.BinOp:
+                stack += (node.left, node.right)
+            elif type(node) is S.Neg:
+                stack.append(node.operand)
+            elif type(node) is S.Pow:
+                stack.append(node.base)
+        text = source_text(expr)
+        self.state.error("E308", f"{what} has no number: `{text}` alone reads as 1 {text}", expr.span,
+                         help=f"write the number before the units, e.g. `1.5 {text}`")
+        return True
+
     def _amount(self, prefix: str, expr: S.Expr) -> tuple[S.Num, float, _AmountUnits] | None:
         """(number, its value, what its units are) for a number times units; None for anything else.
 
@@ -535,7 +561,7 @@ class Builder:
         per_dims = set()
         for expr in exprs:
             value = self._eval(sym.prefix, expr)
-            if value is None:
+            if value is None or self._has_no_number(sym.prefix, expr, f"the value of factor `{node.name.value}`"):
                 return None
             units = value.units
             gases = dict(_gases_of(units))
@@ -791,7 +817,7 @@ class Builder:
             is_mass, is_mass_of_one_gas = units.is_mass, units.is_mass_of_one_gas
         else:
             amount = self._eval(prefix, node.amount)
-            if amount is None:
+            if amount is None or self._has_no_number(prefix, node.amount, f"the amount of `{node.name.value}`"):
                 return None
             magnitude = amount.magnitude
             unit_text, amount_text = _units_text(amount.units), source_text(node.amount)
@@ -1080,7 +1106,7 @@ class Builder:
 
     def _build_claim(self, node: S.Claim, model: M.Model) -> M.Claim | None:
         value = self._eval("", node.value)
-        if value is None:
+        if value is None or self._has_no_number("", node.value, "the claimed value"):
             return None
         first_number = _first_number(node.value)
         text = first_number.text if first_number else source_text(node.value)

@@ -439,6 +439,42 @@ def test_two_numbers_side_by_side_are_an_error_not_a_product(write, amount, mess
     assert found[1].span.column == 11 + (amount.startswith("(") and 1)
 
 
+@pytest.mark.parametrize(("line", "column", "message"), [
+    ('  input s "steel" kg from steel', 19, "the amount of `s` has no number: `kg` alone reads as 1 kg"),
+    ("  input s (t) from steel", 12, "the amount of `s` has no number: `t` alone reads as 1 t"),
+    ("  input e kWh from grid", 11, "the amount of `e` has no number: `kWh` alone reads as 1 kWh"),
+])
+def test_an_amount_without_a_number_is_an_error_not_one_unit(write, line, column, message):
+    # A number left out of a line read as 1 of its unit: `kg` was 1 kg, a footprint computed from an
+    # amount nobody wrote. A parameter carries its own number and stays valid.
+    path = write(f'''
+        factor steel = 2 kg CO2e / kg
+        factor grid = 0.5 kg CO2e / kWh
+        param scrap_share = 0.1
+        process p {{
+          stage production
+          product out 1 t
+        {line}
+          input q scrap_share * t from steel
+        }}
+    ''')
+    found = [d for d in _errors(path) if d.code == "E308"]
+    assert [(d.span.line, d.span.column, d.message) for d in found] == [(7, column, message)]
+
+
+def test_a_factor_or_claim_without_a_number_is_an_error(write):
+    path = write('''
+        factor steel = kg CO2e / kg
+        claim total = kg CO2e
+    ''')
+    found = [d for d in _errors(path) if d.code == "E308"]
+    assert [(d.span.line, d.message) for d in found] == [
+        (1, "the value of factor `steel` has no number: `kg CO2e / kg` alone reads as 1 kg CO2e / kg"),
+        (2, "the claimed value has no number: `kg CO2e` alone reads as 1 kg CO2e"),
+    ]
+    assert found[0].help == "write the number before the units, e.g. `1.5 kg CO2e / kg`"
+
+
 def test_digits_grouped_with_an_underscore_get_their_own_hint(write):
     # `1_000` lexes as the number 1 and a name `_000` (as in most unit languages, not as in Python).
     diagnostic = _one(write("""
