@@ -1262,9 +1262,14 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
         near = did_you_mean(str(token), keywords)
         if near:
             hint = f"did you mean `{near}`?"
-    if hint is None and token is not None and token.type == "_NL" and keywords:
-        # A misspelt keyword at the end of a line is read as a unit of the amount
-        # (`0.3 t frm steel`): look for it among the words of the line.
+    if hint is None and token is not None and token.type in _TOP_KEYWORDS and "RBRACE" in expected:
+        # A statement that starts a new top-level item inside a block: the block above was not closed.
+        opened = _unclosed_brace_line(text, token.line)
+        if opened is not None:
+            hint = f"the block opened on line {opened} is not closed: put `}}` on a line of its own before this one"
+    if hint is None and token is not None and token.type in ("_NL", "LBRACE") and keywords:
+        # A misspelt keyword at the end of a line (or before the line's `{`) is read as a unit of
+        # the amount (`0.3 t frm steel`): look for it among the words of the line.
         words = text.split("\n")[token.line - 1].split("#")[0].split()
         for word in words:
             near = did_you_mean(word, keywords)
@@ -1273,13 +1278,34 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
                 break
     if hint is None and token is not None and token.type == "_NL" and {"FROM", "CUTOFF"} <= set(expected):
         hint = 'an input needs a source: `from SUPPLIER_OR_FACTOR`, or `cutoff "reason"`'
+    if hint is None and token is not None and token.type == "_NL" and expected == ["LBRACE"]:
+        hint = "open the block: end this line with ` {`"
     if hint is None and token is not None and token.type in ("RBRACE",) and "_NL" in expected:
         hint = "put the closing `}` on its own line"
     if hint is None and token is not None and token.type != "_NL" and "_NL" in expected:
         hint = "one statement per line: start a new line here"
+    if hint is None and token is not None and token.type == "LBRACE" and "NAME" in expected:
+        hint = "a name is missing before the `{`"
     if hint is None and token is not None and token.type == "LBRACE" :
         hint = "a block opens with `{` at the end of the line"
     return Diagnostic("E002", message, span, help=hint or "see docs/language.md for this statement's form")
+
+
+_TOP_KEYWORDS = frozenset({"BOUNDARY", "CLAIM", "CUTOFF", "FACTOR", "GWP_SET", "IMPORT", "PARAM", "PROCESS",
+                           "PROFILE", "STUDY", "WAIVE"})  # what starts a top-level item, but for `stage`
+
+
+def _unclosed_brace_line(text: str, before_line: int) -> int | None:
+    """The line of the last `{` above line `before_line` that no `}` closes (texts and comments skipped)."""
+    open_lines: list[int] = []
+    for number, line in enumerate(text.split("\n")[:before_line - 1], start=1):
+        line = re.sub(r'"(?:[^"\\\n]|\\.)*"', "", line).split("#")[0]
+        for char in line:
+            if char == "{":
+                open_lines.append(number)
+            elif char == "}" and open_lines:
+                open_lines.pop()
+    return open_lines[-1] if open_lines else None
 
 
 def parse_text(text: str, file: str = "<input>") -> S.File:

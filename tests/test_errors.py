@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import pcf_dsl
 from pcf_dsl.cli import main
 from pcf_dsl.diagnostics import render
+from pcf_dsl.parse import parse_text
 
 REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
 
@@ -64,6 +65,42 @@ def test_the_escapes_of_a_text(write):
     # docs/language.md: `\"`, `\\`, `\n`, `\t` escape.
     model = pcf_dsl.load(write('process p "a\\"b\\\\c\\nd\\te" {\n  stage production\n  product x 1 kg\n}\n'))
     assert model.processes["p"].label == 'a"b\\c\nd\te'
+
+
+@pytest.mark.parametrize(("text", "place", "message", "hint"), [
+    # A misspelt `from` before the line's block: the word, not the `{`, is what to fix.
+    ("process p {\n  stage production\n  product out 1 t\n  input s 0.3 t form steel {\n    stage production\n  }\n}\n",
+     (4, 28), "unexpected `{`; expected `cutoff`, `from`",
+     "did you mean `from` instead of `form`? (`form` was read as part of the amount)"),
+    ("process p {\n  stage production\n  product out 1 t\n  input s 0.3 t from {\n    stage production\n  }\n}\n",
+     (4, 22), "unexpected `{`; expected a name", "a name is missing before the `{`"),
+    # A text without its closing quote: the hint was "remove it, or put it inside a quoted text".
+    ('process p "making {\n}\n', (1, 11), "the text is not closed on its line",
+     'end it with `"` on the same line; write \\n for a line break inside a text'),
+    # A block left open is found where the next top-level item starts; the hint names its line.
+    ('process p {  # "{"\n  stage production\n  product out 1 t\n\nclaim total = 1 kg CO2e\n', (5, 1),
+     "unexpected `claim`", "the block opened on line 1 is not closed: put `}` on a line of its own before this one"),
+    ('study "s"\n  gwp ipcc.ar6\n}\n', (1, 10), "unexpected end of line; expected `{`",
+     "open the block: end this line with ` {`"),
+])
+def test_syntax_hints_name_the_fix(write, text, place, message, hint):
+    diagnostic = _one(write(text), "E002")
+    assert (diagnostic.span.line, diagnostic.span.column) == place
+    assert diagnostic.message.startswith(message)
+    assert diagnostic.help == hint
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ('process p "making {\n  stage production\n  product out 1 t\n}\n',
+     'process p "making" {\n  stage production\n  product out 1 t\n}\n'),
+    ("process p {\n  stage production\n  product out 1 t\n\nclaim total = 0 kg CO2e\n",
+     "process p {\n  stage production\n  product out 1 t\n}\n\nclaim total = 0 kg CO2e\n"),
+])
+def test_the_hinted_fix_parses(text, fixed):
+    # What the hint says to do, done, is a valid model.
+    with pytest.raises(pcf_dsl.PcfError):
+        parse_text(text)
+    parse_text(fixed)
 
 
 def test_long_line_is_cut_to_a_window_around_the_span(write):
