@@ -1150,14 +1150,19 @@ def decode(data: bytes, file: str) -> str:
     # Columns count characters, as everywhere else: the bytes before the bad one are valid UTF-8.
     col = len(data[max(line_start, bom):offset].decode("utf-8")) + 1
     SOURCES.add(file, data[bom:].decode("utf-8", "replace").replace("\x00", "\ufffd").replace("\r", ""))
-    guess = ""
+    guess, help = "", _NOT_UTF8_HELP
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:1000].count(0) * 4 > len(data[:1000]):
         guess = " (it looks like UTF-16)"
+        # iconv's GB18030 (the general hint) garbles UTF-16; without a BOM, UTF-16 alone means big-endian
+        # to iconv, while Windows writes little-endian (ASCII text then has its NULs at odd offsets).
+        source = "UTF-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+            "UTF-16LE" if data[1:1000:2].count(0) > data[0:1000:2].count(0) else "UTF-16BE"
+        help = f"save the file as UTF-8 (with or without a BOM), e.g. `iconv -f {source} -t UTF-8 old.pcf > model.pcf`"
     raise PcfError(Diagnostic(
         "E001",
         f"the file is not UTF-8 text{guess}: {reason} at byte offset {offset} cannot be read as UTF-8",
         Span(file, line, col, line, col + 1),
-        help=_NOT_UTF8_HELP,
+        help=help,
     ))
 
 

@@ -4,6 +4,7 @@ encoding is error E001 naming the byte offset, line and column of the first byte
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,21 @@ def test_utf16_file_is_e001(tmp_path, codec, offset, looks_like):
     d = _e001(tmp_path / "m.pcf")
     assert f"byte offset {offset}" in d.message and looks_like in d.message
     assert (d.span.line, d.span.column) == (1, offset + 1)
+
+
+@pytest.mark.parametrize("codec, source", [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")])
+def test_utf16_hint_converts_the_file(tmp_path, codec, source):
+    # The general hint's `iconv -f GB18030` turns UTF-16 into garbage: the hint names the encoding
+    # the bytes are in, and the command it gives, run as written, gives back the model.
+    text = (EXAMPLE / "aluminium_billet.pcf").read_text(encoding="utf-8")
+    (tmp_path / "old.pcf").write_bytes(text.encode(codec))
+    d = _e001(tmp_path / "old.pcf")
+    command = f"iconv -f {source} -t UTF-8 old.pcf > model.pcf"
+    assert f"`{command}`" in d.help and "GB18030" not in d.help
+    if shutil.which("iconv") is None:
+        pytest.skip("no iconv to run the hint with")
+    subprocess.run(command, shell=True, cwd=tmp_path, check=True)
+    assert (tmp_path / "model.pcf").read_text(encoding="utf-8").lstrip("\ufeff") == text
 
 
 def test_nul_byte_in_utf8_text(tmp_path):
