@@ -9,6 +9,7 @@ nested expression cannot exhaust Python's recursion limit.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Callable
 
 import pint
@@ -30,6 +31,20 @@ def _check_finite(value, span: Span):
     if isinstance(magnitude, float) and not math.isfinite(magnitude):
         raise _fail("the result of this expression is too large to represent", span,
                     "check the exponents and magnitudes; values must be finite numbers", "E305")
+    return value
+
+
+def _check_tiny(value, operands, span: Span):
+    """A product, quotient or power of numbers that are not 0 is not 0 either, nor below the
+    smallest normal float (where it keeps only some of its digits): `1e-200 * 1e-200` is refused,
+    not read as 0."""
+    magnitude = value.magnitude if hasattr(value, "magnitude") else value
+    if abs(magnitude) < sys.float_info.min and (magnitude != 0 or all(
+            (o.magnitude if hasattr(o, "magnitude") else o) != 0 for o in operands)):
+        raise _fail("the result of this expression is too small to represent: it would read as "
+                    f"{0 if magnitude == 0 else magnitude:g}", span,
+                    f"results from {sys.float_info.min:.1e} up can be held; check the exponents and magnitudes, "
+                    "or use a smaller unit", "E305")
     return value
 
 
@@ -62,7 +77,7 @@ def evaluate(expr: S.Expr, resolve: Resolver):
                     raise _fail("division by zero: zero raised to a negative power", node.span,
                                 "check the value of the base", "E302")
                 try:
-                    values.append(_check_finite(base ** node.exponent, node.span))
+                    values.append(_check_tiny(_check_finite(base ** node.exponent, node.span), (base,), node.span))
                 except OverflowError:
                     raise _fail("the result of this expression is too large to represent", node.span,
                                 "check the exponents and magnitudes", "E305") from None
@@ -145,6 +160,8 @@ def _binary(node: S.BinOp, left, right):
     except pint.PintError as exc:  # any other unit arithmetic pint refuses: the user's input, not our bug
         raise _fail(f"these units cannot be combined: {exc}", node.span,
                     "check the units on both sides of the operator", "E304") from None
+    if op in ("*", "juxt", "/"):
+        _check_tiny(result, (left, right), node.span)
     return _check_finite(result, node.span)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -85,6 +86,16 @@ class _ToSyntax(Transformer):
         if len(tok) > MAX_NUMBER_LENGTH:
             raise self._limit("E008", f"this number is {len(tok)} characters long; the limit is {MAX_NUMBER_LENGTH}", tok,
                               "write it in scientific notation, e.g. `1.5e30`")
+        if "-" in tok:  # only a negative exponent (`1e-400`) can make a number too small for a float
+            value = float(tok)
+            if value < sys.float_info.min and tok.lower().split("e")[0].strip("0.") != "":
+                # Below the smallest normal float, `1e-400` is read as 0 and `1e-320` keeps a few
+                # digits of its value: a wrong number without a word, so it is refused here.
+                read = "0" if value == 0 else f"{value:.17g}"
+                raise PcfError(Diagnostic(
+                    "E305", f"the number `{tok}` is too small to represent: it would read as {read}", self._tspan(tok),
+                    help=f"numbers from {sys.float_info.min:.1e} up can be held; write the amount in a smaller unit "
+                         "(`mg` for `kg`), or `0` if nothing is meant"))
         return tok
 
     def _expression(self, node, operands=()):
@@ -760,7 +771,7 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                     if not value.isdigit():
                         raise _GiveUp  # lark would read an INT and stop at the "."
                     kind = "INT"
-                if len(value) > MAX_NUMBER_LENGTH:
+                if len(value) > MAX_NUMBER_LENGTH or "-" in value:
                     transformer.on_number(_token(kind, value, line, m.start(m.lastindex) - line_start + 1))
             elif kind == "PUNCT":
                 kind = punctuation[value]
@@ -876,6 +887,8 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         path = tables.paths[key] = _flow_path(tables, *key)
     if path is None:
         return None
+    if "-" in number:  # `1e-400`: refused (on_number) where lark's lexer would refuse it, the line being good so far
+        transformer.on_number(_token("NUMBER", number, line, m.start("num") - line_start + 1))
 
     # Spans inline (Span(file, line, column, line, end column)): this runs once per line of a large model.
     file, at = transformer.file, line_start - 1  # a column is the offset from `at`

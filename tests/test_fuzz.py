@@ -81,7 +81,7 @@ FOUND = {
         .replace(b"ipcc.ar6", b"ar6"), "E521"),
     "negative allocation share": (_model(product="1 t\n  product other 1 t\n  allocation mass {\n"
                                                  "    share out 150 %\n    share other -50 %\n  }"), "E300"),
-    "product below the smallest float": (_model(product="1e-320 t"), "E520"),  # had no position
+    "product below the smallest float": (_model(product="1e-320 t"), "E305"),  # had no position; now refused as written
     "zero economic properties": (_model(product="1 t\n  product other 1 t\n  allocation economic {\n"
                                                 "    property out 0 CNY / t\n    property other 0 CNY / t\n  }"),
                                  "E506"),

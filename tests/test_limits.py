@@ -219,6 +219,61 @@ def test_overflow_to_infinity_is_an_error_with_its_place(write):
     assert d.span.line == 1
 
 
+_TINY_MODEL = """study "s" {
+  declared_unit 1 kg of p.out
+}
+boundary cradle_to_gate
+factor f = 2 kg CO2e / kg
+gwp_set g {
+  CH4_fossil 29.8
+}
+process p {
+  stage production
+  product out 1 kg
+  input steel 1 kg from f
+}
+"""
+
+
+@pytest.mark.parametrize("old, new, column", [
+    ("input steel 1 kg", "input steel 1e-400 kg", 15),  # read by the fast path's flow line reader
+    ("input steel 1 kg", "input steel 1 kg / 1e-400", 22),  # by its token loop
+    ("factor f = 2", "factor f = 2.5E-330", 12),  # a factor, a subnormal: 2.5e-330 keeps 2 digits of 17
+    ("CH4_fossil 29.8", "CH4_fossil 5e-324", 14),  # a GWP value, the smallest float there is
+])
+def test_a_number_too_small_for_a_float_is_an_error_with_its_place(old, new, column):
+    """1e-400 reads as 0.0 in a 64-bit float and 5e-324 as 4.94e-324: a wrong number, not a word said.
+    Refused as written, by the fast path and by lark's parse alike."""
+    text = _TINY_MODEL.replace(old, new)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if new in l)
+    d = _diagnostic(text, "E305")
+    assert (d.span.line, d.span.column) == (line, column)
+    number = new.split()[-1] if "/" in new else new.split()[2 if new.startswith("input") else -1]
+    assert f"`{number}` is too small" in d.message and "smaller unit" in d.help
+    assert d.span.end_column == column + len(number)
+    from pcf_dsl import parse as P
+    for parse in (P.parser().parse, lambda t: P._parse_fast(t, P._TRANSFORMER)):  # lark's parse, the fast path
+        with P._LOCK:
+            P._TRANSFORMER.reset("limits.pcf")
+            with pytest.raises(pcf_dsl.PcfError) as info:  # not the fast path's _GiveUp: it says it itself
+                parse(text)
+            P._TRANSFORMER.reset("<input>")
+        assert info.value.diagnostics[0].span == d.span
+
+
+def test_small_numbers_a_float_holds_are_read(write):
+    assert _param(write, "2.3e-308 * 1e308") == pytest.approx(2.3, rel=TOL)  # just above the smallest normal float
+    assert _param(write, "0e-400 + 1") == 1.0  # 0 written with any exponent is 0
+    assert _param(write, "0.000e-999 + 1") == 1.0
+
+
+@pytest.mark.parametrize("expr", ["1e-200 * 1e-200", "1e-300 / 1e100", "(1e-100)^4", "1e-300 kg * 1e-10"])
+def test_a_result_too_small_for_a_float_is_an_error_with_its_place(write, expr):
+    d = _diagnostic(write(f"param a = 1\nparam x = {expr}\n"), "E305")
+    assert d.span.line == 2 and "too small to represent" in d.message
+    assert _param(write, "0 * 1e-300") == 0.0  # a true 0 is not refused
+
+
 # ------------------------------------------------------------------ processes
 
 
