@@ -18,6 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from lark import Lark, Token, Transformer
+from lark.lark import PostLex
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import syntax as S
@@ -564,6 +565,22 @@ def _grammar_cache() -> str | bool:
     return os.path.join(folder, "grammar.lark-cache")
 
 
+class _WholeWords(PostLex):
+    """Keywords end at a word boundary: `claimtotal` is one word, never `claim total`.
+
+    lark's contextual lexer tries only the terminals the parser state accepts. Where no name
+    fits (the start of a statement), `claim` alone was tried, and matched the front of
+    `claimtotal`. Offering NAME in every state lets the lexer take the longest word, as the fast
+    path does; a word that is a keyword is still retyped to it, and a word that is not is the
+    syntax error it should be ("unexpected name", with did-you-mean).
+    """
+
+    always_accept = ("NAME",)
+
+    def process(self, stream):
+        return stream
+
+
 @lru_cache(maxsize=1)
 def parser() -> Lark:
     """The one LALR parser, built once per process (its tables are cached across runs)."""
@@ -577,6 +594,7 @@ def parser() -> Lark:
         propagate_positions=False,
         transformer=_TRANSFORMER,
         maybe_placeholders=False,
+        postlex=_WholeWords(),
         lexer_callbacks={"LPAR": _TRANSFORMER.on_lpar, "RPAR": _TRANSFORMER.on_rpar,
                          "NUMBER": _TRANSFORMER.on_number, "INT": _TRANSFORMER.on_number},
     )
@@ -1245,7 +1263,20 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
                 Diagnostic("E002", f"unexpected character {char!r}", span, help=hint)
         return Diagnostic("E002", f"unexpected character {char!r}", span, help=hint)
     token = exc.token if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else None
-    expected = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
+    if token is not None and token.type == "NAME":
+        # NAME is lexed in every state (_WholeWords), so a keyword where it does not fit comes as a
+        # NAME: read it as the keyword it is, for the hints below (`claim` inside an open block).
+        keyword = _keyword_terminals().get(str(token))
+        if keyword is not None:
+            token = Token.new_borrow_pos(keyword, str(token), token)
+    expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
+    state = getattr(exc, "state", None)
+    if "NAME" in expected and hasattr(state, "position"):
+        # The contextual lexer's set for this state has NAME in it always (_WholeWords): keep it only
+        # where the parser takes a name.
+        if "NAME" not in state.parse_conf.states[state.position]:
+            expected.discard("NAME")
+    expected = sorted(expected)
     expected_text = [_terminal_text(e) for e in expected if not e.startswith("__")]
     if token is None or token.type == "$END":
         lines = text.split("\n")
@@ -1277,8 +1308,14 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
     keywords = [parser().get_terminal(e).pattern.value for e in expected
                 if e in {t.name for t in parser().terminals} and parser().get_terminal(e).pattern.type == "str"]
     if token is not None and token.type == "NAME":
-        near = did_you_mean(str(token), keywords)
-        if near:
+        word = str(token)
+        # `claimtotal`, `processmake`: a keyword run into the next word (a keyword ends at a word boundary)
+        glued = next((k for k in sorted(keywords, key=len, reverse=True)
+                      if word.startswith(k) and len(word) - len(k) >= 3 and word[len(k)].isalpha()), None)
+        near = did_you_mean(word, keywords)
+        if glued:
+            hint = f"did you mean `{glued} {word[len(glued):]}`? a keyword is a word of its own: put a space after it"
+        elif near:
             hint = f"did you mean `{near}`?"
     if hint is None and token is not None and token.type in _TOP_KEYWORDS and "RBRACE" in expected:
         # A statement that starts a new top-level item inside a block: the block above was not closed.
@@ -1307,6 +1344,13 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
     if hint is None and token is not None and token.type == "LBRACE" :
         hint = "a block opens with `{` at the end of the line"
     return Diagnostic("E002", message, span, help=hint or "see docs/language.md for this statement's form")
+
+
+@lru_cache(maxsize=1)
+def _keyword_terminals() -> dict[str, str]:
+    """Keyword text -> its terminal's name (`claim` -> CLAIM)."""
+    return {t.pattern.value: t.name for t in parser().terminals
+            if t.pattern.type == "str" and t.pattern.value.isidentifier()}
 
 
 _TOP_KEYWORDS = frozenset({"BOUNDARY", "CLAIM", "CUTOFF", "FACTOR", "GWP_SET", "IMPORT", "PARAM", "PROCESS",
@@ -1426,6 +1470,7 @@ def _concrete_parser() -> Lark:
         lexer="contextual",
         keep_all_tokens=True,
         maybe_placeholders=False,
+        postlex=_WholeWords(),  # a word is a keyword exactly where parse_text reads one
     )
 
 

@@ -82,6 +82,15 @@ def test_the_escapes_of_a_text(write):
      "unexpected `claim`", "the block opened on line 1 is not closed: put `}` on a line of its own before this one"),
     ('study "s"\n  gwp ipcc.ar6\n}\n', (1, 10), "unexpected end of line; expected `{`",
      "open the block: end this line with ` {`"),
+    # A keyword ends at a word boundary: `claimtotal` was read as `claim total`, `processmake` as
+    # `process make`, and `claime total` was "unexpected `e`" with the generic hint.
+    ("claimtotal = 3.2 kg CO2e\n", (1, 1), "unexpected `claimtotal`",
+     "did you mean `claim total`? a keyword is a word of its own: put a space after it"),
+    ('processmake "x" {\n  stage production\n}\n', (1, 1), "unexpected `processmake`",
+     "did you mean `process make`? a keyword is a word of its own: put a space after it"),
+    ("claime total = 3.2 kg CO2e\n", (1, 1), "unexpected `claime`", "did you mean `claim`?"),
+    ("process p {\n  stage production\n  inputsteel 1 kg from f\n}\n", (3, 3), "unexpected `inputsteel`",
+     "did you mean `input steel`? a keyword is a word of its own: put a space after it"),
 ])
 def test_syntax_hints_name_the_fix(write, text, place, message, hint):
     diagnostic = _one(write(text), "E002")

@@ -337,6 +337,24 @@ def test_fast_path_gives_up_where_lark_reads_differently():
     assert parse_text(text, "t.pcf").items == lark  # and parse_text still gets lark's reading
 
 
+@pytest.mark.parametrize("text", [
+    "claimtotal = 3.2 kg CO2e\n",
+    'processmake "x" {\n  stage production\n}\n',
+    "process p {\n  stage production\n  inputsteel 1 kg from f\n}\n",
+    'study "s" {\n  geographyCN\n}\n',
+    "factor f = 1 kg CO2e / kg {\n  year2024\n}\n",
+    "boundary b {\n  includeproduction\n}\n",
+])
+def test_a_keyword_ends_at_a_word_boundary_in_both_parsers(text):
+    """lark's contextual lexer tried only the keyword where no name fits, and matched `claim` at the
+    front of `claimtotal`; the fast path reads the whole word. Both must refuse it."""
+    lark, fast = _both_parsers(text)
+    assert lark == "UnexpectedToken" and fast == "gave up", (lark, fast)
+    with pytest.raises(PcfError) as info:
+        parse_text(text, "t.pcf")
+    assert info.value.diagnostics[0].code == "E002"
+
+
 # Flow lines for the fast path's line reader (parse._flow_line): (line, read by it?). Every one
 # must read as lark reads it, whether the reader takes it or leaves it to the token loop.
 _FLOW_LINES = [
