@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import math
 import os
 import re
@@ -191,8 +192,16 @@ class Builder:
             what = "cannot find the imported file" if import_span is not None else "cannot find the model file"
             if kind != "missing":
                 what = f"{'the imported file' if import_span is not None else 'the model file'} is a {kind}, not a file:"
-            self.state.error("E100", f"{what} {display or path}", import_span,
-                             help="the path is relative to the importing file; check its spelling")
+            # A model named on the command line is found from the current directory, an import from
+            # its importing file's folder: say which, and show it.
+            base = (f"the importing file's folder, {chain[-1].parent}" if chain
+                    else f"the current directory, {os.getcwd()}")
+            help = f"the path is relative to {base}; check its spelling"
+            if not chain and os.path.isabs(display or path):
+                help = "check the path and its spelling"
+            if kind == "symbolic link loop":
+                help = "its symbolic links lead back to each other and never to a file: point the link at the real file"
+            self.state.error("E100", f"{what} {display or path}", import_span, help=help)
             return
         shown = display or str(path)
         try:
@@ -1420,7 +1429,9 @@ def _file_kind(path: Path) -> str:
     """`file` for a regular file; else what it is: only regular files are ever read (never a device or a pipe)."""
     try:
         mode = path.stat().st_mode
-    except (OSError, ValueError):
+    except OSError as exc:
+        return "symbolic link loop" if exc.errno == errno.ELOOP else "missing"
+    except ValueError:
         return "missing"
     if stat.S_ISREG(mode):
         return "file"

@@ -156,6 +156,27 @@ def test_a_device_as_the_model_file(tmp_path):
     assert run.exit_code == 2 and "E100" in run.output and "device" in run.output
 
 
+def test_a_missing_model_file_is_found_from_the_current_directory(tmp_path, monkeypatch):
+    """There is no importing file for the model named on the command line: the hint said there was."""
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(main, ["check", "missing.pcf"])
+    assert run.exit_code == 2 and "E100" in run.output and "cannot find the model file missing.pcf" in run.output
+    assert f"relative to the current directory, {tmp_path}" in run.output and "importing" not in run.output
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "top.pcf").write_text('import "nope.pcf" as n\n', encoding="utf-8")
+    run = CliRunner().invoke(main, ["check", "sub/top.pcf"])  # an import: from its importing file's folder
+    assert run.exit_code == 2 and f"relative to the importing file's folder, {tmp_path / 'sub'}" in run.output
+
+
+def test_a_symbolic_link_loop_as_the_model_file_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.pcf").symlink_to("b.pcf")
+    (tmp_path / "b.pcf").symlink_to("a.pcf")
+    run = CliRunner().invoke(main, ["check", "a.pcf"])
+    assert run.exit_code == 2 and "E100" in run.output
+    assert "the model file is a symbolic link loop, not a file: a.pcf" in run.output and "cannot find" not in run.output
+
+
 @pytest.mark.parametrize("raw, words", [
     ("a\\tb.pcf", "is not a file path"),
     ("   ", "is not a file path"),
