@@ -85,7 +85,11 @@ class _Group(click.Group):
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 @click.version_option(package_name="pcf-dsl")
 def main(debug: bool) -> None:
-    """pcf: product carbon footprint models as text, computed and checked."""
+    """pcf: product carbon footprint models as text, computed and checked.
+
+    FILE is a model file, whose imports are found from its folder: `-` (standard input) is read
+    only by `pcf fmt`. `-o -` is standard output, as with no -o (a file named `-` is `./-`).
+    """
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -811,6 +811,40 @@ def test_an_output_folder_that_does_not_exist_is_a_usage_error_not_a_bug(args, t
     assert "bug in pcf_dsl" not in run.output and not out.parent.exists()
 
 
+@pytest.mark.parametrize("args", [
+    ["calc", "--format", "json"], ["check", "--format", "json"], ["verify", "--format", "json"], ["render", "--format", "dot"],
+    ["chart", "--format", "svg"], ["report", "--format", "md"],
+])
+def test_dash_as_the_output_is_standard_output(args, tmp_path, monkeypatch):
+    """`-o -` wrote a file named `-` in the current directory; it is standard output, as with no -o."""
+    monkeypatch.chdir(tmp_path)
+    plain = CliRunner().invoke(main, [*args, str(REFERENCE)])
+    dashed = CliRunner().invoke(main, [*args, str(REFERENCE), "-o", "-"])
+    assert dashed.exit_code == plain.exit_code and dashed.exit_code in (0, 1), dashed.output
+    assert dashed.output == plain.output and dashed.output.strip()
+    assert list(tmp_path.iterdir()) == []  # no file `-`, and no figures of a report beside it
+    named = CliRunner().invoke(main, [*args, str(REFERENCE), "-o", "./-"])  # a file named `-` is `./-`
+    assert named.exit_code == plain.exit_code and (tmp_path / "-").is_file()
+
+
+def test_dash_as_the_output_of_schema_and_import(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["schema", "-o", "-"]).output == CliRunner().invoke(main, ["schema"]).output
+    table = Path(__file__).parent / "data" / "aluminium_billet_inventory.csv"
+    run = CliRunner().invoke(main, ["import", str(table), "-o", "-"])
+    assert run.exit_code == 0 and run.output.startswith(CliRunner().invoke(main, ["import", str(table)]).output[:200])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["check", "-"], ["calc", "-"], ["report", "-"], ["diff", "-", str(REFERENCE)],
+                                  ["import", "-"]])
+def test_dash_as_the_model_is_a_usage_error(args):
+    """`pcf check -` said "cannot find the model file -": only `pcf fmt` reads standard input."""
+    run = CliRunner().invoke(main, args, input="claim total = 1 kg CO2e\n")
+    assert run.exit_code == 2
+    assert "`-` (standard input) is read only by `pcf fmt`" in run.output and "cannot find" not in run.output
+
+
 def test_a_reader_that_stops_early_is_not_an_internal_error(tmp_path):
     """`pcf calc --format json MODEL | head`: the pipe closes under the writer. Quiet, with the status
     of a command ended by SIGPIPE; it was "internal error: BrokenPipeError ... a bug in pcf_dsl"."""

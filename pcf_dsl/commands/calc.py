@@ -13,15 +13,14 @@ from ..compute import compute
 from ..products import product_footprints
 from ..tables import products_table, result_table
 from ..units import ambiguity, is_unit, short
-from .common import allow_outside_option, emit, emit_line, model_argument, root_option
+from .common import allow_outside_option, emit, emit_line, model_argument, output_option, root_option
 
 
 @click.command("calc")
 @model_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows in the process and flow tables.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @click.option("--all-products", is_flag=True,
               help="The footprint of one unit of every product of the model, by stage, from one factorisation "
                    "(a supplier's product list), instead of the declared unit's contributions.")

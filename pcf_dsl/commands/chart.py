@@ -8,7 +8,7 @@ import click
 
 from ..build import load
 from ..chart import DEFAULT_TOP, FORMATS, KINDS, chart
-from .common import allow_outside_option, model_argument, root_option, write_atomic
+from .common import allow_outside_option, model_argument, output_option, root_option, write_atomic
 
 
 @click.command("chart")
@@ -17,8 +17,7 @@ from .common import allow_outside_option, model_argument, root_option, write_ato
               help="bar: stages and the largest flows; pie: stages.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the -o file's extension, else svg).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the stage names, titles and notes.")
 @click.option("--top", type=click.IntRange(0), default=DEFAULT_TOP, show_default=True,

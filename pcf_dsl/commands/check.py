@@ -17,7 +17,7 @@ import click
 from ..check import CheckOutcome, run_check
 from ..diagnostics import render
 from ..sarif import check_json, check_sarif
-from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, root_option
+from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option, root_option
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 _HEADER = re.compile(r"^(error|warning|info)(\[[A-Z]\d{3}\])")
@@ -86,8 +86,7 @@ def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iter
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("--min-severity", type=click.Choice(["info", "warning", "error"]), default="info", show_default=True,
               help="Text output: hide findings below this severity (they are still counted).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @root_option
 @allow_outside_option
 @click.pass_context

@@ -12,7 +12,34 @@ from pathlib import Path
 import click
 from pydantic_core import to_json
 
-model_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+# A model read from standard input would have no folder to find its imports and its project root
+# from, so only `pcf fmt` (which reads no imports) takes `-`.
+STDIN_REFUSED = ("`-` (standard input) is read only by `pcf fmt`: save the input to a file and name the file "
+                 "(a file named `-` is `./-`)")
+
+
+def refuse_dash(ctx: click.Context, param: click.Parameter, value):
+    """A path as given, refusing `-`: a model (or a table) is read from a file, never from standard input."""
+    if value is None:
+        return None
+    values = value if isinstance(value, tuple) else (value,)
+    if "-" in values:
+        raise click.BadParameter(STDIN_REFUSED, ctx=ctx, param=param)
+    return tuple(Path(v) for v in values) if isinstance(value, tuple) else Path(value)
+
+
+def _dash_is_stdout(ctx: click.Context, param: click.Parameter, value):
+    """`-o -` is standard output, as if no -o were given (`-o ./-` is a file named `-`)."""
+    return None if value is None or value == "-" else Path(value)
+
+
+def output_option(help: str = "Write to this file (atomically) instead of standard output (`-`: standard output)."):
+    # The path comes as written (str), so that `-` is told apart from `./-` before it becomes a Path.
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                        callback=_dash_is_stdout, help=help)
+
+
+model_argument = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), callback=refuse_dash)
 root_option = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
                            help="Project root that imports must stay inside (default: the model's folder).")
 allow_outside_option = click.option("--allow-outside-root", is_flag=True,

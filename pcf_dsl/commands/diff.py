@@ -16,7 +16,7 @@ from ..build import load
 from ..diagnostics import SOURCES, PcfError, render_all
 from ..diff import ModelDiff, diff_models, to_json, to_markdown, to_text
 from ..parse import parse_file
-from .common import InputError, allow_outside_option, dumps, emit, root_option
+from .common import InputError, refuse_dash, allow_outside_option, dumps, emit, output_option, root_option
 
 
 class _GitError(Exception):
@@ -126,14 +126,13 @@ def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None) -> 
 
 
 @click.command("diff")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True), callback=refuse_dash)
 @click.option("--git", "rev", metavar="REV", default=None,
               help="Compare with the version at git revision REV (a commit, branch or tag); "
                    "PATH defaults to every model that changed or imports a changed file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="markdown: for a pull-request comment.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @root_option
 @allow_outside_option
 @click.pass_context

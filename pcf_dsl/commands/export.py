@@ -9,7 +9,7 @@ import click
 from ..build import load
 from ..compute import compute
 from ..pact import PactOptions, product_footprint
-from .common import allow_outside_option, dumps, emit, model_argument, root_option
+from .common import allow_outside_option, dumps, emit, model_argument, output_option, root_option
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -27,8 +27,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--to", "target", type=click.Choice(["pact"]), required=True, help="Exchange format.")
 @click.option("--pact-version", type=click.Choice(["3", "2.3"]), default="3", show_default=True,
               help="PACT Technical Specifications version.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @click.option("--id", "pf_id", default=None, metavar="UUID", help="Id of this footprint (a UUID). Required.")
 @click.option("--created", default=None, metavar="DATETIME", help="When it was created, e.g. 2025-03-01T00:00:00Z. Required.")
 @click.option("--status", type=click.Choice(["Active", "Deprecated"]), default=None, help="Required.")

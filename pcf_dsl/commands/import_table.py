@@ -13,7 +13,7 @@ from ..build import load
 from ..compute import compute
 from ..diagnostics import SOURCES, Diagnostic, Label, PcfError, Span
 from ..importer import FIELDS, ImportOptions, Line, import_table, load_mapping
-from .common import write_atomic
+from .common import output_option, refuse_dash, write_atomic
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -91,9 +91,8 @@ def _line_of(span: Span, lines: list[Line]) -> Line | None:
 
 
 @click.command("import")
-@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write (its factors go beside it); default: one file on standard output.")
+@click.argument("table", type=click.Path(dir_okay=False, allow_dash=True), callback=refuse_dash)
+@output_option("Model file to write (its factors go beside it); default, or `-`: one file on standard output.")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML mapping file: columns, study, process, stages, cut-off (docs/import-export.md).")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",

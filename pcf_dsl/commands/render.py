@@ -8,15 +8,14 @@ import click
 
 from ..build import load
 from ..render import DEFAULT_PROCESSES, DEFAULT_TOP, FORMATS, ToolMissing, render
-from .common import InputError, allow_outside_option, model_argument, root_option, write_atomic
+from .common import InputError, allow_outside_option, model_argument, output_option, root_option, write_atomic
 
 
 @click.command("render")
 @model_argument
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the -o file's extension, else svg).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the stage names, title and legend.")
 @click.option("--top", type=click.IntRange(1), default=DEFAULT_TOP, show_default=True,

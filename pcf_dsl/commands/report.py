@@ -10,7 +10,7 @@ from ..check import run_check
 from ..diagnostics import PcfError
 from ..render import ToolMissing
 from ..report import FORMATS, report
-from .common import InputError, allow_outside_option, model_argument, root_option, write_atomic
+from .common import InputError, allow_outside_option, model_argument, output_option, root_option, write_atomic
 
 
 @click.command("report")
@@ -18,8 +18,7 @@ from .common import InputError, allow_outside_option, model_argument, root_optio
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="html: one self-contained file; md: Markdown with the figures as SVG files beside it "
                    "(default: from the -o file's extension, else html).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report.")
 @root_option

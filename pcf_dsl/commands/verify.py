@@ -14,15 +14,14 @@ import click
 from ..check import run_check
 from ..checklist import checklist_json, render_markdown, render_text
 from .check import profile_option, text_blocks
-from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, root_option
+from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option, root_option
 
 
 @click.command("verify")
 @model_argument
 @profile_option
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (atomically) instead of standard output.")
+@output_option()
 @root_option
 @allow_outside_option
 @click.pass_context
