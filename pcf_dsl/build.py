@@ -207,6 +207,14 @@ class Builder:
         try:
             syntax = _parse_library_file(path, shown) if _in_library(path) else parse_file(path, shown)
         except PcfError as exc:
+            if import_span is not None:
+                for diagnostic in exc.diagnostics:
+                    if diagnostic.code in ("E003", "E004"):
+                        # The file as a whole (cannot be read, too large): nothing in it to show, so the
+                        # import that reads it is the place, and the message names the file.
+                        diagnostic.span = import_span
+                        if shown not in diagnostic.message:
+                            diagnostic.message = f"{shown}: {diagnostic.message}"
             self.state.diagnostics.extend(exc.diagnostics)
             return
         self.units.append(_Unit(prefix, syntax, path))

@@ -1399,8 +1399,11 @@ def parse_text(text: str, file: str = "<input>") -> S.File:
 
 
 def _too_large(file: str, size: int | None) -> Diagnostic:
-    shown = f"{size / 2**20:.1f} MiB" if size is not None else "more than that"
-    return Diagnostic("E004", f"the file is too large: {shown}; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+    limit = f"{MAX_FILE_BYTES // 2**20} MiB"
+    # Unknown size: the file is read only up to the limit, never whole.
+    message = (f"the file is too large: {size / 2**20:.1f} MiB; the limit is {limit}" if size is not None
+               else f"the file is larger than the limit of {limit}")
+    return Diagnostic("E004", message,
                       Span(file, 1, 1, 1, 1),
                       help="split the model into files that import each other (docs/limits.md)")
 

@@ -64,7 +64,7 @@ def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
     with path.open("wb") as handle:  # a sparse 4 GiB file: reading it whole would take minutes and memory
         handle.truncate(4 * 2**30)
     d = _diagnostic(path, "E004")
-    assert "the limit is 32 MiB" in d.message
+    assert "the limit of 32 MiB" in d.message
     assert (d.span.file, d.span.line, d.span.column) == (str(path), 1, 1)
 
 

@@ -151,6 +151,28 @@ def test_devices_folders_and_pipes_are_never_read(tmp_path):
     assert len(messages) == 3
 
 
+def test_an_imported_file_that_cannot_be_read_is_reported_at_its_import(tmp_path, monkeypatch):
+    """E003 and E004 are about the file as a whole: they pointed at `f000.pcf:1:1`, with no line to
+    show. The import that reads the file is the place to fix it from."""
+    path = _project(tmp_path, '# factors\nparam a = 1\nimport "f000.pcf" as f\nimport "big.pcf" as b\n',
+                    {"project/f000.pcf": "param x = 1\n", "project/big.pcf": "param y = 1\n" + "#" * 300 + "\n"})
+    opened = os.open
+
+    def refused(name, *args, **kwargs):  # as root a mode of 000 still reads: refuse it here
+        if str(name).endswith("f000.pcf"):
+            raise PermissionError(13, "Permission denied")
+        return opened(name, *args, **kwargs)
+
+    monkeypatch.setattr("pcf_dsl.parse.os.open", refused)
+    monkeypatch.setattr("pcf_dsl.parse.MAX_FILE_BYTES", 200)
+    found = {d.code: d for d in _errors(path)}
+    unreadable, large = found["E003"], found["E004"]
+    assert (unreadable.span.file, unreadable.span.line, unreadable.span.column) == (str(path), 3, 8)
+    assert "cannot read" in unreadable.message and "f000.pcf: Permission denied" in unreadable.message
+    assert (large.span.file, large.span.line, large.span.column) == (str(path), 4, 8)
+    assert "big.pcf: the file is larger than the limit" in large.message
+
+
 def test_a_device_as_the_model_file(tmp_path):
     run = CliRunner().invoke(main, ["check", "/dev/zero"])
     assert run.exit_code == 2 and "E100" in run.output and "device" in run.output
