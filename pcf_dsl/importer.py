@@ -251,9 +251,23 @@ def _read_csv(path: Path, display: str, encoding: str, delimiter: str) -> list[l
         text = data.decode("utf-8-sig" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        guess, help = "", "save the table as UTF-8, or name its encoding: --encoding gb18030"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:1000].count(0) * 4 > len(data[:1000]):
+            # Excel's "Unicode text" is UTF-16 (little-endian, with a BOM): GB18030 would read it as
+            # garbage. Without a BOM the NULs of ASCII text say which byte order it is.
+            source = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+                "utf-16-le" if data[1:1000:2].count(0) > data[0:1000:2].count(0) else "utf-16-be"
+            guess = " (it looks like UTF-16, as Excel's \"Unicode text\" is)"
+            option = f"--encoding {source}"
+            try:
+                if delimiter == "," and "\t" in data.decode(source).split("\n", 1)[0]:
+                    option += " --delimiter '\\t'"  # "Unicode text" separates its cells with tabs
+            except UnicodeDecodeError:
+                pass
+            help = f"name its encoding: {option}, or save the table as CSV UTF-8"
         raise PcfError(Diagnostic(
-            "E601", f"the table is not {encoding} text: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded",
-            Span(display, line, 1, line, 1), help="save the table as UTF-8, or name its encoding: --encoding gb18030"))
+            "E601", f"the table is not {encoding} text{guess}: byte 0x{data[exc.start]:02x} on line {line} "
+            "cannot be decoded", Span(display, line, 1, line, 1), help=help))
     except LookupError:
         raise PcfError(Diagnostic("E610", f"unknown text encoding `{encoding}`", None,
                                   help="use a Python codec name such as utf-8 or gb18030")) from None

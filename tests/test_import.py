@@ -509,6 +509,25 @@ def test_the_delimiter_option_reads_it_and_the_total_is_the_hand_total(tmp_path,
     assert result.total.value == pytest.approx(hand_total(csv_rows()), rel=REL)
 
 
+@pytest.mark.parametrize(("codec", "delimiter", "option"), [
+    ("utf-16", "\t", "--encoding utf-16 --delimiter '\\t'"),  # Excel's "Unicode text": LE with a BOM, tabs
+    ("utf-16", ",", "--encoding utf-16"),
+    ("utf-16-le", ",", "--encoding utf-16-le"),  # no BOM: the NULs of ASCII text give the byte order
+    ("utf-16-be", ",", "--encoding utf-16-be"),
+])
+def test_a_utf16_table_gets_a_hint_that_reads_it(tmp_path, codec, delimiter, option):
+    """The hint was `--encoding gb18030`, which turns UTF-16 into garbage; the hinted options read
+    the table, and the total is the hand total of the UTF-8 original."""
+    path = _rewritten(tmp_path, delimiter, "unicode.txt")
+    path.write_bytes(path.read_text(encoding="utf-8").encode(codec))
+    errors = _errors(path)
+    assert "it looks like UTF-16" in errors and "gb18030" not in errors
+    assert f"help: name its encoding: {option}, or save the table as CSV UTF-8" in errors
+    args = option.replace("'", "").split()  # as a shell passes them: `\t` is a backslash and a t
+    result = pcf_dsl.compute(pcf_dsl.load(run_import(tmp_path, *args, table=path)))
+    assert result.total.value == pytest.approx(hand_total(csv_rows()), rel=REL)
+
+
 def test_a_delimiter_of_more_than_one_character_is_refused(tmp_path):
     run = CliRunner().invoke(main, ["import", str(CSV), "--delimiter", ";;"])
     assert run.exit_code == 2 and "E610" in run.output and "the delimiter ';;' is not one character" in run.output
