@@ -124,6 +124,10 @@ def _qualify(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+# The years a study's period, a factor or a GWP set can be for (E265).
+PLAUSIBLE_YEARS = (1900, 2100)
+
+
 class Builder:
     def __init__(self, root: Path | None = None, allow_outside_root: bool = False):
         self.root = root
@@ -224,6 +228,19 @@ class Builder:
                 if target is not None:
                     self.load(target, _qualify(prefix, item.alias.value), (*chain, path), item.path.span,
                               _import_display(shown, item.path.value))
+
+    def _plausible_year(self, year: int, span: Span, message: str) -> bool:
+        """A year a study, a factor or a GWP set can be for; else error E265 and False.
+
+        `year 99999` or `period 0024-01-01 ...` is a typo, and a year far off makes the age of a
+        factor (D001) negative or absurd: the check would pass or fail for the wrong reason.
+        """
+        low, high = PLAUSIBLE_YEARS
+        if low <= year <= high:
+            return True
+        self.state.error("E265", message, span,
+                         help=f"write the year the data are for, from {low} to {high}")
+        return False
 
     # ------------------------------------------------------------------ symbols
     def _declare(self, prefix: str, name: S.Word, kind: str, node, file: str) -> None:
@@ -556,9 +573,13 @@ class Builder:
                 # Negative GWPs exist (some short-lived forcers); the grammar allows the sign here.
                 factors[gas] = -entry.value.value if entry.negative else entry.value.value
             factors.setdefault(CO2E, 1.0)
+            year = None
+            if node.year is not None and self._plausible_year(int(node.year.value), node.year.span,
+                                                              f"`{node.year.value}` is not a plausible year for a GWP set"):
+                year = int(node.year.value)
             model.gwp_sets[key] = M.GwpSet(name=key, label=node.label.value if node.label else None, factors=factors,
                                            source=node.source.value if node.source else None,
-                                           year=int(node.year.value) if node.year else None, span=node.span)
+                                           year=year, span=node.span)
 
     def _factor_value(self, key: str, sym: _Symbol) -> M.Factor | None:
         if key in self._factors:
@@ -601,7 +622,8 @@ class Builder:
                              node.name.span, help="give every gas line the same denominator (all per m3, or all per kg)")
             return None
         year = None
-        if node.year is not None:
+        if node.year is not None and self._plausible_year(int(node.year.value), node.year.span,
+                                                          f"`{node.year.value}` is not a plausible year for a factor"):
             year = int(node.year.value)
         factor = M.Factor(name=key, label=node.label.value if node.label else None, components=components,
                           source=node.source.value if node.source else None,
@@ -684,10 +706,14 @@ class Builder:
             dates = []
             for word in node.period:
                 try:
-                    dates.append(dt.date.fromisoformat(word.value))
+                    date = dt.date.fromisoformat(word.value)
                 except ValueError:
                     self.state.error("E260", f"`{word.value}` is not a calendar date", word.span,
                                      help="write dates as YYYY-MM-DD")
+                    continue
+                if self._plausible_year(date.year, word.span,
+                                        f"`{word.value}` is not a plausible date for the reference period"):
+                    dates.append(date)
             if len(dates) == 2:
                 if dates[1] < dates[0]:
                     self.state.error("E261", "the period ends before it starts", node.period_span,

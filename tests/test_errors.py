@@ -686,6 +686,38 @@ def test_a_second_boundary_is_an_error_not_ignored(write):
     assert diagnostic.message == "the model declares two system boundaries"
 
 
+@pytest.mark.parametrize(("line", "written", "message"), [
+    ("  year 99999", "99999", "`99999` is not a plausible year for a factor"),
+    ("  year 0024", "0024", "`0024` is not a plausible year for a factor"),
+    ("  year 2101", "2101", "`2101` is not a plausible year for a factor"),
+])
+def test_a_factor_year_outside_plausible_years_is_an_error(write, line, written, message):
+    """`year 99999` was accepted: D001 (factor age) then computed an age of -97975 years and passed."""
+    path = write(f'study "s" {{\n  declared_unit 1 kg of p.out\n  period 2024-01-01 to 2024-12-31\n}}\n'
+                 f'factor f = 2 kg CO2e / kg {{\n{line}\n}}\n'
+                 'process p {\n  stage production\n  product out 1 kg\n  input x 1 kg from f\n}\n')
+    diagnostic = _one(path, "E265")
+    assert diagnostic.message == message and "from 1900 to 2100" in diagnostic.help
+    assert (diagnostic.span.line, diagnostic.span.column, diagnostic.span.end_column) == (6, 8, 8 + len(written))
+
+
+def test_period_and_gwp_set_years_outside_plausible_years_are_errors(write):
+    path = write('study "s" {\n  declared_unit 1 kg of p.out\n  period 0024-01-01 to 2024-12-31\n}\n'
+                 'gwp_set g {\n  CH4_fossil 29.8\n  year 19900\n}\n'
+                 'process p {\n  stage production\n  product out 1 kg\n}\n')
+    found = {(d.span.line, d.span.column): d.message for d in _errors(path) if d.code == "E265"}
+    assert found == {(3, 10): "`0024-01-01` is not a plausible date for the reference period",
+                     (7, 8): "`19900` is not a plausible year for a GWP set"}
+
+
+def test_the_plausible_years_are_accepted(write):
+    path = write('study "s" {\n  declared_unit 1 kg of p.out\n  period 1900-01-01 to 2100-12-31\n}\n'
+                 'factor f = 2 kg CO2e / kg {\n  year 1900\n}\n'
+                 'process p {\n  stage production\n  product out 1 kg\n  input x 1 kg from f\n}\n')
+    model = pcf_dsl.load(path)
+    assert model.factors["f"].year == 1900 and model.study.period_end.year == 2100
+
+
 def test_missing_import(write):
     diagnostic = _one(write('import "factors/missing.pcf" as f\n'), "E100")
     assert "missing.pcf" in diagnostic.message
