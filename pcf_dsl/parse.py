@@ -23,7 +23,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import syntax as S
 from .collector import collector_paused
-from .diagnostics import Diagnostic, PcfError, SOURCES, Span, did_you_mean
+from .diagnostics import Diagnostic, Label, PcfError, SOURCES, Span, did_you_mean
 from .limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, MAX_FILE_BYTES, MAX_NUMBER_LENGTH, MAX_PAREN_DEPTH
 
 
@@ -1295,6 +1295,7 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
         shown = ", ".join(expected_text[:8]) + (" ..." if len(expected_text) > 8 else "")
         message += f"; expected {shown}"
     hint = None
+    labels: list[Label] = []
     if token is not None and str(token) == "." and token.start_pos is not None:
         # `.5 kg` and `5. kg`: a number takes digits on both sides of its point (the second was told
         # to start a new line).
@@ -1317,6 +1318,17 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
             hint = f"did you mean `{glued} {word[len(glued):]}`? a keyword is a word of its own: put a space after it"
         elif near:
             hint = f"did you mean `{near}`?"
+    if hint is None and token is not None and token.type not in ("_NL", "$END") and "FACTOR" in expected:
+        # A block's line at the top level (`  source "x"`): the factor (or boundary) above it, whose
+        # block is optional, ends at its line when the `{` is missing.
+        above = _line_above(text, token.line)
+        if above is not None and text.split("\n")[token.line - 1][:token.column - 1].strip() == "":
+            number, words = above
+            if token.type in _BLOCK_LINES.get(words[0], ()) and "{" not in "".join(words):
+                hint = (f"the `{words[0]}` on line {number} has no block, so this line is outside it: "
+                        f"end line {number} with ` {{` to open the block")
+                end = len(_code_of(text.split("\n")[number - 1]).rstrip()) + 1
+                labels.append(Label(Span(file, number, end, number, end + 1), "`{` missing here"))
     if hint is None and token is not None and token.type in _TOP_KEYWORDS and "RBRACE" in expected:
         # A statement that starts a new top-level item inside a block: the block above was not closed.
         opened = _unclosed_brace_line(text, token.line)
@@ -1343,7 +1355,7 @@ def _syntax_error(exc: UnexpectedInput, file: str, text: str) -> Diagnostic:
         hint = "a name is missing before the `{`"
     if hint is None and token is not None and token.type == "LBRACE" :
         hint = "a block opens with `{` at the end of the line"
-    return Diagnostic("E002", message, span, help=hint or "see docs/language.md for this statement's form")
+    return Diagnostic("E002", message, span, help=hint or "see docs/language.md for this statement's form", labels=labels)
 
 
 @lru_cache(maxsize=1)
@@ -1353,8 +1365,27 @@ def _keyword_terminals() -> dict[str, str]:
             if t.pattern.type == "str" and t.pattern.value.isidentifier()}
 
 
+# The top-level items whose block is optional, and the lines of their blocks.
+_BLOCK_LINES = {"factor": frozenset({"GAS", "SOURCE", "DATASET", "YEAR", "GEOGRAPHY", "NOTE"}),
+                "boundary": frozenset({"INCLUDE", "EXCLUDE", "NOTE"})}
+
 _TOP_KEYWORDS = frozenset({"BOUNDARY", "CLAIM", "CUTOFF", "FACTOR", "GWP_SET", "IMPORT", "PARAM", "PROCESS",
                            "PROFILE", "STUDY", "WAIVE"})  # what starts a top-level item, but for `stage`
+
+
+def _code_of(line: str) -> str:
+    """The line without its comment, texts blanked to the same length (a `#` or `{` in a text is text)."""
+    return re.sub(r'"(?:[^"\\\n]|\\.)*"', lambda m: '"' + " " * (len(m.group()) - 2) + '"', line).split("#")[0]
+
+
+def _line_above(text: str, line: int) -> tuple[int, list[str]] | None:
+    """(number, words) of the nearest line above `line` with anything but a comment on it."""
+    lines = text.split("\n")
+    for number in range(line - 1, 0, -1):
+        words = _code_of(lines[number - 1]).split()
+        if words:
+            return number, words
+    return None
 
 
 def _unclosed_brace_line(text: str, before_line: int) -> int | None:

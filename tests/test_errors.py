@@ -89,6 +89,15 @@ def test_the_escapes_of_a_text(write):
     ('processmake "x" {\n  stage production\n}\n', (1, 1), "unexpected `processmake`",
      "did you mean `process make`? a keyword is a word of its own: put a space after it"),
     ("claime total = 3.2 kg CO2e\n", (1, 1), "unexpected `claime`", "did you mean `claim`?"),
+    # A factor's (or a boundary's) block is optional: without its `{` the factor ends at its line and
+    # the first line of the block is out of place; the hint was the generic one.
+    ('factor f = 2 kg CO2e / kg  # "a comment {"\n\n  source "CPCD {2024}"\n  year 2020\n}\n', (3, 3),
+     "unexpected `source`", "the `factor` on line 1 has no block, so this line is outside it: end line 1 with ` {` "
+     "to open the block"),
+    ('factor f "steel"\n  gas 2 kg CO2 / kg\n}\n', (2, 3), "unexpected `gas`",
+     "the `factor` on line 1 has no block, so this line is outside it: end line 1 with ` {` to open the block"),
+    ("boundary b\n  include production\n}\n", (2, 3), "unexpected `include`",
+     "the `boundary` on line 1 has no block, so this line is outside it: end line 1 with ` {` to open the block"),
     ("process p {\n  stage production\n  inputsteel 1 kg from f\n}\n", (3, 3), "unexpected `inputsteel`",
      "did you mean `input steel`? a keyword is a word of its own: put a space after it"),
 ])
@@ -684,6 +693,12 @@ def test_a_second_boundary_is_an_error_not_ignored(write):
     [diagnostic] = _errors(path)
     assert (diagnostic.code, diagnostic.span.line) == ("E201", 5)
     assert diagnostic.message == "the model declares two system boundaries"
+
+
+def test_a_factor_without_its_brace_points_at_where_it_goes(write):
+    diagnostic = _one(write('factor f "a #1 {" = 2 kg CO2e / kg  # a comment\n  source "x"\n}\n'), "E002")
+    [label] = diagnostic.labels
+    assert (label.span.line, label.span.column) == (1, 35) and label.message == "`{` missing here"
 
 
 @pytest.mark.parametrize(("line", "written", "message"), [
