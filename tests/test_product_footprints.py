@@ -208,8 +208,9 @@ def test_a_loop_that_cannot_be_scaled_names_its_processes(write):
 
 
 def test_a_product_too_small_for_a_float_is_named_not_warned_about(write):
-    """LAPACK inverts a matrix with a subnormal product amount without complaint: the footprints come
-    out infinite, and the error must say which product, with no numpy warning on stderr."""
+    """LAPACK inverts a matrix with a subnormal product amount without complaint: the footprints came
+    out infinite. Such a number is now refused where it is written (E305, before any solve), with no
+    numpy warning on stderr."""
     path = write("""
         factor f = 1 kg CO2e / kg
         process a {
@@ -222,7 +223,7 @@ def test_a_product_too_small_for_a_float_is_named_not_warned_about(write):
         warnings.simplefilter("always")
         run = CliRunner().invoke(main, ["calc", str(path), "--all-products"])
     assert run.exit_code == 2
-    assert "E520" in run.output and "4:15" in run.output and "give its real amount" in run.output
+    assert "E305" in run.output and "4:15" in run.output and "too small to represent" in run.output
     assert [str(w.message) for w in caught] == []
 
 
