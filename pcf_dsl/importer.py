@@ -318,24 +318,36 @@ def _xlsx_text(value) -> str:
 
 
 def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
-    import zipfile
-
     import openpyxl
 
+    def unreadable(exc: Exception) -> PcfError:
+        return PcfError(Diagnostic("E601", f"{display} cannot be read as an .xlsx workbook: {str(exc) or type(exc).__name__}",
+                                   None, help="save the sheet as .xlsx (Excel 2007 or later) or as CSV (UTF-8)"))
+
+    # Whatever openpyxl raises while it reads is about the file: a damaged zip (a bad CRC, a
+    # missing part), XML cut short, a value of the wrong type. The workbook is input from outside
+    # like a model, and a damaged one is the user's to fix (exit 2), not a bug in pcf (exit 3).
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise PcfError(Diagnostic("E601", f"{display} cannot be read as an .xlsx workbook: {exc}", None,
-                                  help="save the sheet as .xlsx (Excel 2007 or later) or as CSV (UTF-8)")) from None
+    except Exception as exc:
+        raise unreadable(exc) from None
     try:
+        worksheets = {ws.title: ws for ws in workbook.worksheets}  # a chart sheet has no cells
         if sheet is not None:
-            if sheet not in workbook.sheetnames:
-                raise PcfError(Diagnostic("E610", f"the workbook has no sheet `{sheet}`", None,
-                                          help=f"sheets: {', '.join(workbook.sheetnames)}"))
-            worksheet = workbook[sheet]
+            if sheet not in worksheets:
+                raise PcfError(Diagnostic("E610", f"the workbook has no sheet `{sheet}` with cells", None,
+                                          help=f"sheets: {', '.join(worksheets) or 'none'}"))
+            worksheet = worksheets[sheet]
+        elif worksheets:
+            worksheet = next(iter(worksheets.values()))
         else:
-            worksheet = workbook.worksheets[0]
+            raise PcfError(Diagnostic("E601", f"the workbook {display} has no sheet with cells", None,
+                                      help="put the inventory on a worksheet, or save it as CSV (UTF-8)"))
         values = [[_xlsx_text(v) for v in row] for row in worksheet.iter_rows(min_row=1, values_only=True)]
+    except PcfError:
+        raise
+    except Exception as exc:
+        raise unreadable(exc) from None
     finally:
         workbook.close()
     # The rows as text, so that a diagnostic can show the row it points at.

@@ -548,3 +548,78 @@ def test_a_cache_file_caught_half_written_is_not_an_internal_error(tmp_path):
     assert (again.returncode, again.stderr) == (0, b"")
     assert again.stdout == first.stdout
     assert json.loads(again.stdout)["total"]["value"] == pytest.approx(11.22, abs=0.005)  # the reference report
+
+
+# ------------------------------------------------------------------ inventory tables from outside
+
+INVENTORY = REPO / "tests" / "data" / "aluminium_billet_inventory.csv"
+
+
+def _inventory_workbook(path: Path, sheet_xml=None, drop: str | None = None, workbook_xml=None) -> Path:
+    """The reference inventory as an .xlsx, with its sheet or workbook part rewritten or one part dropped."""
+    import csv
+    import io
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(INVENTORY.read_text(encoding="utf-8"))):
+        book.active.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == drop:
+                continue
+            if sheet_xml is not None and info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml(data)
+            if workbook_xml is not None and info.filename == "xl/workbook.xml":
+                data = workbook_xml(data)
+            target.writestr(info, data)
+    return path
+
+
+def _import(path: Path):
+    return CliRunner().invoke(main, ["import", str(path)])
+
+
+def test_the_inventory_workbook_itself_imports(tmp_path):
+    run = _import(_inventory_workbook(tmp_path / "inventory.xlsx"))
+    assert run.exit_code == 0, run.output
+    assert "57 line items" in run.stderr and "total 11.2206 kg CO2e" in run.stderr
+
+
+def _flip_a_byte_of(member: str):
+    """A stored member whose bytes no longer match its CRC: zipfile finds out only while it reads."""
+    def damage(path: Path) -> None:
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(member)
+        data = bytearray(path.read_bytes())
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        data[start + info.compress_size // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+    return damage
+
+
+@pytest.mark.parametrize("damage, said", [
+    (dict(sheet_xml=lambda d: d[: len(d) // 2]), "unclosed token"),
+    (dict(workbook_xml=lambda d: b"<workbook"), "unclosed token"),
+    (dict(drop="xl/worksheets/sheet1.xml"), "has no sheet with cells"),
+    (dict(drop="xl/workbook.xml"), "cannot be read as an .xlsx workbook"),
+    (dict(sheet_xml=lambda d: d.replace(b'<c r="A2"', b'<c r="A2" t="q"', 1)), "cannot be read as an .xlsx workbook"),
+    ("crc", "cannot be read as an .xlsx workbook"),
+])
+def test_a_damaged_workbook_is_a_table_that_cannot_be_read_not_a_bug(tmp_path, damage, said):
+    if damage == "crc":
+        path = _inventory_workbook(tmp_path / "damaged.xlsx")
+        _flip_a_byte_of("xl/worksheets/sheet1.xml")(path)
+    else:
+        path = _inventory_workbook(tmp_path / "damaged.xlsx", **damage)
+    run = _import(path)
+    assert run.exit_code == 2, run.output
+    assert "internal error" not in run.output and "Traceback" not in run.output
+    assert "error[E601]" in run.stderr and said in run.stderr, run.stderr
+    assert "= help: " in run.stderr
