@@ -317,10 +317,14 @@ def _xlsx_text(value) -> str:
     return str(value)
 
 
+# Excel's own bound: a row after it is in no workbook Excel writes.
+_XLSX_LAST_ROW = 1_048_576
+
+
 def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
     import openpyxl
 
-    def unreadable(exc: Exception) -> PcfError:
+    def unreadable(exc: Exception | str) -> PcfError:
         return PcfError(Diagnostic("E601", f"{display} cannot be read as an .xlsx workbook: {str(exc) or type(exc).__name__}",
                                    None, help="save the sheet as .xlsx (Excel 2007 or later) or as CSV (UTF-8)"))
 
@@ -329,7 +333,7 @@ def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
     # like a model, and a damaged one is the user's to fix (exit 2), not a bug in pcf (exit 3).
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - see above
         raise unreadable(exc) from None
     try:
         worksheets = {ws.title: ws for ws in workbook.worksheets}  # a chart sheet has no cells
@@ -343,10 +347,19 @@ def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
         else:
             raise PcfError(Diagnostic("E601", f"the workbook {display} has no sheet with cells", None,
                                       help="put the inventory on a worksheet, or save it as CSV (UTF-8)"))
-        values = [[_xlsx_text(v) for v in row] for row in worksheet.iter_rows(min_row=1, values_only=True)]
+        # The size a sheet states is not trusted. Stated too small (`A1:J10` on 58 rows, as some
+        # writers do), openpyxl stops there and the rows after it are lost without a word; stated
+        # too large (`A1:XFD1048576`, after one stray cell far away), it pads every row to it:
+        # 17 billion cells. Without it each row is as wide as its last cell, and every row is read.
+        worksheet.reset_dimensions()
+        values = []
+        for number, row in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
+            if number > _XLSX_LAST_ROW:
+                raise unreadable(f"a cell lies after row {_XLSX_LAST_ROW:,}, the last row Excel has")
+            values.append([_xlsx_text(v) for v in row])
     except PcfError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - see above
         raise unreadable(exc) from None
     finally:
         workbook.close()

@@ -395,14 +395,14 @@ def test_xlsx_bad_cells_name_the_cell(tmp_path, monkeypatch):
         error[E603]: row 3, column C `活动数据`: `约0.12` is not a number
           --> bad.xlsx:3:19
           |
-        3 | production | 燃煤 | 约0.12 | t/t | 2.66 | t CO2/t | IPCC |
+        3 | production | 燃煤 | 约0.12 | t/t | 2.66 | t CO2/t | IPCC
           |                     ^^^^^^
           = help: write a plain decimal number such as 0.58962 (a point for decimals, no thousands separator, no unit)
 
         error[E604]: row 4, column F `单位`: cannot read the unit `t CO2/吨标煤`: `吨标煤` is not a unit
           --> bad.xlsx:4:38
           |
-        4 | production | 蒸汽 | 12 | GJ/t | 0.11 | t CO2/吨标煤 | IPCC |
+        4 | production | 蒸汽 | 12 | GJ/t | 0.11 | t CO2/吨标煤 | IPCC
           |                                        ^^^^^^^^^^^^
           = help: write a unit pint knows, such as t, kg, kWh, MWh, m3, t*km, t CO2e/t, kg CO2/m3 (docs/import-export.md lists the spellings that are rewritten)""")
 
