@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .diagnostics import SOURCES, Diagnostic, PcfError, Span
+from .limits import MAX_TABLE_BYTES, MAX_TABLE_CELLS
 from .model import QUALITY_LEVELS, STANDARD_STAGES
 from .units import CO2E, GASES, Q, ambiguity, is_unit
 
@@ -245,8 +246,26 @@ def _cell_offsets(line: str, delimiter: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _too_many_cells(display: str, row: int) -> PcfError:
+    return PcfError(Diagnostic(
+        "E601", f"the table has more than {MAX_TABLE_CELLS:,} cells by row {row} (empty cells counted as the file "
+                "lists them)", Span(display, row, 1, row, 1),
+        help="an inventory has one row per line item and a few columns: delete the empty rows and columns "
+             "after the table, or save the inventory alone as CSV (docs/limits.md)"))
+
+
+def _too_large(what: str, size: int | None, span: Span | None) -> PcfError:
+    shown = f"{size / 2**20:.1f} MiB" if size is not None else "more than that"
+    return PcfError(Diagnostic("E601", f"{what} is too large: {shown}; the limit is {MAX_TABLE_BYTES // 2**20} MiB",
+                               span, help="an inventory is a table of line items: save it alone, as CSV (docs/limits.md)"))
+
+
 def _read_csv(path: Path, display: str, encoding: str, delimiter: str) -> list[list[Cell]]:
-    data = path.read_bytes()
+    with open(path, "rb") as handle:  # never more than the limit, whatever the file's size
+        data = handle.read(MAX_TABLE_BYTES + 1)
+    if len(data) > MAX_TABLE_BYTES:
+        size = path.stat().st_size
+        raise _too_large("the table", size if size > MAX_TABLE_BYTES else None, Span(display, 1, 1, 1, 1))
     try:
         text = data.decode("utf-8-sig" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding)
     except UnicodeDecodeError as exc:
@@ -276,6 +295,7 @@ def _read_csv(path: Path, display: str, encoding: str, delimiter: str) -> list[l
     lines = text.split("\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[list[Cell]] = []
+    cells_read = 0
     while True:
         first = reader.line_num + 1
         try:
@@ -283,9 +303,20 @@ def _read_csv(path: Path, display: str, encoding: str, delimiter: str) -> list[l
         except StopIteration:
             break
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                # csv's own bound on one cell; usually a quote opened here and never closed,
+                # which makes the rest of the file one cell.
+                raise PcfError(Diagnostic(
+                    "E601", f"a cell from this line on is longer than {csv.field_size_limit():,} characters",
+                    Span(display, first, 1, first, 1),
+                    help="if a cell here opens a quote, close it: everything up to the next quote is one cell; "
+                         "an inventory cell holds a name, a number or a unit")) from None
             raise PcfError(Diagnostic("E601", f"the CSV table cannot be read: {exc}",
                                       Span(display, first, 1, first, 1),
                                       help="check the quotes on this line: a quoted cell must end with a quote")) from None
+        cells_read += len(record)
+        if cells_read > MAX_TABLE_CELLS:
+            raise _too_many_cells(display, first)
         last = reader.line_num
         offsets = _cell_offsets(lines[first - 1], delimiter) if first == last and first <= len(lines) else []
         cells = []
@@ -322,6 +353,8 @@ _XLSX_LAST_ROW = 1_048_576
 
 
 def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
+    import zipfile
+
     import openpyxl
 
     def unreadable(exc: Exception | str) -> PcfError:
@@ -332,7 +365,16 @@ def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
     # missing part), XML cut short, a value of the wrong type. The workbook is input from outside
     # like a model, and a damaged one is the user's to fix (exit 2), not a bug in pcf (exit 3).
     try:
+        # A workbook is a zip archive, and a few kilobytes can unzip to gigabytes. The sizes
+        # its directory states are what zipfile unzips at most (a part that unzips to more
+        # fails its CRC), so checking them before anything is unzipped bounds the memory.
+        with zipfile.ZipFile(path) as archive:
+            part = max(archive.infolist(), key=lambda info: info.file_size, default=None)
+        if part is not None and part.file_size > MAX_TABLE_BYTES:
+            raise _too_large(f"the part {part.filename} of the workbook, unzipped,", part.file_size, None)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except PcfError:
+        raise
     except Exception as exc:  # noqa: BLE001 - see above
         raise unreadable(exc) from None
     try:
@@ -352,10 +394,13 @@ def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
         # too large (`A1:XFD1048576`, after one stray cell far away), it pads every row to it:
         # 17 billion cells. Without it each row is as wide as its last cell, and every row is read.
         worksheet.reset_dimensions()
-        values = []
+        values, cells_read = [], 0
         for number, row in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
             if number > _XLSX_LAST_ROW:
                 raise unreadable(f"a cell lies after row {_XLSX_LAST_ROW:,}, the last row Excel has")
+            cells_read += len(row)
+            if cells_read > MAX_TABLE_CELLS:
+                raise _too_many_cells(display, number)
             values.append([_xlsx_text(v) for v in row])
     except PcfError:
         raise

@@ -42,3 +42,11 @@ MAX_DIAGNOSTICS = 100
 # Files loaded for one model, counting a file each time it is imported under
 # another name [E105]: stops an import "diamond" from loading 2^16 files.
 MAX_IMPORTED_FILES = 1000
+
+# An inventory table read by `pcf import` [E601]: a CSV file, or any one part of an .xlsx
+# workbook once unzipped (a workbook is a zip archive: a few kilobytes can unzip to gigabytes).
+MAX_TABLE_BYTES = 32 * 1024 * 1024
+
+# Cells of an inventory table [E601], empty ones counted as the file lists them: a row of
+# 1,000 commas is 1,000 cells, and a sheet row is as wide as its last cell.
+MAX_TABLE_CELLS = 1_000_000

@@ -524,6 +524,22 @@ def _dimension(ref: bytes):
     return lambda data: re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="' + ref + b'"/>', data)
 
 
+def test_the_table_limits_are_documented():
+    text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
+    assert "| `MAX_TABLE_BYTES` | 32 MiB |" in text and "| `MAX_TABLE_CELLS` | 1,000,000 |" in text
+    assert (limits.MAX_TABLE_BYTES, limits.MAX_TABLE_CELLS) == (32 * 2**20, 1_000_000)
+
+
+def test_a_workbook_that_unzips_to_gigabytes_is_refused_before_it_is_unzipped(tmp_path):
+    # 800 MiB of blanks after the cells: 800 KiB as a file, and 900 MB of memory once openpyxl read it
+    bomb = _workbook(tmp_path / "bomb.xlsx", lambda d: d.replace(b"</sheetData>", b"</sheetData>" + b" " * 800 * 2**20))
+    assert bomb.stat().st_size < 2 * 2**20
+    run = _import(bomb)
+    assert run.exit_code == 2, run.output
+    assert ("error[E601]: the part xl/worksheets/sheet1.xml of the workbook, unzipped, is too large: 800.0 MiB; "
+            "the limit is 32 MiB") in run.stderr
+
+
 def test_the_size_a_sheet_states_is_not_what_is_read(tmp_path):
     """`A1:XFD1048576` and one empty cell in the last row (a stray format): openpyxl would pad all
     1,048,576 rows to 16,384 cells (out of memory); the table is its 58 rows, imported as usual."""
@@ -548,3 +564,72 @@ def test_a_row_after_the_last_row_excel_has_is_refused(tmp_path):
     run = _import(_workbook(tmp_path / "far.xlsx", lambda d: _dimension(b"A1:J58")(d).replace(b"</sheetData>", far)))
     assert run.exit_code == 2, run.output
     assert "error[E601]" in run.stderr and "after row 1,048,576, the last row Excel has" in run.stderr
+
+
+def test_sheet_rows_as_wide_as_excel_stop_at_the_cell_limit(tmp_path):
+    # 100 rows, each with an empty cell in the last column: 1,638,400 cells as the file lists them
+    wide = b"".join(b'<row r="%d"><c r="XFD%d" s="0"/></row>' % (n, n) for n in range(100, 200))
+    run = _import(_workbook(tmp_path / "wide.xlsx", lambda d: d.replace(b"</sheetData>", wide + b"</sheetData>")))
+    assert run.exit_code == 2, run.output
+    # 58 rows of 10 cells, then 16,384 a row: over 1,000,000 in the 61st row of them, row 100 + 60
+    assert "error[E601]: the table has more than 1,000,000 cells by row 160" in run.stderr
+    assert "-->" in run.stderr and "= help: " in run.stderr
+
+
+def _padded_csv(path: Path, cells: int) -> Path:
+    """The reference inventory followed by rows of empty cells (commas), `cells` cells in all."""
+    text = INVENTORY.read_text(encoding="utf-8")
+    have = sum(line.count(",") + 1 for line in text.splitlines())  # no quoted commas in the inventory
+    assert have == 58 * 10
+    left, rows = cells - have, []
+    while left:
+        width = min(1000, left)
+        rows.append("," * (width - 1))
+        left -= width
+    path.write_text(text + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_cell_limit_boundary(tmp_path):
+    run = _import(_padded_csv(tmp_path / "at.csv", limits.MAX_TABLE_CELLS))
+    assert run.exit_code == 0, run.output
+    assert "57 line items" in run.stderr and REFERENCE_TOTAL in run.stderr
+    over = _padded_csv(tmp_path / "over.csv", limits.MAX_TABLE_CELLS + 1)
+    run = _import(over)
+    assert run.exit_code == 2, run.output
+    last = len(over.read_text(encoding="utf-8").splitlines())
+    assert f"error[E601]: the table has more than 1,000,000 cells by row {last}" in run.stderr
+    assert f"--> {over}:{last}:1" in run.stderr
+
+
+def test_a_csv_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # a sparse 4 GiB file
+        handle.truncate(4 * 2**30)
+    run = _import(path)
+    assert run.exit_code == 2, run.output
+    assert "error[E601]: the table is too large: 4096.0 MiB; the limit is 32 MiB" in run.stderr
+
+
+def test_csv_size_limit_boundary(tmp_path, monkeypatch):
+    monkeypatch.setattr("pcf_dsl.importer.MAX_TABLE_BYTES", INVENTORY.stat().st_size)
+    at = tmp_path / "at.csv"
+    at.write_bytes(INVENTORY.read_bytes())
+    assert REFERENCE_TOTAL in _import(at).stderr
+    over = tmp_path / "over.csv"
+    over.write_bytes(INVENTORY.read_bytes() + b"\n")
+    run = _import(over)
+    assert run.exit_code == 2 and "error[E601]: the table is too large" in run.stderr, run.output
+
+
+@pytest.mark.parametrize("quote", ["", '"'])
+def test_a_csv_cell_of_megabytes_is_named_and_the_hint_fits_it(tmp_path, quote):
+    lines = INVENTORY.read_text(encoding="utf-8").splitlines()
+    lines[2] = quote + "x" * 2**20 + quote + lines[2][lines[2].index(","):]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = _import(path)
+    assert run.exit_code == 2, run.output
+    assert "error[E601]: a cell from this line on is longer than 131,072 characters" in run.stderr
+    assert f"--> {path}:3:1" in run.stderr
+    assert "if a cell here opens a quote, close it" in run.stderr
