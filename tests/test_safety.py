@@ -623,3 +623,48 @@ def test_a_damaged_workbook_is_a_table_that_cannot_be_read_not_a_bug(tmp_path, d
     assert "internal error" not in run.output and "Traceback" not in run.output
     assert "error[E601]" in run.stderr and said in run.stderr, run.stderr
     assert "= help: " in run.stderr
+
+
+# ------------------------------------------------------------------ output over the input
+
+
+PACT_IDS = ["--id", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "--created", "2025-03-01T00:00:00Z", "--status", "Active",
+            "--company-id", "urn:pact:company:customcode:buyer-assigned:chuangtai",
+            "--product-id", "urn:pact:product:customcode:buyer-assigned:billet", "--fossil-carbon-content", "0"]
+
+
+@pytest.mark.parametrize("command", [["calc"], ["calc", "--format", "json"], ["check", "--format", "sarif"],
+                                     ["check"], ["verify"], ["export", "--to", "pact", *PACT_IDS], ["report", "--format", "md"],
+                                     ["render", "--format", "dot"], ["chart", "--format", "svg"]])
+def test_output_over_the_model_or_its_imports_is_refused(tmp_path, command):
+    """`pcf calc model.pcf -o model.pcf` replaced the model with its result table, without a word."""
+    example = REPO / "examples" / "aluminium_billet"
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        (tmp_path / name).write_bytes((example / name).read_bytes())
+    model = tmp_path / "aluminium_billet.pcf"
+    for target, what in ((model, "the model file"), (tmp_path / "factors.pcf", "a file the model imports")):
+        run = CliRunner().invoke(main, [*command, str(model), "-o", str(target)])
+        assert run.exit_code == 2, run.output
+        assert f"will not write {target}: it is {what}" in run.stderr and "give -o another file" in run.stderr
+        assert "internal error" not in run.output
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        assert (tmp_path / name).read_bytes() == (example / name).read_bytes(), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aluminium_billet.pcf", "factors.pcf"]
+    # through a link to the model, as well; and any other file is written as before
+    (tmp_path / "link.pcf").symlink_to(model)
+    assert CliRunner().invoke(main, [*command, str(model), "-o", str(tmp_path / "link.pcf")]).exit_code == 2
+    assert (tmp_path / "aluminium_billet.pcf").read_bytes() == (example / "aluminium_billet.pcf").read_bytes()
+    run = CliRunner().invoke(main, [*command, str(model), "-o", str(tmp_path / "out")])
+    assert run.exit_code in (0, 1) and (tmp_path / "out").stat().st_size > 0, run.output
+
+
+def test_diff_output_over_either_model_is_refused(tmp_path):
+    example = REPO / "examples" / "aluminium_billet"
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        (tmp_path / name).write_bytes((example / name).read_bytes())
+    model = tmp_path / "aluminium_billet.pcf"
+    for target in (model, tmp_path / "factors.pcf"):
+        run = CliRunner().invoke(main, ["diff", str(example / "aluminium_billet.pcf"), str(model), "-o", str(target)])
+        assert run.exit_code == 2 and f"will not write {target}" in run.stderr, run.output
+    assert model.read_bytes() == (example / "aluminium_billet.pcf").read_bytes()
+    assert (tmp_path / "factors.pcf").read_bytes() == (example / "factors.pcf").read_bytes()

@@ -13,7 +13,8 @@ from ..compute import compute
 from ..products import product_footprints
 from ..tables import products_table, result_table
 from ..units import ambiguity, is_unit, short
-from .common import allow_outside_option, emit, emit_line, model_argument, output_option, root_option
+from .common import (allow_outside_option, emit, emit_line, model_argument, output_option, refuse_output_over_input,
+                     root_option)
 
 
 @click.command("calc")
@@ -46,6 +47,7 @@ def command(file: Path, fmt: str, top: int, output: Path | None, all_products: b
             raise click.BadParameter(f"`{per}` is not a unit: give one such as kg, t, MJ, kWh, m3 or piece",
                                      param_hint="--per")
     model = load(file, root=root, allow_outside_root=allow_outside_root)
+    refuse_output_over_input(output, file, model.files)
     if all_products:
         footprints = product_footprints(model, per)
         if fmt == "json":

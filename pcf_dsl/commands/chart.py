@@ -8,7 +8,8 @@ import click
 
 from ..build import load
 from ..chart import DEFAULT_TOP, FORMATS, KINDS, chart
-from .common import allow_outside_option, model_argument, output_option, root_option, write_atomic
+from .common import (allow_outside_option, model_argument, output_option, refuse_output_over_input, root_option,
+                     write_atomic)
 
 
 @click.command("chart")
@@ -31,6 +32,7 @@ def command(file: Path, kind: str, fmt: str | None, output: Path | None, lang: s
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in FORMATS else "svg"
     model = load(file, root=root, allow_outside_root=allow_outside_root)
+    refuse_output_over_input(output, file, model.files)
     data = chart(model, kind=kind, lang=lang, top=top, fmt=fmt)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream

@@ -17,7 +17,8 @@ import click
 from ..check import CheckOutcome, run_check
 from ..diagnostics import render
 from ..sarif import check_json, check_sarif
-from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option, root_option
+from .common import (allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option,
+                     refuse_output_over_input, root_option)
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 _HEADER = re.compile(r"^(error|warning|info)(\[[A-Z]\d{3}\])")
@@ -94,6 +95,7 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, min_s
             root, allow_outside_root: bool) -> None:
     """Check FILE against the standards it claims: exit 0 no errors, 1 error findings, 2 invalid input."""
     outcome = run_check(file, root=root, allow_outside_root=allow_outside_root, profile=profile)
+    refuse_output_over_input(output, file, outcome.model.files if outcome.model is not None else ())
     if fmt in ("json", "sarif"):
         data = (check_json if fmt == "json" else check_sarif)(outcome, str(file))
         exit_code = outcome.exit_code

@@ -72,6 +72,26 @@ class OutputError(click.ClickException):
     exit_code = 2
 
 
+def refuse_output_over_input(output: Path | None, model_file: Path, files: Iterable[str] = ()) -> None:
+    """Refuse `-o` naming the model or a file it imports, before anything is computed.
+
+    `pcf calc model.pcf -o model.pcf` would replace the model with its own result table (and
+    `-o factors.pcf` the factors it imports), without a word: the output is written atomically,
+    so nothing even looks wrong until the model is opened again.
+    """
+    if output is None:
+        return
+    for index, source in enumerate((model_file, *files)):
+        try:
+            same = os.path.samefile(output, source)
+        except OSError:  # the output does not exist yet, or the source is not a path (std:)
+            continue
+        if same:
+            what = "the model file" if index == 0 else f"a file the model imports ({source})"
+            raise OutputError(f"will not write {output}: it is {what}, which the output would replace; "
+                              "give -o another file")
+
+
 def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     """Write a file so that an interrupted run never leaves it half-written.
 

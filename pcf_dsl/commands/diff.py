@@ -16,7 +16,8 @@ from ..build import load
 from ..diagnostics import SOURCES, PcfError, render_all
 from ..diff import ModelDiff, diff_models, to_json, to_markdown, to_text
 from ..parse import parse_file
-from .common import InputError, refuse_dash, allow_outside_option, dumps, emit, output_option, root_option
+from .common import (InputError, allow_outside_option, dumps, emit, output_option, refuse_dash,
+                     refuse_output_over_input, root_option)
 
 
 class _GitError(Exception):
@@ -155,6 +156,8 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                 raise click.UsageError(f"{p} is not a file")
         old = load(old_path, root=root, allow_outside_root=allow_outside_root)
         new = load(new_path, root=root, allow_outside_root=allow_outside_root)
+        refuse_output_over_input(output, old_path, old.files)
+        refuse_output_over_input(output, new_path, new.files)
         emit(_output([diff_models(old, new, str(old_path), str(new_path))], fmt, True, None), output)
         return
     if len(paths) > 1:
@@ -185,6 +188,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                     continue
                 old = _load_old(old_file, shown_old, old_root, allow_outside_root, old_top, rev)
                 new = load(path, root=new_root, allow_outside_root=allow_outside_root)
+                refuse_output_over_input(output, path, new.files)
                 diffs.append(diff_models(old, new, shown_old, shown_new))
     except _GitError as exc:
         click.echo(f"error: {exc}", err=True)

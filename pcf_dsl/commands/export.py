@@ -9,7 +9,8 @@ import click
 from ..build import load
 from ..compute import compute
 from ..pact import PactOptions, product_footprint
-from .common import allow_outside_option, dumps, emit, model_argument, output_option, root_option
+from .common import (allow_outside_option, dumps, emit, model_argument, output_option, refuse_output_over_input,
+                     root_option)
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -90,5 +91,6 @@ def command(file: Path, target: str, pact_version: str, output: Path | None, pf_
         exempted_percent=exempted_emissions_percent, primary_data_share=primary_data_share,
         dqi=_pairs(dqi, "--dqi"), ef_versions=_pairs(ef_versions, "--ef-source-version"))
     model = load(file, root=root, allow_outside_root=allow_outside_root)
+    refuse_output_over_input(output, file, model.files)
     document = product_footprint(model, compute(model), options)
     emit(dumps(document), output)

@@ -8,7 +8,8 @@ import click
 
 from ..build import load
 from ..render import DEFAULT_PROCESSES, DEFAULT_TOP, FORMATS, ToolMissing, render
-from .common import InputError, allow_outside_option, model_argument, output_option, root_option, write_atomic
+from .common import (InputError, allow_outside_option, model_argument, output_option, refuse_output_over_input,
+                     root_option, write_atomic)
 
 
 @click.command("render")
@@ -33,6 +34,7 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: in
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in FORMATS else "svg"
     model = load(file, root=root, allow_outside_root=allow_outside_root)
+    refuse_output_over_input(output, file, model.files)
     try:
         data = render(model, fmt=fmt, lang=lang, top=top, detail=detail, processes=processes)
     except ToolMissing as exc:

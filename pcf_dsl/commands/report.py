@@ -10,7 +10,8 @@ from ..check import run_check
 from ..diagnostics import PcfError
 from ..render import ToolMissing
 from ..report import FORMATS, report
-from .common import InputError, allow_outside_option, model_argument, output_option, root_option, write_atomic
+from .common import (InputError, allow_outside_option, model_argument, output_option, refuse_output_over_input,
+                     root_option, write_atomic)
 
 
 @click.command("report")
@@ -29,6 +30,7 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, root, a
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = {"md": "md", "markdown": "md"}.get(suffix, "html")
     outcome = run_check(file, root=root, allow_outside_root=allow_outside_root)
+    refuse_output_over_input(output, file, outcome.model.files if outcome.model is not None else ())
     if outcome.invalid or outcome.result is None:
         if outcome.model is not None and outcome.model.study is None:
             raise InputError(f"{file}: the model has no study block (no declared unit), so there is "

@@ -14,7 +14,8 @@ import click
 from ..check import run_check
 from ..checklist import checklist_json, render_markdown, render_text
 from .check import profile_option, text_blocks
-from .common import allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option, root_option
+from .common import (allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option,
+                     refuse_output_over_input, root_option)
 
 
 @click.command("verify")
@@ -29,6 +30,7 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, outpu
             allow_outside_root: bool) -> None:
     """Print the compliance checklist of FILE under its profiles: exit 0, 1 with failed requirements, 2 invalid."""
     outcome = run_check(file, root=root, allow_outside_root=allow_outside_root, profile=profile)
+    refuse_output_over_input(output, file, outcome.model.files if outcome.model is not None else ())
     if outcome.invalid:
         emit_pieces(text_blocks(outcome, file), None, err=True)  # as `pcf check` reports an invalid model
         ctx.exit(outcome.exit_code)
