@@ -726,6 +726,13 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _file_name(table: Table) -> str:
+    """The table's file name as model text. A name is bytes to the system and may hold what a model
+    line cannot: a line break would end the comment it is in and start a statement, and bytes that
+    are not UTF-8 reach Python as lone surrogates, which no UTF-8 file holds. Both become U+FFFD."""
+    return re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]", "\ufffd", Path(table.file).name)
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
@@ -1056,7 +1063,7 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
 
     out: list[str] = []
     w = out.append
-    w(f"# Imported by `pcf import` from {Path(table.file).name} ({len(lines)} line items).")
+    w(f"# Imported by `pcf import` from {_file_name(table)} ({len(lines)} line items).")
     w(f"# Activity data are per {reference_text} of {product}, the reference output of `{reference_process}`:")
     w("# an activity in `x/t` is written as the amount per that output (docs/import-export.md).")
     w("")
@@ -1069,7 +1076,7 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
         w(f'import "{options.factors_file}" as ef')
     w("")
     # A title is a text: the product's plain name, not its keyword-safe slug (`product_`).
-    title = options.title or (f"{options.product_label or options.product}, imported from {Path(table.file).name}")
+    title = options.title or (f"{options.product_label or options.product}, imported from {_file_name(table)}")
     w(f"study {_quote(title)} {{")
     if product_label:
         w(f"  product       {_quote(product_label)}")
@@ -1169,7 +1176,7 @@ def build_model_text(table: Table, lines: list[Line], options: ImportOptions) ->
 
     factor_text: list[str] = []
     f = factor_text.append
-    f(f"# Emission factors of {Path(table.file).name}, one declaration per distinct factor (value, unit, source).")
+    f(f"# Emission factors of {_file_name(table)}, one declaration per distinct factor (value, unit, source).")
     f("")
     for name, members in factor_lines.items():
         first = members[0]

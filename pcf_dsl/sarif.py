@@ -12,6 +12,7 @@ visible. docs/verification.md documents both formats.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,10 @@ def _uri(file: str) -> str:
     # A URI reference (RFC 3986), as SARIF's artifactLocation.uri is: `子 dir/模型 one.pcf` went out
     # with its space and characters as written, which is no URI; percent-encoded, as as_uri()
     # already encodes an absolute path (a `:` is encoded too: `std:gwp/...` is no scheme of ours).
+    # The bytes of the name are encoded, so a name that is not UTF-8 (its bytes reach Python as
+    # lone surrogates, which `quote` cannot encode) still names its file.
     path = Path(file)
-    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
+    return path.as_uri() if path.is_absolute() else quote(os.fsencode(path.as_posix()))
 
 
 def _location(span: Span | None, fallback_file: str, message: str | None = None) -> dict:
@@ -144,7 +147,8 @@ def fingerprint(d: Diagnostic) -> str:
     """Stable across line moves for rule findings (code + model path + file); builder errors include the line."""
     file = d.span.file if d.span else ""
     where = "/".join(d.path) if d.path else f"{d.span.line if d.span else 0}:{d.message}"
-    return hashlib.sha256(f"{d.code}|{file}|{where}".encode("utf-8")).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 hashes as its bytes (the same as UTF-8 otherwise)
+    return hashlib.sha256(f"{d.code}|{file}|{where}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _result(d: Diagnostic, index: dict[str, int], fallback_file: str, waiver=None) -> dict:

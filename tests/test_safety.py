@@ -668,3 +668,49 @@ def test_diff_output_over_either_model_is_refused(tmp_path):
         assert run.exit_code == 2 and f"will not write {target}" in run.stderr, run.output
     assert model.read_bytes() == (example / "aluminium_billet.pcf").read_bytes()
     assert (tmp_path / "factors.pcf").read_bytes() == (example / "factors.pcf").read_bytes()
+
+
+# ------------------------------------------------------------------ file names that are not UTF-8
+
+
+def _named_in_latin_1(tmp_path: Path, source: Path, name: bytes) -> Path:
+    """A copy of `source` under a name with a byte that is not UTF-8 (`\\xff`), as a contributor's system may write it."""
+    folder = os.fsencode(tmp_path)
+    try:
+        with open(folder + b"/" + name, "wb") as handle:
+            handle.write(source.read_bytes())
+    except OSError:
+        pytest.skip("the file system takes only UTF-8 names")
+    return Path(os.fsdecode(folder + b"/" + name))  # what Python makes of it: `bad\udcff.pcf`
+
+
+@pytest.mark.parametrize("command", [["check", "--format", "json"], ["check", "--format", "sarif"],
+                                     ["verify", "--format", "json"], ["diff", "--format", "json", "SELF"],
+                                     ["report", "--format", "html", "-o", "OUT"], ["check", "-o", "OUT"]])
+def test_a_model_file_name_that_is_not_utf8_is_no_internal_error(tmp_path, command):
+    example = REPO / "examples" / "aluminium_billet"
+    (tmp_path / "factors.pcf").write_bytes((example / "factors.pcf").read_bytes())
+    model = _named_in_latin_1(tmp_path, example / "aluminium_billet.pcf", b"billet\xff.pcf")
+    out = tmp_path / "out.txt"
+    args = [str(model) if a == "SELF" else str(out) if a == "OUT" else a for a in command]
+    run = CliRunner().invoke(main, [*args, str(model)])
+    assert run.exit_code in (0, 1), run.output
+    text = out.read_text(encoding="utf-8") if "OUT" in command else run.stdout  # strict UTF-8: no surrogate in it
+    if "json" in command or "sarif" in command:
+        json.loads(text)
+    assert "billet\ufffd.pcf" in text or "billet%FF.pcf" in text
+    if "sarif" in command:  # the URI names the file by its bytes, percent-encoded
+        uris = set(re.findall(r'"uri": "([^"]*)"', text))
+        assert any(uri.endswith("billet%FF.pcf") for uri in uris) and not any("\ufffd" in uri for uri in uris), uris
+
+
+def test_an_imported_table_named_with_bytes_and_line_breaks_stays_a_name(tmp_path):
+    inventory = REPO / "tests" / "data" / "aluminium_billet_inventory.csv"
+    for name in (b"inventory\xff.csv", b"x\nparam injected = 5\n#.csv"):
+        table = _named_in_latin_1(tmp_path, inventory, name)
+        out = tmp_path / "model.pcf"
+        run = CliRunner().invoke(main, ["import", str(table), "-o", str(out), "--force"])
+        assert run.exit_code == 0, run.output
+        text = out.read_text(encoding="utf-8")
+        assert "\ufffd" in text.splitlines()[0] and "injected" not in pcf_dsl.load(out).params
+        assert "total 11.2206 kg CO2e" in run.stderr

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import click
-from pydantic_core import to_json
+from pydantic_core import PydanticSerializationError, to_json
 
 # A model read from standard input would have no folder to find its imports and its project root
 # from, so only `pcf fmt` (which reads no imports) takes `-`.
@@ -55,7 +56,38 @@ def dumps(data) -> str:
     encoder first refuses NaN and Infinity, which pydantic would write as bare words.
     """
     json.dumps(data, allow_nan=False)
-    return to_json(data, indent=2).decode("utf-8") + "\n"
+    try:
+        return to_json(data, indent=2).decode("utf-8") + "\n"
+    except PydanticSerializationError:
+        # A file name that is not UTF-8 (a contributor's `bad\xff.pcf`) reaches Python as lone
+        # surrogates, which JSON text cannot carry: its bad bytes are written as U+FFFD, as the
+        # terminal shows them. Only then is the data walked, so no other output pays for it.
+        return to_json(_valid_data(data), indent=2).decode("utf-8") + "\n"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with the lone surrogates of a file name that is not UTF-8 as U+FFFD: UTF-8 cannot hold them."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _encoded(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8, in a report or a table: see dumps
+        return valid_text(text).encode("utf-8")
+
+
+def _valid_data(data):
+    if isinstance(data, str):
+        return valid_text(data)
+    if isinstance(data, dict):
+        return {_valid_data(k): _valid_data(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_valid_data(v) for v in data]
+    return data
 
 
 class InputError(click.ClickException):
@@ -108,7 +140,7 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
 
 def _write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = _encoded(data)
     pieces = (data,) if isinstance(data, bytes) else data
     path = Path(path)
     try:
@@ -158,7 +190,7 @@ TERMINAL_BATCH = 1 << 20
 def emit_pieces(pieces: Iterable[str], output: Path | None, err: bool = False) -> None:
     """Text made in pieces, written as it is made: to `output` (atomically), or to the terminal."""
     if output is not None:
-        write_atomic(output, (piece.encode("utf-8") for piece in pieces))
+        write_atomic(output, (_encoded(piece) for piece in pieces))
         return
     batch: list[str] = []
     size = 0
