@@ -430,7 +430,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str = "u
     path = Path(path)
     display = str(path)
     if not path.is_file():
-        raise PcfError(Diagnostic("E601", f"cannot find the table {display}", None,
+        message = (f"the table {display} is not a regular file (a folder, a device or a pipe)" if path.exists()
+                   else f"cannot find the table {display}")
+        raise PcfError(Diagnostic("E601", message, None,
                                   help="check the path; the table must be a .csv, .tsv or .xlsx file"))
     suffix = path.suffix.lower()
     if delimiter is not None:
@@ -517,8 +519,18 @@ def load_mapping(path: str | Path, options: ImportOptions | None = None) -> Impo
     def fail(message: str, help: str) -> PcfError:
         return PcfError(Diagnostic("E609", f"{path}: {message}", None, help=help))
 
+    # Only a regular file, and never more than a table may be: `--mapping /dev/zero` read until
+    # memory ran out, and a pipe with no writer would be waited on for ever.
+    if path.exists() and not path.is_file():
+        raise fail("the mapping file is not a regular file (a folder, a device or a pipe)",
+                   "give the path of a .toml file (docs/import-export.md shows one)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_TABLE_BYTES + 1)
+        if len(raw) > MAX_TABLE_BYTES:
+            raise fail(f"the mapping file is larger than {MAX_TABLE_BYTES // 2**20} MiB",
+                       "a mapping file names columns and options: a few lines (docs/import-export.md)")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise fail(f"cannot read the mapping file: {exc.strerror}", "check the path") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

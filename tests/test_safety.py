@@ -714,3 +714,29 @@ def test_an_imported_table_named_with_bytes_and_line_breaks_stays_a_name(tmp_pat
         text = out.read_text(encoding="utf-8")
         assert "\ufffd" in text.splitlines()[0] and "injected" not in pcf_dsl.load(out).params
         assert "total 11.2206 kg CO2e" in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["device", "pipe", "large"])
+def test_a_mapping_file_is_read_only_when_it_is_a_file_of_sane_size(tmp_path, kind):
+    """`--mapping /dev/zero` read until memory ran out (exit 3); a pipe would be waited on for ever."""
+    inventory = REPO / "tests" / "data" / "aluminium_billet_inventory.csv"
+    mapping = tmp_path / "mapping.toml"
+    if kind == "device":
+        mapping = Path("/dev/zero")
+    elif kind == "pipe":
+        os.mkfifo(mapping)
+    else:
+        with mapping.open("wb") as handle:  # sparse
+            handle.truncate(4 * 2**30)
+    run = CliRunner().invoke(main, ["import", str(inventory), "--mapping", str(mapping)])
+    assert run.exit_code == 2, run.output
+    said = "is larger than 32 MiB" if kind == "large" else "is not a regular file (a folder, a device or a pipe)"
+    assert f"error[E609]: {mapping}: the mapping file {said}" in run.stderr, run.stderr
+
+
+def test_a_device_as_the_table_is_named_for_what_it_is(tmp_path):
+    os.mkfifo(tmp_path / "table.csv")
+    for table in ("/dev/zero", str(tmp_path / "table.csv")):
+        run = CliRunner().invoke(main, ["import", table])
+        assert run.exit_code == 2, run.output
+        assert f"error[E601]: the table {table} is not a regular file" in run.stderr, run.stderr
