@@ -112,7 +112,8 @@ def test_shipped_profiles_carry_the_numbers_of_their_standards():
     assert pact.params["gwp.accepted"] == "ar6" and pact.severities["Q004"] == "error"
     en = P.shipped_profile("en_15804_a2")
     assert (en.params["cutoff.per_flow"], en.params["cutoff.cumulative"]) == pytest.approx((0.01, 0.05))
-    assert (en.params["cutoff.basis"], en.params["cutoff.cumulative_scope"]) == ("mass", "stage")
+    # EN 15804+A2: 1 % of the unit process's mass input and 1 % of its energy, 5 % of each per module
+    assert (en.params["cutoff.basis"], en.params["cutoff.cumulative_scope"]) == ("mass and energy", "stage")
     base = P.shipped_profile("base")
     assert base.params["claims.materiality"] == pytest.approx(0.05)
     assert base.params["mass_balance.tolerance"] == pytest.approx(0.05)
@@ -173,7 +174,8 @@ def test_unknown_profile_is_invalid_input(tmp_path):
     ("set cutoff.per_flow = 150 %", "E363", "between 0 % and 100 %", "150 %"),
     # Values the rules cannot read: `volume` once stopped C003 with an internal error (KeyError),
     # `module` was read as `total`, level 7 passed every model, and "sixth" accepted no GWP set.
-    ('set cutoff.basis = "volume"', "E363", '`cutoff.basis` is one of "emissions", "mass", "energy", not "volume"',
+    ('set cutoff.basis = "volume"', "E363",
+     '`cutoff.basis` is one of "emissions", "mass", "energy", "mass and energy", not "volume"',
      '"volume"'),
     ('set cutoff.basis = "Mass"', "E363", 'did you mean `set cutoff.basis = "mass"`?', '"Mass"'),
     ('set cutoff.cumulative_scope = "module"', "E363", 'is one of "total", "stage"', '"module"'),

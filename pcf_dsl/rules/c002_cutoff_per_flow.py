@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import (above, basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, estimated_total, flow_path, kg,
-                     pct)
+from .common import (MASS_AND_ENERGY, above, basis_amount, basis_words, cutoff_estimates, cutoff_flows, cutoff_thresholds,
+                     estimated_total, flow_basis, flow_path, kg, pct)
 
 RULE = Rule(
     code="C002",
@@ -15,15 +15,17 @@ RULE = Rule(
     params=(
         Param("cutoff.per_flow", None, "Largest share one excluded flow may have. The study's own `per_flow` "
               "applies too; the smaller of the two wins. Unset: the standard gives no number.", "fraction"),
-        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text",
-              choices=("emissions", "mass", "energy")),
+        Param("cutoff.basis", None, "`emissions`, `mass`, `energy`, or `mass and energy` (each flow on the one "
+              "its unit is, EN 15804); unset: the study's `basis`.", "text",
+              choices=("emissions", "mass", "energy", MASS_AND_ENERGY)),
     ),
     docs=Docs(
         what=("On an `emissions` basis, each cut-off input's estimate is compared with the estimated "
               "total (the computed footprint plus all cut-off estimates; when removals make the footprint "
               "negative, its size, so that a burden left out is never a negative share). On a `mass` or "
-              "`energy` basis, its amount is compared with all inputs of its unit process on that basis. "
-              "The threshold is the study's `per_flow`, or the profile's `cutoff.per_flow` when that is "
+              "`energy` basis, its amount is compared with all inputs of its unit process on that basis; "
+              "on `mass and energy` (a profile's, EN 15804), with the inputs measured as it is. The "
+              "threshold is the study's `per_flow`, or the profile's `cutoff.per_flow` when that is "
               "smaller."),
         why=("The cut-off criterion is what makes an exclusion acceptable; a flow above it must be "
              "modelled, or the result understates the footprint by more than the study admits."),
@@ -85,19 +87,22 @@ def check(ctx):
                                "threshold": threshold, "basis": basis})
         return
     for process, flow in cut:
-        amount = basis_amount(flow, basis)
+        own = flow_basis(flow, basis)
+        amount = basis_amount(flow, own) if own else None
         if amount is None:
+            # The study can change its own basis, not one the profile sets.
+            other = "" if ctx.param("cutoff.basis") else ", or cut off on another basis"
             yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` "
                           f"({flow.amount_text}) cannot be compared on a {basis} basis",
                           {"basis": basis, "unit": flow.amount.unit},
-                          help=f"give its amount as a {basis}, or cut off on another basis")
+                          help=f"give its amount as {basis_words(basis)}{other}")
             continue
-        inputs = [basis_amount(f, basis) for f in process.flows if f.kind == "input"]
+        inputs = [basis_amount(f, own) for f in process.flows if f.kind == "input"]
         whole = sum(a for a in inputs if a is not None)
         share = amount / whole if whole else 0.0
         if above(share, threshold):
             yield Finding(flow_path(process, flow), f"the cut-off input `{process.name}.{flow.name}` is "
-                          f"{pct(share)} of the {basis} input of `{process.name}`, above the per-flow "
+                          f"{pct(share)} of the {own} input of `{process.name}`, above the per-flow "
                           f"threshold of {pct(threshold)}",
                           {"amount": amount, "process_input": whole, "share": share, "threshold": threshold,
-                           "basis": basis})
+                           "basis": own})

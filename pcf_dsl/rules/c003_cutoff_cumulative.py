@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Param, Rule
-from .common import above, basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, kg, pct
+from .common import (MASS_AND_ENERGY, above, basis_amount, cutoff_estimates, cutoff_flows, cutoff_thresholds, flow_basis,
+                     kg, pct)
 
 RULE = Rule(
     code="C003",
@@ -16,14 +17,16 @@ RULE = Rule(
               "of this and the study's `cumulative` applies). Unset: no number from the standard.", "fraction"),
         Param("cutoff.cumulative_scope", "total", "`total`: all exclusions against the whole footprint; "
               "`stage`: per life-cycle stage (EN 15804 modules).", "text", choices=("total", "stage")),
-        Param("cutoff.basis", None, "`emissions`, `mass` or `energy`; unset: the study's `basis`.", "text",
-              choices=("emissions", "mass", "energy")),
+        Param("cutoff.basis", None, "`emissions`, `mass`, `energy`, or `mass and energy` (each flow on the one "
+              "its unit is, EN 15804); unset: the study's `basis`.", "text",
+              choices=("emissions", "mass", "energy", MASS_AND_ENERGY)),
     ),
     docs=Docs(
         what=("Adds up the cut-off inputs (their estimates on an `emissions` basis, their amounts per "
               "declared unit on a `mass` or `energy` basis) and compares the sum with the same total with "
               "the exclusions added back, for the whole footprint or for each stage "
-              "(`cutoff.cumulative_scope`). On `mass` or `energy`, the total is what enters the system "
+              "(`cutoff.cumulative_scope`); on `mass and energy` the masses and the energies are two sums, "
+              "each held to the threshold. On `mass` or `energy`, the total is what enters the system "
               "or the stage: an input from a process of the same stage (or, for the whole footprint, "
               "from any process) is already counted as that process's inputs. Inputs without an "
               "estimate cannot be added (C001 reports them); the finding says how many were left out."),
@@ -76,8 +79,10 @@ def check(ctx):
     if threshold is None:
         ctx.not_applicable("neither the study nor the profile sets a cumulative threshold")
         return
-    excluded: dict[str, float] = {}
-    whole: dict[str, float] = {}
+    # Keyed by (stage or "total", basis): under "mass and energy" the masses and the energies of a
+    # module are two sums, each with its own 5 %.
+    excluded: dict[tuple[str, str], float] = {}
+    whole: dict[tuple[str, str], float] = {}
     left_out = 0
     if basis == "emissions":
         estimates = cutoff_estimates(result)
@@ -86,38 +91,45 @@ def check(ctx):
             if estimate is None:
                 left_out += 1
                 continue
-            key = _stage(process, flow) if scope == "stage" else "total"
+            key = (_stage(process, flow) if scope == "stage" else "total", basis)
             excluded[key] = excluded.get(key, 0.0) + estimate
         for key in excluded:
-            base = result.by_stage[key].value if scope == "stage" else result.total.value
+            base = result.by_stage[key[0]].value if scope == "stage" else result.total.value
             whole[key] = abs(base) + excluded[key]  # the size, as in estimated_total (a negative stage or total)
     else:
         for process in model.processes.values():
             runs = result.runs[process.name]
             for flow in process.flows:
-                amount = basis_amount(flow, basis) if flow.kind == "input" else None
+                own = flow_basis(flow, basis) if flow.kind == "input" else None
+                amount = basis_amount(flow, own) if own else None
                 if amount is None:
                     left_out += int(flow.cutoff)
                     continue
-                key = _stage(process, flow) if scope == "stage" else "total"
+                stage = _stage(process, flow) if scope == "stage" else "total"
                 if flow.source_kind == "process" and not flow.cutoff and (
-                        scope != "stage" or model.processes[flow.source.rpartition(".")[0]].stage == key):
+                        scope != "stage" or model.processes[flow.source.rpartition(".")[0]].stage == stage):
                     # Melt cast into billet in the same module: the ore that made it is counted already,
                     # and counting both would halve the share of what the module leaves out.
                     continue
+                key = (stage, own)
                 whole[key] = whole.get(key, 0.0) + amount * runs
                 if flow.cutoff:
                     excluded[key] = excluded.get(key, 0.0) + amount * runs
-    unit = {"emissions": "kg CO2e", "mass": "kg", "energy": "MJ"}[basis]
-    ctx.record(threshold=threshold, basis=basis, scope=scope, excluded={k: v for k, v in excluded.items()},
-               not_counted=left_out)
+    units = {"emissions": "kg CO2e", "mass": "kg", "energy": "MJ"}
+    recorded: dict[str, float] = {}
+    for (where, on), amount in excluded.items():
+        recorded[where if basis != MASS_AND_ENERGY else f"{where} ({on})"] = amount
+    ctx.record(threshold=threshold, basis=basis, scope=scope, excluded=recorded, not_counted=left_out)
     for key, amount in excluded.items():
+        stage, on = key
         share = amount / whole[key] if whole[key] else 0.0
         if above(share, threshold):
-            where = f"in the stage `{key}`" if scope == "stage" else "in total"
+            where = f"in the stage `{stage}`" if scope == "stage" else "in total"
+            if basis == MASS_AND_ENERGY:
+                where += f" (by {on})"
             note = f" ({left_out} cut-off input{'s' if left_out != 1 else ''} without an estimate not counted)" if left_out else ""
-            amount_text = kg(amount) if basis == "emissions" else f"{amount:.4g} {unit}"
+            amount_text = kg(amount) if on == "emissions" else f"{amount:.4g} {units[on]}"
             yield Finding(limits["paths"]["cumulative"], f"the cut-off inputs {where} are {pct(share)} ({amount_text} per declared "
                           f"unit), above the cumulative threshold of {pct(threshold)}{note}",
                           {"excluded": amount, "whole": whole[key], "share": share, "threshold": threshold,
-                           "basis": basis, "scope": key, "not_counted": left_out})
+                           "basis": on, "scope": stage, "not_counted": left_out})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Rule
-from .common import basis_amount, cutoff_thresholds, estimated_total, pct
+from .common import basis_amount, cutoff_thresholds, estimated_total, flow_basis, pct
 
 RULE = Rule(
     code="C006",
@@ -62,9 +62,15 @@ def check(ctx):
         unit_total = sum(s for _, s in small)
     else:
         for process in ctx.model.processes.values():
-            inputs = {f.name: basis_amount(f, basis) for f in process.flows if f.kind == "input" and not f.cutoff}
-            whole = sum(a for a in inputs.values() if a is not None)
-            for name, amount in inputs.items():
+            # Under "mass and energy" a flow is a share of the inputs measured on its own basis.
+            inputs = {f.name: (own, basis_amount(f, own)) for f in process.flows if f.kind == "input" and not f.cutoff
+                      for own in [flow_basis(f, basis)] if own}
+            wholes: dict[str, float] = {}
+            for own, amount in inputs.values():
+                if amount is not None:
+                    wholes[own] = wholes.get(own, 0.0) + amount
+            for name, (own, amount) in inputs.items():
+                whole = wholes.get(own)
                 if amount is not None and whole and amount / whole < threshold:
                     small.append((f"{process.name}.{name}", amount / whole))
         unit_total = None

@@ -107,6 +107,25 @@ def basis_amount(flow: Flow, basis: str) -> float | None:
     return in_kg(flow) if basis == "mass" else in_mj(flow) if basis == "energy" else None
 
 
+# EN 15804+A2 cuts off on mass and on energy at once: a material against the mass inputs of its
+# unit process (or module), an energy carrier against the energy inputs. One basis for both would
+# refuse every kWh as "not a mass".
+MASS_AND_ENERGY = "mass and energy"
+
+
+def flow_basis(flow: Flow, basis: str) -> str | None:
+    """The basis one flow is measured on: `basis`, or under "mass and energy" the one its unit is
+    (None when it is neither a mass nor an energy)."""
+    if basis != MASS_AND_ENERGY:
+        return basis
+    return "mass" if in_kg(flow) is not None else "energy" if in_mj(flow) is not None else None
+
+
+def basis_words(basis: str) -> str:
+    """`basis` as the noun of "give its amount as ...": "a mass", "a mass or an energy"."""
+    return "a mass or an energy" if basis == MASS_AND_ENERGY else f"a {basis}"
+
+
 # ------------------------------------------------------------------ geography
 
 
