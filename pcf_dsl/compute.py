@@ -567,13 +567,16 @@ def _phases(n_comp: int, consumer: np.ndarray, supplier: np.ndarray, in_loop: np
     return phase, np.array(position)
 
 
-def name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
-    """A singular system is nearly always a loop: name the processes in each one."""
+def name_the_loops(model: M.Model, diagnostic: Diagnostic, among: set[str] | None = None) -> Diagnostic:
+    """A singular system is nearly always a loop: name the processes in each one (each one with a process
+    of `among`, when given and one has)."""
     if diagnostic.code != "E520":
         return diagnostic
     from .graph import loops, process_graph
 
     groups = loops(process_graph(model))
+    if among is not None:
+        groups = [g for g in groups if among.intersection(g)] or groups
     if groups:
         first = model.processes[groups[0][0]]
         diagnostic.span = first.span
@@ -590,6 +593,37 @@ def name_the_loops(model: M.Model, diagnostic: Diagnostic) -> Diagnostic:
         elif model.study is not None and model.study.declared_unit is not None:
             diagnostic.span = model.study.declared_unit.span
     return diagnostic
+
+
+# A scaling below -NEGATIVE_SCALING x the largest one is not round-off (an LU solve leaves about
+# 1e-16 x the condition of the system where the exact value is 0; see tests/test_peer_bw2calc.py).
+NEGATIVE_SCALING = 1e-9
+
+
+def require_productive(model: M.Model, keys: list[str], values: np.ndarray, what: str, detail: str) -> None:
+    """No activity runs a negative number of times: E520 naming the loop that takes more than it makes.
+
+    Every input amount is positive, so A has its products on the diagonal and nothing but takings off
+    it. Such a matrix can be non-singular with a negative inverse: a loop that takes more of its own
+    products than it makes (a process that needs 2 kg of what it makes per kg) solves to a negative
+    scaling, and the footprint to a negative number, where no amount of running it makes any product.
+    `values` are scalings, or for all products the total scaling of each one's demand: both are
+    non-negative for every demand exactly when the loops give more than they take. `detail` says what
+    the most negative value is, with `{key}` and `{value}` in it.
+    """
+    if not len(values):
+        return
+    limit = -NEGATIVE_SCALING * float(np.abs(values).max())
+    negative = np.flatnonzero(values < limit)
+    if not len(negative):
+        return
+    key = keys[int(negative[np.argmin(values[negative])])]
+    processes = {keys[int(i)].rpartition(".")[0] for i in negative}
+    diagnostic = Diagnostic(
+        "E520", f"the product system cannot be scaled to {what}: a loop takes more of its products than it makes "
+        f"({detail.format(key=key, value=float(values[keys.index(key)]))})", None,
+        help="a loop must give more of its products than it takes of them")
+    raise PcfError(name_the_loops(model, diagnostic, among=processes))
 
 
 def require_finite(values, what: str, span) -> None:
@@ -619,6 +653,7 @@ def _compute(model: M.Model) -> Result:
         scaling = solve(system, {du.product: demand})
     except PcfError as exc:
         raise PcfError([name_the_loops(model, d) for d in exc.diagnostics]) from None
+    require_productive(model, system.keys, scaling, "the declared unit", "`{key}` would be needed {value:.6g} times")
 
     # Python floats from here on: an overflow becomes inf (caught as E521) without numpy's warnings on stderr.
     scale = scaling.tolist()

@@ -21,7 +21,8 @@ from pydantic import BaseModel, Field
 
 from . import model as M
 from .collector import collector_paused
-from .compute import KG_CO2E, RESULT_LINE, AmountOut, build_system, factorise, name_the_loops, require_finite
+from .compute import (KG_CO2E, RESULT_LINE, AmountOut, build_system, factorise, name_the_loops, require_finite,
+                      require_productive)
 from .diagnostics import Diagnostic, PcfError
 from .units import factor_or_none, short
 
@@ -87,14 +88,18 @@ def _product_footprints(model: M.Model, per: str | None) -> ProductFootprints:
         factorisation = factorise(system)
         with np.errstate(all="ignore"):  # what is not finite is an error with a place, just below: not a warning
             footprints = factorisation.solve_transposed(burden)
-            scalable = np.all(np.isfinite(footprints)) or np.all(np.isfinite(
-                factorisation.solve_transposed(np.ones(len(system.keys)))))
-        if not scalable:
+            # Each product's demand: how many runs of all activities one unit of it needs in all.
+            runs = factorisation.solve_transposed(np.ones(len(system.keys)))
+        if not np.all(np.isfinite(runs)):
             # Not the burdens' size (that is E521, below) but the system: as solve_many decides for compute.
             raise PcfError(Diagnostic("E520", "the product system cannot be scaled to one unit of each product",
                                       None, help="check loops and zero product amounts"))
     except PcfError as exc:
         raise PcfError([name_the_loops(model, d) for d in exc.diagnostics]) from None
+    # Negative for some product exactly when a loop takes more than it makes (an M-matrix's test):
+    # its footprints would be numbers with the wrong sign.
+    require_productive(model, system.keys, runs, "one unit of each product",
+                       "one unit of `{key}` would need {value:.6g} runs in all")
     # Python floats from here on, as in compute: an overflow becomes inf, caught below as E521.
     by_stage = footprints.tolist()
     totals = [sum(row) for row in by_stage]

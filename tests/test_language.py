@@ -203,6 +203,36 @@ def test_singular_loop_is_a_clear_error(write):
     assert "main <-> other" in diagnostic.help and diagnostic.span.line == 7  # `process main`
 
 
+@pytest.mark.parametrize("lines, loop", [
+    # main takes 2 kg of its own product per kg it makes: s = 1 / (1 - 2) = -1 run.
+    ("input  own 2 kg from main", "main"),
+    # main takes 1 kg of other's y per kg, other 1.5 kg of main's out per kg: s_main = 1 / (1 - 1 * 1.5) = -2.
+    ("input  b 1 kg from other", "main <-> other"),
+])
+def test_loop_that_takes_more_than_it_makes_is_an_error_not_a_negative_footprint(write, lines, loop):
+    """A loop that takes more of its products than it makes is not singular, but no amount of running it
+    makes one declared unit: the solve gave a negative scaling and a total of -1 (or -2) kg CO2e, exit 0."""
+    path = write(HEAD + f'''
+        factor f = 1 kg CO2e / kg
+        process main {{
+          stage production
+          product out 1 kg
+          {lines}
+          input  raw 1 kg from f
+        }}
+        process other {{
+          stage production
+          product y 1 kg
+          input  a 1.5 kg from main
+        }}
+    ''')
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.compute(pcf_dsl.load(path))
+    diagnostic = info.value.diagnostics[0]
+    assert diagnostic.code == "E520" and "more" in diagnostic.message
+    assert f"loop: {loop}." in diagnostic.help and diagnostic.span.line == 8  # `process main`
+
+
 @pytest.mark.parametrize("allocation, share_a", [
     ("allocation mass {\n    justification \"physical relationship\"\n  }", 3 / 4),
     ("allocation economic {\n    property a 100 CNY / kg\n    property b 900 CNY / kg\n  }", 300 / (300 + 900)),

@@ -207,6 +207,34 @@ def test_a_loop_that_cannot_be_scaled_names_its_processes(write):
     assert "E520" in run.output and "a <-> b" in run.output and "Traceback" not in run.output
 
 
+def test_a_loop_that_takes_more_than_it_makes_is_e520_not_negative_footprints(write):
+    """b makes 1 kg of out from 1.5 kg of a's out, a 1 kg from 1 kg of b's: per kg of a.out, a runs
+    1 / (1 - 1.5) = -2 times. The matrix is not singular, so the footprints came out as numbers: -2 kg CO2e
+    for a.out, with exit 0. The unrelated process c keeps the check from hanging on one product's sign."""
+    path = write("""
+        factor f = 1 kg CO2e / kg
+        process a {
+          stage production
+          product out 1 kg
+          input  x 1 kg from b.out
+          input  y 1 kg from f
+        }
+        process b {
+          stage production
+          product out 1 kg
+          input  x 1.5 kg from a.out
+        }
+        process c {
+          stage production
+          product out 1 kg
+          input  y 3 kg from f
+        }
+    """)
+    run = CliRunner().invoke(main, ["calc", str(path), "--all-products"])
+    assert run.exit_code == 2, run.output
+    assert "E520" in run.output and "a <-> b" in run.output and "Traceback" not in run.output
+
+
 def test_a_product_too_small_for_a_float_is_named_not_warned_about(write):
     """LAPACK inverts a matrix with a subnormal product amount without complaint: the footprints came
     out infinite. Such a number is now refused where it is written (E305, before any solve), with no
