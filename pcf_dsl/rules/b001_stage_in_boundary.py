@@ -66,6 +66,9 @@ def check(ctx):
         for flow in process.flows:
             if flow.stage is None or flow.stage == process.stage:
                 continue
+            if not flow.cutoff and (flow.kind in ("product", "loss") or flow.source_kind == "process"):
+                continue  # no burden of its own: its stage is not applied (B007 says so), so no stage to judge
+
             flow_stage = model.stage(flow.stage)
             if not flow_stage.included:
                 state = "excludes" if flow_stage.included is False else "does not mention"
