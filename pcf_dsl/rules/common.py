@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..compute import Result
 from ..model import Flow, Model, Process
-from ..units import factor_or_none
+from ..units import conversion_factor, factor_or_none
 
 # A number as written, not the digits of a name (`m3`, `HFC_134a`, `yield_2024`).
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -231,12 +231,28 @@ def claim_comparisons(model: Model, result: Result) -> list[dict | None]:
     `pcf check`, a tenth of the command beyond its imports, for 79 and 57.
     """
     rounding: dict[tuple[str, str], float] = {}
-    return [None if claim.target == "quality" else compare_claim(model, result, claim, rounding)
+    footprints: dict[str, float] = {}
+    return [None if claim.target == "quality" else compare_claim(model, result, claim, rounding, footprints)
             for claim in model.claims]
 
 
-def compare_claim(model: Model, result: Result, claim, rounding: dict[tuple[str, str], float] | None = None
-                  ) -> dict | None:
+def _supplied(model: Model, result: Result, process: Process, flow: Flow, footprints: dict[str, float]
+              ) -> tuple[float, float]:
+    """kg CO2e per declared unit of a line from a supplier process (or a waste to a treatment), and per
+    unit of its amount as written: the amount times the footprint of one unit of the supplier's product,
+    cradle to its gate, as a report's result of that line is."""
+    if not footprints:  # every product's footprint in one solve, once for all the claims
+        from ..products import product_footprints
+
+        footprints.update((p.product, p.value) for p in product_footprints(model).products)
+    _, product = model.activity(flow.source)
+    per_unit = (conversion_factor(flow.amount.unit, product.amount.unit) * footprints[flow.source]
+                * result.runs[process.name])
+    return flow.amount.value * per_unit, per_unit
+
+
+def compare_claim(model: Model, result: Result, claim, rounding: dict[tuple[str, str], float] | None = None,
+                  footprints: dict[str, float] | None = None) -> dict | None:
     """The computed value of a claim and how far apart they may be, or None if it cannot be computed.
 
     A claim printed with d decimals matches when |computed - claimed| is at most half
@@ -249,9 +265,13 @@ def compare_claim(model: Model, result: Result, claim, rounding: dict[tuple[str,
     lines = [line for line in result.by_flow if _in_scope(claim, line)]
     if claim.target == "flow":
         process_name, _, flow_name = claim.subject.rpartition(".")
-        flow = model.processes[process_name].flow(flow_name)
-        if flow.source_kind == "process" and not lines:
-            return None  # its burden is the supplier's: claim the supplier process instead
+        process = model.processes[process_name]
+        flow = process.flow(flow_name)
+        if flow.source_kind == "process" and not flow.cutoff and not lines:
+            # Its burden is the supplier's, brought through the line: the amount times the supplier product's
+            # footprint. It was left out of the comparison, so a wrong claim of it passed without a word.
+            computed, per_unit = _supplied(model, result, process, flow, {} if footprints is None else footprints)
+            return _comparison(computed, claim, half_unit(flow) * abs(per_unit), 1)
     computed = sum(line.value for line in lines)
     rounding = {} if rounding is None else rounding
     inputs = 0.0
@@ -262,12 +282,16 @@ def compare_claim(model: Model, result: Result, claim, rounding: dict[tuple[str,
             flow = process.flow(line.flow)
             rounding[key] = half_unit(flow) * abs(per_unit_of_amount(model, result, process, flow))
         inputs += rounding[key]
+    return _comparison(computed, claim, inputs, len(lines))
+
+
+def _comparison(computed: float, claim, inputs: float, lines: int) -> dict:
     printed = claim.resolution / 2
     epsilon = 1e-9 * max(abs(computed), abs(claim.value), 1e-9)
     difference = computed - claim.value
     return {"computed": computed, "claimed": claim.value, "difference": difference,
             "printed_rounding": printed, "input_rounding": inputs, "tolerance": printed + inputs + epsilon,
-            "lines": len(lines)}
+            "lines": lines}
 
 
 def claim_label(claim) -> str:

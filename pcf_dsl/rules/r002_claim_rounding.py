@@ -55,7 +55,7 @@ def check(ctx):
     compared = 0
     comparisons = ctx.shared(claim_comparisons, ctx.model, ctx.result)
     for index, (claim, comparison) in enumerate(zip(ctx.model.claims, comparisons)):
-        if comparison is None:  # a quality claim, or one whose burden is its supplier's
+        if comparison is None:  # a quality claim
             continue
         compared += 1
         gap = abs(comparison["difference"])
