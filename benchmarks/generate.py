@@ -318,7 +318,9 @@ def generate(n_processes: int, seed: int = 1) -> Generated:
         # Scrap returned to melting: the part's consumer sends some scrap back (a loop of two).
         if p.kind == "part" and p.parent is not None and procs[p.parent].tier == p.tier and rng.random() < 0.04:
             q = procs[p.parent]
-            take(p, q, q.products[0], rng.uniform(0.02, 0.08) * mass, "scrap_return", ["stage recycling"])
+            # No `{ stage recycling }` here: a supplier link's burden is reported in the supplier's own
+            # stage, so the block was never applied (rule B007 says so) and only made the model longer.
+            take(p, q, q.products[0], rng.uniform(0.02, 0.08) * mass, "scrap_return")
         if p.kind in ("part", "treatment", "steam"):
             if rng.random() < 0.8:
                 if rng.random() < 0.85:
