@@ -27,6 +27,38 @@ def benchmark_module(name: str):
     return sys.modules[key]
 
 
+INVENTORY = Path(__file__).resolve().parent / "data" / "aluminium_billet_inventory.csv"
+
+
+def inventory_workbook(path: Path, sheet_xml=None, drop: str | None = None, workbook_xml=None) -> Path:
+    """The reference inventory as an .xlsx, with its sheet or workbook part rewritten or one part dropped.
+
+    The tests of damaged and oversized workbooks (test_safety, test_limits) each change one part
+    of an otherwise valid file, written by openpyxl.
+    """
+    import csv
+    import io
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(INVENTORY.read_text(encoding="utf-8"))):
+        book.active.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == drop:
+                continue
+            if sheet_xml is not None and info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml(data)
+            if workbook_xml is not None and info.filename == "xl/workbook.xml":
+                data = workbook_xml(data)
+            target.writestr(info, data)
+    return path
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """Write a model file (dedented) into a temporary folder and return its path."""

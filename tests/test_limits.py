@@ -18,6 +18,7 @@ from pcf_dsl.diagnostics import Span, render
 from pcf_dsl.evaluate import depth, evaluate, source_text
 from pcf_dsl.parse import parse_text
 from pcf_dsl.units import Q
+from conftest import INVENTORY, inventory_workbook
 
 TOL = 1e-12
 
@@ -487,7 +488,6 @@ def test_a_total_of_zero_has_shares_of_zero_not_nan(write):
 
 # ------------------------------------------------------------------ inventory tables (`pcf import`)
 
-INVENTORY = Path(__file__).parents[1] / "tests" / "data" / "aluminium_billet_inventory.csv"
 REFERENCE_TOTAL = "total 11.2206 kg CO2e per declared unit"  # the report's 11.2206 kg CO2e per kg of billet
 
 
@@ -495,27 +495,6 @@ def _import(path: Path):
     run = CliRunner().invoke(main, ["import", str(path)])
     assert "internal error" not in run.output and "Traceback" not in run.output, run.output
     return run
-
-
-def _workbook(path: Path, sheet_xml) -> Path:
-    """The reference inventory as an .xlsx whose sheet part is rewritten by `sheet_xml`."""
-    import csv
-    import io
-    import zipfile
-
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    for row in csv.reader(io.StringIO(INVENTORY.read_text(encoding="utf-8"))):
-        book.active.append(row)
-    plain = io.BytesIO()
-    book.save(plain)
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = sheet_xml(data)
-            target.writestr(info, data)
-    return path
 
 
 def _dimension(ref: bytes):
@@ -532,7 +511,7 @@ def test_the_table_limits_are_documented():
 
 def test_a_workbook_that_unzips_to_gigabytes_is_refused_before_it_is_unzipped(tmp_path):
     # 800 MiB of blanks after the cells: 800 KiB as a file, and 900 MB of memory once openpyxl read it
-    bomb = _workbook(tmp_path / "bomb.xlsx", lambda d: d.replace(b"</sheetData>", b"</sheetData>" + b" " * 800 * 2**20))
+    bomb = inventory_workbook(tmp_path / "bomb.xlsx", lambda d: d.replace(b"</sheetData>", b"</sheetData>" + b" " * 800 * 2**20))
     assert bomb.stat().st_size < 2 * 2**20
     run = _import(bomb)
     assert run.exit_code == 2, run.output
@@ -545,7 +524,7 @@ def test_the_size_a_sheet_states_is_not_what_is_read(tmp_path):
     1,048,576 rows to 16,384 cells (out of memory); the table is its 58 rows, imported as usual."""
     stray = b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>'
     for ref in (b"A1:XFD1048576", b"A1:J1048576"):
-        path = _workbook(tmp_path / "stated.xlsx", lambda d, ref=ref: _dimension(ref)(d).replace(b"</sheetData>", stray))
+        path = inventory_workbook(tmp_path / "stated.xlsx", lambda d, ref=ref: _dimension(ref)(d).replace(b"</sheetData>", stray))
         run = _import(path)
         assert run.exit_code == 0, run.output
         assert "57 line items" in run.stderr and REFERENCE_TOTAL in run.stderr
@@ -554,14 +533,14 @@ def test_the_size_a_sheet_states_is_not_what_is_read(tmp_path):
 def test_rows_after_a_size_stated_too_small_are_read(tmp_path):
     """Some writers state a size that is wrong: `A1:J10` on a sheet of 58 rows. openpyxl stopped at
     row 10, and the import computed 9 of the 57 line items without a word."""
-    run = _import(_workbook(tmp_path / "small.xlsx", _dimension(b"A1:J10")))
+    run = _import(inventory_workbook(tmp_path / "small.xlsx", _dimension(b"A1:J10")))
     assert run.exit_code == 0, run.output
     assert "57 line items" in run.stderr and REFERENCE_TOTAL in run.stderr
 
 
 def test_a_row_after_the_last_row_excel_has_is_refused(tmp_path):
     far = b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-    run = _import(_workbook(tmp_path / "far.xlsx", lambda d: _dimension(b"A1:J58")(d).replace(b"</sheetData>", far)))
+    run = _import(inventory_workbook(tmp_path / "far.xlsx", lambda d: _dimension(b"A1:J58")(d).replace(b"</sheetData>", far)))
     assert run.exit_code == 2, run.output
     assert "error[E601]" in run.stderr and "after row 1,048,576, the last row Excel has" in run.stderr
 
@@ -569,7 +548,7 @@ def test_a_row_after_the_last_row_excel_has_is_refused(tmp_path):
 def test_sheet_rows_as_wide_as_excel_stop_at_the_cell_limit(tmp_path):
     # 100 rows, each with an empty cell in the last column: 1,638,400 cells as the file lists them
     wide = b"".join(b'<row r="%d"><c r="XFD%d" s="0"/></row>' % (n, n) for n in range(100, 200))
-    run = _import(_workbook(tmp_path / "wide.xlsx", lambda d: d.replace(b"</sheetData>", wide + b"</sheetData>")))
+    run = _import(inventory_workbook(tmp_path / "wide.xlsx", lambda d: d.replace(b"</sheetData>", wide + b"</sheetData>")))
     assert run.exit_code == 2, run.output
     # 58 rows of 10 cells, then 16,384 a row: over 1,000,000 in the 61st row of them, row 100 + 60
     assert "error[E601]: the table has more than 1,000,000 cells by row 160" in run.stderr

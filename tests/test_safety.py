@@ -18,6 +18,7 @@ import pcf_dsl
 from pcf_dsl.cli import main
 from pcf_dsl.commands import common
 from pcf_dsl.diagnostics import printable
+from conftest import inventory_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -552,32 +553,6 @@ def test_a_cache_file_caught_half_written_is_not_an_internal_error(tmp_path):
 
 # ------------------------------------------------------------------ inventory tables from outside
 
-INVENTORY = REPO / "tests" / "data" / "aluminium_billet_inventory.csv"
-
-
-def _inventory_workbook(path: Path, sheet_xml=None, drop: str | None = None, workbook_xml=None) -> Path:
-    """The reference inventory as an .xlsx, with its sheet or workbook part rewritten or one part dropped."""
-    import csv
-    import io
-    import zipfile
-
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    for row in csv.reader(io.StringIO(INVENTORY.read_text(encoding="utf-8"))):
-        book.active.append(row)
-    plain = io.BytesIO()
-    book.save(plain)
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == drop:
-                continue
-            if sheet_xml is not None and info.filename == "xl/worksheets/sheet1.xml":
-                data = sheet_xml(data)
-            if workbook_xml is not None and info.filename == "xl/workbook.xml":
-                data = workbook_xml(data)
-            target.writestr(info, data)
-    return path
 
 
 def _import(path: Path):
@@ -585,7 +560,7 @@ def _import(path: Path):
 
 
 def test_the_inventory_workbook_itself_imports(tmp_path):
-    run = _import(_inventory_workbook(tmp_path / "inventory.xlsx"))
+    run = _import(inventory_workbook(tmp_path / "inventory.xlsx"))
     assert run.exit_code == 0, run.output
     assert "57 line items" in run.stderr and "total 11.2206 kg CO2e" in run.stderr
 
@@ -614,10 +589,10 @@ def _flip_a_byte_of(member: str):
 ])
 def test_a_damaged_workbook_is_a_table_that_cannot_be_read_not_a_bug(tmp_path, damage, said):
     if damage == "crc":
-        path = _inventory_workbook(tmp_path / "damaged.xlsx")
+        path = inventory_workbook(tmp_path / "damaged.xlsx")
         _flip_a_byte_of("xl/worksheets/sheet1.xml")(path)
     else:
-        path = _inventory_workbook(tmp_path / "damaged.xlsx", **damage)
+        path = inventory_workbook(tmp_path / "damaged.xlsx", **damage)
     run = _import(path)
     assert run.exit_code == 2, run.output
     assert "internal error" not in run.output and "Traceback" not in run.output
