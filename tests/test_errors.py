@@ -182,7 +182,7 @@ def test_long_line_window_keeps_the_caret_under_cjk_and_tabs(write):
 
 def test_a_span_over_several_lines_underlines_its_first_line():
     """Only the first line of a block's span is shown: its part of that line is underlined, not one character."""
-    from pcf_dsl.diagnostics import Diagnostic, SOURCES, Span
+    from pcf_dsl.diagnostics import SOURCES, Diagnostic, Span
 
     SOURCES.add("block.pcf", "boundary cradle_to_gate {\n  include use\n}\n")
     lines = render(Diagnostic("B001", "a block", Span("block.pcf", 1, 10, 3, 2))).splitlines()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import INVENTORY, inventory_workbook
 
 import pcf_dsl
 from pcf_dsl import limits
@@ -18,7 +19,6 @@ from pcf_dsl.diagnostics import Span, render
 from pcf_dsl.evaluate import depth, evaluate, source_text
 from pcf_dsl.parse import parse_text
 from pcf_dsl.units import Q
-from conftest import INVENTORY, inventory_workbook
 
 TOL = 1e-12
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import inventory_workbook
 
 import pcf_dsl
 from pcf_dsl.cli import main
 from pcf_dsl.commands import common
 from pcf_dsl.diagnostics import printable
-from conftest import inventory_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 

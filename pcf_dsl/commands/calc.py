@@ -13,8 +13,15 @@ from ..compute import compute
 from ..products import product_footprints
 from ..tables import products_table, result_table
 from ..units import ambiguity, is_unit, short
-from .common import (allow_outside_option, emit, emit_line, model_argument, output_option, refuse_output_over_input,
-                     root_option)
+from .common import (
+    allow_outside_option,
+    emit,
+    emit_line,
+    model_argument,
+    output_option,
+    refuse_output_over_input,
+    root_option,
+)
 
 
 @click.command("calc")

@@ -8,8 +8,14 @@ import click
 
 from ..build import load
 from ..chart import DEFAULT_TOP, FORMATS, KINDS, chart
-from .common import (allow_outside_option, model_argument, output_option, refuse_output_over_input, root_option,
-                     write_atomic)
+from .common import (
+    allow_outside_option,
+    model_argument,
+    output_option,
+    refuse_output_over_input,
+    root_option,
+    write_atomic,
+)
 
 
 @click.command("chart")

@@ -16,8 +16,16 @@ from ..build import load
 from ..diagnostics import SOURCES, PcfError, render_all
 from ..diff import ModelDiff, diff_models, to_json, to_markdown, to_text
 from ..parse import parse_file
-from .common import (InputError, allow_outside_option, dumps, emit, output_option, refuse_dash,
-                     refuse_output_over_input, root_option)
+from .common import (
+    InputError,
+    allow_outside_option,
+    dumps,
+    emit,
+    output_option,
+    refuse_dash,
+    refuse_output_over_input,
+    root_option,
+)
 
 
 class _GitError(Exception):

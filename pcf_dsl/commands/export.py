@@ -9,8 +9,15 @@ import click
 from ..build import load
 from ..compute import compute
 from ..pact import PactOptions, product_footprint
-from .common import (allow_outside_option, dumps, emit, model_argument, output_option, refuse_output_over_input,
-                     root_option)
+from .common import (
+    allow_outside_option,
+    dumps,
+    emit,
+    model_argument,
+    output_option,
+    refuse_output_over_input,
+    root_option,
+)
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -8,8 +8,15 @@ import click
 
 from ..build import load
 from ..render import DEFAULT_PROCESSES, DEFAULT_TOP, FORMATS, ToolMissing, render
-from .common import (InputError, allow_outside_option, model_argument, output_option, refuse_output_over_input,
-                     root_option, write_atomic)
+from .common import (
+    InputError,
+    allow_outside_option,
+    model_argument,
+    output_option,
+    refuse_output_over_input,
+    root_option,
+    write_atomic,
+)
 
 
 @click.command("render")

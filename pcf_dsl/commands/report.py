@@ -10,8 +10,15 @@ from ..check import run_check
 from ..diagnostics import PcfError
 from ..render import ToolMissing
 from ..report import FORMATS, report
-from .common import (InputError, allow_outside_option, model_argument, output_option, refuse_output_over_input,
-                     root_option, write_atomic)
+from .common import (
+    InputError,
+    allow_outside_option,
+    model_argument,
+    output_option,
+    refuse_output_over_input,
+    root_option,
+    write_atomic,
+)
 
 
 @click.command("report")
