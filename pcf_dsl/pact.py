@@ -48,9 +48,11 @@ _MASSLESS = {"kilowatt hour", "megajoule", "ton kilometer", "hour"}
 
 # The study's `standard` lines -> PACT cross-sectoral standard codes (v3 names).
 STANDARD_CODES: tuple[tuple[str, str], ...] = (
+    # Only a study that names ISO 14067 claims it. GB/T 24067-2024 is not an identical (IDT) adoption: the
+    # Ministry of Ecology and Environment's release of 2024-09 says it mainly draws on ISO 14067 and adds a
+    # framework for product-specific standards, critical review and CFP declarations. PACT names no code
+    # for it (crossSectoralStandards SHOULD hold only the listed values), so a GB/T claim alone gives none.
     (r"\bISO\s*14067\b", "ISO14067"),
-    # GB/T 24067-2024 is the identical (IDT) Chinese adoption of ISO 14067:2018.
-    (r"\bGB/?T\s*24067\b", "ISO14067"),
     (r"\bISO\s*14083\b", "ISO14083"),
     (r"\bISO\s*1404[04]\b", "ISO14040-44"),
     (r"GHG\s*Protocol.*Product|\bGHGP[- ]?Product\b", "GHGP-Product"),
@@ -452,9 +454,12 @@ def product_footprint(model: M.Model, result: Result, options: PactOptions) -> d
     if not v3:
         standards = [s for s in standards if s in _V2_STANDARDS]
     if not standards:
-        problems.missing("crossSectoralStandards", "--cross-sectoral-standard ISO14067",
-                         "none of the study's standards (" + (", ".join(study.standards) or "none") +
-                         ") is one PACT names")
+        why = "none of the study's standards (" + (", ".join(study.standards) or "none") + ") is one PACT names"
+        if any(re.search(r"\bGB/?T\s*24067\b", s, re.I) for s in study.standards):
+            # The hint names ISO14067: say when it may be given, lest a GB/T study claim a standard it did not follow.
+            why += ("; GB/T 24067 draws on ISO 14067 but is not an identical adoption: name ISO14067 only if the "
+                    "study conforms to ISO 14067 too")
+        problems.missing("crossSectoralStandards", "--cross-sectoral-standard ISO14067", why)
     geography = _geography(model, options, problems)
     fossil_c = (_non_negative(options.fossil_carbon_content, "--fossil-carbon-content", problems)
                 if options.fossil_carbon_content is not None else

@@ -138,7 +138,9 @@ def test_v3_export_of_the_example(example):
     assert (pcf["referencePeriodStart"], pcf["referencePeriodEnd"]) == ("2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z")
     assert pcf["geographyCountrySubdivision"] == "CN-JS"
     assert pcf["ipccCharacterizationFactors"] == ["AR6"]
-    assert pcf["crossSectoralStandards"] == ["ISO14067", "PAS2050"]  # GB/T 24067-2024 (IDT ISO 14067), PAS 2050
+    # The study names GB/T 24067-2024 and PAS 2050:2011. GB/T 24067 is not an identical adoption of
+    # ISO 14067 and PACT has no code for it: only PAS 2050 is claimed, not an ISO 14067 the study never names.
+    assert pcf["crossSectoralStandards"] == ["PAS2050"]
     assert pcf["exemptedEmissionsPercent"] == "0"
     assert pcf["exemptedEmissionsDescription"].startswith("No emissions were exempted. Cut-off rule: flows below 1 %")
     assert pcf["allocationRulesDescription"].startswith("熔炼、精炼、铸造 / melting, refining and casting: mass allocation")
@@ -250,12 +252,39 @@ def test_round_trip_from_the_inventory_with_a_tonne_declared_unit(tmp_path):
     assert v2["pcf"]["productMassPerDeclaredUnit"] == "1"
 
 
+def test_a_gbt_24067_claim_is_not_exported_as_iso_14067(write):
+    """GB/T 24067-2024 draws on ISO 14067 but is not an identical (IDT) adoption: a study that names
+    only GB/T does not claim ISO 14067, and the export once said it did (`ISO14067`)."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert '  standard      "PAS 2050:2011"\n' in text
+    path = write(text.replace('  standard      "PAS 2050:2011"\n', ""), "billet.pcf")
+    (path.parent / "factors.pcf").write_text((EXAMPLE.parent / "factors.pcf").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    assert model.study.standards == ["GB/T 24067-2024"]
+    with pytest.raises(PcfError) as info:
+        product_footprint(model, result, PactOptions(**OPTIONS))
+    [diagnostic] = info.value.diagnostics
+    assert diagnostic.code == "E701" and "`crossSectoralStandards`" in diagnostic.message
+    assert "not an identical adoption: name ISO14067 only if the study conforms to ISO 14067 too" in diagnostic.message
+    # A study that conforms to both says so, and then ISO 14067 is claimed.
+    doc = product_footprint(model, result, PactOptions(**OPTIONS, cross_sectoral_standards=["ISO14067"]))
+    assert errors(strict("3"), doc) == [] and doc["pcf"]["crossSectoralStandards"] == ["ISO14067"]
+    both = write(text.replace('  standard      "PAS 2050:2011"\n', '  standard      "ISO 14067:2018"\n'), "billet.pcf")
+    model = pcf_dsl.load(both)
+    doc = product_footprint(model, pcf_dsl.compute(model), PactOptions(**OPTIONS))
+    assert doc["pcf"]["crossSectoralStandards"] == ["ISO14067"]
+
+
 def test_v23_needs_its_own_fields(example):
     model, result = example
     with pytest.raises(PcfError) as info:
         product_footprint(model, result, PactOptions(version="2.3", **OPTIONS))
     helps = [d.help for d in info.value.diagnostics]
+    # The study's GB/T 24067 and PAS 2050 are no v2.3 code (its list has no PAS2050): the standard is asked for.
     assert helps == ["pass --pf-version 1", "pass --product-category-cpc CODE",
+                     "pass --cross-sectoral-standard ISO14067",
                      "pass --biogenic-carbon-content KG_C", "pass --packaging-included or --packaging-excluded"]
 
 
