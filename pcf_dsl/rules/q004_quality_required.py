@@ -11,7 +11,7 @@ RULE = Rule(
     name="quality-required",
     default_severity="warning",
     summary="Lines contributing more than `quality.required_above` of the total have all three quality scores.",
-    clause=Clause("PACT Methodology v3", "4.2.3, data quality indicators for inputs contributing more than 5 %"),
+    clause=Clause("PACT Methodology v3", "4.2.3, data quality indicators: the weighted average of all inputs"),
     params=(
         Param("quality.required_above", None, "Share of the total above which a line must be scored; unset: "
               "no requirement.", "fraction"),
@@ -19,8 +19,10 @@ RULE = Rule(
     docs=Docs(
         what=("Every burden line whose share of the total exceeds `quality.required_above` must have an "
               "activity, a factor and a calibration score (its own or its process's)."),
-        why=("The largest contributions decide the footprint's reliability; PACT asks for data-quality "
-             "indicators for every input above 5 %."),
+        why=("A footprint is as reliable as the data of its contributions. PACT v3 rates data quality as "
+             "the weighted average of all inputs (Technical Specifications v3, `dqi`, required from 2027), so "
+             "its profile scores every contributing line (`quality.required_above = 0 %`, a warning until "
+             "2027); PACT v2 rated only the inputs above 5 % of the PCF."),
         example='''import "std:gwp/ipcc_ar6.pcf" as ipcc
 import "std:profiles/pact_v3.pcf" as pact
 
