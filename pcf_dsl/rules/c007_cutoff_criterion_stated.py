@@ -14,8 +14,9 @@ RULE = Rule(
     docs=Docs(
         what=("The model needs a `cutoff` block with a `per_flow` or `cumulative` threshold. Where the "
               "profile sets a number (PAS 2050: 1 % per flow), the study's own may not exceed it. Where "
-              "the standard sets none (ISO 14067, GB/T 24067, GHG Protocol), stating a criterion is the "
-              "requirement, and C002/C003 then hold the model to it."),
+              "the standard sets none (ISO 14067, GB/T 24067), stating a criterion is the requirement, and "
+              "C002/C003 then hold the model to it. The GHG Protocol Product Standard requires no criterion, "
+              "only that exclusions be disclosed and justified: its profile makes C007 information."),
         why=("ISO 14067 leaves the number to the study but requires it to be stated and applied; a "
              "criterion that is not written down cannot be verified, and one laxer than the standard's "
              "does not meet it."),
