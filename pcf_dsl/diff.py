@@ -136,8 +136,7 @@ def show(value, evaluated: bool = False) -> str:
     if isinstance(value, M.FactorComponent):
         return f"{value.text} (= {show(value.quantity)})" if evaluated else value.text
     if M.is_model_object(value):
-        return ", ".join(f"{k}={show_field(k, getattr(value, k), evaluated)}" for k in M.fields_of(value)
-                         if getattr(value, k) not in (None, [], (), {}))
+        return describe(value, evaluated)
     if isinstance(value, dict):
         return ", ".join(f"{k}={show(v, evaluated)}" for k, v in value.items()) or "(none)"
     if isinstance(value, (list, tuple)):
@@ -177,6 +176,95 @@ def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
 # Field names as the language writes them, where the model's name differs.
 _FIELD_NAMES = {"components": "value", "amount_text": "amount", "cutoff_reason": "cut-off reason",
                 "of_input": "of", "period_start": "period start", "period_end": "period end"}
+
+
+def _text(text: str) -> str:
+    """A text as the language writes it, in double quotes."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _statements(*parts) -> str:
+    """`part, part`: the lines of a block, each as the language writes it; empty parts left out."""
+    return ", ".join(p for p in parts if p) or "(none)"
+
+
+def _notes(notes) -> list[str]:
+    return [f"note {_text(n)}" for n in notes]
+
+
+def _number(value: float) -> str:
+    return f"{value:.15g}"
+
+
+def describe(value, evaluated: bool = False) -> str:
+    """An element of the model as the language writes it: a factor as `"label" = 5.795 t CO2e / t, source "..."`,
+    not as the model's fields (`components=..., name=...`). The element's name is in the change's title."""
+    if isinstance(value, M.Factor):
+        label = f"{_text(value.label)} " if value.label else ""
+        values = ([f"{label}= {show(value.components[0], evaluated)}"] if len(value.components) == 1
+                  else [label.strip(), *(f"gas {show(c, evaluated)}" for c in value.components)])
+        return _statements(*values, value.source and f"source {_text(value.source)}",
+                           value.dataset and f"dataset {_text(value.dataset)}",
+                           value.year is not None and f"year {value.year}",
+                           value.geography and f"geography {value.geography}", *_notes(value.notes))
+    if isinstance(value, M.Process):
+        head = _statements(value.label and _text(value.label), f"stage {value.stage}",
+                           value.geography and f"geography {value.geography}",
+                           value.quality and f"quality {show(value.quality)}", *_notes(value.notes))
+        lines = [_flow_line(f) for f in value.flows]
+        if value.allocation:
+            lines.append(f"allocation {describe(value.allocation)}")
+        return "; ".join([head, *lines])
+    if isinstance(value, M.Allocation):
+        return _statements(value.method, *(f"share {k} {show_field('shares', v)}" for k, v in value.shares.items()),
+                           *(f"property {k} {show(v)}" for k, v in value.properties.items()),
+                           value.justification and f"justification {_text(value.justification)}")
+    if isinstance(value, M.Stage):
+        boundary = ("" if value.included is None else f"include {value.name}" if value.included
+                    else f"exclude {value.name}" + (f" {_text(value.reason)}" if value.reason else ""))
+        own = "" if value.standard else f"stage {value.name}" + (f" {_text(value.label)}" if value.label else "")
+        return _statements(own, boundary)
+    if isinstance(value, M.Boundary):
+        return _statements(value.shorthand, *_notes(value.notes))
+    if isinstance(value, M.Cutoff):
+        return _statements(f"basis {value.basis}",
+                           value.per_flow is not None and f"per_flow {show_field('per_flow', value.per_flow)}",
+                           value.cumulative is not None and f"cumulative {show_field('cumulative', value.cumulative)}",
+                           *_notes(value.notes))
+    if isinstance(value, M.GwpSet):
+        # CO2e 1 is every set's own (the builder adds it): shown only when a set says otherwise.
+        gases = [f"{gas} {_number(v)}" for gas, v in value.factors.items() if not (gas == "CO2e" and v == 1.0)]
+        return _statements(value.label and _text(value.label), value.source and f"source {_text(value.source)}",
+                           value.year is not None and f"year {value.year}", *gases)
+    if isinstance(value, M.DeclaredUnit):
+        return (f"{show(value.amount)} of {value.product}" + (f" {_text(value.description)}" if value.description else "")
+                + (" (functional unit)" if value.functional else ""))
+    if isinstance(value, M.Study):
+        return _statements(
+            _text(value.title), value.product and f"product {_text(value.product)}",
+            value.producer and f"producer {_text(value.producer)}",
+            value.declared_unit and f"{'functional' if value.declared_unit.functional else 'declared'}_unit "
+                                    f"{describe(value.declared_unit)}",
+            value.period_start and f"period {value.period_start} to {value.period_end}",
+            value.geography and f"geography {value.geography}", *(f"standard {_text(s)}" for s in value.standards),
+            value.gwp and f"gwp {value.gwp}", *_notes(value.notes))
+    if isinstance(value, M.Claim):
+        unit = "" if value.target == "quality" else " kg CO2e"
+        return _statements(f"= {value.text}{unit}", value.source and f"source {_text(value.source)}",
+                           *_notes(value.notes))
+    if isinstance(value, M.Waiver):
+        return _text(value.justification)
+    if isinstance(value, M.Profile):
+        return _statements(value.label and _text(value.label), *(f"extends {e}" for e in value.extends),
+                           *(f"standard {_text(s)}" for s in value.standards),
+                           *(f"rule {code} {severity}" for code, severity in value.rules.items()),
+                           *(f"set {k} = {_text(v) if isinstance(v, str) else _number(v)}"
+                             for k, v in value.params.items()), *_notes(value.notes))
+    if isinstance(value, M.Quantity):
+        return show(value)
+    # Any other model object: its fields as the language names them.
+    return ", ".join(f"{_FIELD_NAMES.get(k, k)} {show_field(k, getattr(value, k), evaluated)}"
+                     for k in M.fields_of(value) if getattr(value, k) not in (None, [], (), {})) or "(none)"
 
 
 # ------------------------------------------------------------------ finding the changes
@@ -247,8 +335,7 @@ def _process_changes(old: M.Model, new: M.Model) -> list[Change]:
         a, b = old.processes.get(name), new.processes.get(name)
         if a is None or b is None:
             changes.append(Change("process", "added" if a is None else "removed", ("process", name),
-                                  [FieldChange("flows", show([f.name for f in a.flows]) if a else "(none)",
-                                               show([f.name for f in b.flows]) if b else "(none)")],
+                                  [FieldChange("process", _element(a), _element(b))],
                                   _set_keyed("processes", name, b)))
             continue
         attributes = _field_changes(a, b, skip=("flows", "allocation"))
@@ -261,7 +348,7 @@ def _process_changes(old: M.Model, new: M.Model) -> list[Change]:
             changes.append(Change("process", "changed", ("process", name), attributes, apply))
         if to_jsonable_python(a.allocation) != to_jsonable_python(b.allocation):
             detail = (_field_changes(a.allocation, b.allocation) if a.allocation and b.allocation
-                      else [FieldChange("allocation", show(a.allocation), show(b.allocation))])
+                      else [FieldChange("allocation", _element(a.allocation), _element(b.allocation))])
             def apply(model, name=name, b=b):
                 model.processes[name].allocation = copy.deepcopy(b.allocation)
             changes.append(Change("allocation", "changed", ("process", name, "allocation"), detail, apply))
@@ -312,7 +399,7 @@ def _stage_changes(old: M.Model, new: M.Model) -> list[Change]:
             action = "changed"
         else:
             action = "added" if a is None else "removed"
-            detail = [FieldChange("stage", show(a), show(b))]
+            detail = [FieldChange("stage", _element(a), _element(b))]
 
         def apply(model, name=name, b=b):
             index = next((i for i, s in enumerate(model.stages) if s.name == name), None)
@@ -354,7 +441,7 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
                     detail, action = _field_changes(va, vb), "changed"
                 else:
                     action = "added" if va is None else "removed"
-                    detail = [FieldChange(kind, show(va), show(vb))]
+                    detail = [FieldChange(kind, _element(va), _element(vb))]
                 changes.append(Change(kind, action, (kind, key), detail, _keyed_apply(attr, key, vb)))
         elif attr in _LIST_KEYS:
             kind = _LISTED[attr]
@@ -368,8 +455,7 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
                     detail, action = _field_changes(va, vb, skip), "changed"
                 else:
                     action = "added" if va is None else "removed"
-                    detail = [FieldChange(kind, show(va) if va is None else _claim_or_waiver(va),
-                                          show(vb) if vb is None else _claim_or_waiver(vb))]
+                    detail = [FieldChange(kind, _element(va), _element(vb))]
                 changes.append(Change(kind, action, (kind, key), detail, _set_listed(attr, key, vb)))
         elif to_jsonable_python(a) != to_jsonable_python(b):
             if M.is_model_object(a) and M.is_model_object(b):
@@ -390,12 +476,13 @@ def _keyed_apply(attr: str, key: str, value):
     return apply
 
 
-def _claim_or_waiver(item) -> str:
-    if isinstance(item, M.Claim):
-        return f"{item.text}" + (f" (source {item.source})" if item.source else "")
-    if isinstance(item, M.Waiver):
-        return f'"{item.justification}"'
-    return show(item)
+def _element(value) -> str:
+    """An element added or removed, as the language writes it (a parameter as `= 34 km`)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, M.Quantity):  # a parameter
+        return f"= {_number(value.value)}" + ("" if value.unit in ("", "dimensionless") else f" {short(value.unit)}")
+    return describe(value)
 
 
 # ------------------------------------------------------------------ attributing the footprint

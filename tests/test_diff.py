@@ -347,3 +347,67 @@ def test_cli_git_old_version_invalid_exits_2_naming_the_revision(tmp_path, monke
     assert f"{line} | oops" in result.output
     assert "pcf-diff-" not in result.output
     assert "the old version HEAD:m.pcf is not a valid model" in result.output
+
+
+def test_an_element_added_or_removed_reads_as_the_language_writes_it(tmp_path):
+    # A removed or added element showed the model's fields: `factor ef.copper removed: name=ef.copper,
+    # label=铜 / copper, components=5.795 t CO2e / t, ...`, a process only its flow names. Each now reads
+    # as its statement in a model file, without its name (which is in the title).
+    folder_old, folder_new = tmp_path / "old", tmp_path / "new"
+    for folder in (folder_old, folder_new):
+        folder.mkdir()
+        for name in ("aluminium_billet.pcf", "factors.pcf"):
+            shutil.copy(BILLET / name, folder / name)
+    factors = (folder_new / "factors.pcf").read_text(encoding="utf-8")
+    (folder_new / "factors.pcf").write_text(factors.replace("factor copper ", "factor copper_x "), encoding="utf-8")
+    model = (folder_new / "aluminium_billet.pcf").read_text(encoding="utf-8")
+    (folder_new / "aluminium_billet.pcf").write_text(model.replace("from ef.copper {", "from ef.copper_x {"),
+                                                     encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(folder_old / "aluminium_billet.pcf"), pcf_dsl.load(folder_new / "aluminium_billet.pcf"))
+    text = to_text(diff)
+    assert ('factor ef.copper removed: "铜 / copper" = 5.795 t CO2e / t, source "CPCD (copper)", geography CN'
+            in text)
+    assert 'factor ef.copper_x added: "铜 / copper" = 5.795 t CO2e / t, source "CPCD (copper)", geography CN' in text
+    assert "name=" not in text and "components" not in text
+    # A rename changes nothing: 0.0005 t x 5.795 t CO2e/t per t of billet both ways.
+    assert diff.delta.total == 0 and diff.interaction.total == 0
+
+    # Every other kind of element, added (and, the other way round, removed).
+    old = _small(tmp_path, "s_old.pcf")
+    extra = ('gwp_set ar5 "IPCC AR5" {\n  source "IPCC AR5"\n  year 2013\n  CO2 1\n  CH4_fossil 28\n}\n'
+             'stage extra "my stage"\nboundary custom {\n  include production\n  include extra\n'
+             '  exclude use "not used"\n}\n'
+             'cutoff {\n  basis emissions\n  per_flow 1 %\n}\n'
+             'param haul = 34 t*km\n'
+             'factor gasf "combustion" {\n  gas 1.88 kg CO2 / m3\n  gas 0.0001 kg CH4_fossil / m3\n'
+             '  source "IPCC"\n  year 2006\n}\n'
+             'process q "supplier" {\n  stage extra\n  geography CN\n  note "a note"\n  product o 1 kg\n'
+             '  input z 1 kg from f {\n    stage production\n  }\n}\n'
+             'claim stage production = 6.0 kg CO2e {\n  source "Table 2"\n}\n'
+             'waive M001 p "because"\n'
+             'profile mine "my profile" {\n  rule C002 error\n  set cutoff.per_flow = 0.5 %\n}\n')
+    new = _small(tmp_path, "s_new.pcf", extra=extra)
+    forward = {c.title: _fields_shown(c) for c in diff_models(old, new).changes}
+    assert forward == {
+        "gwp_set ar5 added": '"IPCC AR5", source "IPCC AR5", year 2013, CO2 1, CH4_fossil 28',
+        "boundary added": "custom",
+        "boundary stage extra added": 'stage extra "my stage", include extra',
+        "boundary stage production changed": "included (none) -> yes",
+        "boundary stage use changed": "included (none) -> no; reason (none) -> not used",
+        "cutoff added": "basis emissions, per_flow 1 %",
+        "param haul added": "= 34 t km",
+        "factor gasf added": '"combustion", gas 1.88 kg CO2 / m3, gas 0.0001 kg CH4_fossil / m3, source "IPCC", year 2006',
+        "process q added": '"supplier", stage extra, geography CN, note "a note"; product o 1 kg; '
+                           "input z 1 kg from f (stage production)",
+        "claim stage production added": '= 6.0 kg CO2e, source "Table 2"',
+        "waiver M001 p added": '"because"',
+        "profile mine added": '"my profile", rule C002 error, set cutoff.per_flow = 0.005',
+    }
+    backward = {c.title: _fields_shown(c) for c in diff_models(new, old).changes}
+    assert {t.replace(" removed", " added"): v for t, v in backward.items() if t.endswith(" removed")} == {
+        t: v for t, v in forward.items() if t.endswith(" added")}
+
+
+def _fields_shown(change) -> str:
+    from pcf_dsl.diff import _fields_text
+    return _fields_text(change)
