@@ -607,7 +607,17 @@ def _num(value: float) -> str:
 
 
 def _pct(delta: float, base: float) -> str:
-    return f"{100 * delta / base:+.2f} %" if base else "n/a"
+    """The change relative to the size of the old total, with the sign of the change.
+
+    Over a negative total (removals larger than the emissions), -1.5 to -0.5 kg CO2e is +66.67 %:
+    the footprint went up by two thirds of its size, not "-66.67 %". A change that 2 decimals would
+    show as 0.00 % while the change itself is shown non-zero keeps 3 significant digits (+1e-08 %).
+    """
+    if not base:
+        return "n/a"
+    pct = 100 * delta / abs(base)
+    fixed = f"{pct:+.2f}"
+    return f"{pct:+.3g} %" if delta != 0 and float(fixed) == 0 else f"{fixed} %"
 
 
 def to_json(diff: ModelDiff) -> dict:

@@ -298,7 +298,7 @@ def test_a_small_effect_does_not_read_as_zero(tmp_path):
     effect = 2 * 0.0000000003                                             # 6e-10 kg CO2e, by hand
     assert diff.delta.total == pytest.approx(effect, rel=1e-4)
     text = to_text(diff)
-    assert "footprint: 6.000000 -> 6.000000 kg CO2e per 1 kg (+6e-10, +0.00 %)" in text
+    assert "footprint: 6.000000 -> 6.000000 kg CO2e per 1 kg (+6e-10, +1e-08 %)" in text  # 6e-10 / 6
     assert "    +6e-10  factor f changed: value 3 kg CO2e / kg -> 3.0000000003 kg CO2e / kg" in text
     assert "| +6e-10 | factor f changed |" in to_markdown(diff)
     # Values of a readable size keep their layout; a stage that went to 0 still reads 0.000000.
@@ -411,3 +411,21 @@ def test_an_element_added_or_removed_reads_as_the_language_writes_it(tmp_path):
 def _fields_shown(change) -> str:
     from pcf_dsl.diff import _fields_text
     return _fields_text(change)
+
+
+def test_the_relative_change_of_a_negative_total_has_the_sign_of_the_change(tmp_path):
+    # With removals larger than the emissions, the relative change was divided by the negative old
+    # total: -1.5 to -0.5 kg CO2e (+1.0) printed "-66.67 %". It is relative to the total's size.
+    old = _small(tmp_path, "old.pcf", factor="-0.75", claim="-1.5")     # 2 kg x -0.75 = -1.5
+    new = _small(tmp_path, "new.pcf", factor="-0.25", claim="-0.5")     # 2 kg x -0.25 = -0.5
+    diff = diff_models(old, new)
+    relative = 100 * (-0.5 - -1.5) / 1.5                                 # +66.666... % of the old size
+    assert diff.delta.total == pytest.approx(1.0, abs=TOL)
+    assert f"footprint: -1.500000 -> -0.500000 kg CO2e per 1 kg (+1.000000, +{relative:.2f} %)" in to_text(diff)
+    assert "+66.67 %" in to_markdown(diff)
+    back = diff_models(new, old)                                         # -0.5 to -1.5: -200 % of 0.5
+    assert f"(-1.000000, {100 * -1.0 / 0.5:+.2f} %)" in to_text(back)
+    # A tiny change over a negative total: neither "-0.00 %" nor "+0.00 %".
+    tiny = diff_models(old, _small(tmp_path, "tiny.pcf", factor="-0.7499999999", claim="-1.5"))
+    assert tiny.delta.total == pytest.approx(2e-10, rel=1e-4)             # 2 kg x 1e-10
+    assert f"(+2e-10, +{100 * 2e-10 / 1.5:.3g} %)" in to_text(tiny)      # +1.33e-08 %
