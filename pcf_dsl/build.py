@@ -1075,50 +1075,14 @@ class Builder:
         if flow.source != activity:
             flow.source = activity
         flow.source_kind = "process"
-        if not _same_dimension(flow.amount.unit, product.amount.unit):
-            self.state.error(
-                "E401",
-                f"`{flow.name}` is {flow.amount_text} but `{supplier.name}` makes `{product.name}` in "
-                f"{short(product.amount.unit)}: the units do not fit",
-                flow.amount_span,
-                help=f"give the amount in a unit of the same kind as {product.amount_text}",
-                labels=[Label(product.amount_span, "the supplier's product amount")] if product.amount_span else [],
-            )
+        mismatch = supplier_units_error(flow, supplier, product)
+        if mismatch is not None:
+            self.state.add(mismatch)
 
     def _check_factor_units(self, flow: M.Flow, factor: M.Factor | None) -> None:
-        if factor is None:
-            return
-        component = factor.components[0]
-        if _is_mass_of_gas(flow.amount.unit, component.quantity.unit, component.gas):
-            return
-        per_activity = component.quantity.pint() / unit(component.gas)
-        result = flow.amount.pint() * per_activity
-        if result.dimensionality != mass_dimensionality():
-            bracketed = _bracketed_per(component.text)
-            if bracketed is not None and (result / bracketed[1] ** 2).dimensionality == mass_dimensionality():
-                # `kg CO2e / t*km` is (kg CO2e / t) * km: `*` and `/` bind alike, from the left. Said so,
-                # not "per t", which is what pint reads but not what the writer meant.
-                reading, _, per, fixed = bracketed
-                self.state.error(
-                    "E401",
-                    f"the factor `{factor.name}` is {component.text}, which reads as {reading}, not per {per}: "
-                    "`*` after `/` multiplies",
-                    flow.amount_span,
-                    help=f"write the factor as `{fixed}`: brackets around what it is per (or the units side by side, "
-                         f"`/ {per.replace('*', ' ')}`, which binds first)",
-                    labels=[Label(factor.span, "the factor is defined here")] if factor.span else [],
-                )
-                return
-            expected = _per_unit_text(per_activity)
-            amount_hint = "as a mass (kg, t)" if expected == _PER_MASS else f"in {expected} (or a unit of the same kind)"
-            self.state.error(
-                "E401",
-                f"`{flow.name}` is {flow.amount_text}, but the factor `{factor.name}` is {component.text} "
-                f"(per {expected}): amount × factor is not a mass of {component.gas}",
-                flow.amount_span,
-                help=f"give the amount {amount_hint}, or use a factor per {short(flow.amount.unit)}",
-                labels=[Label(factor.span, "the factor is defined here")] if factor.span else [],
-            )
+        mismatch = factor_units_error(flow, factor) if factor is not None else None
+        if mismatch is not None:
+            self.state.add(mismatch)
 
     def _check_study_links(self, model: M.Model) -> None:
         study = model.study
@@ -1138,11 +1102,9 @@ class Builder:
                                  help=f"did you mean `{near}`?" if near else "write `of PROCESS.PRODUCT`")
             else:
                 study.declared_unit.product = process.key(product.name)
-                if study.declared_unit.amount.pint().dimensionality != product.amount.pint().dimensionality:
-                    self.state.error("E401", f"the declared unit ({study.declared_unit.amount.value:g} "
-                                     f"{study.declared_unit.amount.unit}) and the product `{product.name}` "
-                                     f"({product.amount_text}) are not the same kind of quantity",
-                                     study.declared_unit.span, help="state the declared unit in a unit of the product")
+                mismatch = declared_unit_error(study.declared_unit, product)
+                if mismatch is not None:
+                    self.state.add(mismatch)
         elif study is not None and not self._du_failed:  # a declared unit that failed is reported already
             self.state.error("E264", "the study has no declared or functional unit", study.span,
                              help="add `declared_unit 1 kg of PROCESS.PRODUCT`")
@@ -1264,6 +1226,70 @@ class Builder:
         return M.Profile(name=key, label=node.label.value if node.label else None, extends=extends, rules=rules,
                          params=params, standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
                          span=node.name.span, rule_spans=rule_spans, param_spans=param_spans, value_spans=value_spans)
+
+
+# ------------------------------------------------------------------ units that must fit
+# Module functions, not builder methods: `pcf diff` checks a model changed after it was built
+# (one change applied alone) with the same words (E401) before computing it.
+
+
+def supplier_units_error(flow: M.Flow, supplier: M.Process, product: M.Flow) -> Diagnostic | None:
+    """E401 when a flow from a supplier is not in a unit of the kind the supplier's product is."""
+    if _same_dimension(flow.amount.unit, product.amount.unit):
+        return None
+    return Diagnostic(
+        "E401",
+        f"`{flow.name}` is {flow.amount_text} but `{supplier.name}` makes `{product.name}` in "
+        f"{short(product.amount.unit)}: the units do not fit",
+        flow.amount_span,
+        help=f"give the amount in a unit of the same kind as {product.amount_text}",
+        labels=[Label(product.amount_span, "the supplier's product amount")] if product.amount_span else [],
+    )
+
+
+def factor_units_error(flow: M.Flow, factor: M.Factor) -> Diagnostic | None:
+    """E401 when amount x factor is not a mass of the factor's gas."""
+    component = factor.components[0]
+    if _is_mass_of_gas(flow.amount.unit, component.quantity.unit, component.gas):
+        return None
+    per_activity = component.quantity.pint() / unit(component.gas)
+    result = flow.amount.pint() * per_activity
+    if result.dimensionality == mass_dimensionality():
+        return None
+    labels = [Label(factor.span, "the factor is defined here")] if factor.span else []
+    bracketed = _bracketed_per(component.text)
+    if bracketed is not None and (result / bracketed[1] ** 2).dimensionality == mass_dimensionality():
+        # `kg CO2e / t*km` is (kg CO2e / t) * km: `*` and `/` bind alike, from the left. Said so,
+        # not "per t", which is what pint reads but not what the writer meant.
+        reading, _, per, fixed = bracketed
+        return Diagnostic(
+            "E401",
+            f"the factor `{factor.name}` is {component.text}, which reads as {reading}, not per {per}: "
+            "`*` after `/` multiplies",
+            flow.amount_span,
+            help=f"write the factor as `{fixed}`: brackets around what it is per (or the units side by side, "
+                 f"`/ {per.replace('*', ' ')}`, which binds first)",
+            labels=labels,
+        )
+    expected = _per_unit_text(per_activity)
+    amount_hint = "as a mass (kg, t)" if expected == _PER_MASS else f"in {expected} (or a unit of the same kind)"
+    return Diagnostic(
+        "E401",
+        f"`{flow.name}` is {flow.amount_text}, but the factor `{factor.name}` is {component.text} "
+        f"(per {expected}): amount × factor is not a mass of {component.gas}",
+        flow.amount_span,
+        help=f"give the amount {amount_hint}, or use a factor per {short(flow.amount.unit)}",
+        labels=labels,
+    )
+
+
+def declared_unit_error(declared_unit: M.DeclaredUnit, product: M.Flow) -> Diagnostic | None:
+    """E401 when the declared unit is not the same kind of quantity as the product it is of."""
+    if declared_unit.amount.pint().dimensionality == product.amount.pint().dimensionality:
+        return None
+    return Diagnostic("E401", f"the declared unit ({declared_unit.amount.value:g} {short(declared_unit.amount.unit)}) and "
+                      f"the product `{product.name}` ({product.amount_text}) are not the same kind of quantity",
+                      declared_unit.span, help="state the declared unit in a unit of the product")
 
 
 # ------------------------------------------------------------------ cached unit arithmetic

@@ -30,6 +30,7 @@ from typing import Callable
 from pydantic_core import to_jsonable_python
 
 from . import model as M
+from .build import declared_unit_error, factor_units_error, supplier_units_error
 from .compute import Result, compute
 from .diagnostics import PcfError
 from .present import plain
@@ -535,6 +536,32 @@ def _dangling(trial: M.Model, old: M.Model) -> str | None:
     return None
 
 
+def _units_misfit(trial: M.Model) -> str | None:
+    """The first unit that no longer fits with a change applied alone (E401 of the builder), in its words.
+
+    A factor made per kWh while the flow that uses it stays in kg (another change moves the flow to
+    kWh) is refused when a model is loaded; computed as it is, the copy fails in the unit library.
+    """
+    study = trial.study
+    if study and study.declared_unit:
+        _, product = trial.activity(study.declared_unit.product)
+        error = declared_unit_error(study.declared_unit, product)
+        if error is not None:
+            return error.message
+    for process in trial.processes.values():
+        for flow in process.flows:
+            if flow.cutoff:
+                continue
+            error = None
+            if flow.source_kind == "factor":
+                error = factor_units_error(flow, trial.factors[flow.source])
+            elif flow.source_kind == "process":
+                error = supplier_units_error(flow, *trial.activity(flow.source))
+            if error is not None:
+                return f"flow {process.name}.{flow.name}: {error.message}"
+    return None
+
+
 def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str = "new") -> ModelDiff:
     """The changes from `old` to `new` with the footprint effect of each (see the module docstring)."""
     diff = ModelDiff(old_name, new_name, changes_between(old, new))
@@ -559,14 +586,18 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
         trial = copy.deepcopy(old)
         try:
             change.apply(trial)
-            dangling = _dangling(trial, old)
-            if dangling:
-                change.note = f"no effect of its own: the model cannot be computed with this change alone ({dangling})"
+            why = _dangling(trial, old) or _units_misfit(trial)
+            if why:
+                change.note = f"no effect of its own: the model cannot be computed with this change alone ({why})"
                 continue
             change.effect = _effect(old_fp, compute(trial))
-        except Exception as exc:  # noqa: BLE001 - a change taken alone may leave an inconsistent model
-            message = exc.diagnostics[0].message if isinstance(exc, PcfError) else f"{type(exc).__name__}: {exc}"
-            change.note = f"no effect of its own: the model cannot be computed with this change alone ({message})"
+        except PcfError as exc:  # a loop that takes more than it makes, a singular system (E520), a gas with no GWP
+            change.note = ("no effect of its own: the model cannot be computed with this change alone "
+                           f"({exc.diagnostics[0].message})")
+            continue
+        except Exception as exc:  # noqa: BLE001 - a failure no check above foresaw: still a note, not a traceback
+            change.note = ("no effect of its own: the model cannot be computed with this change alone "
+                           f"(it fails where no check of pcf_dsl expects it: {exc})")
             continue
         attributed_total += change.effect.total
         for stage, value in change.effect.by_stage.items():

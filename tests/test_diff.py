@@ -429,3 +429,65 @@ def test_the_relative_change_of_a_negative_total_has_the_sign_of_the_change(tmp_
     tiny = diff_models(old, _small(tmp_path, "tiny.pcf", factor="-0.7499999999", claim="-1.5"))
     assert tiny.delta.total == pytest.approx(2e-10, rel=1e-4)             # 2 kg x 1e-10
     assert f"(+2e-10, +{100 * 2e-10 / 1.5:.3g} %)" in to_text(tiny)      # +1.33e-08 %
+
+
+def test_a_unit_that_no_longer_fits_alone_is_said_in_words(tmp_path):
+    # A factor moved from per kg to per kWh together with the flow that uses it: each change alone
+    # leaves kg x (kg CO2e / kWh), which the unit library refused with a Python error in the note
+    # (`DimensionalityError: Cannot convert from 'kilogram ** 2 / kilowatt_hour' ...`). The note now
+    # gives the words of the check that refuses such a model when it is loaded (E401).
+    old = _small(tmp_path, "old.pcf")                                                # 2 kg x 3 = 6
+    new = _small(tmp_path, "new.pcf", amount="2 kWh", factor="3 kg CO2e / kWh #")
+    diff = diff_models(old, new)
+    notes = {c.title: c.note for c in diff.changes if c.effect is None}
+    tail = "no effect of its own: the model cannot be computed with this change alone "
+    assert notes == {
+        "factor f changed": tail + "(flow p.x: `x` is amount, but the factor `f` is 3 kg CO2e / kWh (per kWh): "
+                                   "amount × factor is not a mass of CO2e)",
+        "flow p.x changed": tail + "(flow p.x: `x` is amount, but the factor `f` is 3 kg CO2e / kg "
+                                   "(per unit of mass): amount × factor is not a mass of CO2e)",
+    }
+    assert diff.delta.total == pytest.approx(2 * 3 - 2 * 3, abs=TOL) and diff.interaction.total == 0
+
+    # The same for a supplier's product and for the declared unit.
+    supplier = "\nprocess q {\n  stage   production\n  product part 1 kg\n  input   y    5 kg from f\n}\n"
+    base = SMALL.format(amount="2 kg", factor="3", extra=supplier, claim="21").replace(
+        "  input   x   amount from f\n", "  input   x   amount from f\n  input   z   1 kg from q.part\n")
+    (tmp_path / "o2.pcf").write_text(base, encoding="utf-8")
+    moved = (base.replace("product part 1 kg", "product part 1 kWh").replace("input   y    5 kg", "input   y    5 kWh")
+             .replace("z   1 kg from", "z   1 kWh from").replace("= 3 kg CO2e / kg", "= 3 kg CO2e / kWh")
+             .replace("input   x   amount from f\n", ""))  # x (2 kg) would not fit the factor per kWh
+    (tmp_path / "n2.pcf").write_text(moved, encoding="utf-8")
+    notes = {c.title: c.note for c in diff_models(pcf_dsl.load(tmp_path / "o2.pcf"),
+                                                   pcf_dsl.load(tmp_path / "n2.pcf")).changes if c.effect is None}
+    assert notes["flow p.z changed"] == tail + ("(flow p.z: `z` is 1 kWh but `q` makes `part` in kg: "
+                                                "the units do not fit)")
+    du_new = SMALL.format(amount="2 kg", factor="3", extra="", claim="6").replace(
+        "declared_unit 1 kg of p.out", "declared_unit 1 kWh of p.out").replace("product out 1 kg", "product out 1 kWh")
+    (tmp_path / "n3.pcf").write_text(du_new, encoding="utf-8")
+    notes = {c.title: c.note for c in diff_models(old, pcf_dsl.load(tmp_path / "n3.pcf")).changes if c.effect is None}
+    assert notes == {
+        "study changed": tail + "(the declared unit (1 kWh) and the product `out` (1 kg) are not the same kind of quantity)",
+        "flow p.out changed": tail + "(the declared unit (1 kg) and the product `out` (1 kWh) are not the same kind "
+                                     "of quantity)",
+    }
+    assert "Error" not in "".join(notes.values())
+
+
+def test_a_loop_that_cannot_be_scaled_alone_is_said_in_words(tmp_path):
+    # p takes 1 kg of q, q 0.5 kg of p: p runs 1/(1 - 0.5) = 2 times, 2 x 2 kg x 3 = 12 kg CO2e.
+    # New: p takes 0.5 kg of q, q 1.5 kg of p: 1/(1 - 0.75) = 4 runs, 24 kg CO2e. q's change alone
+    # (1 x 1.5 > 1) takes more than the loop makes: the diagnostic's own words (E520).
+    loop = "\nprocess q {{\n  stage   production\n  product o 1 kg\n  input   c {c} from p.out\n}}\n"
+    template = SMALL.replace("  input   x   amount from f\n", "  input   x   amount from f\n  input   b {b} from q.o\n")
+    for name, b, c in (("old.pcf", "1 kg", "0.5 kg"), ("new.pcf", "0.5 kg", "1.5 kg")):
+        text = template.format(amount="2 kg", factor="3", extra=loop.format(c=c), claim="12", b=b)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    assert (diff.old.total, diff.new.total) == (pytest.approx(12.0, abs=TOL), pytest.approx(24.0, abs=TOL))
+    rows = {c.title: c for c in diff.changes}
+    assert rows["flow p.b changed"].effect.total == pytest.approx(2 * 3 / (1 - 0.5 * 0.5) - 12, abs=TOL)  # 8 - 12
+    note = rows["flow q.c changed"].note
+    assert note.startswith("no effect of its own: the model cannot be computed with this change alone (the product "
+                           "system cannot be scaled to the declared unit: a loop takes more of its products than it makes")
+    assert diff.interaction.total == pytest.approx(12 - (8 - 12), abs=TOL)
