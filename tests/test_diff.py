@@ -491,3 +491,32 @@ def test_a_loop_that_cannot_be_scaled_alone_is_said_in_words(tmp_path):
     assert note.startswith("no effect of its own: the model cannot be computed with this change alone (the product "
                            "system cannot be scaled to the declared unit: a loop takes more of its products than it makes")
     assert diff.interaction.total == pytest.approx(12 - (8 - 12), abs=TOL)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cli_git_a_named_model_added_or_deleted_since_rev_exits_2(tmp_path, monkeypatch):
+    # `pcf diff --git HEAD new.pcf --format json` for a model not in HEAD ended in an internal
+    # error (exit 3: IndexError on the empty list of comparisons); in text it printed "no model
+    # changed since HEAD". The model asked for by name has no comparison: an error, exit 2.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        shutil.copy(BILLET / name, repo / name)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "v1")
+    shutil.copy(repo / "aluminium_billet.pcf", repo / "added.pcf")
+    monkeypatch.chdir(repo)
+    for fmt in ("json", "text", "markdown"):
+        result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "added.pcf", "--format", fmt])
+        assert result.exit_code == 2, result.output
+        assert "added.pcf is not in HEAD: there is no old version to compare with" in result.output
+        assert "internal error" not in result.output and "no model changed" not in result.output
+    (repo / "aluminium_billet.pcf").unlink()
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "aluminium_billet.pcf", "--format", "json"])
+    assert result.exit_code == 2, result.output
+    assert "aluminium_billet.pcf was deleted since HEAD" in result.output
+    # Without PATH, a model added since REV is a remark beside the others, not an error.
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "added.pcf: not in HEAD, nothing to compare with" in result.output

@@ -188,10 +188,16 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                 old_root = old_top / new_root.relative_to(top) if new_root.is_relative_to(top) else new_root
                 shown_old, shown_new = f"{rev}:{relative.as_posix()}", relative.as_posix()
                 old_file = old_top / relative
+                # Among the models found, one added or deleted is a remark; the one model asked for by name
+                # is an error (exit 2): there is no comparison to print (the JSON had no model to give).
                 if not old_file.is_file():
+                    if paths:
+                        raise InputError(f"{shown_new} is not in {rev}: there is no old version to compare with")
                     click.echo(f"{shown_new}: not in {rev}, nothing to compare with", err=True)
                     continue
                 if not path.is_file():
+                    if paths:
+                        raise InputError(f"{shown_new} was deleted since {rev}: there is no new version to compare")
                     click.echo(f"{shown_new}: deleted since {rev}", err=True)
                     continue
                 old = _load_old(old_file, shown_old, old_root, allow_outside_root, old_top, rev)
