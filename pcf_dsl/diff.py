@@ -565,12 +565,16 @@ def _units_misfit(trial: M.Model) -> str | None:
 def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str = "new") -> ModelDiff:
     """The changes from `old` to `new` with the footprint effect of each (see the module docstring)."""
     diff = ModelDiff(old_name, new_name, changes_between(old, new))
-    try:
-        old_fp = _footprint(old, compute(old)) if old.study and old.study.declared_unit else None
-        new_fp = _footprint(new, compute(new)) if new.study and new.study.declared_unit else None
-    except PcfError as exc:
-        diff.problem = f"the footprint cannot be computed: {exc.diagnostics[0].message}"
-        old_fp = new_fp = None
+    footprints, problems = [], []
+    for which, model in (("old", old), ("new", new)):
+        # Each version on its own, so that the reader learns which one cannot be computed.
+        try:
+            footprints.append(_footprint(model, compute(model)) if model.study and model.study.declared_unit else None)
+        except PcfError as exc:
+            footprints.append(None)
+            problems.append(f"the footprint of the {which} version cannot be computed: {exc.diagnostics[0].message}")
+    old_fp, new_fp = footprints
+    diff.problem = "; ".join(problems) or None
     if old_fp is None or new_fp is None:
         diff.problem = diff.problem or "no declared unit on both sides: the footprint is not compared"
         return _sorted(diff)

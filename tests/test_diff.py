@@ -520,3 +520,19 @@ def test_cli_git_a_named_model_added_or_deleted_since_rev_exits_2(tmp_path, monk
     result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "added.pcf: not in HEAD, nothing to compare with" in result.output
+
+
+def test_the_version_whose_footprint_cannot_be_computed_is_named(tmp_path):
+    # "the footprint cannot be computed: ..." did not say of which version: the old one may be
+    # the broken one, and a reviewer reads the note the other way round.
+    loop = "\nprocess q {{\n  stage   production\n  product o 1 kg\n  input   c {c} from p.out\n}}\n"
+    template = SMALL.replace("  input   x   amount from f\n", "  input   x   amount from f\n  input   b 1 kg from q.o\n")
+    for name, c in (("fine.pcf", "0.5 kg"), ("broken.pcf", "1.5 kg")):  # 1 kg x 1.5 kg > 1: no scaling
+        text = template.format(amount="2 kg", factor="3", extra=loop.format(c=c), claim="12")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    fine, broken = pcf_dsl.load(tmp_path / "fine.pcf"), pcf_dsl.load(tmp_path / "broken.pcf")
+    words = "cannot be computed: the product system cannot be scaled to the declared unit"
+    assert diff_models(fine, broken).problem.startswith(f"the footprint of the new version {words}")
+    assert diff_models(broken, fine).problem.startswith(f"the footprint of the old version {words}")
+    assert diff_models(broken, fine).old is None and "note: the footprint of the old version" in to_text(
+        diff_models(broken, fine))
