@@ -139,7 +139,7 @@ def show(value, evaluated: bool = False) -> str:
     if M.is_model_object(value):
         return describe(value, evaluated)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={show(v, evaluated)}" for k, v in value.items()) or "(none)"
+        return ", ".join(f"{k} {show(v, evaluated)}" for k, v in value.items()) or "(none)"  # `CH4_fossil 29.8`
     if isinstance(value, (list, tuple)):
         return "; ".join(show(v, evaluated) for v in value) or "(none)"
     return str(value)
@@ -176,7 +176,9 @@ def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
 
 # Field names as the language writes them, where the model's name differs.
 _FIELD_NAMES = {"components": "value", "amount_text": "amount", "cutoff_reason": "cut-off reason",
-                "of_input": "of", "period_start": "period start", "period_end": "period end"}
+                "of_input": "of", "period_start": "period start", "period_end": "period end",
+                "notes": "note", "standards": "standard", "rules": "rule", "params": "set", "factors": "gases",
+                "shares": "share", "properties": "property"}
 
 
 def _text(text: str) -> str:

@@ -320,7 +320,7 @@ def test_a_share_is_shown_as_a_percentage_as_the_model_writes_it(tmp_path):
     diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
     rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
     assert rows["cutoff changed"] == [("per_flow", "1 %", "2.5 %")]
-    assert rows["allocation of p changed"] == [("shares", "out 85 %, side 15 %", "out 80 %, side 20 %")]
+    assert rows["allocation of p changed"] == [("share", "out 85 %, side 15 %", "out 80 %, side 20 %")]
     # The footprint follows the share, by hand: 1 kg x 10 kg CO2e/kg x 85 % -> x 80 %.
     assert diff.delta.total == pytest.approx(10 * (0.80 - 0.85), abs=TOL)
     assert "cutoff changed: per_flow 1 % -> 2.5 %" in to_text(diff)
@@ -536,3 +536,19 @@ def test_the_version_whose_footprint_cannot_be_computed_is_named(tmp_path):
     assert diff_models(broken, fine).problem.startswith(f"the footprint of the old version {words}")
     assert diff_models(broken, fine).old is None and "note: the footprint of the old version" in to_text(
         diff_models(broken, fine))
+
+
+def test_a_changed_field_is_named_as_the_language_names_it(tmp_path):
+    # Fields of a changed element were named and shown as the model keeps them: `notes hi -> ho`,
+    # `rules C002=error -> C002=warning`, `factors CO2=1, CH4_fossil=29.8 -> ...`.
+    extra = ('gwp_set mine "mine" {{\n  CO2 1\n  CH4_fossil {ch4}\n}}\n'
+             'process q {{\n  stage   production\n  note    "{note}"\n  product o 1 kg\n}}\n'
+             'profile strict {{\n  rule C002 {severity}\n}}\n')
+    old = _small(tmp_path, "old.pcf", extra=extra.format(ch4="29.8", note="hi", severity="error"))
+    new = _small(tmp_path, "new.pcf", extra=extra.format(ch4="29.9", note="ho", severity="warning"))
+    rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff_models(old, new).changes}
+    assert rows == {
+        "gwp_set mine changed": [("gases", "CO2 1, CH4_fossil 29.8, CO2e 1", "CO2 1, CH4_fossil 29.9, CO2e 1")],
+        "process q changed": [("note", "hi", "ho")],
+        "profile strict changed": [("rule", "C002 error", "C002 warning")],
+    }
