@@ -3,7 +3,8 @@
 Sections: 1 product and study; 2 goal and scope (declared unit, boundary with
 Figure 1, cut-off rule, reference period, allocation); 3 inventory (Table 1,
 every burden line grouped by stage); 4 results (Table 2 by stage and group,
-Figure 2, stated against computed); 5 data quality; 6 verification (the
+Figure 2, by gas, fossil and biogenic emissions and removals by stage, stated
+against computed); 5 data quality; 6 verification (the
 checklist of rules and the findings of `pcf check`); 7 assumptions, notes and
 waivers.
 
@@ -76,6 +77,15 @@ TEXT: dict[str, dict[str, str]] = {
         "line": "Line", "by_stage": "By life-cycle stage",
         "fig2": "Figure 2. Distribution of emissions over the life-cycle stages",
         "by_gas": "By greenhouse gas", "gas": "Gas", "mass": "Mass (kg)",
+        "by_origin": "Fossil and biogenic GHG emissions and removals, by life-cycle stage (kg CO2e per declared unit)",
+        "fossil_em": "Fossil emissions", "fossil_rem": "Fossil removals", "bio_em": "Biogenic emissions",
+        "bio_rem": "Biogenic removals", "unstated_em": "Emissions, origin not stated",
+        "unstated_rem": "Removals, origin not stated",
+        "origin_note": "Fossil: CO2, CH4_fossil and the gases that have no biogenic form (N2O, SF6, NF3, PFCs, "
+                       "HFCs); biogenic: CO2_biogenic and CH4_biogenic. A factor given in CO2e only, and CH4 "
+                       "without its origin, do not say which part is fossil or biogenic: their lines are counted "
+                       "as origin not stated. Removals are the negative contributions (uptake, credits), each "
+                       "gas of each line counted on its own.",
         "claims": "Stated in the model and computed", "claim": "Claim", "stated": "Stated", "computed": "Computed",
         "no_claims": "The model states no results to compare.",
         "s_quality": "Data quality",
@@ -137,6 +147,13 @@ TEXT: dict[str, dict[str, str]] = {
         "line": "项目", "by_stage": "按生命周期阶段",
         "fig2": "图 2 各生命周期阶段碳排放分布图",
         "by_gas": "按温室气体", "gas": "气体", "mass": "质量（kg）",
+        "by_origin": "各生命周期阶段化石源和生物源温室气体排放与清除（kg CO2e / 声明单位）",
+        "fossil_em": "化石源排放", "fossil_rem": "化石源清除", "bio_em": "生物源排放", "bio_rem": "生物源清除",
+        "unstated_em": "未区分来源的排放", "unstated_rem": "未区分来源的清除",
+        "origin_note": "化石源：CO2、CH4_fossil 及没有生物源形式的气体（N2O、SF6、NF3、全氟化碳、氢氟碳化物）；"
+                       "生物源：CO2_biogenic 和 CH4_biogenic。仅以 CO2e 给出的排放因子及未注明来源的 CH4 "
+                       "不能区分化石源和生物源，计为未区分来源。清除为负的贡献（吸收、抵扣），每项的每种气体"
+                       "分别计入。",
         "claims": "模型声明值与计算值", "claim": "声明", "stated": "声明值", "computed": "计算值",
         "no_claims": "模型没有声明结果。",
         "s_quality": "数据质量评价",
@@ -340,6 +357,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
          "key": s.name, "value": P.kg_table(result.by_stage[s.name].value),
          "share": P.pct(result.by_stage[s.name].share)}
         for s in model.stages if s.name in result.by_stage and (s.included or result.by_stage[s.name].value)]
+    ctx["origins"] = _origins(model, result, inventory)
     ctx["gases"] = [{"gas": gas, "mass": P.sig(g.mass), "value": P.kg_table(g.value), "share": P.pct(g.share)}
                     for gas, g in result.by_gas.items()]
     claims = []
@@ -412,6 +430,37 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
                                else t["waiver_unused"]) if outcome is not None else ""}
                       for i, w in enumerate(model.waivers)]
     return ctx
+
+
+# ISO 14067 and GB/T 24067 ask for the fossil and the biogenic GHG emissions and removals separately. The
+# gases say the origin; a figure in CO2e (a database factor) and CH4 without its origin do not, and are
+# shown as such rather than counted as fossil, which the report cannot know.
+BIOGENIC_GASES = ("CO2_biogenic", "CH4_biogenic")
+UNSTATED_GASES = ("CO2e", "CH4")
+ORIGIN_COLUMNS = ("fossil_em", "fossil_rem", "bio_em", "bio_rem", "unstated_em", "unstated_rem")
+
+
+def _origin_column(gas: str, value: float) -> str:
+    origin = "bio" if gas in BIOGENIC_GASES else "unstated" if gas in UNSTATED_GASES else "fossil"
+    return f"{origin}_{'rem' if value < 0 else 'em'}"
+
+
+def _origins(model: Model, result: Result, inventory: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per stage of Table 1 (and the total): each line's gases summed by origin, emissions and removals apart."""
+    sums: dict[str, dict[str, float]] = {}
+    for line in result.by_flow:
+        row = sums.setdefault(line.stage, dict.fromkeys(ORIGIN_COLUMNS, 0.0))
+        for gas, value in line.gases.items():
+            row[_origin_column(gas, value)] += value
+    rows = []
+    for entry in inventory:
+        row = sums.get(entry["key"], dict.fromkeys(ORIGIN_COLUMNS, 0.0))
+        rows.append({"stage": entry["stage"], "key": entry["key"], "total": entry["subtotal"],
+                     "cells": [P.kg_table(row[c]) for c in ORIGIN_COLUMNS]})
+    total = {c: sum(r[c] for r in sums.values()) for c in ORIGIN_COLUMNS}
+    rows.append({"stage": None, "key": "", "total": P.kg_table(result.total.value),
+                 "cells": [P.kg_table(total[c]) for c in ORIGIN_COLUMNS]})
+    return rows
 
 
 def _location(span) -> str:

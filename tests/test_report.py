@@ -427,3 +427,77 @@ def test_missing_graphviz_is_exit_2_not_an_internal_error(tmp_path, monkeypatch)
     assert "internal error" not in result.output and "apt-get install graphviz" in result.output
     assert "--format dot" not in result.output  # render's way out; a report has no such format
     assert not (tmp_path / "r.html").exists()
+
+
+BIOGENIC = """\
+import "std:gwp/ipcc_ar6.pcf" as ipcc
+study "pallet" {
+  declared_unit 1 unit of make.pallet "1 pallet"
+  gwp           ipcc.ar6
+}
+boundary cradle_to_gate
+factor timber = 0.2 kg CO2e / kg
+factor grid = 0.6 kg CO2 / kWh
+factor boiler {
+  gas 1.5 kg CO2_biogenic / kg
+  gas 0.01 kg CH4_biogenic / kg
+}
+process make {
+  stage production
+  product pallet 1 unit
+  input wood 20 kg from timber {
+    stage raw_material_acquisition
+  }
+  emit uptake -33 kg CO2_biogenic {
+    stage raw_material_acquisition
+  }
+  input power 5 kWh from grid
+  emit offcuts 2 kg with boiler
+  emit leak 0.001 kg CH4_fossil
+}
+"""
+
+
+def test_fossil_and_biogenic_emissions_and_removals_are_reported_apart(tmp_path):
+    """ISO 14067 and GB/T 24067 ask for fossil and biogenic GHG emissions and removals separately. The
+    report gave only a net per gas (CO2_biogenic -30: an uptake of 33 and an emission of 3 in one
+    figure) and nothing on which part of the footprint is fossil."""
+    path = tmp_path / "pallet.pcf"
+    path.write_text(BIOGENIC, encoding="utf-8")
+    done = CliRunner().invoke(main, ["calc", str(path), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    calc = json.loads(done.output)
+    # by hand (AR6: CH4_fossil 29.8, CH4_biogenic 27.0), kg CO2e per pallet:
+    # raw material acquisition: wood 20 x 0.2 = 4 (CO2e, origin not stated), uptake -33 (biogenic removal);
+    # production: power 5 x 0.6 = 3 and leak 0.001 x 29.8 = 0.0298 (fossil), offcuts 2 x 1.5 + 2 x 0.01 x 27 =
+    # 3.54 (biogenic)
+    hand = {"raw_material_acquisition": [0, 0, 0, -33, 4, 0], "production": [3.0298, 0, 3.54, 0, 0, 0]}
+    # the same from pcf calc's lines, each gas put by its origin and its sign
+    from_calc = {stage: [0.0] * 6 for stage in hand}
+    for line in calc["by_flow"]:
+        for gas, value in line["gases"].items():
+            origin = 2 if gas in ("CO2_biogenic", "CH4_biogenic") else 4 if gas in ("CO2e", "CH4") else 0
+            from_calc[line["stage"]][origin + (value < 0)] += value
+    for stage in hand:
+        assert from_calc[stage] == pytest.approx(hand[stage], abs=1e-12), stage
+        assert sum(hand[stage]) == pytest.approx(calc["by_stage"][stage]["value"], abs=1e-12)
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    rows = parse(report(model, result, fmt="html").text).rows
+    for stage, values in hand.items():
+        cells = rows[("data-origin", stage)]
+        assert len(cells) == 8
+        for printed, expected in zip(cells[1:7], values):
+            assert close(printed, expected), (stage, cells)
+        assert close(cells[7], calc["by_stage"][stage]["value"])
+    total = rows[("data-origin-total", "")]
+    for printed, expected in zip(total[1:7], [3.0298, 0, 3.54, -33, 4, 0]):
+        assert close(printed, expected), total
+    assert close(total[7], calc["total"]["value"]) and close(total[7], -22.4302)
+    md = report(model, result, fmt="md").text
+    assert "| raw material acquisition | 0 | 0 | 0 | -33.0000 | 4.0000 | 0 | -29.0000 |" in md
+    assert "| **Total** | **3.0298** | **0** | **3.5400** | **-33.0000** | **4.0000** | **0** | **-22.4302** |" in md
+    assert "Biogenic removals" in md and "origin not stated" in md
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert "| 原材料获取 | 0 | 0 | 0 | -33.0000 | 4.0000 | 0 | -29.0000 |" in zh
+    assert "生物源清除" in zh and "化石源排放" in zh
