@@ -912,6 +912,8 @@ class Builder:
                       amount_text=amount_text, cutoff=node.cutoff, span=node.name.span, amount_span=node.amount.span)
         if attrs.notes:
             fields["notes"] = tuple(n.value for n in attrs.notes)
+        if attrs.source:
+            fields["data_source"] = attrs.source.value
         if properties:
             fields["properties"] = properties
         if node.label:

@@ -224,6 +224,7 @@ class Flow:
     group: str | None = None
     quality: Quality | None = None
     notes: tuple[str, ...] = ()
+    data_source: Annotated[str | None, Field(description="where the activity figure comes from (`source TEXT`)")] = None
     properties: Annotated[dict[str, Quantity],
                           Field(default_factory=lambda: _NO_PROPERTIES, json_schema_extra={"default": {}})]
     span: _RecordSpan = None

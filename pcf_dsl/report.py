@@ -67,7 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
         "t1_note": "Activity amounts are as the model writes them, per run of the process "
                    "({runs}); results are kg CO2e per declared unit.",
         "process": "Process", "activity": "Activity", "amount": "Activity data", "factor": "Emission factor",
-        "factor_value": "Factor value",
+        "factor_value": "Factor value", "amount_source": "{amount} (source: {source})",
         "factor_unit": "Factor unit", "source": "Source", "result": "kg CO2e", "share": "Share",
         "subtotal": "Subtotal", "total": "Total",
         "links": "Flows between processes", "from": "From", "to_process": "To", "flow": "Flow",
@@ -137,7 +137,7 @@ TEXT: dict[str, dict[str, str]] = {
         "t1": "表 1 {unit}生命周期碳排放清单说明",
         "t1_note": "活动数据为模型所写数值，按过程的一次运行计（{runs}）；结果为 kg CO2e / 声明单位。",
         "process": "过程", "activity": "活动", "amount": "活动数据", "factor": "排放因子名称",
-        "factor_value": "排放因子",
+        "factor_value": "排放因子", "amount_source": "{amount}（来源：{source}）",
         "factor_unit": "单位", "source": "排放因子来源", "result": "kg CO2e", "share": "占比",
         "subtotal": "小计", "total": "合计",
         "links": "过程之间的流", "from": "来自", "to_process": "去向", "flow": "流",
@@ -307,7 +307,10 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
             factor, value, unit, source = _factor_cells(model, line)
             groups.setdefault(line.stage, []).append({
                 "process": _label(process.label, lang, process.name), "activity": _label(flow.label, lang, flow.name),
-                "key": f"{process.name}.{flow.name}", "amount": flow.amount_text, "factor": factor,
+                # the activity figure with where it comes from (`source` on the line): the study report's data sources
+                "key": f"{process.name}.{flow.name}",
+                "amount": (t["amount_source"].format(amount=flow.amount_text, source=flow.data_source)
+                           if flow.data_source else flow.amount_text), "factor": factor,
                 "factor_value": value, "factor_unit": unit, "source": source,
                 "value": P.kg_table(line.value), "share": P.pct(line.share), "raw": line.value})
     inventory = []

@@ -225,7 +225,7 @@ process b {
         "kind": "input", "name": "x", "label": None, "amount": {"value": 1.0, "unit": "kilogram"},
         "amount_text": "1 kg", "source": "a.out", "source_kind": "process", "waste_route": None, "cutoff": False,
         "cutoff_reason": None, "estimate": None, "of_input": None, "stage": None, "group": None, "quality": None,
-        "notes": [], "properties": {}}
+        "notes": [], "data_source": None, "properties": {}}
     with pytest.raises(ValueError):  # still validated: an unknown kind is refused
         M.Flow(kind="gift", name="z", amount={"value": 1, "unit": "kg"}, amount_text="1 kg")
 

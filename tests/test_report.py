@@ -501,3 +501,27 @@ def test_fossil_and_biogenic_emissions_and_removals_are_reported_apart(tmp_path)
     zh = report(model, result, fmt="md", lang="zh").text
     assert "| 原材料获取 | 0 | 0 | 0 | -33.0000 | 4.0000 | 0 | -29.0000 |" in zh
     assert "生物源清除" in zh and "化石源排放" in zh
+
+
+def test_the_source_of_an_activity_figure_is_shown_with_it(tmp_path):
+    """`source TEXT` on a line says where the activity figure comes from (docs/language.md); the
+    model dropped it, so the report, whose data sources a verifier checks, could not show it."""
+    path = tmp_path / "src.pcf"
+    path.write_text(
+        'study "src" {\n  declared_unit 1 kg of p.x\n}\nfactor f = 0.5 kg CO2e / kWh {\n  source "grid 2023"\n}\n'
+        'process p {\n  stage production\n  product x 1 kg\n'
+        '  input power 2 kWh from f {\n    source "meter readings <2024>"\n  }\n  input other 1 kWh from f\n}\n',
+        encoding="utf-8")
+    model = pcf_dsl.load(path)
+    assert model.processes["p"].flow("power").data_source == "meter readings <2024>"
+    assert model.processes["p"].flow("other").data_source is None
+    result = pcf_dsl.compute(model)
+    # by hand: 2 kWh x 0.5 = 1 kg CO2e, 1 kWh x 0.5 = 0.5 kg CO2e
+    rows = parse(report(model, result, fmt="html").text).rows
+    assert rows[("data-key", "p.power")][2] == "2 kWh (source: meter readings <2024>)"
+    assert rows[("data-key", "p.power")][6] == "grid 2023" and close(rows[("data-key", "p.power")][7], 1.0)
+    assert rows[("data-key", "p.other")][2] == "1 kWh" and close(rows[("data-key", "p.other")][7], 0.5)
+    md = report(model, result, fmt="md").text
+    assert "| 2 kWh (source: meter readings \\<2024\\>) |" in md
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert "| 2 kWh（来源：meter readings \\<2024\\>） |" in zh
