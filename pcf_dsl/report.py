@@ -34,7 +34,7 @@ from .chart import chart
 from .check import CheckOutcome
 from .compute import FlowResult, Result
 from .diagnostics import Severity
-from .model import Model
+from .model import STANDARD_STAGES, Model
 from .quality import line_quality, quality_level, weighted_quality
 from .render import render
 from .rules.common import claim_comparisons, claimed_text
@@ -53,6 +53,13 @@ TEXT: dict[str, dict[str, str]] = {
         "du_text": "{unit}.",
         "boundary": "System boundary", "included": "included", "excluded": "excluded",
         "excluded_mark": "{stage} (excluded)",
+        "cfp_kind": "Type of study", "partial_cfp": "partial CFP", "full_cfp": "CFP",
+        "partial_text": "This is a partial CFP (ISO 14067): {stages} outside the system boundary, so the result "
+                        "is not the carbon footprint of the whole life cycle.",
+        "full_text": "Every life-cycle stage is inside the system boundary: the result is the carbon footprint of "
+                     "the whole life cycle.",
+        "is": "is", "are": "are", "and": "and",
+        "cradle_to_gate": "cradle to gate", "gate_to_gate": "gate to gate", "cradle_to_grave": "cradle to grave",
         "not_declared": "not declared", "stage": "Stage", "status": "Status", "reason": "Reason",
         "fig1": "Figure 1. System boundary of {unit}, with kg CO2e per declared unit",
         "cutoff": "Cut-off rule", "basis": "Basis", "per_flow": "Per flow", "cumulative": "Cumulative",
@@ -124,6 +131,12 @@ TEXT: dict[str, dict[str, str]] = {
         "du_text": "以 {unit} 为{word}。",
         "boundary": "系统边界", "included": "包括", "excluded": "不包括",
         "excluded_mark": "{stage}（不包括）",
+        "cfp_kind": "研究类型", "partial_cfp": "产品部分碳足迹", "full_cfp": "产品碳足迹",
+        "partial_text": "本研究量化的是产品部分碳足迹（GB/T 24067 / ISO 14067）：{stages}不在系统边界内，"
+                        "结果不是产品全生命周期的碳足迹。",
+        "full_text": "全部生命周期阶段都在系统边界内：结果是产品全生命周期的碳足迹。",
+        "is": "", "are": "", "and": "、",
+        "cradle_to_gate": "从摇篮到大门", "gate_to_gate": "从大门到大门", "cradle_to_grave": "从摇篮到坟墓",
         "not_declared": "未声明", "stage": "阶段", "status": "状态", "reason": "原因",
         "fig1": "图 1 {unit}产品碳足迹量化系统边界图（kg CO2e / 声明单位）",
         "cutoff": "取舍准则", "basis": "依据", "per_flow": "单个流", "cumulative": "累计",
@@ -266,6 +279,26 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         stages.append({"mark": mark, "name": stage_names[stage.name], "key": stage.name, "status": status,
                        "reason": stage.reason or ""})
     ctx["stages"] = stages
+    # ISO 14067 and GB/T 24067: a study of part of the life cycle is a partial CFP, and its report says so.
+    # Partial when a standard stage is outside the declared boundary (excluded, or not named by a custom one).
+    ctx["cfp_text"] = ""
+    if model.boundary is not None:
+        outside = [s for s in model.stages if s.standard and not s.included]
+        inside = {s.name for s in model.stages if s.standard and s.included}
+        span = {("raw_material_acquisition", "production"): "cradle_to_gate", ("production",): "gate_to_gate",
+                tuple(n for n, _ in STANDARD_STAGES): "cradle_to_grave"}.get(
+                    tuple(n for n, _ in STANDARD_STAGES if n in inside))
+        kind = t["partial_cfp"] if outside else t["full_cfp"]
+        info.append((t["cfp_kind"], f"{kind} ({t[span]})" if span and lang == "en" else
+                     f"{kind}（{t[span]}）" if span else kind))
+        if outside:
+            names = [stage_names[s.name] for s in outside]
+            listed = names[0] if len(names) == 1 else (
+                "、".join(names) if lang == "zh" else f"{', '.join(names[:-1])} {t['and']} {names[-1]}")
+            verb = t["is"] if len(names) == 1 else t["are"]
+            ctx["cfp_text"] = t["partial_text"].format(stages=f"{listed} {verb}" if verb else listed)
+        else:
+            ctx["cfp_text"] = t["full_text"]
     ctx["boundary_notes"] = list(model.boundary.notes) if model.boundary else []
     ctx["fig1"] = t["fig1"].format(unit=unit_text)
     cutoff = model.cutoff

@@ -525,3 +525,36 @@ def test_the_source_of_an_activity_figure_is_shown_with_it(tmp_path):
     assert "| 2 kWh (source: meter readings \\<2024\\>) |" in md
     zh = report(model, result, fmt="md", lang="zh").text
     assert "| 2 kWh（来源：meter readings \\<2024\\>） |" in zh
+
+
+@pytest.mark.parametrize("boundary, kind, sentence", [
+    ("boundary cradle_to_gate", "partial CFP (cradle to gate)",
+     "This is a partial CFP (ISO 14067): distribution, use and end of life are outside the system boundary"),
+    ("boundary gate_to_gate", "partial CFP (gate to gate)",
+     "This is a partial CFP (ISO 14067): raw material acquisition, distribution, use and end of life are outside"),
+    ('boundary cradle_to_grave {\n  exclude use "no energy in use"\n}', "partial CFP",
+     "This is a partial CFP (ISO 14067): use is outside the system boundary"),
+    ("boundary cradle_to_grave", "CFP (cradle to grave)", "Every life-cycle stage is inside the system boundary"),
+    ("", None, None),
+])
+def test_a_partial_cfp_is_stated_as_such(tmp_path, boundary, kind, sentence):
+    """ISO 14067 and GB/T 24067: a study of part of the life cycle is a partial CFP and its report says
+    so. The report titled a cradle-to-gate study "Product carbon footprint report" and said nothing."""
+    path = tmp_path / "kind.pcf"
+    path.write_text(f'study "kind" {{\n  declared_unit 1 kg of p.x\n}}\n{boundary}\nfactor f = 1 kg CO2e / kg\n'
+                    'process p {\n  stage production\n  product x 1 kg\n  input a 1 kg from f\n}\n', encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    md = report(model, result, fmt="md").text
+    html = report(model, result, fmt="html").text
+    if kind is None:  # no boundary declared: nothing to say either way
+        assert "Type of study" not in md and 'id="cfp-kind"' not in html
+        return
+    assert f"| Type of study | {kind} |" in md and sentence in md
+    assert f"<tr><th>Type of study</th><td>{kind}</td></tr>" in html and sentence in html
+
+
+def test_a_partial_cfp_is_stated_in_chinese(outcome):
+    md = report(outcome.model, outcome.result, outcome, fmt="md", lang="zh").text
+    assert "| 研究类型 | 产品部分碳足迹（从摇篮到大门） |" in md
+    assert "本研究量化的是产品部分碳足迹（GB/T 24067 / ISO 14067）：运输（交付）、使用、生命末期不在系统边界内" in md
