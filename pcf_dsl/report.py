@@ -224,7 +224,10 @@ def _factor_cells(model: Model, line: FlowResult) -> tuple[str, str, str, str]:
     if line.factor:
         factor = model.factors.get(line.factor)
         value, unit = P.factor_value(model, line.factor)
-        source = "; ".join(x for x in (factor.source, factor.dataset) if x) if factor else ""
+        # with the factor's year and geography: the time-related and geographical coverage of the data,
+        # which the CFP study report gives and the data rules (D001, D003) check
+        source = "; ".join(str(x) for x in (factor.source, factor.dataset, factor.year, factor.geography)
+                           if x) if factor else ""
         return line.factor, value, unit, source
     gwp = model.gwp_sets.get(model.study.gwp) if model.study and model.study.gwp else None
     gases = [g for g in line.gases if g != "CO2e"]

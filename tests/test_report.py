@@ -558,3 +558,22 @@ def test_a_partial_cfp_is_stated_in_chinese(outcome):
     md = report(outcome.model, outcome.result, outcome, fmt="md", lang="zh").text
     assert "| 研究类型 | 产品部分碳足迹（从摇篮到大门） |" in md
     assert "本研究量化的是产品部分碳足迹（GB/T 24067 / ISO 14067）：运输（交付）、使用、生命末期不在系统边界内" in md
+
+
+def test_a_factors_year_and_geography_are_shown_with_its_source(html_en, outcome):
+    """The time-related and geographical coverage of the data belong in the CFP study report (and rules
+    D001 and D003 judge them); Table 1 gave a factor's source and dataset but not its year or geography."""
+    rows = parse(html_en).rows
+    factors = outcome.model.factors
+    scrap = factors["ef.aluminium_scrap_epa"]
+    assert (scrap.year, scrap.geography) == (2025, "US")  # factors.pcf
+    assert rows[("data-key", "casting.scrap_profiles")][6] == \
+        "US EPA GHG Emission Factors Hub 2025 (aluminum ingot); 2025; US"
+    assert rows[("data-key", "casting.electricity")][6] == \
+        "2023 electricity carbon footprint factor (published Feb 2025); 2023; CN"
+    # a factor without a year: its geography alone
+    assert factors["ef.aluminium_ingot"].year is None
+    assert rows[("data-key", "casting.aluminium_ingot")][6] == \
+        "CPCD (China Products Carbon Footprint Factors Database); CN"
+    zh = report(outcome.model, outcome.result, outcome, fmt="md", lang="zh").text
+    assert "| US EPA GHG Emission Factors Hub 2025 (aluminum ingot); 2025; US |" in zh
