@@ -48,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "s_product": "Product and study information",
         "title": "Study", "product": "Product", "producer": "Producer", "geography": "Geography",
         "standards": "Quantification methods", "gwp": "Characterisation (GWP set)", "notes": "Notes",
+        "gwp_values": "GWP values used (kg CO2e per kg of gas)",
         "s_scope": "Goal and scope",
         "declared_unit": "Declared unit", "functional_unit": "Functional unit",
         "du_text": "{unit}.",
@@ -126,6 +127,7 @@ TEXT: dict[str, dict[str, str]] = {
         "s_product": "概况",
         "title": "研究", "product": "产品", "producer": "生产者", "geography": "地理范围",
         "standards": "量化方法", "gwp": "特征化因子（GWP）", "notes": "说明",
+        "gwp_values": "所用 GWP 值（kg CO2e / kg 气体）",
         "s_scope": "量化范围",
         "declared_unit": "声明单位", "functional_unit": "功能单位",
         "du_text": "以 {unit} 为{word}。",
@@ -266,6 +268,10 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         info.append((t["gwp"], " — ".join(x for x in (gwp.label or gwp.name, gwp.source) if x)))
     elif study.gwp:
         info.append((t["gwp"], study.gwp))
+    # the characterisation factors applied, gas by gas: those of the gases the footprint has
+    used = [g for g in result.by_gas if g != "CO2e"]
+    if gwp is not None and used:
+        info.append((t["gwp_values"], "; ".join(f"{g} {gwp.factors[g]:g}" for g in used if g in gwp.factors)))
     ctx["info"] = info
     ctx["study_notes"] = list(study.notes)
 

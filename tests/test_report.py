@@ -577,3 +577,21 @@ def test_a_factors_year_and_geography_are_shown_with_its_source(html_en, outcome
         "CPCD (China Products Carbon Footprint Factors Database); CN"
     zh = report(outcome.model, outcome.result, outcome, fmt="md", lang="zh").text
     assert "| US EPA GHG Emission Factors Hub 2025 (aluminum ingot); 2025; US |" in zh
+
+
+def test_the_gwp_values_applied_are_listed(tmp_path):
+    """The CFP study report gives the characterisation factors used; the report named the GWP set but
+    gave a GWP value only on lines that emit one gas directly, not those of a factor split by gas."""
+    path = tmp_path / "pallet.pcf"
+    path.write_text(BIOGENIC, encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # IPCC AR6 WG I, Table 7.15: CH4 fossil 29.8, non-fossil 27.0; the model's gases are these four
+    # (the timber factor is in CO2e, not characterised here)
+    md = report(model, result, fmt="md").text
+    assert "| GWP values used (kg CO2e per kg of gas) | CH4\\_biogenic 27; CH4\\_fossil 29.8; CO2 1; CO2\\_biogenic 1 |" in md
+    # the offcuts line, 2 kg at 1.5 kg CO2_biogenic and 0.01 kg CH4_biogenic per kg, is 3 + 0.54 with them
+    offcuts = next(f for f in result.by_flow if f.flow == "offcuts")
+    assert offcuts.gases == pytest.approx({"CO2_biogenic": 2 * 1.5 * 1, "CH4_biogenic": 2 * 0.01 * 27.0}, abs=1e-12)
+    zh = report(model, result, fmt="html", lang="zh").text
+    assert "<tr><th>所用 GWP 值（kg CO2e / kg 气体）</th><td>CH4_biogenic 27; CH4_fossil 29.8; CO2 1; CO2_biogenic 1</td></tr>" in zh
