@@ -759,6 +759,15 @@ class Builder:
                 self.state.error("E271", f"the cut-off `{attr}` threshold must be a share, such as `1 %`", expr.span,
                                  help="write the threshold as a percentage of the total: `1 %`")
                 continue
+            if not list(value.unit_items()):
+                # A bare number is ambiguous: a report's "per-flow cut-off 0.5" means 0.5 %, the fraction
+                # 0.5 is 50 %, and `1` would be 100 % (everything may be cut off). Refused, never guessed.
+                number = f"{float(value.magnitude):.15g}"
+                self.state.error("E271", f"the cut-off threshold `{attr} {number}` has no `%`: a percentage or "
+                                 "a fraction?", expr.span,
+                                 help=f"write `{attr} {number} %` for {number} %, or `{attr} "
+                                      f"{100 * float(value.magnitude):.15g} %` for the fraction {number}")
+                continue
             fraction = float(value.to("").magnitude)
             if not 0 <= fraction <= 1:
                 self.state.error("E272", f"the cut-off `{attr}` threshold must lie between 0 % and 100 %", expr.span,
@@ -1205,6 +1214,7 @@ class Builder:
             rules[setting.code.value] = setting.severity.value
             rule_spans[setting.code.value] = setting.code.span
         params: dict[str, float | str] = {}
+        bare_params: list[str] = []  # numbers written without a unit: a share among them is ambiguous (E363)
         for param in node.params:
             param_spans[param.key.dotted], value_spans[param.key.dotted] = param.key.span, param.value.span
             if isinstance(param.value, S.Text):
@@ -1220,6 +1230,8 @@ class Builder:
                                       "`pcf rules --params` lists the parameters")
             elif value is not None:
                 params[param.key.dotted] = float(value.to("").magnitude)
+                if not list(value.unit_items()):
+                    bare_params.append(param.key.dotted)
         extends = []
         for ref in node.extends:
             found = self._lookup(sym.prefix, ref, ("profile",), "profile")
@@ -1227,7 +1239,8 @@ class Builder:
                 extends.append(found[0])
         return M.Profile(name=key, label=node.label.value if node.label else None, extends=extends, rules=rules,
                          params=params, standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
-                         span=node.name.span, rule_spans=rule_spans, param_spans=param_spans, value_spans=value_spans)
+                         span=node.name.span, rule_spans=rule_spans, param_spans=param_spans, value_spans=value_spans,
+                         bare_params=bare_params)
 
 
 # ------------------------------------------------------------------ units that must fit

@@ -309,6 +309,8 @@ class Profile(_Base):
     rule_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
     param_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
     value_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    # The `set` lines whose value is a number without a unit (`= 0.5`, not `= 0.5 %`).
+    bare_params: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
 class Model(_Base):

@@ -202,6 +202,14 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
                 problems.append(_error("E363", f"`{param_key}` is a number, not text", at_value,
                                        f"e.g. set {param_key} = {'5 %' if known.kind == 'fraction' else '10'}"))
                 continue
+            if known.kind == "fraction" and param_key in profile.bare_params:
+                # `set cutoff.per_flow = 0.5` meant as 0.5 % was read as 50 %, `= 1` as 100 %: refused.
+                number = f"{value:.15g}"
+                problems.append(_error("E363", f"`{param_key}` is a share, and `{number}` has no `%`: a percentage "
+                                       "or a fraction?", at_value,
+                                       f"write `set {param_key} = {number} %` for {number} %, or `set {param_key} = "
+                                       f"{100 * value:.15g} %` for the fraction {number}"))
+                continue
             if known.kind == "fraction" and not 0 <= value <= 1:
                 problems.append(_error("E363", f"`{param_key}` is a share between 0 % and 100 %", at_value,
                                        f"e.g. set {param_key} = 5 %"))

@@ -173,6 +173,10 @@ def test_unknown_profile_is_invalid_input(tmp_path):
     ('set cutoff.per_flow = "one"', "E363", "is a number, not text", '"one"'),
     ("set gwp.accepted = 6", "E363", "is text", "6"),
     ("set cutoff.per_flow = 150 %", "E363", "between 0 % and 100 %", "150 %"),
+    # A share without `%` is refused, not read as a fraction: `0.5` meant as 0.5 % set 50 %, and
+    # `materiality = 1` meant as 1 % let every claim pass (100 %), silently.
+    ("set cutoff.per_flow = 0.5", "E363", "write `set cutoff.per_flow = 0.5 %` for 0.5 %", "0.5"),
+    ("set claims.materiality = 1", "E363", "or `set claims.materiality = 100 %` for the fraction 1", "1"),
     # Values the rules cannot read: `volume` once stopped C003 with an internal error (KeyError),
     # `module` was read as `total`, level 7 passed every model, and "sixth" accepted no GWP set.
     ('set cutoff.basis = "volume"', "E363",

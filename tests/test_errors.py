@@ -1060,3 +1060,22 @@ def test_a_cutoff_estimate_per_item_is_refused_not_read_per_run(write, footprint
     _, result = footprint(text.replace("ESTIMATE", "0.001 kg CO2e / item * 1000 items"), "fixed.pcf")
     # By hand: 0.001 kg CO2e per item, for a declared unit of one item.
     assert result.cutoff_estimate == pytest.approx(0.001, rel=1e-12)
+
+
+@pytest.mark.parametrize("attr, bare, meant", [("per_flow", "0.5", "0.5 %"), ("cumulative", "1", "1 %")])
+def test_a_cutoff_threshold_without_percent_is_refused_not_read_as_a_fraction(write, attr, bare, meant):
+    # `per_flow 0.5` was read as the fraction 0.5, a threshold of 50 %, where a report's "0.5"
+    # means 0.5 %; `cumulative 1` was 100 %, which let every flow be cut off. Both silently.
+    text = f"""
+        cutoff {{
+          basis emissions
+          {attr} {bare}
+        }}
+    """
+    diagnostic = _one(write(text), "E271")
+    assert f"`{attr} {bare}` has no `%`" in diagnostic.message
+    assert f"write `{attr} {meant}`" in diagnostic.help
+    assert (diagnostic.span.line, diagnostic.span.column) == (3, len(attr) + 4)
+    # With the `%` the reader means it is read as written: 0.5 % is 0.005, 1 % is 0.01.
+    model = pcf_dsl.load(write(text.replace(f"{attr} {bare}", f"{attr} {meant}"), "fixed.pcf"))
+    assert getattr(model.cutoff, attr) == pytest.approx(float(bare) / 100, rel=1e-15)
