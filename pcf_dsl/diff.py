@@ -34,7 +34,7 @@ from .build import declared_unit_error, factor_units_error, supplier_units_error
 from .compute import Result, compute
 from .diagnostics import PcfError
 from .present import plain
-from .units import short
+from .units import readable, short
 
 # A relative size below which a difference is rounding noise of the solver, not an effect.
 _NOISE = 1e-12
@@ -131,7 +131,12 @@ def show(value, evaluated: bool = False) -> str:
     if isinstance(value, float):
         return f"{value:.15g}"
     if isinstance(value, M.Quantity):
-        return f"{value.value:.15g} {short(value.unit)}"
+        if not value.unit or value.unit == "dimensionless":
+            return f"{value.value:.15g}"
+        # A share folded into the number, as `pcf calc` and the report show it: `14 kg * 30 %` is
+        # 4.2 kg, not pint's `420 kg %`; a unit that is only a share stays (`30 %`).
+        scale, unit = readable(value.unit)
+        return f"{value.value * scale:.15g} {unit}"
     if isinstance(value, M.Quality):
         return " ".join(f"{k}={v}" for k, v in to_jsonable_python(value).items() if v is not None) or "(none)"
     if isinstance(value, M.FactorComponent):
@@ -440,7 +445,10 @@ def changes_between(old: M.Model, new: M.Model) -> list[Change]:
                 va, vb = a.get(key), b.get(key)
                 if to_jsonable_python(va) == to_jsonable_python(vb):
                     continue
-                if va is not None and vb is not None and M.is_model_object(va):
+                if va is not None and vb is not None and isinstance(va, M.Quantity):
+                    # A parameter: its value with its unit (`30 % -> 20 %`), not the number alone.
+                    detail, action = [FieldChange("value", show(va), show(vb))], "changed"
+                elif va is not None and vb is not None and M.is_model_object(va):
                     detail, action = _field_changes(va, vb), "changed"
                 else:
                     action = "added" if va is None else "removed"

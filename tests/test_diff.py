@@ -552,3 +552,30 @@ def test_a_changed_field_is_named_as_the_language_names_it(tmp_path):
         "process q changed": [("note", "hi", "ho")],
         "profile strict changed": [("rule", "C002 error", "C002 warning")],
     }
+
+
+def test_an_amount_with_a_share_reads_as_the_amount_and_a_parameter_keeps_its_unit(tmp_path):
+    # `(12.0 kg + 2.0 kg) * rate` with a rate of 30 % is 4.2 kg; the diff showed `420 kg %`
+    # (pint's number before the share is folded in), and the rate itself as `value 30 -> 20`,
+    # without its `%`, where `pcf calc` and the report show 4.2 kg and the model says 30 %.
+    text = ('study "s" {{\n  declared_unit 1 kg of p.out\n}}\n'
+            'param rate = {rate}\n'
+            'param distance = {distance}\n'
+            'factor f = 2.29 kg CO2e / kg\n'
+            'factor truck = 0.09 kg CO2e / t km\n'
+            'process p {{\n  stage   production\n  product out 1 kg\n'
+            '  emit    burnt (12.0 kg + 2.0 kg) * rate with f\n'
+            '  input   haul 1 t * distance from truck\n}}\n')
+    for name, rate, distance in (("old.pcf", "30 %", "300 km"), ("new.pcf", "20 %", "450 km")):
+        (tmp_path / name).write_text(text.format(rate=rate, distance=distance), encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
+    # By hand: 14 kg x 30 % = 4.2 kg, x 20 % = 2.8 kg.
+    assert rows["flow p.burnt changed"] == [("amount", "4.2 kg", "2.8 kg")]
+    assert rows["param rate changed"] == [("value", "30 %", "20 %")]
+    assert rows["param distance changed"] == [("value", "300 km", "450 km")]
+    assert "param rate changed: value 30 % -> 20 %" in to_text(diff)
+    # The effect, by hand: (2.8 - 4.2) kg x 2.29 kg CO2e / kg, and 1 t x 150 km x 0.09 kg CO2e / t km.
+    changes = {c.title: c for c in diff.changes}
+    assert changes["flow p.burnt changed"].effect.total == pytest.approx(-1.4 * 2.29, abs=TOL)
+    assert changes["flow p.haul changed"].effect.total == pytest.approx(150 * 0.09, abs=TOL)
