@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 
 import pytest
 
@@ -613,3 +614,72 @@ def test_locate_resolves_model_paths_to_spans(write):
     amount = model.locate(("process", "main", "flow", "a", "amount"))
     assert (amount.line, amount.column, amount.end_column) == (5, 12, 16)
     assert model.locate(("factor", "f")).line == 1
+
+
+def test_a_scrap_loop_runs_the_grinding_once_as_language_md_says(footprint):
+    # docs/language.md, "A scrap loop": the input from the grinding process runs it for the scrap;
+    # a waste line `to` it as well would run it a second time for the same 0.6 kg.
+    text = '''
+        study "s" {
+          declared_unit 1 item of moulding.bottle
+        }
+        factor resin = 1.8 kg CO2e / kg
+        factor grid  = 0.056 kg CO2e / kWh
+        process moulding {
+          stage   production
+          product bottle 1000 item
+          input   virgin_pet 12.0 kg from resin
+          input   regrind     0.6 kg from regrind.pet
+          input   electricity 28 kWh from grid
+        }
+        process regrind {
+          stage   production
+          product pet 0.6 kg
+          input   electricity 0.12 kWh from grid
+        }
+    '''
+    _, once = footprint(text)
+    # By hand, per bottle: (12.0 x 1.8 + 28 x 0.056 + 0.12 x 0.056) / 1000.
+    assert once.runs["regrind"] == pytest.approx(1 / 1000, rel=1e-12)
+    assert once.total.value == pytest.approx((12.0 * 1.8 + 28 * 0.056 + 0.12 * 0.056) / 1000, rel=1e-12)
+    _, twice = footprint(text.replace("input   electricity 28 kWh from grid",
+                                      "input   electricity 28 kWh from grid\n          waste   scrap 0.6 kg to regrind"),
+                         "both.pcf")
+    assert twice.runs["regrind"] == pytest.approx(2 / 1000, rel=1e-12)
+    assert twice.total.value - once.total.value == pytest.approx(0.12 * 0.056 / 1000, rel=1e-9)
+
+
+def test_a_treatment_process_with_its_routes_as_inputs_balances(tmp_path):
+    # docs/language.md: the routes of a treatment process, per kg of the waste it takes, balance
+    # its product (M001 passes); 55 % + 15 % + 30 % of 14.5 kg = 14.5 kg.
+    from pcf_dsl.check import run_check
+    (tmp_path / "m.pcf").write_text(textwrap.dedent('''
+        study "s" {
+          declared_unit 1 item of use.done
+        }
+        boundary cradle_to_grave
+        param recycling_rate    = 55 %
+        param landfill_rate     = 15 %
+        param incineration_rate = 30 %
+        factor recycling    = 0.25 kg CO2e / kg
+        factor landfill     = 0.04 kg CO2e / kg
+        factor incineration = 2.29 kg CO2e / kg
+        process use {
+          stage   use
+          product done 1000 item
+          waste   empty 14.5 kg to eol
+        }
+        process eol {
+          stage   end_of_life
+          product treated 14.5 kg
+          input   recycled    14.5 kg * recycling_rate from recycling
+          input   landfilled  14.5 kg * landfill_rate from landfill
+          input   incinerated 14.5 kg * incineration_rate from incineration
+        }
+    ''').lstrip("\n"), encoding="utf-8")
+    outcome = run_check(tmp_path / "m.pcf")
+    assert not outcome.invalid
+    assert [d for d in outcome.diagnostics if d.code == "M001"] == []
+    # By hand, per item: 14.5 x (0.55 x 0.25 + 0.15 x 0.04 + 0.30 x 2.29) / 1000.
+    assert outcome.result.total.value == pytest.approx(14.5 * (0.55 * 0.25 + 0.15 * 0.04 + 0.30 * 2.29) / 1000,
+                                                      rel=1e-12)
