@@ -74,7 +74,7 @@ TEXT = {
         "total": "total",
         "excluded": "excluded",
         "not_declared": "not declared in the boundary",
-        "unused": "not used by the declared unit",
+        "unused": "not used by the {du}",
         "factor": "factor",
         "cutoff": "cut off",
         "estimate": "estimate",
@@ -83,7 +83,7 @@ TEXT = {
         "more_processes": "more processes",
         "lg_more_processes": "smaller processes of a stage, grouped",
         "legend": "Legend",
-        "lg_process": "process: kg CO2e per declared unit, share",
+        "lg_process": "process: kg CO2e per {du}, share",
         "lg_input": "background input (emission factor)",
         "lg_emit": "direct emission or waste",
         "lg_more": "smaller inputs, grouped",
@@ -99,7 +99,7 @@ TEXT = {
         "total": "合计",
         "excluded": "不包括",
         "not_declared": "边界未声明",
-        "unused": "声明单位未使用",
+        "unused": "{du}未使用",
         "factor": "排放因子",
         "cutoff": "取舍",
         "estimate": "估计",
@@ -108,7 +108,7 @@ TEXT = {
         "more_processes": "个其他过程",
         "lg_more_processes": "同一阶段较小的过程，合并显示",
         "legend": "图例",
-        "lg_process": "过程：kg CO2e / 声明单位，占比",
+        "lg_process": "过程：kg CO2e / {du}，占比",
         "lg_input": "背景输入（排放因子）",
         "lg_emit": "直接排放或废弃物",
         "lg_more": "较小的输入，合并显示",
@@ -155,12 +155,20 @@ class _Cluster:
     nodes: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
+def _text(model: Model, lang: str) -> dict:
+    """TEXT[lang] with `{du}` filled: a study of a functional unit says "functional unit" throughout."""
+    du = model.study.declared_unit if model.study else None
+    t = TEXT[lang]
+    word = (t["functional_unit"] if du is not None and du.functional else t["declared_unit"]).lower()
+    return {k: v.replace("{du}", word) if isinstance(v, str) else v for k, v in t.items()}
+
+
 def diagram(model: Model, result: Result | None = None, *, lang: str = "en", top: int = DEFAULT_TOP,
             detail: bool = False, processes: int | None = DEFAULT_PROCESSES) -> graphviz.Digraph:
     """The system boundary diagram of the model with its computed results, as a graphviz graph."""
     if lang not in TEXT:
         raise ValueError(f"language {lang!r}: use one of {', '.join(TEXT)}")
-    t = TEXT[lang]
+    t = _text(model, lang)
     result = result if result is not None else compute(model)
     total = result.total.value
     runs = result.runs

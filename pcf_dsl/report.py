@@ -62,7 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
         "is": "is", "are": "are", "and": "and",
         "cradle_to_gate": "cradle to gate", "gate_to_gate": "gate to gate", "cradle_to_grave": "cradle to grave",
         "not_declared": "not declared", "stage": "Stage", "status": "Status", "reason": "Reason",
-        "fig1": "Figure 1. System boundary of {unit}, with kg CO2e per declared unit",
+        "fig1": "Figure 1. System boundary of {unit}, with kg CO2e per {du}",
         "cutoff": "Cut-off rule", "basis": "Basis", "per_flow": "Per flow", "cumulative": "Cumulative",
         "no_cutoff": "The model states no cut-off rule.",
         "cutoff_flows": "Flows cut off", "estimate": "Estimate (kg CO2e)", "none_estimated": "no estimate",
@@ -73,13 +73,13 @@ TEXT: dict[str, dict[str, str]] = {
         "s_inventory": "Inventory",
         "t1": "Table 1. Inventory of {unit}: every line, its emission factor and its result",
         "t1_note": "Activity amounts are as the model writes them, per run of the process "
-                   "({runs}); results are kg CO2e per declared unit.",
+                   "({runs}); results are kg CO2e per {du}.",
         "process": "Process", "activity": "Activity", "amount": "Activity data", "factor": "Emission factor",
         "factor_value": "Factor value", "amount_source": "{amount} (source: {source})",
         "factor_unit": "Factor unit", "source": "Source", "result": "kg CO2e", "share": "Share",
         "subtotal": "Subtotal", "total": "Total",
         "links": "Flows between processes", "from": "From", "to_process": "To", "flow": "Flow",
-        "per_du": "Amount per declared unit",
+        "per_du": "Amount per {du}",
         "s_results": "Results",
         "t2": "Table 2. Emissions of {unit} by life-cycle stage",
         "line": "Line", "by_stage": "By life-cycle stage",
@@ -140,7 +140,7 @@ TEXT: dict[str, dict[str, str]] = {
         "is": "", "are": "", "and": "、",
         "cradle_to_gate": "从摇篮到大门", "gate_to_gate": "从大门到大门", "cradle_to_grave": "从摇篮到坟墓",
         "not_declared": "未声明", "stage": "阶段", "status": "状态", "reason": "原因",
-        "fig1": "图 1 {unit}产品碳足迹量化系统边界图（kg CO2e / 声明单位）",
+        "fig1": "图 1 {unit}产品碳足迹量化系统边界图（kg CO2e / {du}）",
         "cutoff": "取舍准则", "basis": "依据", "per_flow": "单个流", "cumulative": "累计",
         "no_cutoff": "模型未声明取舍准则。",
         "cutoff_flows": "取舍的流", "estimate": "估计值（kg CO2e）", "none_estimated": "无估计",
@@ -150,13 +150,13 @@ TEXT: dict[str, dict[str, str]] = {
         "no_allocation": "没有多产品过程，无需分配。",
         "s_inventory": "清单分析",
         "t1": "表 1 {unit}生命周期碳排放清单说明",
-        "t1_note": "活动数据为模型所写数值，按过程的一次运行计（{runs}）；结果为 kg CO2e / 声明单位。",
+        "t1_note": "活动数据为模型所写数值，按过程的一次运行计（{runs}）；结果为 kg CO2e / {du}。",
         "process": "过程", "activity": "活动", "amount": "活动数据", "factor": "排放因子名称",
         "factor_value": "排放因子", "amount_source": "{amount}（来源：{source}）",
         "factor_unit": "单位", "source": "排放因子来源", "result": "kg CO2e", "share": "占比",
         "subtotal": "小计", "total": "合计",
         "links": "过程之间的流", "from": "来自", "to_process": "去向", "flow": "流",
-        "per_du": "每声明单位的数量",
+        "per_du": "每{du}的数量",
         "s_results": "结果",
         "t2": "表 2 {unit}生命周期各阶段碳排放情况",
         "line": "项目", "by_stage": "按生命周期阶段",
@@ -244,9 +244,11 @@ def _label(text: str | None, lang: str, name: str) -> str:
 
 
 def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: str) -> dict[str, Any]:
-    t = TEXT[lang]
     study = model.study
     du = study.declared_unit
+    word = TEXT[lang]["functional_unit"] if du.functional else TEXT[lang]["declared_unit"]
+    # the captions and column heads say which unit the results are per, as section 2 names it
+    t = {k: v.replace("{du}", word.lower()) for k, v in TEXT[lang].items()}
     unit_text = P.declared_unit_text(model, lang)
     stage_names = P.stage_labels(model, lang)
     lines = {(f.process, f.flow): f for f in result.by_flow}
@@ -276,7 +278,6 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["study_notes"] = list(study.notes)
 
     # --- goal and scope
-    word = t["functional_unit"] if du.functional else t["declared_unit"]
     ctx["du_word"] = word
     ctx["du_line"] = t["du_text"].format(unit=unit_text, word=word)
     ctx["du_key"] = du.product

@@ -34,14 +34,16 @@ def _table(title: str, rows: list[tuple[str, float, float]], name_header: str) -
 def result_table(model: Model, result: Result, top: int = 10) -> str:
     du = result.declared_unit
     study = model.study
+    # ISO 14067 tells the two apart: a study of a functional unit says so (the report and diagram do too)
+    term = "functional unit" if study and study.declared_unit and study.declared_unit.functional else "declared unit"
     head = [
         f"{study.title}" if study else model.path,
         # plain, not :g: 1234567 kg read "1.23457e+06" (as the report and diagram show it)
-        f"Declared unit: {plain(du.amount)} {short(du.unit)} of {du.product}" + (f" ({du.description})" if du.description else ""),
+        f"{term.capitalize()}: {plain(du.amount)} {short(du.unit)} of {du.product}" + (f" ({du.description})" if du.description else ""),
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
         # as the rows below: a total of 2e-05 (per gram) printed with 4 decimals read 0.0000
-        f"Total: {_fmt(result.total.value)} kg CO2e per declared unit",
+        f"Total: {_fmt(result.total.value)} kg CO2e per {term}",
         "",
     ]
     stage_labels = {s.name: s for s in model.stages}

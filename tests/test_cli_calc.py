@@ -349,3 +349,15 @@ def test_gwp_set_is_the_studys_set_or_null(tmp_path):
     for path, expected in ((named, "ipcc.ar6"), (none, None)):
         data = json.loads(CliRunner().invoke(main, ["calc", str(path), "--format", "json"]).output)
         assert (data["gwp_set"], data["total"]["value"]) == (expected, 2.0)  # 1 kg x 2 kg CO2e / kg
+
+
+def test_a_functional_unit_is_called_so_in_the_calc_table(tmp_path):
+    """A study of a `functional_unit` printed "Declared unit:" and "per declared unit"."""
+    path = tmp_path / "fu.pcf"
+    path.write_text(NEGATIVE.replace("declared_unit 1 kg", "functional_unit 2 kg"), encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path)])
+    assert run.exit_code == 0, run.output
+    # by hand: two runs of make, 2 x (1 x 1 - 2.5) = -3 kg CO2e
+    assert "Functional unit: 2 kg of make.thing" in run.output
+    assert "Total: -3.0000 kg CO2e per functional unit" in run.output
+    assert "declared unit" not in run.output.lower()

@@ -458,6 +458,28 @@ process make {
 """
 
 
+FUNCTIONAL = """\
+study "functional" {
+  functional_unit 10 kg of use.service "ten kilograms of service"
+}
+factor f = 2 kg CO2e / kg
+process make {
+  stage production
+  product part 1 kg
+  input x 0.5 kg from f
+}
+process use {
+  stage production
+  product service 1 kg
+  input part 1 kg from make.part
+}
+process spare {
+  stage production
+  product other 1 kg
+}
+"""
+
+
 def test_fossil_and_biogenic_emissions_and_removals_are_reported_apart(tmp_path):
     """ISO 14067 and GB/T 24067 ask for fossil and biogenic GHG emissions and removals separately. The
     report gave only a net per gas (CO2_biogenic -30: an uptake of 33 and an emission of 3 in one
@@ -595,3 +617,31 @@ def test_the_gwp_values_applied_are_listed(tmp_path):
     assert offcuts.gases == pytest.approx({"CO2_biogenic": 2 * 1.5 * 1, "CH4_biogenic": 2 * 0.01 * 27.0}, abs=1e-12)
     zh = report(model, result, fmt="html", lang="zh").text
     assert "<tr><th>所用 GWP 值（kg CO2e / kg 气体）</th><td>CH4_biogenic 27; CH4_fossil 29.8; CO2 1; CO2_biogenic 1</td></tr>" in zh
+
+
+@pytest.mark.parametrize("lang, term, other", [("en", "functional unit", "declared unit"), ("zh", "功能单位", "声明单位")])
+def test_a_functional_unit_is_called_so_in_the_report_and_diagram(tmp_path, lang, term, other):
+    """The title said "Functional unit" but the captions, table note and link column, the diagram's
+    legend and its "not used by" note still said "per declared unit"."""
+    from pcf_dsl.render import dot_source
+
+    path = tmp_path / "fu.pcf"
+    path.write_text(FUNCTIONAL, encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    assert result.total.value == pytest.approx(10 * 1 * 0.5 * 2, rel=1e-12)  # by hand: 10 kg CO2e
+    md = report(model, result, fmt="md", lang=lang).text
+    dot = dot_source(model, result, lang=lang)
+    for text in (md, dot):
+        assert other not in text.lower().replace("declared unit's", "")  # B005's summary names the rule
+        assert term in text.lower()
+    per = "per functional unit" if lang == "en" else "/ 功能单位"
+    assert per in md and per in dot  # captions and legend
+    assert ("Amount per functional unit" if lang == "en" else "每功能单位的数量") in md  # the links column
+    assert ("not used by the functional unit" if lang == "en" else "功能单位未使用") in dot  # process `spare`
+    # a declared unit keeps its name
+    declared = tmp_path / "du.pcf"
+    declared.write_text(FUNCTIONAL.replace("functional_unit", "declared_unit"), encoding="utf-8")
+    model = pcf_dsl.load(declared)
+    md = report(model, pcf_dsl.compute(model), fmt="md", lang=lang).text
+    assert term not in md.lower() and per.replace("functional unit", "declared unit").replace("功能", "声明") in md
