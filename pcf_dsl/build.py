@@ -37,6 +37,9 @@ RESERVED_UNIT_NAMES = frozenset((
     "cm", "mm", "m2", "m3", "km2", "Nm3", "L", "l", "mL", "h", "s", "min", "d", "tkm", "pkm", "unit", "item",
     "pcs", "percent", "CO2e", *GASES))
 
+# How E204 names a kind of symbol that is not a value.
+_KIND_NOUNS = {"process": "process", "gwp_set": "GWP set", "profile": "profile"}
+
 # What only the top model declares, with its name in E210 when an imported file does.
 _TOP_MODEL_ONLY = {S.Boundary: "a system boundary", S.Cutoff: "a cut-off rule", S.Claim: "a claim",
                    S.Waiver: "a waiver"}
@@ -264,6 +267,14 @@ class Builder:
             # lines that apply it (`from t`) raise nothing more; in amounts the name stays the unit (_resolver).
             self.state.error("E204", f"the factor `{name.value}` has the name of a unit", name.span,
                              help=f"rename it, e.g. `{name.value}_factor`, so `{name.value}` keeps meaning the unit")
+        elif name.value in RESERVED_UNIT_NAMES:
+            # A process (GWP set, profile) is no value, but its name took the unit's place all the same:
+            # `process t` made every `1 t` of the model fail with "`t` is a process, not a value", far
+            # from the cause. Refused here as a factor is; still declared, so references to it raise
+            # nothing more, and in amounts the name stays the unit (_resolver).
+            noun = _KIND_NOUNS.get(kind, kind)
+            self.state.error("E204", f"the {noun} `{name.value}` has the name of a unit", name.span,
+                             help=f"rename it, e.g. `{name.value}_{kind}`, so `{name.value}` keeps meaning the unit")
         self.state.symbols[key] = _Symbol(kind, node, prefix, file)
 
     def _names_for_hint(self, prefix: str, kinds: tuple[str, ...]) -> list[str]:
@@ -297,7 +308,9 @@ class Builder:
             sym = self.state.symbols.get(key)
             if sym is not None and sym.kind == "param":
                 return self._param_value(key, sym)
-            if sym is not None and sym.kind == "factor" and name.dotted not in RESERVED_UNIT_NAMES:  # E204
+            if sym is not None and name.dotted in RESERVED_UNIT_NAMES:  # E204 at its declaration: the unit
+                sym = None
+            if sym is not None and sym.kind == "factor":
                 factor = self._factor_value(key, sym)
                 if factor is not None and len(factor.components) == 1:
                     return factor.components[0].quantity.pint()

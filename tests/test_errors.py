@@ -602,6 +602,21 @@ def test_a_parameter_or_factor_named_after_a_unit_is_refused(write, kind, defini
     assert diagnostic.message == f"the {kind} `t` has the name of a unit"
 
 
+@pytest.mark.parametrize("kind, definition, noun", [
+    ("process", "process t {\n  stage production\n  product y 1 kg\n}", "process"),
+    ("gwp_set", 'gwp_set t "a set" {\n  CH4_fossil 30\n}', "GWP set"),
+])
+def test_a_process_or_gwp_set_named_after_a_unit_is_refused_where_it_is_declared(write, kind, definition, noun):
+    # `process t` made every `1 t` of the model fail with "`t` is a process, not a value" at the
+    # amount, with nothing pointing at the declaration that took the unit's name.
+    path = write('study "s" {\n  declared_unit 1 kg of p.x\n}\nfactor f = 2 kg CO2e / t\n' + definition
+                 + "\nprocess p {\n  stage production\n  product x 1 kg\n  input a 1 t from f\n}\n")
+    [diagnostic] = _errors(path)  # E204 alone: the two `t` of amounts stay tonnes
+    assert (diagnostic.code, diagnostic.span.line, diagnostic.span.column) == ("E204", 5, definition.index(" t ") + 2)
+    assert diagnostic.message == f"the {noun} `t` has the name of a unit"
+    assert diagnostic.help == f"rename it, e.g. `t_{kind}`, so `t` keeps meaning the unit"
+
+
 def test_a_factor_named_after_a_unit_is_still_the_factor_it_is_applied_as(write):
     path = write('''
         factor g = 2 kg CO2e / kg
@@ -718,7 +733,7 @@ def test_a_factor_year_outside_plausible_years_is_an_error(write, line, written,
 
 def test_period_and_gwp_set_years_outside_plausible_years_are_errors(write):
     path = write('study "s" {\n  declared_unit 1 kg of p.out\n  period 0024-01-01 to 2024-12-31\n}\n'
-                 'gwp_set g {\n  CH4_fossil 29.8\n  year 19900\n}\n'
+                 'gwp_set ar {\n  CH4_fossil 29.8\n  year 19900\n}\n'
                  'process p {\n  stage production\n  product out 1 kg\n}\n')
     found = {(d.span.line, d.span.column): d.message for d in _errors(path) if d.code == "E265"}
     assert found == {(3, 10): "`0024-01-01` is not a plausible date for the reference period",

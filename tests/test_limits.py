@@ -225,7 +225,7 @@ _TINY_MODEL = """study "s" {
 }
 boundary cradle_to_gate
 factor f = 2 kg CO2e / kg
-gwp_set g {
+gwp_set ar {
   CH4_fossil 29.8
 }
 process p {
@@ -438,8 +438,8 @@ def test_negative_values_where_the_language_allows_them(write):
     assert result.total.value == pytest.approx(1.5 * 0.75, rel=TOL)
     negative = pcf_dsl.load(write(SIGNS.format(**{**GOOD, "claim": "-1 kg CO2e"}), "claim.pcf"))
     assert negative.claims[0].value == -1.0  # a result can be negative when removals exceed emissions
-    gwp = pcf_dsl.load(write("gwp_set g {\n  CO2 1\n  CH4_fossil -3\n}\n", "gwp.pcf"))
-    assert gwp.gwp_sets["g"].factors["CH4_fossil"] == -3.0  # the grammar allows a signed GWP
+    gwp = pcf_dsl.load(write("gwp_set ar {\n  CO2 1\n  CH4_fossil -3\n}\n", "gwp.pcf"))
+    assert gwp.gwp_sets["ar"].factors["CH4_fossil"] == -3.0  # the grammar allows a signed GWP
 
 
 @pytest.mark.parametrize("field, value, code", [
