@@ -361,3 +361,11 @@ def test_a_functional_unit_is_called_so_in_the_calc_table(tmp_path):
     assert "Functional unit: 2 kg of make.thing" in run.output
     assert "Total: -3.0000 kg CO2e per functional unit" in run.output
     assert "declared unit" not in run.output.lower()
+
+
+def test_the_check_summary_of_a_functional_unit_says_functional_unit(tmp_path):
+    path = tmp_path / "fu.pcf"
+    path.write_text(NEGATIVE.replace("declared_unit 1 kg", "functional_unit 2 kg"), encoding="utf-8")
+    run = CliRunner().invoke(main, ["check", str(path)])
+    # by hand, as in the calc table: 2 x (1 - 2.5) = -3 kg CO2e
+    assert run.output.rstrip().endswith("; -3.0000 kg CO2e per functional unit"), run.output

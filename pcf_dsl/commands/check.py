@@ -52,7 +52,9 @@ def summary_line(outcome: CheckOutcome, file) -> str:
     parts = [plural(len(outcome.errors), "error"), plural(len(outcome.warnings), "warning"),
              plural(len(outcome.infos), "note"), f"{len(outcome.waived)} waived"]
     profiles = ", ".join(p.name for p in outcome.profiles)
-    return (f"{file}: {', '.join(parts)} ({profiles}); {outcome.result.total.value:.4f} kg CO2e per declared unit")
+    du = outcome.model.study.declared_unit  # a result is of a study's unit
+    term = "functional unit" if du is not None and du.functional else "declared unit"  # as `pcf calc` says
+    return (f"{file}: {', '.join(parts)} ({profiles}); {outcome.result.total.value:.4f} kg CO2e per {term}")
 
 
 def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iterator[str]:
