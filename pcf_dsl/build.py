@@ -1238,7 +1238,7 @@ class Builder:
                 # Every parameter is a share, a count or text: `1 kg` read as its number would make a
                 # per-flow cut-off of 100 %.
                 self.state.error("E363", f"`{param.key.dotted}` is a number or a percentage, not a quantity in "
-                                 f"{value.units:~}", param.value.span,
+                                 f"{short(str(value.units))}", param.value.span,
                                  help="write a share as a percentage (`1 %`) and a count as a number (`10`); "
                                       "`pcf rules --params` lists the parameters")
             elif value is not None:
@@ -1502,7 +1502,7 @@ def _per_unit_text(per_activity) -> str:
     if not denominators:
         # `t CO2e / t`: pint cancels the two masses, and a mass of gas per mass is what is left.
         return _PER_MASS if per_activity.dimensionless else "(no unit)"
-    return " * ".join(format(unit(n), "~") + (f"^{e}" if e != 1 else "") for n, e in denominators)
+    return short(" * ".join(f"{n} ** {e}" for n, e in denominators))  # `t km`, as the help beside it says
 
 
 def _resolved(path: Path) -> Path | None:

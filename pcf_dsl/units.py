@@ -192,14 +192,37 @@ def dimensionality_text(units: str) -> str:
 
 
 def describe(quantity) -> str:
-    """A short human form: `0.6205 t * CO2 / MWh` rather than pint's long names."""
-    return f"{quantity.magnitude:g} {format(quantity.units, '~')}".strip()
+    """A short human form: `0.6205 t CO2 / MWh` rather than pint's long names."""
+    return f"{quantity.magnitude:g} {'' if quantity.dimensionless else short(str(quantity.units))}".strip()
 
 
 # pint's symbol for the litre is `l`, easily misread as a 1; reports and the language write `L`.
 _SYMBOLS = {"liter": "L"}
 # Shares, which a reader wants in the number: pint keeps `1 t / yield` (yield 80 %) as 0.0125 t / %.
 _SHARES = frozenset({"percent", "permille", "ppm"})
+
+
+# Units that are only a product of others (_EXTRA_DEFINITIONS): `30 tkm` and `30 t*km` are one amount
+# and must print as one unit, so these are written as their factors (`t km`, as docs/calc-json.md shows).
+_PRODUCTS = {"tkm": (("metric_ton", 1), ("kilometer", 1)), "pkm": (("passenger", 1), ("kilometer", 1)),
+             "m2": (("meter", 2),), "m3": (("meter", 3),), "cm3": (("centimeter", 3),),
+             "dm3": (("decimeter", 3),), "km2": (("kilometer", 2),)}
+# ... and the powers the language has a name for are written with it: `m**3` and `m3` both print `m3`.
+_POWERS = frozenset({("m", 2), ("m", 3), ("cm", 3), ("dm", 3), ("km", 2)})
+
+
+def _canonical_items(items) -> list[tuple[str, float]]:
+    """pint's unit items with the products above taken apart, exponents of one unit added up."""
+    out: dict[str, float] = {}
+    for name, exponent in items:
+        for part, power in _PRODUCTS.get(name, ((name, 1),)):
+            out[part] = out.get(part, 0) + power * exponent
+    # a watt-hour is one unit too: `kW*h` is `kWh`
+    for name in [n for n in out if n.endswith("watt") and out.get("hour") == out[n]]:
+        out[name + "_hour"] = out.pop(name)
+        out.pop("hour")
+        break
+    return sorted((name, exponent) for name, exponent in out.items() if exponent != 0)
 
 
 @lru_cache(maxsize=4096)
@@ -211,16 +234,19 @@ def short(units: str) -> str:
     follows `/` is in brackets when it is more than one unit): a mass first, a gas after the units
     it is a mass of, as reports write `kg CO2e`, not pint's alphabetical `CO2e * kg`.
     """
-    items = list(Q(1, units).unit_items()) if units else []
+    items = _canonical_items(Q(1, units).unit_items()) if units else []
     if not items:
         return "(no unit)"
 
     def order(item):  # stable: pint's own (alphabetical) order within each group
         name = item[0]
-        return (name in GASES or name == CO2E, registry().Unit(name).dimensionality != mass_dimensionality())
+        carried = name == "passenger" or registry().Unit(name).dimensionality == mass_dimensionality()
+        return (name in GASES or name == CO2E, not carried)  # `t km`, `pax km`: what is carried, then how far
 
     def text(name: str, exponent: float) -> str:
         symbol = _SYMBOLS.get(name) or registry().get_symbol(name)
+        if (symbol, exponent) in _POWERS:  # `m3`, as the language and reports write it, not `m^3`
+            return f"{symbol}{exponent:g}"
         return symbol if exponent == 1 else f"{symbol}^{exponent:g}"
 
     above = " ".join(text(n, e) for n, e in sorted(items, key=order) if e > 0)
@@ -248,8 +274,9 @@ def readable(units: str) -> tuple[float, str]:
 
 
 def describe_units(units) -> str:
-    text = format(units, "~")
-    return text if text else "(no unit)"
+    """The unit as `short` writes it (`t CO2 / MWh`, `L`), not pint's `CO2 * t / MWh`, `l`: messages say
+    what the results and reports say."""
+    return short(str(units))
 
 
 @lru_cache(maxsize=1)

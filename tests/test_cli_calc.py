@@ -369,3 +369,49 @@ def test_the_check_summary_of_a_functional_unit_says_functional_unit(tmp_path):
     run = CliRunner().invoke(main, ["check", str(path)])
     # by hand, as in the calc table: 2 x (1 - 2.5) = -3 kg CO2e
     assert run.output.rstrip().endswith("; -3.0000 kg CO2e per functional unit"), run.output
+
+
+def test_one_unit_is_one_string_in_the_calc_json(write):
+    """`30 tkm` and `30 t*km` are one amount, but `amount.unit` was `tkm` for one and `t km` for the other
+    (pint has `tkm` as a unit of its own); the same for `pkm` and `pax*km`, `kWh` and `kW*h`, `m3` and
+    `m^3`. By hand: each pair is 30 x 0.1 = 3 kg CO2e, 2 x 0.5 = 1, 4 x 0.25 = 1, 10 x 0.1 = 1."""
+    path = write('''
+        study "s" {
+          declared_unit 1 kg of p.x
+        }
+        factor road = 0.1 kg CO2e / (t*km)
+        factor bus = 0.1 kg CO2e / pkm
+        factor power = 0.5 kg CO2e / kWh
+        factor gas = 0.25 kg CO2e / m3
+        process p {
+          stage production
+          product x 1 kg
+          input a1 30 tkm from road
+          input a2 30 t*km from road
+          input b1 10 pkm from bus
+          input b2 10 pax*km from bus
+          input c1 2 kWh from power
+          input c2 2 kW*h from power
+          input d1 4 m3 from gas
+          input d2 4 m^3 from gas
+        }
+    ''')
+    run = CliRunner().invoke(main, ["calc", str(path), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    flows = {f["flow"]: f for f in json.loads(run.output)["by_flow"]}
+    expected = {"a": ("t km", 30.0, 3.0), "b": ("pax km", 10.0, 1.0), "c": ("kWh", 2.0, 1.0), "d": ("m3", 4.0, 1.0)}
+    for name, (unit, amount, kg) in expected.items():
+        for flow in (flows[name + "1"], flows[name + "2"]):
+            assert flow["amount"] == {"value": amount, "unit": unit}, flow
+            assert abs(flow["value"] - kg) < 1e-12
+
+
+def test_unit_messages_use_the_short_form(write):
+    """E303 said `cannot add l to CO2 * t / MWh` (pint's own short form) where results say `L`, `t CO2 / MWh`."""
+    from pcf_dsl.units import Q, describe
+
+    path = write("param x = 1 t CO2 / MWh + 1 l\n")
+    run = CliRunner().invoke(main, ["check", str(path)])
+    assert "cannot add L to t CO2 / MWh:" in run.output, run.output
+    assert describe(Q(0.6205, "t CO2 / MWh")) == "0.6205 t CO2 / MWh"
+    assert describe(Q(30, "tkm")) == describe(Q(30, "t*km")) == "30 t km"
