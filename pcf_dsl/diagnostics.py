@@ -227,8 +227,9 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0
 # What a terminal acts on instead of showing (escape sequences, carriage returns, C1 controls) and
 # the bidirectional embeddings, overrides and isolates that reorder what a reader sees ("Trojan
 # Source"). A model is input from anyone and its lines are echoed: these print as U+FFFD, one
-# character for one, so the caret still lines up.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# character for one, so the caret still lines up. A file name that is not UTF-8 reaches Python with
+# lone surrogates (`e\udcff.pcf`): they print as U+FFFD too, as the JSON and SARIF output write them.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import inventory_workbook
@@ -715,3 +716,17 @@ def test_a_device_as_the_table_is_named_for_what_it_is(tmp_path):
         run = CliRunner().invoke(main, ["import", table])
         assert run.exit_code == 2, run.output
         assert f"error[E601]: the table {table} is not a regular file" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("name, shown", [(b"e\xff.pcf", "e\ufffd.pcf"), (b"e\x1b[31m.pcf", "e\ufffd[31m.pcf")])
+def test_the_check_summary_prints_a_file_name_as_the_findings_do(tmp_path, name, shown):
+    """The summary printed the name as it came: `e\\udcff.pcf` (or the raw byte) under findings that
+    said `e\ufffd.pcf`, and a name's escape sequence went to the terminal as it is."""
+    source = tmp_path / "source.pcf"
+    source.write_text("param y = zz\n", encoding="utf-8")
+    model = _named_in_latin_1(tmp_path, source, name)
+    run = CliRunner().invoke(main, ["check", str(model)], color=True)
+    assert run.exit_code == 2, run.output
+    lines = [line for line in click.unstyle(run.stderr).splitlines() if ".pcf" in line]
+    assert len(lines) == 2 and all(shown in line for line in lines), lines  # `--> FILE:1:11` and the summary
+    assert "e\x1b" not in run.stderr and "\\udcff" not in run.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ..check import CheckOutcome, run_check
-from ..diagnostics import render
+from ..diagnostics import printable, render
 from ..sarif import check_json, check_sarif
 from .common import (allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option,
                      refuse_output_over_input, root_option)
@@ -75,11 +75,12 @@ def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iter
             where = f" [{w.waiver.span}]" if w.waiver.span else ""
             lines.append(f"  {w.diagnostic.code}: {w.diagnostic.message}")
             lines.append(f"      waived{where}: \"{w.waiver.justification}\"")
-        yield "\n".join(lines) + "\n\n"
+        yield "\n".join(lines[:1] + [printable(line) for line in lines[1:]]) + "\n\n"
     if outcome.profiles:
-        yield "profiles: " + "; ".join(f"{p.name} ({p.reason})" for p in outcome.profiles) + "\n\n"
+        yield printable("profiles: " + "; ".join(f"{p.name} ({p.reason})" for p in outcome.profiles)) + "\n\n"
     hidden = len(outcome.diagnostics) - shown
-    tail = summary_line(outcome, file) + (f" ({hidden} below {min_severity} not shown)" if hidden else "")
+    # as the findings above print it: a file name's escape sequence or byte that is not UTF-8 as U+FFFD
+    tail = printable(summary_line(outcome, file)) + (f" ({hidden} below {min_severity} not shown)" if hidden else "")
     yield click.style(tail, bold=True) + "\n"
 
 
