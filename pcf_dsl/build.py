@@ -592,7 +592,9 @@ class Builder:
                 year = int(node.year.value)
             model.gwp_sets[key] = M.GwpSet(name=key, label=node.label.value if node.label else None, factors=factors,
                                            source=node.source.value if node.source else None,
-                                           year=year, span=node.span)
+                                           # its name, as a factor's: a label on the block underlined its
+                                           # whole first line, name and title (D005, E511)
+                                           year=year, span=node.name.span)
 
     def _factor_value(self, key: str, sym: _Symbol) -> M.Factor | None:
         if key in self._factors:
