@@ -112,13 +112,20 @@ def _verify(model: Model, result: Result, profile: str | None) -> CheckOutcome:
         return CheckOutcome(model, result, exc.diagnostics, profile_error=True)
     # `extra` lives for this run: the late rules read what the others did, and rules share computed values here.
     # `codes_found`: the rules with a finding (waived or not) under some profile.
-    extra = {"selection": selection, "waivers_used": set(), "codes_found": set()}
+    # `subjects_found`: for the codes a waiver with a subject names, what their findings are about (W001
+    # says so when the subject is none of them).
+    extra = {"selection": selection, "waivers_used": set(), "codes_found": set(), "subjects_found": {}}
+    named = {w.code for w in model.waivers if w.subject}
     runs = [engine.ProfileRun(p, engine.run_profile(model, result, p, extra)) for p in selection.profiles]
     for run in runs:
         for outcome in run.outcomes.values():
             extra["waivers_used"].update(w.waiver_index for w in outcome.waived)
             if outcome.diagnostics or outcome.waived:
                 extra["codes_found"].add(outcome.code)
+            if outcome.code in named:
+                subjects = extra["subjects_found"].setdefault(outcome.code, set())
+                subjects.update(engine.subject_of(model, d.path) for d in outcome.diagnostics)
+                subjects.update(engine.subject_of(model, w.diagnostic.path) for w in outcome.waived)
     for run in runs:
         run.outcomes.update(engine.run_profile(model, result, run.profile, extra, late=True))
     diagnostics, waived = _merge(runs, several=len(runs) > 1)

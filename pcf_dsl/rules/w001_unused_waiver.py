@@ -63,9 +63,22 @@ def check(ctx):
                           help=f"did you mean `{near}`? (`pcf rules` lists the codes)" if near else
                           "`pcf rules` lists the codes; builder errors (E...) cannot be waived, only fixed")
         elif index not in used:
-            # Underline what names nothing: the subject when the rule found something elsewhere,
-            # else the code (the rule found nothing to waive, whatever the subject).
-            part = "subject" if waiver.subject and waiver.code in found else "code"
-            yield Finding(("waiver", str(index), part), f"the waiver `{target}` matches no finding",
-                          {"code": waiver.code, "subject": waiver.subject})
+            # Underline what names nothing, and say it: the subject when the rule found something
+            # elsewhere, else the code (the rule found nothing to waive, whatever the subject).
+            evidence = {"code": waiver.code, "subject": waiver.subject}
+            if waiver.subject and waiver.code in found:
+                subjects = sorted(ctx.extra.get("subjects_found", {}).get(waiver.code, ()))
+                near = did_you_mean(waiver.subject, subjects)
+                listed = ", ".join(f"`{s}`" for s in subjects[:5]) + (", ..." if len(subjects) > 5 else "")
+                yield Finding(("waiver", str(index), "subject"),
+                              f"the waiver `{target}` matches no finding: {waiver.code} reports nothing about "
+                              f"`{waiver.subject}`", evidence,
+                              help=f"did you mean `{waiver.code} {near}`?" if near else
+                              f"{waiver.code}'s findings are about {listed}: correct the subject, or delete the waiver")
+            else:
+                profiles = ctx.extra["selection"].profiles if "selection" in ctx.extra else []
+                off = bool(profiles) and all(p.severities.get(waiver.code, "off") == "off" for p in profiles)
+                why = ("is off in the profiles checked" if off else "reports nothing in this model")
+                yield Finding(("waiver", str(index), "code"), f"the waiver `{target}` matches no finding: "
+                              f"{waiver.code} {why}", evidence)
     ctx.record(waivers=len(ctx.model.waivers), used=len(used))
