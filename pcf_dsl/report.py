@@ -85,7 +85,7 @@ TEXT: dict[str, dict[str, str]] = {
         "line": "Line", "by_stage": "By life-cycle stage",
         "fig2": "Figure 2. Distribution of emissions over the life-cycle stages",
         "by_gas": "By greenhouse gas", "gas": "Gas", "mass": "Mass (kg)",
-        "by_origin": "Fossil and biogenic GHG emissions and removals, by life-cycle stage (kg CO2e per declared unit)",
+        "by_origin": "Fossil and biogenic GHG emissions and removals, by life-cycle stage (kg CO2e per {du})",
         "fossil_em": "Fossil emissions", "fossil_rem": "Fossil removals", "bio_em": "Biogenic emissions",
         "bio_rem": "Biogenic removals", "unstated_em": "Emissions, origin not stated",
         "unstated_rem": "Removals, origin not stated",
@@ -162,7 +162,7 @@ TEXT: dict[str, dict[str, str]] = {
         "line": "项目", "by_stage": "按生命周期阶段",
         "fig2": "图 2 各生命周期阶段碳排放分布图",
         "by_gas": "按温室气体", "gas": "气体", "mass": "质量（kg）",
-        "by_origin": "各生命周期阶段化石源和生物源温室气体排放与清除（kg CO2e / 声明单位）",
+        "by_origin": "各生命周期阶段化石源和生物源温室气体排放与清除（kg CO2e / {du}）",
         "fossil_em": "化石源排放", "fossil_rem": "化石源清除", "bio_em": "生物源排放", "bio_rem": "生物源清除",
         "unstated_em": "未区分来源的排放", "unstated_rem": "未区分来源的清除",
         "origin_note": "化石源：CO2、CH4_fossil 及没有生物源形式的气体（N2O、SF6、NF3、全氟化碳、氢氟碳化物）；"
