@@ -847,18 +847,13 @@ class Builder:
                 self._failed_flows.add(f"{key}.{flow.name.value}")
         products = [f for f in flows if f.kind == "product"]
         if not any(f.kind == "product" for f in node.flows):
-            self.state.error("E291", f"the process `{node.name.value}` has no product", node.name.span,
-                             help="add its reference output: `product NAME AMOUNT UNIT`")
+            self.state.add(no_product_error(node.name.value, node.name.span))
         allocation = self._build_allocation(node, products, sym.prefix) if node.allocation else None
         if allocation is None and len(products) > 1:
-            self.state.error("E292", f"the process `{node.name.value}` has {len(products)} products but no allocation",
-                             node.name.span,
-                             help="add `allocation mass` (or economic, energy, physical) with its justification, "
-                                  "or subdivide the process")
+            self.state.add(no_allocation_error(node.name.value, len(products), node.name.span))
         for flow in node.flows:
             if flow.of_input is not None and (flow.of_input.value not in names or names[flow.of_input.value].kind != "input"):
-                self.state.error("E293", f"`of {flow.of_input.value}` must name an input of this process",
-                                 flow.of_input.span, help="name the input whose combustion or use this emission is")
+                self.state.add(of_input_error(flow.of_input.value, flow.of_input.span))
         if stage is None:
             # Already reported; keep the name so the rest of the process is still checked.
             stage = node.stage.value if node.stage is not None else ""
@@ -869,10 +864,7 @@ class Builder:
 
     def _stage_name(self, word: S.Word, model: M.Model) -> str | None:
         if model.stage(word.value) is None:
-            near = did_you_mean(word.value, [s.name for s in model.stages])
-            self.state.error("E251", f"unknown stage `{word.value}`", word.span,
-                             help=f"did you mean `{near}`?" if near else
-                             f"declare it at the top level: stage {word.value} \"label\"")
+            self.state.add(unknown_stage_error(word.value, model, word.span))
             return None
         return word.value
 
@@ -980,8 +972,7 @@ class Builder:
         shares: dict[str, float] = {}
         for share in alloc.shares:
             if share.product.value not in product_names:
-                self.state.error("E321", f"`{share.product.value}` is not a product of this process", share.product.span,
-                                 help=f"products: {', '.join(sorted(product_names)) or 'none'}")
+                self.state.add(not_a_product_error(share.product.value, product_names, share.product.span))
                 continue
             value = self._eval(prefix, share.value)
             if value is None:
@@ -1004,8 +995,7 @@ class Builder:
         product_units = {p.name: p.amount.unit for p in products}
         for prop in alloc.properties:
             if prop.product.value not in product_names:
-                self.state.error("E321", f"`{prop.product.value}` is not a product of this process", prop.product.span,
-                                 help=f"products: {', '.join(sorted(product_names)) or 'none'}")
+                self.state.add(not_a_product_error(prop.product.value, product_names, prop.product.span))
                 continue
             value = self._eval(prefix, prop.value)
             if value is not None and value.magnitude < 0:
@@ -1256,6 +1246,68 @@ class Builder:
                          params=params, standards=[s.value for s in node.standards], notes=[n.value for n in node.notes],
                          span=node.name.span, rule_spans=rule_spans, param_spans=param_spans, value_spans=value_spans,
                          bare_params=bare_params)
+
+
+# ------------------------------------------------------------------ how a process must hang together
+# Module functions, not builder methods: the builder reports these on the lines as written, and
+# `pcf diff` finds them with `structure_error` in a model changed after it was built (one change
+# applied alone), where a share left naming a renamed product would silently weigh nothing.
+
+
+def no_product_error(process: str, span: Span | None) -> Diagnostic:
+    return Diagnostic("E291", f"the process `{process}` has no product", span,
+                      help="add its reference output: `product NAME AMOUNT UNIT`")
+
+
+def no_allocation_error(process: str, products: int, span: Span | None) -> Diagnostic:
+    return Diagnostic("E292", f"the process `{process}` has {products} products but no allocation", span,
+                      help="add `allocation mass` (or economic, energy, physical) with its justification, "
+                           "or subdivide the process")
+
+
+def of_input_error(name: str, span: Span | None) -> Diagnostic:
+    return Diagnostic("E293", f"`of {name}` must name an input of this process", span,
+                      help="name the input whose combustion or use this emission is")
+
+
+def not_a_product_error(name: str, products, span: Span | None) -> Diagnostic:
+    return Diagnostic("E321", f"`{name}` is not a product of this process", span,
+                      help=f"products: {', '.join(sorted(products)) or 'none'}")
+
+
+def unknown_stage_error(name: str, model: M.Model, span: Span | None) -> Diagnostic:
+    near = did_you_mean(name, [s.name for s in model.stages])
+    return Diagnostic("E251", f"unknown stage `{name}`", span,
+                      help=f"did you mean `{near}`?" if near else f"declare it at the top level: stage {name} \"label\"")
+
+
+def structure_error(model: M.Model) -> tuple[str, Diagnostic] | None:
+    """The first process that does not hang together as the builder requires, with the problem; None if all do.
+
+    A built model passes: the builder reports each of these on the line as written. A model changed
+    afterwards may not (`pcf diff`, one change applied alone), and computed as it is, a share naming
+    a product that is not there would weigh nothing and a stage no one declared would get a row.
+    """
+    for process in model.processes.values():
+        if model.stage(process.stage) is None:
+            return process.name, unknown_stage_error(process.stage, model, process.span)
+        products = process.products
+        if not products:
+            return process.name, no_product_error(process.name, process.span)
+        if len(products) > 1 and process.allocation is None:
+            return process.name, no_allocation_error(process.name, len(products), process.span)
+        if process.allocation is not None:
+            names = {p.name for p in products}
+            for name in [*process.allocation.shares, *process.allocation.properties]:
+                if name not in names:
+                    return process.name, not_a_product_error(name, names, process.allocation.span)
+        inputs = {f.name for f in process.flows if f.kind == "input"}
+        for flow in process.flows:
+            if flow.stage is not None and model.stage(flow.stage) is None:
+                return process.name, unknown_stage_error(flow.stage, model, flow.span)
+            if flow.of_input is not None and flow.of_input not in inputs:
+                return process.name, of_input_error(flow.of_input, flow.span)
+    return None
 
 
 # ------------------------------------------------------------------ units that must fit

@@ -30,7 +30,7 @@ from typing import Callable
 from pydantic_core import to_jsonable_python
 
 from . import model as M
-from .build import declared_unit_error, factor_units_error, supplier_units_error
+from .build import declared_unit_error, factor_units_error, structure_error, supplier_units_error
 from .compute import Result, compute
 from .diagnostics import PcfError
 from .present import plain
@@ -546,6 +546,16 @@ def _dangling(trial: M.Model, old: M.Model) -> str | None:
     return None
 
 
+def _invalid(trial: M.Model) -> str | None:
+    """What the builder would refuse in a copy changed by one change alone (E251, E291-E293, E321), in its words.
+
+    A co-product renamed while the shares still name the old name is refused when loaded; the copy
+    with only the rename applied would be computed with the renamed product's share silently 0.
+    """
+    found = structure_error(trial)
+    return None if found is None else f"process {found[0]}: {found[1].message}"
+
+
 def _units_misfit(trial: M.Model) -> str | None:
     """The first unit that no longer fits with a change applied alone (E401 of the builder), in its words.
 
@@ -600,7 +610,7 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
         trial = copy.deepcopy(old)
         try:
             change.apply(trial)
-            why = _dangling(trial, old) or _units_misfit(trial)
+            why = _dangling(trial, old) or _invalid(trial) or _units_misfit(trial)
             if why:
                 change.note = f"no effect of its own: the model cannot be computed with this change alone ({why})"
                 continue

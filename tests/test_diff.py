@@ -579,3 +579,36 @@ def test_an_amount_with_a_share_reads_as_the_amount_and_a_parameter_keeps_its_un
     changes = {c.title: c for c in diff.changes}
     assert changes["flow p.burnt changed"].effect.total == pytest.approx(-1.4 * 2.29, abs=TOL)
     assert changes["flow p.haul changed"].effect.total == pytest.approx(150 * 0.09, abs=TOL)
+
+
+def test_a_change_the_builder_would_refuse_alone_has_no_number(tmp_path):
+    # A co-product renamed (side -> side2) with the shares renamed with it. The removal of `side`
+    # alone left `share side 40 %` naming nothing: computed as it was, `out` carried 100 % of the
+    # 2 kg x 3 = 6 kg CO2e, and the removal was credited with 6 - 0.6 x 6 = +2.4 kg CO2e, the
+    # interaction with -2.4, though the footprint did not move. The builder refuses such a model
+    # (E321); the diff now says so in its words and gives the change no number.
+    text = ('study "s" {{\n  declared_unit 1 kg of p.out\n}}\n'
+            '{declare}factor f = 3 kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product out 1 kg\n  product {side} 1 kg\n'
+            '  input   a 2 kg from f{stage}\n'
+            '  allocation mass {{\n    share out 60 %\n    share {side} 40 %\n  }}\n}}\n')
+    (tmp_path / "old.pcf").write_text(text.format(side="side", declare="", stage=""), encoding="utf-8")
+    (tmp_path / "new.pcf").write_text(text.format(side="side2", declare='stage prep "Preparation"\n',
+                                                        stage=" {\n    stage prep\n  }"), encoding="utf-8")
+    old, new = pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf")
+    diff = diff_models(old, new)
+    assert (diff.old.total, diff.new.total) == (pytest.approx(0.6 * 2 * 3, abs=TOL), pytest.approx(0.6 * 2 * 3, abs=TOL))
+    rows = {c.title: c for c in diff.changes}
+    tail = "no effect of its own: the model cannot be computed with this change alone "
+    assert rows["flow p.side removed"].effect is None
+    assert rows["flow p.side removed"].note == tail + "(process p: `side` is not a product of this process)"
+    assert rows["allocation of p changed"].effect is None
+    assert rows["allocation of p changed"].note == tail + "(process p: `side2` is not a product of this process)"
+    # side2 added alone: a third product without a share, which the builder accepts (it carries 0 %).
+    assert rows["flow p.side2 added"].effect.total == 0
+    # A line moved to a stage the same edit declares: alone, the stage is unknown (E251), not a new row.
+    assert rows["flow p.a changed"].effect is None
+    assert rows["flow p.a changed"].note == tail + "(process p: unknown stage `prep`)"
+    # The rows add up: no change has a number, the interaction is the whole change of each stage.
+    assert diff.interaction.total == 0
+    assert diff.interaction.by_stage == pytest.approx({"production": -3.6, "prep": +3.6}, abs=TOL)
