@@ -34,7 +34,7 @@ from .build import declared_unit_error, factor_units_error, structure_error, sup
 from .compute import Result, compute
 from .diagnostics import PcfError
 from .present import plain
-from .units import readable, short
+from .units import conversion_factor, readable, short
 
 # A relative size below which a difference is rounding noise of the solver, not an effect.
 _NOISE = 1e-12
@@ -94,6 +94,10 @@ class Footprint:
     total: float
     by_stage: dict[str, float]
     unit: str  # "kg CO2e per 1 kg"
+    declared: M.Quantity | None = None  # the declared unit's amount, `1 kg`
+
+    def scaled(self, factor: float) -> Footprint:
+        return Footprint(self.total * factor, {k: v * factor for k, v in self.by_stage.items()}, self.unit, self.declared)
 
 
 @dataclass
@@ -105,14 +109,25 @@ class ModelDiff:
     new: Footprint | None = None
     interaction: Effect | None = None
     problem: str | None = None  # why the footprint could not be compared
+    # What 1 kg CO2e per the old declared unit is per the new one: 1 while it did not change, 1000 from
+    # 1 kg to 1 t; None when the two do not convert (1 kg to 1 kWh), and no change can be computed.
+    scale: float | None = 1.0
+
+    @property
+    def old_in_new_unit(self) -> Footprint | None:
+        """The old footprint per the new declared unit (the change, its percentage and the effects are in it)."""
+        if self.old is None or self.new is None or self.scale is None:
+            return None
+        return self.old if self.scale == 1.0 else self.old.scaled(self.scale)
 
     @property
     def delta(self) -> Effect | None:
-        if self.old is None or self.new is None:
+        old = self.old_in_new_unit
+        if old is None:
             return None
-        stages = list(dict.fromkeys([*self.old.by_stage, *self.new.by_stage]))
-        by_stage = {s: self.new.by_stage.get(s, 0.0) - self.old.by_stage.get(s, 0.0) for s in stages}
-        return Effect(self.new.total - self.old.total, {s: v for s, v in by_stage.items() if v != 0.0})
+        stages = list(dict.fromkeys([*old.by_stage, *self.new.by_stage]))
+        by_stage = {s: self.new.by_stage.get(s, 0.0) - old.by_stage.get(s, 0.0) for s in stages}
+        return Effect(self.new.total - old.total, {s: v for s, v in by_stage.items() if v != 0.0})
 
 
 # ------------------------------------------------------------------ showing values
@@ -502,17 +517,32 @@ def _element(value) -> str:
 def _footprint(model: M.Model, result: Result) -> Footprint:
     du = model.study.declared_unit
     return Footprint(result.total.value, {k: v.value for k, v in result.by_stage.items()},
-                     f"kg CO2e per {plain(du.amount.value)} {short(du.amount.unit)}")  # not :g (1.23457e+06)
+                     f"kg CO2e per {plain(du.amount.value)} {short(du.amount.unit)}",  # not :g (1.23457e+06)
+                     du.amount)
 
 
-def _effect(old: Footprint, result: Result) -> Effect:
+def _per(have: M.Quantity, want: M.Quantity) -> float | None:
+    """What a footprint per `have` (a declared unit) is multiplied by to be per `want`; None if they do not convert.
+
+    1 kg to 1 t: 1000 (a tonne holds a thousand of them); 1 kg to 1 kWh: None.
+    """
+    if have.unit == want.unit:
+        return want.value / have.value
+    try:
+        return want.value * conversion_factor(want.unit, have.unit) / have.value
+    except Exception:  # noqa: BLE001 - pint's DimensionalityError: not the same kind of quantity
+        return None
+
+
+def _effect(old: Footprint, result: Result, factor: float = 1.0) -> Effect:
+    """`result` (times `factor`, to be per the declared unit `old` is per) less `old`."""
     stages = list(dict.fromkeys([*old.by_stage, *result.by_stage]))
     by_stage = {}
     for s in stages:
-        delta = (result.by_stage[s].value if s in result.by_stage else 0.0) - old.by_stage.get(s, 0.0)
+        delta = (result.by_stage[s].value * factor if s in result.by_stage else 0.0) - old.by_stage.get(s, 0.0)
         if abs(delta) > _NOISE * max(1.0, abs(old.total)):
             by_stage[s] = delta
-    total = result.total.value - old.total
+    total = result.total.value * factor - old.total
     if abs(total) <= _NOISE * max(1.0, abs(old.total)):
         total = 0.0
     return Effect(total, by_stage)
@@ -599,8 +629,19 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
         diff.problem = diff.problem or "no declared unit on both sides: the footprint is not compared"
         return _sorted(diff)
     diff.old, diff.new = old_fp, new_fp
-    if old_fp.unit != new_fp.unit:
-        diff.problem = f"the declared unit changed ({old_fp.unit} to {new_fp.unit}): the effects compare different units"
+    # The change and each effect are per the new declared unit, the old footprint converted to it
+    # (1 kg to 1 t: x 1000), so that a declared unit made larger is no effect of its own. Units
+    # that do not convert (1 kg to 1 kWh) have no change: each effect stays per the old unit.
+    diff.scale = _per(old_fp.declared, new_fp.declared)
+    old_du, new_du = (f"{plain(fp.declared.value)} {short(fp.declared.unit)}" for fp in (old_fp, new_fp))
+    if diff.scale is None:
+        diff.problem = (f"the declared unit changed from {old_du} to {new_du}, which do not convert: the footprints "
+                        f"are not compared, and each effect is per the old declared unit ({old_du})")
+    elif old_fp.unit != new_fp.unit:
+        diff.problem = (f"the declared unit changed from {old_du} to {new_du}: the change and the effects are per "
+                        f"{new_du}, the old footprint converted (x {plain(diff.scale)})")
+    target = new_fp.declared if diff.scale is not None else old_fp.declared
+    base = diff.old_in_new_unit or old_fp
     attributed_total = 0.0
     attributed_stage: dict[str, float] = {}
     for change in diff.changes:
@@ -614,7 +655,13 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
             if why:
                 change.note = f"no effect of its own: the model cannot be computed with this change alone ({why})"
                 continue
-            change.effect = _effect(old_fp, compute(trial))
+            du = trial.study.declared_unit if trial.study else None
+            factor = _per(du.amount, target) if du else 1.0
+            if factor is None:
+                change.note = ("no effect of its own: with this change alone the declared unit "
+                               f"({show(du.amount)}) does not convert to {show(target)}")
+                continue
+            change.effect = _effect(base, compute(trial), factor)
         except PcfError as exc:  # a loop that takes more than it makes, a singular system (E520), a gas with no GWP
             change.note = ("no effect of its own: the model cannot be computed with this change alone "
                            f"({exc.diagnostics[0].message})")
@@ -627,12 +674,14 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
         for stage, value in change.effect.by_stage.items():
             attributed_stage[stage] = attributed_stage.get(stage, 0.0) + value
     delta = diff.delta
+    if delta is None:  # declared units that do not convert: no change for the effects to add up to
+        return _sorted(diff)
     rest_stage = {s: delta.by_stage.get(s, 0.0) - attributed_stage.get(s, 0.0)
                   for s in dict.fromkeys([*delta.by_stage, *attributed_stage])}
-    scale = _NOISE * max(1.0, abs(old_fp.total), abs(new_fp.total)) * 1e3
+    noise = _NOISE * max(1.0, abs(base.total), abs(new_fp.total)) * 1e3
     rest_total = delta.total - attributed_total
-    diff.interaction = Effect(rest_total if abs(rest_total) > scale else 0.0,
-                              {s: v for s, v in rest_stage.items() if abs(v) > scale})
+    diff.interaction = Effect(rest_total if abs(rest_total) > noise else 0.0,
+                              {s: v for s, v in rest_stage.items() if abs(v) > noise})
     return _sorted(diff)
 
 
@@ -713,13 +762,19 @@ def to_text(diff: ModelDiff) -> str:
         out.append("no semantic changes")
         return "\n".join(out) + "\n"
     if diff.old and diff.new:
-        d = diff.delta
-        out.append(f"footprint: {_fixed(diff.old.total)} -> {_fixed(diff.new.total)} {diff.new.unit} "
-                   f"({_num(d.total)}, {_pct(d.total, diff.old.total)})")
+        d, base = diff.delta, diff.old_in_new_unit
+        # Each side in its own declared unit when it changed; no change across units that do not convert.
+        sides = (f"{_fixed(diff.old.total)} -> {_fixed(diff.new.total)} {diff.new.unit}" if diff.old.unit == diff.new.unit
+                 else f"{_fixed(diff.old.total)} {diff.old.unit} -> {_fixed(diff.new.total)} {diff.new.unit}")
+        change = "not compared" if d is None else f"{_num(d.total)}, {_pct(d.total, base.total)}"
+        out.append(f"footprint: {sides} ({change})")
         for stage in dict.fromkeys([*diff.old.by_stage, *diff.new.by_stage]):
             a, b = diff.old.by_stage.get(stage, 0.0), diff.new.by_stage.get(stage, 0.0)
-            if a != b:
-                out.append(f"  {stage}: {_fixed(a)} -> {_fixed(b)} ({_num(b - a)})")
+            if d is None:
+                if a or b:
+                    out.append(f"  {stage}: {_fixed(a)} -> {_fixed(b)}")
+            elif base.by_stage.get(stage, 0.0) != b:
+                out.append(f"  {stage}: {_fixed(a)} -> {_fixed(b)} ({_num(b - base.by_stage.get(stage, 0.0))})")
     if diff.problem:
         out.append(f"note: {diff.problem}")
     out.append("")
@@ -749,14 +804,21 @@ def to_markdown(diff: ModelDiff) -> str:
     if not diff.changes:
         return "\n".join(out + ["No semantic changes.", ""])
     if diff.old and diff.new:
-        d = diff.delta
+        d, base = diff.delta, diff.old_in_new_unit
+        same = diff.old.unit == diff.new.unit
+        head = f"**total** ({_md(diff.new.unit)})" if same else "**total**"
+        old_total = _fixed(diff.old.total) + ("" if same else f" {_md(diff.old.unit)}")
+        new_total = _fixed(diff.new.total) + ("" if same else f" {_md(diff.new.unit)}")
+        change = "not compared" if d is None else f"**{_num(d.total)}** ({_pct(d.total, base.total)})"
         out += ["| | old | new | change |", "| --- | ---: | ---: | ---: |",
-                f"| **total** ({_md(diff.new.unit)}) | {_fixed(diff.old.total)} | {_fixed(diff.new.total)} | "
-                f"**{_num(d.total)}** ({_pct(d.total, diff.old.total)}) |"]
+                f"| {head} | {old_total} | {new_total} | {change} |"]
         for stage in dict.fromkeys([*diff.old.by_stage, *diff.new.by_stage]):
             a, b = diff.old.by_stage.get(stage, 0.0), diff.new.by_stage.get(stage, 0.0)
-            if a != b:
-                out.append(f"| {stage} | {_fixed(a)} | {_fixed(b)} | {_num(b - a)} |")
+            if d is None:
+                if a or b:
+                    out.append(f"| {stage} | {_fixed(a)} | {_fixed(b)} | |")
+            elif base.by_stage.get(stage, 0.0) != b:
+                out.append(f"| {stage} | {_fixed(a)} | {_fixed(b)} | {_num(b - base.by_stage.get(stage, 0.0))} |")
         out.append("")
     if diff.problem:
         out += [f"> {_md(diff.problem)}", ""]

@@ -612,3 +612,47 @@ def test_a_change_the_builder_would_refuse_alone_has_no_number(tmp_path):
     # The rows add up: no change has a number, the interaction is the whole change of each stage.
     assert diff.interaction.total == 0
     assert diff.interaction.by_stage == pytest.approx({"production": -3.6, "prep": +3.6}, abs=TOL)
+
+
+def test_a_changed_declared_unit_converts_or_is_not_compared(tmp_path):
+    # Old: 2 kg x 3 + 1 kg x 1 = 7 kg CO2e per 1 kg; the factor fb goes from 1 to 2 (+1 per kg).
+    # Declared unit 1 kg -> 1 t: the old total was printed `7 -> 8000 kg CO2e per 1 t (+7993,
+    # +114185.71 %)`, and the study change alone was credited with +6993, the interaction +999.
+    # Now the old footprint is converted to the new unit (7 x 1000 = 7000 per t): the change is
+    # 8000 - 7000 = +1000 (1000 / 7000 = 14.29 %), the factor's +1 per kg is +1000 per t, and
+    # the declared unit's change alone is no effect.
+    text = ('study "s" {{\n  declared_unit 1 {du} of p.out\n}}\n'
+            'factor f = 3 kg CO2e / kg\nfactor fb = {fb} kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product out 1 {product}\n'
+            '  input   a 2 kg from f\n  input   b 1 kg from fb\n}}\n')
+    for name, du, product, fb in (("old.pcf", "kg", "kg", "1"), ("t.pcf", "t", "kg", "2"), ("kwh.pcf", "kWh", "kWh", "2")):
+        (tmp_path / name).write_text(text.format(du=du, product=product, fb=fb), encoding="utf-8")
+    old = pcf_dsl.load(tmp_path / "old.pcf")
+    diff = diff_models(old, pcf_dsl.load(tmp_path / "t.pcf"))
+    assert (diff.old.total, diff.new.total) == (pytest.approx(2 * 3 + 1 * 1, abs=TOL), pytest.approx(8000, abs=1e-6))
+    assert diff.delta.total == pytest.approx((2 * 3 + 1 * 2) * 1000 - (2 * 3 + 1 * 1) * 1000, abs=1e-6)
+    rows = {c.title: c for c in diff.changes}
+    assert rows["factor fb changed"].effect.total == pytest.approx((2 - 1) * 1 * 1000, abs=1e-6)
+    assert rows["study changed"].effect.total == 0
+    assert diff.interaction.total == 0
+    text_out = to_text(diff)
+    assert "footprint: 7.000000 kg CO2e per 1 kg -> 8000.000000 kg CO2e per 1 t (+1000.000000, +14.29 %)" in text_out
+    assert "  production: 7.000000 -> 8000.000000 (+1000.000000)" in text_out
+    assert "| **total** | 7.000000 kg CO2e per 1 kg | 8000.000000 kg CO2e per 1 t | **+1000.000000** (+14.29 %) |" \
+        in to_markdown(diff)
+    assert to_json(diff)["footprint"]["change"]["total"] == pytest.approx(1000, abs=1e-6)
+
+    # 1 kg -> 1 kWh: printed `7 -> 8 kg CO2e per 1 kWh (+1, +14.29 %)`, the old total labelled with
+    # the new unit. Units that do not convert have no change, percentage or interaction; each side
+    # keeps its unit, and the factor's effect is per the old declared unit, as the note says.
+    diff = diff_models(old, pcf_dsl.load(tmp_path / "kwh.pcf"))
+    assert diff.delta is None and diff.interaction is None
+    text_out = to_text(diff)
+    assert "footprint: 7.000000 kg CO2e per 1 kg -> 8.000000 kg CO2e per 1 kWh (not compared)" in text_out
+    assert "  production: 7.000000 -> 8.000000\n" in text_out
+    assert "%" not in text_out and "interaction" not in text_out
+    assert "each effect is per the old declared unit (1 kg)" in diff.problem
+    assert {c.title: c.effect.total for c in diff.changes if c.effect} == {"factor fb changed": pytest.approx(1.0, abs=TOL)}
+    markdown = to_markdown(diff)
+    assert "| **total** | 7.000000 kg CO2e per 1 kg | 8.000000 kg CO2e per 1 kWh | not compared |" in markdown
+    assert to_json(diff)["footprint"]["change"] is None
