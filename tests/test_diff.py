@@ -656,3 +656,32 @@ def test_a_changed_declared_unit_converts_or_is_not_compared(tmp_path):
     markdown = to_markdown(diff)
     assert "| **total** | 7.000000 kg CO2e per 1 kg | 8.000000 kg CO2e per 1 kWh | not compared |" in markdown
     assert to_json(diff)["footprint"]["change"] is None
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cli_git_without_path_names_a_model_deleted_since_rev(tmp_path, monkeypatch):
+    # A model added since REV was named on the standard error; one deleted went without a word,
+    # and the output said "no model changed since HEAD".
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        shutil.copy(BILLET / name, repo / name)
+    shutil.copy(BILLET / "aluminium_billet.pcf", repo / "second.pcf")
+    (repo / "lib.pcf").write_text("factor spare = 1 kg CO2e / kg\n", encoding="utf-8")  # not a model
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "v1")
+    (repo / "second.pcf").unlink()
+    (repo / "lib.pcf").unlink()
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "second.pcf: deleted since HEAD, nothing to compare with\n"   # lib.pcf is no model
+    assert result.stdout == "no model with an old and a new version changed since HEAD\n"
+    # A model moved is deleted at its old path and added at its new one: both are said.
+    _git(repo, "mv", "aluminium_billet.pcf", "moved.pcf")
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "aluminium_billet.pcf: deleted since HEAD, nothing to compare with" in result.stderr
+    assert "moved.pcf: not in HEAD, nothing to compare with" in result.stderr
+    assert json.loads(result.stdout) == {"rev": "HEAD", "models": []}

@@ -75,7 +75,11 @@ def _has_study(path: Path) -> bool:
 
 
 def _changed_models(top: Path, rev: str, root: Path | None, allow_outside_root: bool) -> list[Path]:
-    """Top models (files with a study) that are, or import, a .pcf file changed since `rev`."""
+    """Top models (files with a study) that are, or import, a .pcf file changed since `rev`.
+
+    A file deleted since `rev` is among them (the caller names it, if it was a model there), as an
+    added one is: without it, a model taken out of the repository went without a word.
+    """
     changed = {(top / n).resolve() for n in _lines(_git(["diff", "--name-only", rev, "--", "*.pcf"], top))}
     untracked = _lines(_git(["ls-files", "--others", "--exclude-standard", "--", "*.pcf"], top))
     changed |= {(top / n).resolve() for n in untracked}
@@ -95,6 +99,9 @@ def _changed_models(top: Path, rev: str, root: Path | None, allow_outside_root: 
         if any(Path(f).resolve() in changed for f in loaded.files) or any(
                 (path.parent / f).resolve() in changed for f in loaded.files):
             models.append(path)
+    # --no-renames: a model moved is deleted at its old path and added at its new one, and both are said.
+    deleted = _lines(_git(["diff", "--name-only", "--no-renames", "--diff-filter=D", rev, "--", "*.pcf"], top))
+    models += [top / name for name in sorted(deleted) if not (top / name).exists()]
     return models
 
 
@@ -123,14 +130,16 @@ def _name_in_revision(diagnostics, folder: Path, rev: str) -> None:
             span.file = name
 
 
-def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None) -> str:
+def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None, skipped: int = 0) -> str:
     if fmt == "json":
         if single:
             return dumps(to_json(diffs[0]))
         return dumps({"rev": rev, "models": [to_json(d) for d in diffs]})
     render = to_markdown if fmt == "markdown" else to_text
     if not diffs:
-        return (f"No model changed since {rev}.\n" if fmt == "markdown" else f"no model changed since {rev}\n")
+        # A model added or deleted (named on the standard error) changed: "no model changed" would deny it.
+        what = "no model with an old and a new version changed" if skipped else "no model changed"
+        return (f"{what.capitalize()} since {rev}.\n" if fmt == "markdown" else f"{what} since {rev}\n")
     return "\n".join(render(d) for d in diffs)
 
 
@@ -181,7 +190,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
         with tempfile.TemporaryDirectory(prefix="pcf-diff-") as folder:
             old_top = Path(folder)
             export_revision(top, rev, old_top)
-            diffs = []
+            diffs, skipped = [], 0
             for path in models:
                 relative = path.resolve().relative_to(top)
                 new_root = root.resolve() if root else top
@@ -194,11 +203,14 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                     if paths:
                         raise InputError(f"{shown_new} is not in {rev}: there is no old version to compare with")
                     click.echo(f"{shown_new}: not in {rev}, nothing to compare with", err=True)
+                    skipped += 1
                     continue
                 if not path.is_file():
                     if paths:
                         raise InputError(f"{shown_new} was deleted since {rev}: there is no new version to compare")
-                    click.echo(f"{shown_new}: deleted since {rev}", err=True)
+                    if _has_study(old_file):  # a model there; a deleted imported file shows in its importers
+                        click.echo(f"{shown_new}: deleted since {rev}, nothing to compare with", err=True)
+                        skipped += 1
                     continue
                 old = _load_old(old_file, shown_old, old_root, allow_outside_root, old_top, rev)
                 new = load(path, root=new_root, allow_outside_root=allow_outside_root)
@@ -210,4 +222,4 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
     except ValueError:
         click.echo(f"error: {paths[0]} is not inside the git repository {top}", err=True)
         ctx.exit(2)
-    emit(_output(diffs, fmt, bool(paths), rev), output)
+    emit(_output(diffs, fmt, bool(paths), rev, skipped), output)
