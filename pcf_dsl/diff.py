@@ -180,6 +180,39 @@ def show_field(name: str, value, evaluated: bool = False) -> str:
     return show(value, evaluated)
 
 
+# Fields that the language writes as texts, in double quotes (`source "Table 2"`); `source` of a flow
+# and `product` of a declared unit name elements, and stay as written.
+_TEXT_FIELDS = {"label", "dataset", "notes", "justification", "reason", "cutoff_reason", "title", "producer",
+                "standards", "description", "data_source", "source", "product"}
+
+
+def _is_text_field(owner, name: str) -> bool:
+    if name == "source":
+        return not isinstance(owner, M.Flow)
+    if name == "product":
+        return isinstance(owner, M.Study)
+    return name in _TEXT_FIELDS
+
+
+def _profile_value(profile: M.Profile, key: str, value) -> str:
+    """A profile's `set` value as written: a text in quotes, a share as a percentage, a bare number as it is."""
+    if isinstance(value, str):
+        return _text(value)
+    return _number(value) if key in profile.bare_params else f"{100 * value:.15g} %"
+
+
+def _owned_field(owner, name: str, value, evaluated: bool = False) -> str:
+    """A field of `owner` as the language writes it: texts quoted, a profile's shares as percentages."""
+    if isinstance(owner, M.Profile) and name == "params":
+        return ", ".join(f"{k} = {_profile_value(owner, k, v)}" for k, v in value.items()) or "(none)"
+    if _is_text_field(owner, name) and value is not None:
+        if isinstance(value, str):
+            return _text(value)
+        if isinstance(value, (list, tuple)):
+            return "; ".join(_text(v) for v in value) or "(none)"
+    return show_field(name, value, evaluated)
+
+
 def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
     out = []
     for name in M.fields_of(old):
@@ -187,9 +220,9 @@ def _field_changes(old, new, skip: tuple[str, ...] = ()) -> list[FieldChange]:
             continue
         a, b = getattr(old, name), getattr(new, name)
         if to_jsonable_python(a) != to_jsonable_python(b):
-            shown = show_field(name, a), show_field(name, b)
+            shown = _owned_field(old, name, a), _owned_field(new, name, b)
             if shown[0] == shown[1]:  # the same text, another value: a parameter in it changed
-                shown = show_field(name, a, evaluated=True), show_field(name, b, evaluated=True)
+                shown = _owned_field(old, name, a, evaluated=True), _owned_field(new, name, b, evaluated=True)
             out.append(FieldChange(_FIELD_NAMES.get(name, name), *shown))
     return out
 
@@ -281,8 +314,8 @@ def describe(value, evaluated: bool = False) -> str:
         return _statements(value.label and _text(value.label), *(f"extends {e}" for e in value.extends),
                            *(f"standard {_text(s)}" for s in value.standards),
                            *(f"rule {code} {severity}" for code, severity in value.rules.items()),
-                           *(f"set {k} = {_text(v) if isinstance(v, str) else _number(v)}"
-                             for k, v in value.params.items()), *_notes(value.notes))
+                           *(f"set {k} = {_profile_value(value, k, v)}" for k, v in value.params.items()),
+                           *_notes(value.notes))
     if isinstance(value, M.Quantity):
         return show(value)
     # Any other model object: its fields as the language names them.

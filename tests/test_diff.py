@@ -81,7 +81,7 @@ def test_reference_model_three_changes_attributed_by_hand(versions):
 
     stage = by_name["boundary stage inbound_transport changed"]
     assert [(f.name, f.old, f.new) for f in stage.fields] == [
-        ("included", "yes", "no"), ("reason", "(none)", "delivered by the suppliers")]
+        ("included", "yes", "no"), ("reason", "(none)", '"delivered by the suppliers"')]
     assert stage.effect.total == 0  # compute counts what the processes hold; the removed flow carries the effect
     assert {"claim flow casting.inbound_transport removed", "claim flow casting.inbound_transport #2 removed"} <= set(by_name)
 
@@ -393,7 +393,7 @@ def test_an_element_added_or_removed_reads_as_the_language_writes_it(tmp_path):
         "boundary added": "custom",
         "boundary stage extra added": 'stage extra "my stage", include extra',
         "boundary stage production changed": "included (none) -> yes",
-        "boundary stage use changed": "included (none) -> no; reason (none) -> not used",
+        "boundary stage use changed": 'included (none) -> no; reason (none) -> "not used"',
         "cutoff added": "basis emissions, per_flow 1 %",
         "param haul added": "= 34 t km",
         "factor gasf added": '"combustion", gas 1.88 kg CO2 / m3, gas 0.0001 kg CH4_fossil / m3, source "IPCC", year 2006',
@@ -401,7 +401,7 @@ def test_an_element_added_or_removed_reads_as_the_language_writes_it(tmp_path):
                            "input z 1 kg from f (stage production)",
         "claim stage production added": '= 6.0 kg CO2e, source "Table 2"',
         "waiver M001 p added": '"because"',
-        "profile mine added": '"my profile", rule C002 error, set cutoff.per_flow = 0.005',
+        "profile mine added": '"my profile", rule C002 error, set cutoff.per_flow = 0.5 %',
     }
     backward = {c.title: _fields_shown(c) for c in diff_models(new, old).changes}
     assert {t.replace(" removed", " added"): v for t, v in backward.items() if t.endswith(" removed")} == {
@@ -549,7 +549,7 @@ def test_a_changed_field_is_named_as_the_language_names_it(tmp_path):
     rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff_models(old, new).changes}
     assert rows == {
         "gwp_set mine changed": [("gases", "CO2 1, CH4_fossil 29.8, CO2e 1", "CO2 1, CH4_fossil 29.9, CO2e 1")],
-        "process q changed": [("note", "hi", "ho")],
+        "process q changed": [("note", '"hi"', '"ho"')],
         "profile strict changed": [("rule", "C002 error", "C002 warning")],
     }
 
@@ -685,3 +685,26 @@ def test_cli_git_without_path_names_a_model_deleted_since_rev(tmp_path, monkeypa
     assert "aluminium_billet.pcf: deleted since HEAD, nothing to compare with" in result.stderr
     assert "moved.pcf: not in HEAD, nothing to compare with" in result.stderr
     assert json.loads(result.stdout) == {"rev": "HEAD", "models": []}
+
+
+def test_changed_texts_are_quoted_and_shares_are_percentages_as_written(tmp_path):
+    # `source Table 2 -> Table 3` read as two words of the language, and a profile's
+    # `set cutoff.per_flow = 0.5 %` as `0.005`. Texts are now in quotes, names (a flow's source)
+    # stay bare, a share is a percentage, a count a number, as the file writes them.
+    extra = ('factor f2 = 1 kg CO2e / kg {{\n  source "{source}"\n}}\n'
+             'profile mine {{\n  set cutoff.per_flow = {share}\n  set data.max_factor_age = {age}\n'
+             '  set cutoff.basis = "{basis}"\n}}\n')
+    old = _small(tmp_path, "old.pcf", extra=extra.format(source="Table 2", share="0.5 %", age="10", basis="mass"))
+    new_text = SMALL.format(amount="2 kg", factor="3", claim="6",
+                            extra=extra.format(source="Table 3", share="1 %", age="12", basis="energy"))
+    (tmp_path / "new.pcf").write_text(new_text.replace("input   x   amount from f", "input   x   amount from f2"),
+                                      encoding="utf-8")
+    diff = diff_models(old, pcf_dsl.load(tmp_path / "new.pcf"))
+    rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
+    assert rows["factor f2 changed"] == [("source", '"Table 2"', '"Table 3"')]
+    assert rows["flow p.x changed"] == [("source", "f", "f2")]
+    assert rows["profile mine changed"] == [
+        ("set", 'cutoff.per_flow = 0.5 %, data.max_factor_age = 10, cutoff.basis = "mass"',
+         'cutoff.per_flow = 1 %, data.max_factor_age = 12, cutoff.basis = "energy"')]
+    # The flow now takes f2: 2 kg x (1 - 3) kg CO2e / kg.
+    assert {c.title: c.effect.total for c in diff.changes}["flow p.x changed"] == pytest.approx(2 * (1 - 3), abs=TOL)
