@@ -194,6 +194,12 @@ def _is_text_field(owner, name: str) -> bool:
     return name in _TEXT_FIELDS
 
 
+def _gases(factors: dict[str, float]) -> list[str]:
+    """A GWP set's entries as written; CO2e 1 is every set's own (the builder adds it): shown only when a set
+    says otherwise."""
+    return [f"{gas} {_number(v)}" for gas, v in factors.items() if not (gas == "CO2e" and v == 1.0)]
+
+
 def _profile_value(profile: M.Profile, key: str, value) -> str:
     """A profile's `set` value as written: a text in quotes, a share as a percentage, a bare number as it is."""
     if isinstance(value, str):
@@ -203,6 +209,8 @@ def _profile_value(profile: M.Profile, key: str, value) -> str:
 
 def _owned_field(owner, name: str, value, evaluated: bool = False) -> str:
     """A field of `owner` as the language writes it: texts quoted, a profile's shares as percentages."""
+    if isinstance(owner, M.GwpSet) and name == "factors":
+        return ", ".join(_gases(value)) or "(none)"
     if isinstance(owner, M.Profile) and name == "params":
         return ", ".join(f"{k} = {_profile_value(owner, k, v)}" for k, v in value.items()) or "(none)"
     if _is_text_field(owner, name) and value is not None:
@@ -288,10 +296,8 @@ def describe(value, evaluated: bool = False) -> str:
                            value.cumulative is not None and f"cumulative {show_field('cumulative', value.cumulative)}",
                            *_notes(value.notes))
     if isinstance(value, M.GwpSet):
-        # CO2e 1 is every set's own (the builder adds it): shown only when a set says otherwise.
-        gases = [f"{gas} {_number(v)}" for gas, v in value.factors.items() if not (gas == "CO2e" and v == 1.0)]
         return _statements(value.label and _text(value.label), value.source and f"source {_text(value.source)}",
-                           value.year is not None and f"year {value.year}", *gases)
+                           value.year is not None and f"year {value.year}", *_gases(value.factors))
     if isinstance(value, M.DeclaredUnit):
         return (f"{show(value.amount)} of {value.product}" + (f" {_text(value.description)}" if value.description else "")
                 + (" (functional unit)" if value.functional else ""))
