@@ -1369,9 +1369,10 @@ def declared_unit_error(declared_unit: M.DeclaredUnit, product: M.Flow) -> Diagn
     """E401 when the declared unit is not the same kind of quantity as the product it is of."""
     if declared_unit.amount.pint().dimensionality == product.amount.pint().dimensionality:
         return None
-    return Diagnostic("E401", f"the declared unit ({declared_unit.amount.value:g} {short(declared_unit.amount.unit)}) and "
+    term = "functional unit" if declared_unit.functional else "declared unit"  # as the study says
+    return Diagnostic("E401", f"the {term} ({declared_unit.amount.value:g} {short(declared_unit.amount.unit)}) and "
                       f"the product `{product.name}` ({product.amount_text}) are not the same kind of quantity",
-                      declared_unit.span, help="state the declared unit in a unit of the product")
+                      declared_unit.span, help=f"state the {term} in a unit of the product")
 
 
 # ------------------------------------------------------------------ cached unit arithmetic

@@ -112,6 +112,7 @@ class ModelDiff:
     # What 1 kg CO2e per the old declared unit is per the new one: 1 while it did not change, 1000 from
     # 1 kg to 1 t; None when the two do not convert (1 kg to 1 kWh), and no change can be computed.
     scale: float | None = 1.0
+    term: str = "declared unit"  # or "functional unit", as the study says (ISO 14067 tells the two apart)
 
     @property
     def old_in_new_unit(self) -> Footprint | None:
@@ -560,6 +561,14 @@ def _footprint(model: M.Model, result: Result) -> Footprint:
                      du.amount)
 
 
+def _term(*models: M.Model) -> str:
+    """The study's term: `functional unit` for a study of one (the first model given that has either), else `declared unit`."""
+    for model in models:
+        if model.study and model.study.declared_unit:
+            return "functional unit" if model.study.declared_unit.functional else "declared unit"
+    return "declared unit"
+
+
 def _per(have: M.Quantity, want: M.Quantity) -> float | None:
     """What a footprint per `have` (a declared unit) is multiplied by to be per `want`; None if they do not convert.
 
@@ -602,7 +611,7 @@ def _dangling(trial: M.Model, old: M.Model) -> str | None:
     study = trial.study
     if study and study.declared_unit and study.declared_unit.product not in keys:
         product = study.declared_unit.product
-        return f"the declared unit is of {product}, {gone(product in keys_old)}"
+        return f"the {_term(trial)} is of {product}, {gone(product in keys_old)}"
     if study and study.gwp and study.gwp not in trial.gwp_sets:
         return f"the study uses the GWP set {study.gwp}, {gone(study.gwp in old.gwp_sets)}"
     for process in trial.processes.values():
@@ -653,7 +662,7 @@ def _units_misfit(trial: M.Model) -> str | None:
 
 def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str = "new") -> ModelDiff:
     """The changes from `old` to `new` with the footprint effect of each (see the module docstring)."""
-    diff = ModelDiff(old_name, new_name, changes_between(old, new))
+    diff = ModelDiff(old_name, new_name, changes_between(old, new), term=_term(new, old))
     footprints, problems = [], []
     for which, model in (("old", old), ("new", new)):
         # Each version on its own, so that the reader learns which one cannot be computed.
@@ -665,7 +674,7 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
     old_fp, new_fp = footprints
     diff.problem = "; ".join(problems) or None
     if old_fp is None or new_fp is None:
-        diff.problem = diff.problem or "no declared unit on both sides: the footprint is not compared"
+        diff.problem = diff.problem or f"no {diff.term} on both sides: the footprint is not compared"
         return _sorted(diff)
     diff.old, diff.new = old_fp, new_fp
     # The change and each effect are per the new declared unit, the old footprint converted to it
@@ -674,10 +683,10 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
     diff.scale = _per(old_fp.declared, new_fp.declared)
     old_du, new_du = (f"{plain(fp.declared.value)} {short(fp.declared.unit)}" for fp in (old_fp, new_fp))
     if diff.scale is None:
-        diff.problem = (f"the declared unit changed from {old_du} to {new_du}, which do not convert: the footprints "
-                        f"are not compared, and each effect is per the old declared unit ({old_du})")
+        diff.problem = (f"the {diff.term} changed from {old_du} to {new_du}, which do not convert: the footprints "
+                        f"are not compared, and each effect is per the old {_term(old)} ({old_du})")
     elif old_fp.unit != new_fp.unit:
-        diff.problem = (f"the declared unit changed from {old_du} to {new_du}: the change and the effects are per "
+        diff.problem = (f"the {diff.term} changed from {old_du} to {new_du}: the change and the effects are per "
                         f"{new_du}, the old footprint converted (x {plain(diff.scale)})")
     target = new_fp.declared if diff.scale is not None else old_fp.declared
     base = diff.old_in_new_unit or old_fp
@@ -697,7 +706,7 @@ def diff_models(old: M.Model, new: M.Model, old_name: str = "old", new_name: str
             du = trial.study.declared_unit if trial.study else None
             factor = _per(du.amount, target) if du else 1.0
             if factor is None:
-                change.note = ("no effect of its own: with this change alone the declared unit "
+                change.note = (f"no effect of its own: with this change alone the {_term(trial)} "
                                f"({show(du.amount)}) does not convert to {show(target)}")
                 continue
             change.effect = _effect(base, compute(trial), factor)
@@ -870,6 +879,6 @@ def to_markdown(diff: ModelDiff) -> str:
     if diff.interaction is not None:
         out.append(f"| {_num(diff.interaction.total)} | interaction | the rest of the change, so the rows add up | "
                    f"{_md(_stage_text(diff.interaction.by_stage))} |")
-    out += ["", "<sub>Effects in kg CO2e per declared unit, each change applied alone to the old model "
+    out += ["", f"<sub>Effects in kg CO2e per {diff.term}, each change applied alone to the old model "
             "(`pcf diff`, docs/version-control.md).</sub>", ""]
     return "\n".join(out)

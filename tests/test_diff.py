@@ -709,3 +709,21 @@ def test_changed_texts_are_quoted_and_shares_are_percentages_as_written(tmp_path
          'cutoff.per_flow = 1 %, data.max_factor_age = 12, cutoff.basis = "energy"')]
     # The flow now takes f2: 2 kg x (1 - 3) kg CO2e / kg.
     assert {c.title: c.effect.total for c in diff.changes}["flow p.x changed"] == pytest.approx(2 * (1 - 3), abs=TOL)
+
+
+def test_a_functional_unit_study_is_said_per_functional_unit(tmp_path):
+    # ISO 14067 tells a functional unit from a declared unit; the report says "functional unit"
+    # for a study of one, the diff said "per declared unit" (its notes and its markdown footer).
+    text = ('study "s" {{\n  functional_unit 1 {unit} of p.out\n}}\n'
+            'factor f = {factor} kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product out 1 {unit}\n  input   x 2 kg from f\n}}\n')
+    for name, unit, factor in (("old.pcf", "kg", "3"), ("new.pcf", "kWh", "4")):
+        (tmp_path / name).write_text(text.format(unit=unit, factor=factor), encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    # The factor alone, per the old functional unit (1 kg): 2 kg x (4 - 3) kg CO2e / kg.
+    assert {c.title: c.effect.total for c in diff.changes if c.effect} == {"factor f changed": pytest.approx(2.0, abs=TOL)}
+    assert diff.problem == ("the functional unit changed from 1 kg to 1 kWh, which do not convert: the footprints are "
+                            "not compared, and each effect is per the old functional unit (1 kg)")
+    markdown = to_markdown(diff)
+    assert "Effects in kg CO2e per functional unit" in markdown
+    assert "declared unit" not in markdown.replace("functional_unit", "")
