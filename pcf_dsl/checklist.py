@@ -43,19 +43,31 @@ def evidence_text(row: dict) -> str:
     return ", ".join(f"{k} {_value(v)}" for k, v in row["summary"].items())
 
 
-def rows(run) -> list[dict]:
-    """The rows of one profile's checklist, in rule-code order."""
+def requirement_and_clause(rule, profile, lang: str = "en") -> tuple[str, str]:
+    """A row's requirement and clause in `lang`: the rule's own, or the clause the profile sets for it.
+
+    Chinese (`pcf report --lang zh`) is the text written beside the rule's English (`summary_zh`,
+    `Clause.zh`) and the Chinese side of a profile's `set clause.CODE = "中文 / English"`.
+    """
+    if lang == "zh":
+        return rule.summary_zh, profile.clauses_zh.get(rule.code) or rule.clause.text("zh")
+    return rule.summary, profile.clauses.get(rule.code) or str(rule.clause)
+
+
+def rows(run, lang: str = "en") -> list[dict]:
+    """The rows of one profile's checklist, in rule-code order (requirement and clause in `lang`)."""
     from .sarif import diagnostic_json
 
     rules = registry()
     out = []
     for code, outcome in sorted(run.outcomes.items()):
         rule = rules[code].rule
+        requirement, clause = requirement_and_clause(rule, run.profile, lang)
         out.append({
             "code": code,
             "name": rule.name,
-            "requirement": rule.summary,
-            "clause": run.profile.clauses.get(code) or str(rule.clause),
+            "requirement": requirement,
+            "clause": clause,
             "severity": outcome.severity,
             "status": outcome.status,
             "not_applicable": outcome.not_applicable,

@@ -24,6 +24,7 @@ from pathlib import Path
 from .build import load, models_dir
 from .diagnostics import Diagnostic, PcfError, Span, did_you_mean
 from .model import Model, Profile
+from .present import pick
 from .rules import parameters, registry
 
 PROFILE_DIR = "profiles"
@@ -49,6 +50,7 @@ class ResolvedProfile:
     # where a finding about a threshold of the profile points (Model.locate)
     param_spans: dict[str, Span] = field(default_factory=dict)
     clauses: dict[str, str] = field(default_factory=dict)  # code -> clause text for this standard
+    clauses_zh: dict[str, str] = field(default_factory=dict)  # code -> its Chinese side, for `--lang zh`
     reason: str = ""
     span: Span | None = None
 
@@ -156,6 +158,7 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
     origin = {key: "default" for key in params_known}
     spans: dict[str, Span] = {}
     clauses: dict[str, str] = {}
+    clauses_zh: dict[str, str] = {}
     notes: list[str] = []
     standards: list[str] = []
     for key in order:
@@ -181,7 +184,8 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
                                            at_key if code not in rules else at_value,
                                            'e.g. set clause.C002 = "PAS 2050:2011, 6.3"'))
                     continue
-                clauses[code] = value
+                # written "中文 / English" as a label is: each language reads its side (one text: both)
+                clauses[code], clauses_zh[code] = pick(value, "en"), pick(value, "zh")
                 continue
             known = params_known.get(param_key)
             if known is None:
@@ -228,7 +232,7 @@ def resolve(name: str, profiles: dict[str, Profile], file: str | None = None, re
     short = name.rpartition(".")[2]
     return ResolvedProfile(name=short, label=top.label, file=file, chain=[k.rpartition(".")[2] for k in order],
                            standards=list(top.standards) or standards, notes=notes, severities=severities,
-                           params=values, param_origin=origin, param_spans=spans, clauses=clauses, reason=reason, span=top.span)
+                           params=values, param_origin=origin, param_spans=spans, clauses=clauses, clauses_zh=clauses_zh, reason=reason, span=top.span)
 
 
 # ------------------------------------------------------------------ the shipped library

@@ -107,7 +107,7 @@ TEXT: dict[str, dict[str, str]] = {
         "dq_none": "No line has a data-quality score.",
         "dq_unscored": "Lines without a score: {names}.",
         "s_verification": "Verification",
-        "checklist": "Checklist", "rule": "Rule", "result_col": "Result", "findings": "Findings",
+        "checklist": "Checklist", "colon": ": ", "verification_note": "", "rule": "Rule", "result_col": "Result", "findings": "Findings",
         "requirement": "Requirement", "clause": "Clause", "evidence": "Evidence",
         "waiver_use": "silences {n} finding(s)", "waiver_unused": "matches no finding", "use": "Use",
         "profile": "Profile {name}",
@@ -180,8 +180,14 @@ TEXT: dict[str, dict[str, str]] = {
         "dq_none": "没有数据质量评分。",
         "dq_unscored": "未评分的项目：{names}。",
         "s_verification": "核查",
-        "checklist": "核查清单", "rule": "规则", "result_col": "结果", "findings": "发现的问题",
-        "requirement": "要求", "clause": "条款", "evidence": "依据",
+        "checklist": "核查清单", "colon": "：", "rule": "规则", "result_col": "结果",
+        # The findings' messages and hints, and the evidence, are written by the rules in English with the
+        # model's numbers and names; they are shown as `pcf check` prints them, not translated at run time.
+        "verification_note": "核查清单的“要求”和“条款”为中文；“依据”列以及发现的问题的“说明”和“修改方法”"
+                             "由各规则生成，含模型中的数字和名称，保留英文原文（与 pcf check 的输出一致），"
+                             "不作机器翻译。",
+        "findings": "发现的问题（说明和修改方法为英文原文）",
+        "requirement": "要求", "clause": "条款", "evidence": "依据（英文原文）",
         "waiver_use": "豁免 {n} 项发现", "waiver_unused": "未匹配任何发现", "use": "作用",
         "profile": "规则集 {name}",
         "no_findings": "pcf check 未发现问题。",
@@ -445,7 +451,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["dq_unscored"] = t["dq_unscored"].format(names=", ".join(unscored)) if unscored else ""
 
     # --- verification
-    ctx["checklist"] = _checklist(outcome, t) if outcome is not None else []
+    ctx["checklist"] = _checklist(outcome, t, lang) if outcome is not None else []
     findings = []
     rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     diagnostics = outcome.diagnostics if outcome is not None else []
@@ -516,15 +522,15 @@ def _location(span) -> str:
     return f"{file}:{span.line}:{span.column}"
 
 
-def _checklist(outcome: CheckOutcome, t: dict) -> list[dict[str, Any]]:
-    """The compliance checklist of `pcf verify`, one table per profile the study claims."""
+def _checklist(outcome: CheckOutcome, t: dict, lang: str) -> list[dict[str, Any]]:
+    """The compliance checklist of `pcf verify`, one table per profile the study claims, in `lang`."""
     from .checklist import evidence_text, rows  # pcf verify's rows: one owner for what a checklist row says
 
     sections = []
     for run in outcome.runs:
         table = [{"code": r["code"], "name": r["name"], "requirement": r["requirement"], "clause": r["clause"],
                   "status": t.get(f"status_{r['status']}", r["status"]), "css": r["status"].replace("/", ""),
-                  "evidence": evidence_text(r)} for r in rows(run)]
+                  "evidence": evidence_text(r)} for r in rows(run, lang)]
         label = run.profile.label or run.profile.name
         sections.append({"profile": t["profile"].format(name=label), "rows": table})
     return sections

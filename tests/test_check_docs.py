@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from pathlib import Path
 
@@ -18,7 +19,7 @@ DOCS = Docs(what="checks a thing", why="it matters", example="study \"x\" {\n}\n
 
 def _rule(**changes) -> Rule:
     fields = dict(code="X001", name="a-rule", default_severity="warning", summary="A rule.",
-                  clause=Clause("ISO 14067:2018", "somewhere"), docs=DOCS)
+                  summary_zh="一条规则。", clause=Clause("ISO 14067:2018", "somewhere", zh="某处"), docs=DOCS)
     fields.update(changes)
     return Rule(**fields)
 
@@ -37,6 +38,22 @@ def test_every_rule_has_all_four_docs_parts_and_a_clause():
         assert f"### {code} {rule.name}" in markdown()
 
 
+def test_every_rule_has_its_requirement_and_clause_in_chinese():
+    """The Chinese checklist says what the English one says: the clause numbers, the percentages and
+    the `code` (parameters, keywords) of a rule's summary and clause are kept as they are; only the
+    words are Chinese. (The standard's name is not translated: it is the clause's `standard`.)"""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    kept = re.compile(r"`[^`]+`|\d+(?:\.\d+)+|\d+ %|[A-Z]{2,}[\w-]*")  # code, 4.3.4.2, 95 %, CN-JS, GWP100, IPCC
+    for code, registered in registry().items():
+        rule = registered.rule
+        assert cjk.search(rule.summary_zh) and cjk.search(rule.clause.zh), code
+        assert sorted(kept.findall(rule.summary)) == sorted(kept.findall(rule.summary_zh)), code
+        for token in re.findall(r"\d+(?:\.\d+)+|\d+ %", rule.clause.clause):
+            assert token in rule.clause.zh, (code, token)
+        assert rule.clause.text("zh") == f"{rule.clause.standard}，{rule.clause.zh}"
+        assert rule.clause.text("en") == str(rule.clause)
+
+
 @pytest.mark.parametrize("part", Docs.PARTS)
 def test_a_rule_without_a_docs_part_is_refused(part):
     docs = Docs(**{**{p: getattr(DOCS, p) for p in Docs.PARTS}, part: "  "})
@@ -50,6 +67,10 @@ def test_a_rule_without_a_docs_part_is_refused(part):
     ({"default_severity": "fatal"}, "default severity"),
     ({"clause": Clause("", "")}, "clause"),
     ({"summary": ""}, "summary"),
+    # the Chinese checklist of `pcf report --lang zh` reads these: a new rule cannot forget them
+    ({"summary_zh": ""}, "Chinese summary"),
+    ({"summary_zh": "`cutoff.per_flow`"}, "Chinese summary"),
+    ({"clause": Clause("ISO 14067:2018", "somewhere")}, "clause has no Chinese text"),
     ({"params": (Param("nodot", 1, "x"),)}, "area.name"),
 ])
 def test_malformed_rules_are_refused(changes, message):

@@ -21,6 +21,7 @@ import pcf_dsl
 from pcf_dsl.check import run_check
 from pcf_dsl.cli import main
 from pcf_dsl.quality import quality_level, weighted_quality
+from pcf_dsl.report import _md_escape as _md
 from pcf_dsl.report import report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,6 +305,78 @@ def test_lang_zh(outcome):
                                     "7. 假设、说明和豁免"]
     assert "表 1 1 kg 铝合金棒材生命周期碳排放清单说明" in html and "原材料获取" in html
     assert '<html lang="zh-CN">' in html
+
+
+def _section_6(text: str) -> str:
+    return text[text.index("## 6. "):text.index("## 7. ")]
+
+
+def test_the_chinese_checklist_states_requirements_and_clauses_in_chinese(outcome):
+    """With --lang zh the checklist's requirement and clause columns were the rules' English. They are
+    the Chinese written beside each rule (and the Chinese side of a profile's clause); the standard's
+    name and clause number stay as written."""
+    from pcf_dsl.rules import registry
+
+    zh = _section_6(report(outcome.model, outcome.result, outcome, fmt="md", lang="zh").text)
+    rules = registry()
+    tables = zh.split("**核查清单：")[1:]  # one per profile, in the order of the runs
+    assert len(tables) == len(outcome.runs) == 2  # the study claims GB/T 24067-2024 and PAS 2050:2011
+    for run, table in zip(outcome.runs, tables):
+        assert table.startswith(f"规则集 {run.profile.label}**")
+        for code in run.outcomes:
+            rule = rules[code].rule
+            clause = run.profile.clauses_zh.get(code) or rule.clause.text("zh")
+            row = next(line for line in table.splitlines() if line.startswith(f"| `{code}` "))
+            assert f"| {_md(rule.summary_zh)} | {_md(clause)} |" in row, row
+            assert rule.summary not in zh.replace("\\", ""), code
+    # the rule's own clause: ISO 14044:2006, 4.3.4.2, the allocation procedure
+    assert "| ISO 14044:2006，4.3.4.2，分配程序：分配后的输入和输出之和等于分配前的输入和输出 |" in zh
+    # the clause the shipped GB/T 24067 profile sets for C007, and PAS 2050's for C005, in Chinese
+    assert "| GB/T 24067-2024（ISO 14067:2018），取舍准则：研究规定取舍准则并说明舍去的影响 |" in zh
+    assert "| PAS 2050:2011，至少评价预期的生命周期温室气体排放的 95 % |" in zh
+    assert "**核查清单：规则集 GB/T 24067-2024**" in zh
+    # the findings and the evidence are the rules' English, under headings that say so
+    assert "**发现的问题（说明和修改方法为英文原文）**" in zh and "| 依据（英文原文） |" in zh
+    assert "保留英文原文（与 pcf check 的输出一致），不作机器翻译。" in zh
+    q003 = next(d for d in outcome.diagnostics if d.code == "Q003")
+    assert _md(q003.message) in zh
+
+
+def test_the_english_checklist_is_unchanged_by_the_chinese_texts(outcome, html_en):
+    """The Chinese side of a profile's bilingual clause shows only with --lang zh; `pcf check`,
+    `pcf verify` and the English report read the English side."""
+    from pcf_dsl.checklist import checklist_json
+
+    gbt = next(run for run in outcome.runs if run.profile.name == "gbt_24067_2024")
+    english = "GB/T 24067-2024 (ISO 14067:2018), cut-off criteria: the study states them and the effect of the exclusions"
+    assert gbt.profile.clauses["C007"] == english
+    md = _section_6(report(outcome.model, outcome.result, outcome, fmt="md").text)
+    assert "## 6. Verification\n\n**Checklist: Profile GB/T 24067-2024**\n" in md  # no note in English
+    assert f"| {_md(english)} |" in md
+    section = html_en[html_en.index('id="verification"'):html_en.index('id="assumptions"')]
+    assert not re.search(r"[\u4e00-\u9fff]", section)
+    rows = checklist_json(outcome, "billet")["profiles"][0]["rows"]
+    assert next(r for r in rows if r["code"] == "C007")["clause"] == english
+
+
+def test_a_profiles_clause_written_in_two_languages(tmp_path):
+    """`set clause.CODE = "中文 / English"` is read as a label is: each language its side."""
+    path = tmp_path / "model.pcf"
+    path.write_text('import "std:profiles/base.pcf" as b\n\nprofile mine {\n  extends b.base\n'
+                    '  set clause.C004 = "客户手册，4.2：覆盖率 / Customer manual, 4.2: coverage"\n}\n\n'
+                    + SMALL, encoding="utf-8")
+    outcome = run_check(path)
+    assert not outcome.invalid, [d.message for d in outcome.diagnostics]
+    (run,) = outcome.runs
+    assert (run.profile.clauses["C004"], run.profile.clauses_zh["C004"]) == \
+        ("Customer manual, 4.2: coverage", "客户手册，4.2：覆盖率")
+    zh = report(outcome.model, outcome.result, outcome, fmt="md", lang="zh").text
+    en = report(outcome.model, outcome.result, outcome, fmt="md").text
+    assert "| 客户手册，4.2：覆盖率 |" in zh and "Customer manual" not in zh.split("**发现的问题")[0]
+    assert "| Customer manual, 4.2: coverage |" in en and "客户手册" not in en
+    # the finding's help names the clause in the English of the finding
+    c004 = next(d for d in outcome.diagnostics if d.code == "C004")
+    assert "Customer manual, 4.2: coverage" in c004.help and "客户手册" not in c004.help
 
 
 def test_markdown_with_its_figures_beside_it(tmp_path):

@@ -10,8 +10,10 @@ RULE = Rule(
     name="allocation-sum",
     default_severity="error",
     summary="Explicit allocation shares of a process add up to 100 % within the tolerance.",
+    summary_zh="过程明确给出的分配比例之和在允许偏差内等于 100 %。",
     clause=Clause("ISO 14044:2006", "4.3.4.2, allocation procedure: the sum of the allocated inputs and outputs "
-                  "equals the unallocated ones"),
+                  "equals the unallocated ones",
+                  zh="4.3.4.2，分配程序：分配后的输入和输出之和等于分配前的输入和输出"),
     params=(
         Param("allocation.tolerance", 0.001, "How far the sum of the shares may be from 100 %.", "fraction"),
     ),

@@ -9,8 +9,10 @@ RULE = Rule(
     name="allocation-hierarchy",
     default_severity="error",
     summary="Allocation is avoided first; physical or economic allocation comes with a justification.",
+    summary_zh="首先避免分配；按物理关系或经济价值分配时说明理由。",
     clause=Clause("ISO 14044:2006", "4.3.4.2, allocation procedure: avoid allocation (subdivision, system "
-                  "expansion), else physical relationships, else other relationships such as economic value"),
+                  "expansion), else physical relationships, else other relationships such as economic value",
+                  zh="4.3.4.2，分配程序：先避免分配（过程细分、系统扩展），其次按物理关系分配，再次按其他关系（如经济价值）分配"),
     docs=Docs(
         what=("A process with several products, or with an `allocation` block, must use `subdivision` or "
               "`system_expansion`, or give a `justification` when it allocates by `mass`, `energy`, "

@@ -10,8 +10,10 @@ RULE = Rule(
     name="allocation-basis",
     default_severity="error",
     summary="The properties an allocation needs are present and agree with the stated shares.",
+    summary_zh="分配所需的属性均已给出，且与所述分配比例一致。",
     clause=Clause("ISO 14044:2006", "4.3.4.2, allocation procedure: allocation reflects the stated physical "
-                  "or economic relationship"),
+                  "or economic relationship",
+                  zh="4.3.4.2，分配程序：分配反映所述的物理关系或经济关系"),
     params=(
         Param("allocation.tolerance", 0.001, "How far the sum of the shares may be from 100 %.", "fraction"),
     ),

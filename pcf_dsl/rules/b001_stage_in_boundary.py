@@ -10,7 +10,9 @@ RULE = Rule(
     name="stage-in-boundary",
     default_severity="error",
     summary="Every process and flow belongs to a life-cycle stage the boundary includes.",
-    clause=Clause("ISO 14067:2018", "system boundary: the life-cycle stages and unit processes included"),
+    summary_zh="每个过程和流都属于系统边界包括的生命周期阶段。",
+    clause=Clause("ISO 14067:2018", "system boundary: the life-cycle stages and unit processes included",
+                  zh="系统边界：包括的生命周期阶段和单元过程"),
     docs=Docs(
         what=("Each process's `stage`, and the `stage` a flow is reported in when it differs from its "
               "process's, must be a stage the `boundary` includes. A stage the boundary excludes, or does "

@@ -10,7 +10,9 @@ RULE = Rule(
     name="excluded-stage-contributes",
     default_severity="error",
     summary="A stage the boundary excludes adds nothing to the result.",
-    clause=Clause("ISO 14067:2018", "system boundary: excluded life-cycle stages and the reasons for excluding them"),
+    summary_zh="系统边界不包括的阶段对结果没有贡献。",
+    clause=Clause("ISO 14067:2018", "system boundary: excluded life-cycle stages and the reasons for excluding them",
+                  zh="系统边界：不包括的生命周期阶段及不包括的理由"),
     docs=Docs(
         what=("Adds up the computed result of every stage the boundary excludes and reports each one "
               "that is not zero, with its kg CO2e per declared unit and share of the total."),

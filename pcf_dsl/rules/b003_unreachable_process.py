@@ -10,7 +10,9 @@ RULE = Rule(
     name="unreachable-process",
     default_severity="warning",
     summary="Every process is upstream of the reference product (otherwise it adds nothing).",
-    clause=Clause("ISO 14067:2018", "system boundary: the unit processes of the product system"),
+    summary_zh="每个过程都在功能单位或声明单位所指产品的上游（否则对结果没有贡献）。",
+    clause=Clause("ISO 14067:2018", "system boundary: the unit processes of the product system",
+                  zh="系统边界：产品系统的单元过程"),
     docs=Docs(
         what=("Walks the process graph (supplier to client, a treatment process counting as the "
               "supplier of its client's waste) back from the process of the declared unit and reports "

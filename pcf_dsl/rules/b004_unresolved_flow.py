@@ -10,7 +10,9 @@ RULE = Rule(
     name="unresolved-flow",
     default_severity="error",
     summary="Every input is linked or cut off with a reason; every waste has a treatment.",
-    clause=Clause("ISO 14067:2018", "system boundary: inputs and outputs excluded by cut-off are stated with the reason"),
+    summary_zh="每项输入都与过程关联，或按取舍准则舍去并说明理由；每项废弃物都有处理。",
+    clause=Clause("ISO 14067:2018", "system boundary: inputs and outputs excluded by cut-off are stated with the reason",
+                  zh="系统边界：说明按取舍准则舍去的输入和输出及其理由"),
     docs=Docs(
         what=("An input must come `from` a supplier process or an emission factor, or be marked "
               "`cutoff \"reason\"`; the builder refuses an input with neither (E330), and this rule asks "

@@ -13,7 +13,9 @@ RULE = Rule(
     name="reference-flow",
     default_severity="error",
     summary="The declared unit's product carries burden and its description states the same amount.",
-    clause=Clause("ISO 14067:2018", "functional or declared unit and reference flow"),
+    summary_zh="功能单位或声明单位所指产品承担排放，且其描述中的数量与该单位一致。",
+    clause=Clause("ISO 14067:2018", "functional or declared unit and reference flow",
+                  zh="功能单位或声明单位及基准流"),
     docs=Docs(
         what=("The builder already refuses a declared unit that names no product (E263) or a quantity of "
               "another kind than the product (E401). This rule checks what remains: the declared product "

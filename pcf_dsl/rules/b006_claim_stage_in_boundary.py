@@ -10,7 +10,9 @@ RULE = Rule(
     name="claim-stage-in-boundary",
     default_severity="error",
     summary="A claimed stage result names a stage the boundary includes.",
-    clause=Clause("ISO 14067:2018", "CFP study report: results by life-cycle stage within the system boundary"),
+    summary_zh="声明的阶段结果所指的阶段包括在系统边界内。",
+    clause=Clause("ISO 14067:2018", "CFP study report: results by life-cycle stage within the system boundary",
+                  zh="产品碳足迹研究报告：系统边界内按生命周期阶段的结果"),
     docs=Docs(
         what=("Every `claim stage NAME = ...` must name a stage the boundary includes. (An unknown stage "
               "name is refused by the builder, E251.)"),

@@ -10,8 +10,10 @@ RULE = Rule(
     name="placement-without-burden",
     default_severity="warning",
     summary="`stage` and `group` are set on lines with a burden of their own, where they take effect.",
+    summary_zh="`stage` 和 `group` 只写在自身有排放的行上，在那里才起作用。",
     clause=Clause("ISO 14067:2018", "CFP study report: results by life-cycle stage, each emission and removal "
-                                    "in the stage where it occurs"),
+                                    "in the stage where it occurs",
+                  zh="产品碳足迹研究报告：按生命周期阶段的结果，每项排放和清除计入其发生的阶段"),
     docs=Docs(
         what=("Reports every `stage` or `group` written on a line that has no burden of its own: an input "
               "`from` a supplier process, a waste `to` a treatment process, a product or a loss. The burden "

@@ -25,6 +25,7 @@ SEVERITIES = ("error", "warning", "info")
 CODE_PATTERN = re.compile(r"^[A-Z]\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PARAM_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # a Chinese text has Chinese characters, not only `code`
 
 ParamKind = Literal["fraction", "number", "text"]
 T = TypeVar("T")
@@ -36,14 +37,22 @@ class RuleDefinitionError(Exception):
 
 @dataclass(frozen=True)
 class Clause:
-    """Where a requirement comes from: the standard, its clause, and a link where the text is public."""
+    """Where a requirement comes from: the standard, its clause, and a link where the text is public.
+
+    `zh` is the clause in Chinese for `pcf report --lang zh`: the clause number kept as written, the
+    descriptive words translated (the standard's name is never translated: it is `standard`).
+    """
 
     standard: str
     clause: str
     url: str | None = None
+    zh: str = ""
 
     def __str__(self) -> str:
         return f"{self.standard}, {self.clause}"
+
+    def text(self, lang: str = "en") -> str:
+        return f"{self.standard}，{self.zh}" if lang == "zh" else str(self)
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,9 @@ class Rule:
     clause: Clause
     docs: Docs
     params: tuple[Param, ...] = ()
+    # The summary in Chinese: the requirement column of the checklist in `pcf report --lang zh`.
+    # Written by hand beside the English one, never translated at run time.
+    summary_zh: str = ""
 
     def __post_init__(self) -> None:
         problems = []
@@ -96,6 +108,10 @@ class Rule:
             problems.append("the summary is empty")
         if not isinstance(self.clause, Clause) or not self.clause.standard.strip() or not self.clause.clause.strip():
             problems.append("the clause (standard and clause text) is missing")
+        elif not _CJK.search(self.clause.zh or ""):
+            problems.append("the clause has no Chinese text (`zh=`)")
+        if not _CJK.search(self.summary_zh or ""):
+            problems.append("the Chinese summary (`summary_zh`) is missing")
         if not isinstance(self.docs, Docs):
             problems.append("docs are missing")
         else:

@@ -10,7 +10,9 @@ RULE = Rule(
     name="cutoff-estimate",
     default_severity="error",
     summary="Every cut-off input states an estimate of its emissions.",
-    clause=Clause("ISO 14067:2018", "cut-off criteria: the effect of the exclusions is assessed and stated"),
+    summary_zh="每项舍去的输入都给出其排放的估计值。",
+    clause=Clause("ISO 14067:2018", "cut-off criteria: the effect of the exclusions is assessed and stated",
+                  zh="取舍准则：评价并说明舍去的影响"),
     docs=Docs(
         what=("Every input marked `cutoff` must have an `estimate` in its block: kg CO2e per run of its "
               "process (`estimate 0.4 kg CO2e`) or a share of the total (`estimate 0.1 %`)."),

@@ -11,7 +11,9 @@ RULE = Rule(
     name="cutoff-per-flow",
     default_severity="error",
     summary="Each cut-off input is smaller than the per-flow cut-off threshold.",
-    clause=Clause("ISO 14067:2018", "cut-off criteria stated for the study and applied to each excluded flow"),
+    summary_zh="每项舍去的输入都小于单个流的取舍阈值。",
+    clause=Clause("ISO 14067:2018", "cut-off criteria stated for the study and applied to each excluded flow",
+                  zh="研究规定的取舍准则，适用于每个舍去的流"),
     params=(
         Param("cutoff.per_flow", None, "Largest share one excluded flow may have. The study's own `per_flow` "
               "applies too; the smaller of the two wins. Unset: the standard gives no number.", "fraction"),

@@ -11,7 +11,9 @@ RULE = Rule(
     name="cutoff-cumulative",
     default_severity="error",
     summary="The cut-off inputs together are smaller than the cumulative threshold.",
-    clause=Clause("ISO 14067:2018", "cut-off criteria stated for the study and the effect of all exclusions"),
+    summary_zh="舍去的输入合计小于累计取舍阈值。",
+    clause=Clause("ISO 14067:2018", "cut-off criteria stated for the study and the effect of all exclusions",
+                  zh="研究规定的取舍准则及全部舍去的影响"),
     params=(
         Param("cutoff.cumulative", None, "Largest share all excluded flows together may have (the smaller "
               "of this and the study's `cumulative` applies). Unset: no number from the standard.", "fraction"),

@@ -19,7 +19,9 @@ RULE = Rule(
     name="coverage",
     default_severity="info",
     summary="Reports the coverage: the modelled share of the total with the cut-off estimates added back.",
-    clause=Clause("ISO 14067:2018", "CFP study report: the effect of the cut-off criteria on the result"),
+    summary_zh="报告覆盖率：已建模部分占总量（加回舍去部分的估计值）的比例。",
+    clause=Clause("ISO 14067:2018", "CFP study report: the effect of the cut-off criteria on the result",
+                  zh="产品碳足迹研究报告：取舍准则对结果的影响"),
     docs=Docs(
         what=("Computes the coverage, the computed footprint divided by the footprint plus every cut-off "
               "estimate (its size when removals make it negative), and reports it with the number of cut-off inputs (and of those without an "

@@ -11,7 +11,9 @@ RULE = Rule(
     name="minimum-coverage",
     default_severity="error",
     summary="The modelled share of the estimated total reaches the profile's minimum coverage.",
-    clause=Clause("PAS 2050:2011", "at least 95 % of the anticipated life-cycle GHG emissions are assessed"),
+    summary_zh="已建模部分占估计总量的比例达到规则集规定的最低覆盖率。",
+    clause=Clause("PAS 2050:2011", "at least 95 % of the anticipated life-cycle GHG emissions are assessed",
+                  zh="至少评价预期的生命周期温室气体排放的 95 %"),
     params=(
         Param("cutoff.min_coverage", None, "Smallest coverage (modelled / (modelled + cut-off estimates)) "
               "the standard accepts; unset: no minimum.", "fraction"),

@@ -10,7 +10,9 @@ RULE = Rule(
     name="small-included-flows",
     default_severity="info",
     summary="Lists the modelled flows that are each under the per-flow cut-off threshold.",
-    clause=Clause("ISO 14067:2018", "cut-off criteria: applied consistently to the flows of the study"),
+    summary_zh="列出各自低于单个流取舍阈值的已建模流。",
+    clause=Clause("ISO 14067:2018", "cut-off criteria: applied consistently to the flows of the study",
+                  zh="取舍准则：一致地应用于研究的各个流"),
     docs=Docs(
         what=("Lists the modelled burden lines that are each below the per-flow threshold (on an "
               "`emissions` basis, their share of the estimated total; on `mass` or `energy`, an input's "

@@ -10,7 +10,9 @@ RULE = Rule(
     name="cutoff-criterion-stated",
     default_severity="error",
     summary="The study states a numeric cut-off criterion, and it is no laxer than the profile's.",
-    clause=Clause("ISO 14067:2018", "cut-off criteria: stated in the scope of the study"),
+    summary_zh="研究规定了数值化的取舍准则，且不宽于规则集的要求。",
+    clause=Clause("ISO 14067:2018", "cut-off criteria: stated in the scope of the study",
+                  zh="取舍准则：在研究范围中规定"),
     docs=Docs(
         what=("The model needs a `cutoff` block with a `per_flow` or `cumulative` threshold. Where the "
               "profile sets a number (PAS 2050: 1 % per flow), the study's own may not exceed it. Where "

@@ -10,7 +10,9 @@ RULE = Rule(
     name="factor-age",
     default_severity="warning",
     summary="An emission factor's year is not more than `data.max_factor_age` years before the reference period.",
-    clause=Clause("ISO 14067:2018", "data quality: time-related coverage"),
+    summary_zh="排放因子的年份早于时间范围不超过 `data.max_factor_age` 年。",
+    clause=Clause("ISO 14067:2018", "data quality: time-related coverage",
+                  zh="数据质量：时间跨度"),
     params=(
         Param("data.max_factor_age", 10, "Years a factor may be older than the start of the reference period.",
               "number"),

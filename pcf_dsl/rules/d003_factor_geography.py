@@ -10,7 +10,9 @@ RULE = Rule(
     name="factor-geography",
     default_severity="warning",
     summary="A factor's geography contains the process's (CN covers CN-JS; GLO covers all).",
-    clause=Clause("ISO 14067:2018", "data quality: geographical coverage"),
+    summary_zh="排放因子的地域范围包含过程所在地（CN 包含 CN-JS；GLO 包含全部）。",
+    clause=Clause("ISO 14067:2018", "data quality: geographical coverage",
+                  zh="数据质量：地域广度"),
     docs=Docs(
         what=("For each flow that applies a factor with a `geography`, compares it with the process's "
               "`geography` (or the study's): the factor's region must equal or contain it. `GLO`, `RoW` "

@@ -14,7 +14,9 @@ RULE = Rule(
     name="gwp-set-required",
     default_severity="error",
     summary="The study names a GWP set, and it is one the profile accepts.",
-    clause=Clause("ISO 14067:2018", "impact assessment: GWP100 values given by the IPCC"),
+    summary_zh="研究指定了 GWP 值集，且为规则集接受的版本。",
+    clause=Clause("ISO 14067:2018", "impact assessment: GWP100 values given by the IPCC",
+                  zh="影响评价：采用 IPCC 给出的 100 年全球增温潜势（GWP100）值"),
     params=(
         Param("gwp.accepted", None, "The IPCC assessment reports whose GWP100 sets the standard accepts, "
               "as text: \"ar6\" or \"ar5, ar6\". Unset: any.", "text", pattern=ACCEPTED),

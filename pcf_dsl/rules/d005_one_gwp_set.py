@@ -10,7 +10,9 @@ RULE = Rule(
     name="one-gwp-set",
     default_severity="warning",
     summary="No applied factor says it was characterised with another IPCC assessment report than the study's.",
-    clause=Clause("ISO 14067:2018", "impact assessment: one set of GWP100 values for the whole study"),
+    summary_zh="所用排放因子均未注明其特征化采用与研究不同的 IPCC 评估报告。",
+    clause=Clause("ISO 14067:2018", "impact assessment: one set of GWP100 values for the whole study",
+                  zh="影响评价：整个研究采用同一套 GWP100 值"),
     docs=Docs(
         what=("A factor in CO2e was characterised by whoever published it. When an applied factor's label, "
               "source, dataset or notes name an IPCC assessment report (`AR5`, `Fifth Assessment Report`) "

@@ -10,7 +10,9 @@ RULE = Rule(
     name="factor-applied-twice",
     default_severity="error",
     summary="The same factor is not applied twice to the same physical flow.",
-    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: each flow counted once (no double counting)"),
+    summary_zh="同一排放因子不对同一物理流使用两次。",
+    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: each flow counted once (no double counting)",
+                  zh="生命周期清单分析：每个流只计算一次（不重复计算）"),
     docs=Docs(
         what=("An input and an `emit ... of INPUT` line describe one physical flow. They may carry two "
               "different factors (supply chain and combustion: that is not double counting), but not the "

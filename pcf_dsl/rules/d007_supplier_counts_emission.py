@@ -10,7 +10,9 @@ RULE = Rule(
     name="supplier-counts-emission",
     default_severity="warning",
     summary="A flow's emission is not counted both by its supplier process and by a factor in its client.",
-    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: each flow counted once (no double counting)"),
+    summary_zh="流的排放不同时由其供应过程和使用方过程中的排放因子计算。",
+    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: each flow counted once (no double counting)",
+                  zh="生命周期清单分析：每个流只计算一次（不重复计算）"),
     docs=Docs(
         what=("When an input comes `from` a supplier process and an `emit ... of` that input applies a "
               "factor, the supplier process must not apply the same factor itself: the supplier's product "

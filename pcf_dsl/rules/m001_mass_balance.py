@@ -10,7 +10,9 @@ RULE = Rule(
     name="mass-balance",
     default_severity="warning",
     summary="Per process, mass in equals products, wastes and losses within the tolerance.",
-    clause=Clause("ISO 14044:2006", "4.3.3.2, validation of data: mass and energy balances"),
+    summary_zh="每个过程输入的质量在允许偏差内等于产品、废弃物和损失之和。",
+    clause=Clause("ISO 14044:2006", "4.3.3.2, validation of data: mass and energy balances",
+                  zh="4.3.3.2，数据的确认：质量和能量平衡"),
     params=(
         Param("mass_balance.tolerance", 0.05, "Largest gap between mass in and mass out, as a share of the "
               "larger side.", "fraction"),

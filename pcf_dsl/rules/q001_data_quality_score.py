@@ -11,7 +11,9 @@ RULE = Rule(
     name="data-quality-score",
     default_severity="info",
     summary="Reports the share-weighted data-quality score (activity, factor, calibration) and its level.",
-    clause=Clause("ISO 14067:2018", "data quality: assessment of the data used"),
+    summary_zh="报告按贡献加权的数据质量分值（活动数据、排放因子、仪表校准）及其精准度级别。",
+    clause=Clause("ISO 14067:2018", "data quality: assessment of the data used",
+                  zh="数据质量：所用数据的评价"),
     docs=Docs(
         what=("Scores each burden line as the mean of its activity, factor and calibration scores "
               "(`quality` on the flow; each criterion it leaves out comes from its process's `quality`), "

@@ -10,7 +10,9 @@ RULE = Rule(
     name="minimum-quality-level",
     default_severity="error",
     summary="The weighted data-quality level is at least as good as `quality.min_level`.",
-    clause=Clause("ISO 14067:2018", "data quality requirements stated in the scope of the study"),
+    summary_zh="加权的数据质量级别不低于 `quality.min_level`。",
+    clause=Clause("ISO 14067:2018", "data quality requirements stated in the scope of the study",
+                  zh="研究范围中规定的数据质量要求"),
     params=(
         Param("quality.min_level", None, "The worst data-quality level accepted (1 best, 5 worst); unset: "
               "no minimum.", "number", bounds=(1, 5)),

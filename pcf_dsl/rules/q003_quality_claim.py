@@ -10,7 +10,9 @@ RULE = Rule(
     name="quality-claim",
     default_severity="error",
     summary="`claim quality` equals the computed weighted score at its printed precision.",
-    clause=Clause("ISO 14067:2018", "data quality: assessment of the data used, reported in the CFP study report"),
+    summary_zh="`claim quality` 按其所写精度等于计算的加权分值。",
+    clause=Clause("ISO 14067:2018", "data quality: assessment of the data used, reported in the CFP study report",
+                  zh="数据质量：所用数据的评价，在产品碳足迹研究报告中报告"),
     docs=Docs(
         what=("Compares `claim quality = X` with the score Q001 computes: a claim printed with d decimals "
               "matches when the computed score is within half a unit of its last digit. The finding gives "

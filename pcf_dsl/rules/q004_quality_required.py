@@ -11,7 +11,9 @@ RULE = Rule(
     name="quality-required",
     default_severity="warning",
     summary="Lines contributing more than `quality.required_above` of the total have all three quality scores.",
-    clause=Clause("PACT Methodology v3", "4.2.3, data quality indicators: the weighted average of all inputs"),
+    summary_zh="贡献超过总量 `quality.required_above` 的行都有全部三项质量评分。",
+    clause=Clause("PACT Methodology v3", "4.2.3, data quality indicators: the weighted average of all inputs",
+                  zh="4.2.3，数据质量指标：全部输入的加权平均值"),
     params=(
         Param("quality.required_above", None, "Share of the total above which a line must be scored; unset: "
               "no requirement.", "fraction"),

@@ -10,8 +10,10 @@ RULE = Rule(
     name="claim-material",
     default_severity="error",
     summary="A claimed result differs from the computed one by more than the materiality threshold.",
+    summary_zh="声明的结果与计算结果之差超过实质性阈值。",
     clause=Clause("ISO 14067:2018", "CFP study report: the quantified CFP and results by stage, "
-                  "reproducible from the inventory"),
+                  "reproducible from the inventory",
+                  zh="产品碳足迹研究报告：量化的产品碳足迹及各阶段结果，可由清单复现"),
     params=(
         Param("claims.materiality", 0.05, "A claim off by more than this share of the computed total is a "
               "material misstatement.", "fraction"),

@@ -10,8 +10,10 @@ RULE = Rule(
     name="claim-rounding",
     default_severity="warning",
     summary="A claimed result is not the computed one rounded to the printed digits.",
+    summary_zh="声明的结果不是计算结果按所写位数修约后的值。",
     clause=Clause("ISO 14067:2018", "CFP study report: the quantified CFP and results by stage, "
-                  "reproducible from the inventory"),
+                  "reproducible from the inventory",
+                  zh="产品碳足迹研究报告：量化的产品碳足迹及各阶段结果，可由清单复现"),
     params=(
         Param("claims.materiality", 0.05, "A claim off by more than this share of the computed total is a "
               "material misstatement.", "fraction"),

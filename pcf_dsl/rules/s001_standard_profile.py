@@ -9,7 +9,9 @@ RULE = Rule(
     name="standard-profile",
     default_severity="warning",
     summary="Each claimed standard has a profile; a study that claims none is checked with the base profile.",
-    clause=Clause("pcf_dsl", "verification: a model is checked against the rules of the standards it claims"),
+    summary_zh="每个声明的标准都有规则集；未声明标准的研究按基础规则集检查。",
+    clause=Clause("pcf_dsl", "verification: a model is checked against the rules of the standards it claims",
+                  zh="核查：按模型声明的标准的规则检查模型"),
     docs=Docs(
         what=("Reports a study with no `standard` line (it is checked with the shipped `base` profile) and "
               "every claimed standard that no shipped profile covers (the others are still checked)."),

@@ -11,7 +11,9 @@ RULE = Rule(
     name="emission-input-units",
     default_severity="error",
     summary="An `emit ... of INPUT` line measures the same kind of quantity as the input it burns.",
-    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: data validated, units consistent"),
+    summary_zh="`emit ... of INPUT` 行计量的量与其燃烧的输入属于同一类量。",
+    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: data validated, units consistent",
+                  zh="生命周期清单分析：数据经确认，单位一致"),
     docs=Docs(
         what=("The builder checks the units of every link (an input against its supplier's product, an "
               "amount against its factor, the declared unit against its product) and reports a mismatch "

@@ -11,7 +11,9 @@ RULE = Rule(
     name="burned-exceeds-input",
     default_severity="warning",
     summary="The activity of an `emit ... of INPUT` line is not larger than the input, beyond rounding.",
-    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: data validated (mass and energy balances)"),
+    summary_zh="`emit ... of INPUT` 行的活动数据不大于该输入（修约误差除外）。",
+    clause=Clause("ISO 14067:2018", "life cycle inventory analysis: data validated (mass and energy balances)",
+                  zh="生命周期清单分析：数据经确认（质量和能量平衡）"),
     docs=Docs(
         what=("Converts the amount of each `emit X AMOUNT of INPUT` to the input's unit and compares: the "
               "emission may not take more than the input brings in, allowing half a unit of the last "

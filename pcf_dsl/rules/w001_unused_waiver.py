@@ -11,7 +11,9 @@ RULE = Rule(
     name="unused-waiver",
     default_severity="warning",
     summary="A `waive` line names a rule and subject that no finding matches.",
-    clause=Clause("pcf_dsl", "waivers: a finding is silenced only by a justified waiver, and every waiver is shown"),
+    summary_zh="`waive` 行所指的规则和对象没有匹配的发现。",
+    clause=Clause("pcf_dsl", "waivers: a finding is silenced only by a justified waiver, and every waiver is shown",
+                  zh="豁免：发现只能由说明理由的豁免消除，且每项豁免都予以列出"),
     docs=Docs(
         what=("After all other rules have run (under every profile checked), reports each `waive CODE "
               "[subject] \"justification\"` that silenced nothing, and each that names a code which is not "
