@@ -203,6 +203,15 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+# The language's keywords for a cut-off basis and an allocation method, in the words of GB/T 24067 and
+# GB/T 24044, with the keyword the model writes in brackets so that a verifier finds it in the model.
+CUTOFF_BASIS_ZH = {"emissions": "排放量", "mass": "质量", "energy": "能量"}
+ALLOCATION_ZH = {"subdivision": "过程细分", "system_expansion": "系统扩展", "mass": "按质量分配",
+                 "energy": "按能量分配", "physical": "按物理关系分配", "economic": "按经济价值分配", "none": "不分配"}
+
+
+def _keyword(word: str, names: dict[str, str], lang: str) -> str:
+    return f"{names[word]}（{word}）" if lang == "zh" and word in names else word
 
 
 @dataclass
@@ -319,7 +328,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
     ctx["fig1"] = t["fig1"].format(unit=unit_text)
     cutoff = model.cutoff
     if cutoff is not None:
-        rule = [(t["basis"], cutoff.basis)]
+        rule = [(t["basis"], _keyword(cutoff.basis, CUTOFF_BASIS_ZH, lang))]
         if cutoff.per_flow is not None:
             rule.append((t["per_flow"], f"{cutoff.per_flow * 100:g} %"))
         if cutoff.cumulative is not None:
@@ -342,7 +351,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         alloc = process.allocation
         shares = ", ".join(f"{name} {share * 100:g} %" for name, share in alloc.shares.items())
         allocations.append({"process": _label(process.label, lang, process.name), "key": process.name,
-                            "method": alloc.method, "shares": shares, "justification": alloc.justification or ""})
+                            "method": _keyword(alloc.method, ALLOCATION_ZH, lang), "shares": shares, "justification": alloc.justification or ""})
     ctx["allocations"] = allocations
 
     # --- Table 1, grouped by stage in life-cycle order, lines in model order

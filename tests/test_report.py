@@ -379,6 +379,26 @@ def test_a_profiles_clause_written_in_two_languages(tmp_path):
     assert "Customer manual, 4.2: coverage" in c004.help and "客户手册" not in c004.help
 
 
+def test_the_cut_off_basis_and_allocation_method_are_named_in_chinese(outcome):
+    """Section 2 of the Chinese report gave the cut-off basis and the allocation method as the
+    language's English keywords (`emissions`, `mass`); they are named in Chinese, keyword beside."""
+    from typing import get_args
+
+    from pcf_dsl.model import ALLOCATION_METHODS, Cutoff
+    from pcf_dsl.report import ALLOCATION_ZH, CUTOFF_BASIS_ZH
+
+    # every keyword the language accepts has its Chinese name: a new one cannot be forgotten
+    assert set(ALLOCATION_ZH) == set(ALLOCATION_METHODS)
+    assert set(CUTOFF_BASIS_ZH) == set(get_args(Cutoff.model_fields["basis"].annotation))
+    model = outcome.model
+    assert (model.cutoff.basis, model.processes["casting"].allocation.method) == ("emissions", "mass")
+    zh = report(model, outcome.result, outcome, fmt="md", lang="zh").text
+    assert "| 依据 | 排放量（emissions） |" in zh
+    assert "| 熔炼、精炼、铸造 | 按质量分配（mass） | billet 100 % |" in zh
+    en = report(model, outcome.result, outcome, fmt="md").text
+    assert "| Basis | emissions |" in en and "| mass | billet 100 % |" in en
+
+
 def test_markdown_with_its_figures_beside_it(tmp_path):
     out = tmp_path / "billet.md"
     result = CliRunner().invoke(main, ["report", str(BILLET), "-o", str(out)])
