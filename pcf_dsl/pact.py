@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import model as M
+from . import present as P
 from .compute import Result
 from .diagnostics import Diagnostic, PcfError
 from .units import Q
@@ -291,9 +292,8 @@ def allocation_description(model: M.Model) -> str:
         if alloc is None:
             continue
         name = process.label or process.name
-        text = f"{name}: {alloc.method.replace('_', ' ')} allocation"
-        if alloc.shares:
-            text += " (" + ", ".join(f"{p} {share * 100:g} %" for p, share in alloc.shares.items()) + ")"
+        # the shares applied, with their basis (the masses or properties they are computed from)
+        text = f"{name}: {alloc.method.replace('_', ' ')} allocation, {P.allocation_text(process)}"
         if alloc.justification:
             text += f". {alloc.justification}"
         parts.append(text.rstrip(".") + ".")

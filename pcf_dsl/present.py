@@ -192,3 +192,59 @@ def declared_unit_text(model: Model, lang: str) -> str:
     if du.description and (lang != "zh" or has_cjk(du.description) or not chinese_label):
         return pick(du.description, lang, du.description)
     return named
+
+
+# How an allocation's shares came about, in each language: the computation's shares are printed with
+# the figures they follow from, so that a reader can redo the division (ISO 14067 7.3 h: the report
+# documents the allocation procedure; a share computed from masses or prices is otherwise nowhere).
+ALLOCATION_BASIS = {
+    "en": {"single": "the only product", "stated": "as stated in the model",
+           "mass": "from the products' masses: {figures}",
+           "property": "from each product's amount × its {method} property: {figures}"},
+    "zh": {"single": "唯一产品", "stated": "模型给定",
+           "mass": "按产品质量：{figures}", "property": "按产品数量 × {method}：{figures}"},
+}
+PROPERTY_ZH = {"economic": "经济价值", "energy": "能量", "physical": "物理属性"}
+
+
+def _basis_figure(value: float, unit: str, written: str | None = None) -> str:
+    """A product's amount or property as the basis of its share: a mass in kg, every digit the model gives."""
+    try:
+        to_kg = _to_kg(unit)
+    except Exception:
+        to_kg = None
+    if to_kg is not None:
+        return f"{plain(value * to_kg)} kg"
+    if written:
+        return amount(value, unit, written)
+    text = short(unit) if unit else ""
+    return plain(value) if text in ("", "(no unit)") else f"{plain(value)} {text}"  # `0.99 t / t` is 0.99
+
+
+def allocation_text(process, lang: str = "en") -> str:
+    """The shares the computation applies to a process's products, to 0.01 %, and their basis.
+
+    "metal 75.00 %, dross 25.00 % (from the products' masses: metal 3 kg, dross 1 kg)". Only for a
+    process the computation has run (its allocation data are complete).
+    """
+    from .compute import allocation_shares  # compute owns the shares; the text only shows them
+
+    alloc, products = process.allocation, process.products
+    shares = allocation_shares(process, products)
+    sep = "、" if lang == "zh" else ", "
+    text = ALLOCATION_BASIS[lang]
+    if len(products) == 1:
+        basis = text["single"]
+    elif alloc.shares:  # stated shares take precedence over the method's basis (A003 compares them)
+        basis = text["stated"]
+    elif alloc.method == "mass":
+        basis = text["mass"].format(figures=sep.join(
+            f"{p.name} {_basis_figure(p.amount.value, p.amount.unit, p.amount_text)}" for p in products))
+    else:
+        prop = alloc.properties
+        method = PROPERTY_ZH.get(alloc.method, alloc.method) if lang == "zh" else alloc.method
+        basis = text["property"].format(method=method, figures=sep.join(
+            f"{p.name} {_basis_figure(p.amount.value, p.amount.unit, p.amount_text)} × "
+            f"{_basis_figure(prop[p.name].value, prop[p.name].unit)}" for p in products))
+    listed = sep.join(f"{p.name} {pct(shares[p.name])}" for p in products)
+    return f"{listed}（{basis}）" if lang == "zh" else f"{listed} ({basis})"

@@ -349,9 +349,11 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         if process.allocation is None:
             continue
         alloc = process.allocation
-        shares = ", ".join(f"{name} {share * 100:g} %" for name, share in alloc.shares.items())
+        # the shares the computation applied (computed from masses or properties when none is stated), with
+        # their basis: the stated `share` lines alone left this column empty for a mass or economic allocation
         allocations.append({"process": _label(process.label, lang, process.name), "key": process.name,
-                            "method": _keyword(alloc.method, ALLOCATION_ZH, lang), "shares": shares, "justification": alloc.justification or ""})
+                            "method": _keyword(alloc.method, ALLOCATION_ZH, lang), "shares": P.allocation_text(process, lang),
+                            "justification": alloc.justification or ""})
     ctx["allocations"] = allocations
 
     # --- Table 1, grouped by stage in life-cycle order, lines in model order

@@ -422,3 +422,76 @@ def test_credits_that_outweigh_the_emissions_give_no_percentages(write):
         doc = product_footprint(model, result, PactOptions(**options, exempted_percent="0.5"))
         assert errors(strict(version), doc) == [], version
         assert "primaryDataShare" not in doc["pcf"]
+
+
+ALLOCATED = """\
+    import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+    study "Widgets" {
+      product       "widget"
+      producer      "Widget Co"
+      declared_unit 1 kg of assembly.widget
+      period        2024-01-01 to 2024-12-31
+      standard      "ISO 14067:2018"
+      gwp           ipcc.ar6
+    }
+
+    boundary cradle_to_gate
+
+    factor power = 0.5 kg CO2e / kWh
+    factor film = 3 kg CO2e / kg
+
+    process smelt "smelting" {
+      stage   raw_material_acquisition
+      product metal 3 kg
+      product dross 1 kg
+      input   electricity 4 kWh from power
+      allocation mass {
+        justification "sold by weight"
+      }
+    }
+
+    process refine "refining" {
+      stage   production
+      product ingot 1 kg
+      product slag 2 kg
+      input   metal 1 kg from smelt.metal
+      input   electricity 1 kWh from power
+      allocation economic {
+        property ingot 10 CNY / kg
+        property slag 1 CNY / kg
+        justification "prices of 2024"
+      }
+    }
+
+    process assembly "assembly, final" {
+      stage   production
+      product widget 1 kg
+      input   ingot 1 kg from refine.ingot
+      input   electricity 2 kWh from power
+      input   wrap "secondary packaging film, LDPE" 0.1 kg from film
+    }
+"""
+
+
+def test_allocation_description_gives_the_shares_computed_from_the_basis(write):
+    """A mass or economic allocation without `share` lines: the shares the computation applied, with
+    the masses and prices they follow from (they appeared nowhere in the document)."""
+    path = write(ALLOCATED)
+    doc = export(IDS, model=path)
+    # by hand: the products' masses 3 kg and 1 kg; amount x price 1 kg x 10 and 2 kg x 1 CNY
+    metal, ingot = 3 / (3 + 1), 1 * 10 / (1 * 10 + 2 * 1)
+    # pcf calc applies these shares: refining's 1 kWh x 0.5 is carried by the ingot at its share, and
+    # smelting runs for the ingot's share of 1 kg of metal out of 3 kg, at the metal's share
+    calc = json.loads(CliRunner().invoke(main, ["calc", str(path), "--format", "json"]).stdout)
+    lines = {(f["process"], f["flow"]): f["value"] for f in calc["by_flow"]}
+    assert lines[("refine", "electricity")] == pytest.approx(1 * 0.5 * ingot, rel=1e-12)
+    assert lines[("smelt", "electricity")] == pytest.approx(4 * 0.5 * metal * (1 * ingot / 3), rel=1e-12)
+    assert doc["pcf"]["allocationRulesDescription"] == (
+        f"smelting: mass allocation, metal {metal * 100:.2f} %, dross {(1 - metal) * 100:.2f} % "
+        "(from the products' masses: metal 3 kg, dross 1 kg). sold by weight. "
+        f"refining: economic allocation, ingot {ingot * 100:.2f} %, slag {(1 - ingot) * 100:.2f} % "
+        "(from each product's amount × its economic property: ingot 1 kg × 10 CNY / kg, slag 2 kg × 1 CNY / kg). "
+        "prices of 2024.")
+    assert "metal 75.00 %" in doc["pcf"]["allocationRulesDescription"]
+    assert "ingot 83.33 %, slag 16.67 %" in doc["pcf"]["allocationRulesDescription"]

@@ -738,3 +738,94 @@ def test_a_functional_unit_is_called_so_in_the_report_and_diagram(tmp_path, lang
     model = pcf_dsl.load(declared)
     md = report(model, pcf_dsl.compute(model), fmt="md", lang=lang).text
     assert term not in md.lower() and per.replace("functional unit", "declared unit").replace("功能", "声明") in md
+
+
+ALLOCATED = """\
+import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Widgets" {
+  declared_unit 1 kg of assembly.widget
+  gwp ipcc.ar6
+}
+
+boundary cradle_to_gate
+
+factor power = 0.5 kg CO2e / kWh
+factor film = 3 kg CO2e / kg
+
+process smelt "smelting" {
+  stage raw_material_acquisition
+  product metal 3 kg
+  product dross 1 kg
+  input electricity 4 kWh from power
+  allocation mass {
+    justification "sold by weight"
+  }
+}
+
+process refine "refining" {
+  stage production
+  product ingot 1 kg
+  product slag 2 kg
+  input metal 1 kg from smelt.metal
+  input electricity 1 kWh from power
+  allocation economic {
+    property ingot 10 CNY / kg
+    property slag 1 CNY / kg
+    justification "prices"
+  }
+}
+
+process assembly "assembly" {
+  stage production
+  product widget 1 kg
+  input ingot 1 kg from refine.ingot
+  input electricity 2 kWh from power
+  input wrap "secondary packaging film, LDPE" 0.1 kg from film
+}
+"""
+
+
+def _allocated(tmp_path):
+    path = tmp_path / "allocated.pcf"
+    path.write_text(ALLOCATED, encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    model = pcf_dsl.load(path)
+    return model, pcf_dsl.compute(model), json.loads(run.output)
+
+
+def test_allocation_table_shows_the_shares_computed_from_the_basis(tmp_path):
+    """A mass or economic allocation without `share` lines left the Shares column empty: the
+    shares the computation applied were nowhere in the report."""
+    model, result, calc = _allocated(tmp_path)
+    # by hand: the products' masses 3 kg and 1 kg; amount x price 1 kg x 10 and 2 kg x 1 CNY
+    metal, ingot = 3 / (3 + 1), 1 * 10 / (1 * 10 + 2 * 1)
+    # the shares pcf calc applied: refining's 1 kWh x 0.5 carried by the ingot at its share; smelting
+    # runs for the ingot's share of 1 kg of metal (of 3 kg), at the metal's share
+    lines = {(f["process"], f["flow"]): f["value"] for f in calc["by_flow"]}
+    assert lines[("refine", "electricity")] == pytest.approx(1 * 0.5 * ingot, rel=1e-12)
+    assert lines[("smelt", "electricity")] == pytest.approx(4 * 0.5 * metal * (1 * ingot / 3), rel=1e-12)
+    md = report(model, result, fmt="md").text
+    assert (f"| smelting | mass | metal {metal * 100:.2f} %, dross {(1 - metal) * 100:.2f} % (from the products' "
+            "masses: metal 3 kg, dross 1 kg) | sold by weight |") in md
+    assert (f"| refining | economic | ingot {ingot * 100:.2f} %, slag {(1 - ingot) * 100:.2f} % (from each product's "
+            "amount × its economic property: ingot 1 kg × 10 CNY / kg, slag 2 kg × 1 CNY / kg) | prices |") in md
+    assert "ingot 83.33 %, slag 16.67 %" in md
+    html = report(model, result, fmt="html").text
+    assert "<td>metal 75.00 %, dross 25.00 % (from the products&#39; masses: metal 3 kg, dross 1 kg)</td>" in html
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert "metal 75.00 %、dross 25.00 %（按产品质量：metal 3 kg、dross 1 kg）" in zh
+
+
+def test_stated_allocation_shares_are_those_applied(tmp_path, outcome):
+    # the reference model states `share billet 100 %` for its one product
+    md = report(outcome.model, outcome.result, fmt="md").text
+    assert "| billet 100.00 % (the only product) |" in md
+    path = tmp_path / "stated.pcf"
+    # stated shares take precedence over the masses (3:1) in the computation, and in the report
+    path.write_text(ALLOCATED.replace('justification "sold by weight"', 'share metal 90 %\n    share dross 10 %'),
+                    encoding="utf-8")
+    model = pcf_dsl.load(path)
+    md = report(model, pcf_dsl.compute(model), fmt="md").text
+    assert "| smelting | mass | metal 90.00 %, dross 10.00 % (as stated in the model) |" in md
