@@ -82,7 +82,7 @@ TEXT: dict[str, dict[str, str]] = {
         "per_du": "Amount per {du}",
         "s_results": "Results",
         "t2": "Table 2. Emissions of {unit} by life-cycle stage",
-        "line": "Line", "by_stage": "By life-cycle stage",
+        "line": "Line", "by_stage": "By life-cycle stage", "group_line": "{group} (group of {n} lines)",
         "fig2": "Figure 2. Distribution of emissions over the life-cycle stages",
         "by_gas": "By greenhouse gas", "gas": "Gas", "mass": "Mass (kg)",
         "by_origin": "Fossil and biogenic GHG emissions and removals, by life-cycle stage (kg CO2e per {du})",
@@ -159,7 +159,7 @@ TEXT: dict[str, dict[str, str]] = {
         "per_du": "每{du}的数量",
         "s_results": "结果",
         "t2": "表 2 {unit}生命周期各阶段碳排放情况",
-        "line": "项目", "by_stage": "按生命周期阶段",
+        "line": "项目", "by_stage": "按生命周期阶段", "group_line": "{group}（分组，{n} 项）",
         "fig2": "图 2 各生命周期阶段碳排放分布图",
         "by_gas": "按温室气体", "gas": "气体", "mass": "质量（kg）",
         "by_origin": "各生命周期阶段化石源和生物源温室气体排放与清除（kg CO2e / {du}）",
@@ -396,21 +396,32 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
                                                  flow.amount_text)})
     ctx["links"] = links
 
-    # --- Table 2: stage, then group (or the line itself), in model order
+    # --- Table 2: stage, then group (or the line itself), in model order. A row is a declared group or one
+    # process's line, never lines merged by their name: the `electricity` of four processes is four rows,
+    # each naming its process, and a group row names its processes and how many lines it sums.
     table2 = []
     for entry in inventory:
         stage_key = entry["key"]
-        by_group: dict[str, float] = {}
+        rows2: dict[tuple[str, ...], dict[str, Any]] = {}
         for process in model.processes.values():
             for flow in process.flows:
                 line = lines.get((process.name, flow.name))
                 if line is None or line.stage != stage_key:
                     continue
-                key = flow.group.replace("_", " ") if flow.group else _label(flow.label, lang, flow.name)
-                by_group[key] = by_group.get(key, 0.0) + line.value
+                key = ("group", flow.group) if flow.group else ("line", process.name, flow.name)
+                row = rows2.setdefault(key, {"value": 0.0, "lines": 0, "processes": [],
+                                             "name": _label(flow.label, lang, flow.name)})
+                row["value"] += line.value
+                row["lines"] += 1
+                label = _label(process.label, lang, process.name)
+                if label not in row["processes"]:
+                    row["processes"].append(label)
         table2.append({"stage": entry["stage"], "subtotal": entry["subtotal"], "share": entry["share"],
-                       "rows": [{"line": k, "value": P.kg_table(v), "share": P.pct(v / total if total else 0.0)}
-                                for k, v in by_group.items()]})
+                       "rows": [{"line": (r["name"] if k[0] == "line" else k[1].replace("_", " ") if r["lines"] == 1
+                                          else t["group_line"].format(group=k[1].replace("_", " "), n=r["lines"])),
+                                 "process": "; ".join(r["processes"]), "key": f"{stage_key} {'.'.join(k[1:])}",
+                                 "value": P.kg_table(r["value"]), "share": P.pct(r["value"] / total if total else 0.0)}
+                                for k, r in rows2.items()]})
     ctx["table2"] = table2
     ctx["t2"] = t["t2"].format(unit=unit_text)
     # An excluded stage is listed only when it contributes (B002's finding): marked, as `pcf calc` marks it,

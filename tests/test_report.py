@@ -160,7 +160,8 @@ def test_stage_results_equal_pcf_calc_and_table_2(html_en, calc):
     total = rows[("data-total", "")]
     assert close(total[-2], calc["total"]["value"]) and abs(float(total[-2]) - 11.22) <= 0.005
     # Table 2's group line for purchased materials: 10.796 in the report
-    group = re.search(r"<td>purchased materials</td><td class=\"num\">([\d.]+)</td>", html_en)
+    group = re.search(r"<td>purchased materials \(group of 47 lines\)</td><td>melting, refining and casting</td>"
+                      r"<td class=\"num\">([\d.]+)</td>", html_en)
     assert group and abs(float(group.group(1)) - 10.796) <= 0.0005 and close(group.group(1), calc["by_group"]["purchased_materials"]["value"])
 
 
@@ -829,3 +830,37 @@ def test_stated_allocation_shares_are_those_applied(tmp_path, outcome):
     model = pcf_dsl.load(path)
     md = report(model, pcf_dsl.compute(model), fmt="md").text
     assert "| smelting | mass | metal 90.00 %, dross 10.00 % (as stated in the model) |" in md
+
+
+def test_table_2_does_not_merge_same_named_lines_of_different_processes(tmp_path):
+    """Table 2 summed the lines of a stage by their name: the `electricity` of refining and of
+    assembly was one row, whose figure no process line has. A row is one process's line, or a
+    declared group, which names its processes and how many lines it sums."""
+    model, result, calc = _allocated(tmp_path)
+    lines = {(f["process"], f["flow"]): f["value"] for f in calc["by_flow"]}
+    # by hand: assembly 2 kWh x 0.5; refining 1 kWh x 0.5 x the ingot's economic share 10 / (10 + 2)
+    assembly, refine = 2 * 0.5, 1 * 0.5 * 10 / 12
+    assert lines[("assembly", "electricity")] == pytest.approx(assembly, rel=1e-12)
+    assert lines[("refine", "electricity")] == pytest.approx(refine, rel=1e-12)
+    rows = parse(report(model, result, fmt="html").text).rows
+    table2 = {key: cells for (attr, key), cells in rows.items() if attr == "data-t2"}
+    assert table2["production refine.electricity"][-4:-2] == ["electricity", "refining"]
+    assert close(table2["production refine.electricity"][-2], refine)
+    assert table2["production assembly.electricity"][-4:-2] == ["electricity", "assembly"]
+    assert close(table2["production assembly.electricity"][-2], assembly)
+    md = report(model, result, fmt="md").text
+    assert "|  | electricity | assembly | 1.0000 | 46.87 % |" in md
+    assert f"| production | electricity | refining | {refine:.4f} |" in md
+    assert "1.4167" not in md  # the two merged: 1.0 + 0.41667
+
+    # A declared group sums lines on purpose: its row says how many, and of which processes.
+    path = tmp_path / "grouped.pcf"
+    path.write_text(ALLOCATED.replace("input electricity 1 kWh from power", "input electricity 1 kWh from power {\n"
+                                      "    group energy\n  }").replace(
+        "input electricity 2 kWh from power", "input electricity 2 kWh from power {\n    group energy\n  }"),
+        encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    assert result.by_group["energy"].value == pytest.approx(assembly + refine, rel=1e-12)
+    md = report(model, result, fmt="md").text
+    assert f"| production | energy (group of 2 lines) | refining; assembly | {assembly + refine:.4f} |" in md
