@@ -269,10 +269,12 @@ def boundary_description(model: M.Model, result: Result, top: int = 5) -> str:
         flows = [f for f in result.by_flow if f.stage == stage.name]
         if not flows and stage.included is None:
             continue
-        names = [f.label or f"{f.process}.{f.flow}" for f in flows[:top]]
-        more = f" and {len(flows) - top} more" if len(flows) > top else ""
+        # One form for every line, its key with its label quoted, and `; ` between lines: a label
+        # holds commas ("secondary packaging film, LDPE"), and labels mixed with bare keys read as two lists.
+        names = [f"{f.process}.{f.flow}" + (f' "{f.label}"' if f.label else "") for f in flows[:top]]
+        more = f"; and {len(flows) - top} more" if len(flows) > top else ""
         parts.append(f"{_stage_label(stage)} ({decimal_round(share.value)} kg CO2e, "
-                     f"{share.share * 100:.2f} %): {', '.join(names)}{more}." if flows else
+                     f"{share.share * 100:.2f} %): {'; '.join(names)}{more}." if flows else
                      f"{_stage_label(stage)}: no emissions.")
     excluded = [s for s in model.stages if s.included is False]
     if excluded:

@@ -145,7 +145,10 @@ def test_v3_export_of_the_example(example):
     assert pcf["exemptedEmissionsDescription"].startswith("No emissions were exempted. Cut-off rule: flows below 1 %")
     assert pcf["allocationRulesDescription"].startswith("熔炼、精炼、铸造 / melting, refining and casting: mass allocation")
     assert pcf["boundaryProcessesDescription"].startswith(
-        "System boundary cradle-to-gate. raw material acquisition (10.8074 kg CO2e, 96.32 %): 铝锭 / aluminium ingot,")
+        "System boundary cradle-to-gate. raw material acquisition (10.8074 kg CO2e, 96.32 %): "
+        'casting.aluminium_ingot "铝锭 / aluminium ingot"; casting.magnesium_ingot_99_95 ')
+    assert '"铝硅合金 12% / Al-Si alloy 12%"; casting.al_mn_alloy_20 "铝锰合金 20% / Al-Mn alloy 20%"; and 45 more. ' \
+        "production (0.3899 kg CO2e, 3.47 %): " in pcf["boundaryProcessesDescription"]
     assert "Excluded: distribution (the billet is sold ex works" in pcf["boundaryProcessesDescription"]
     # Every line's factor is national or international (secondary): primary data share 0.
     assert pcf["primaryDataShare"] == "0"
@@ -495,3 +498,23 @@ def test_allocation_description_gives_the_shares_computed_from_the_basis(write):
         "prices of 2024.")
     assert "metal 75.00 %" in doc["pcf"]["allocationRulesDescription"]
     assert "ingot 83.33 %, slag 16.67 %" in doc["pcf"]["allocationRulesDescription"]
+
+
+def test_boundary_description_lists_lines_in_one_unambiguous_form(write):
+    """The lines of a stage were labels, or keys when unlabelled, joined by commas: a label with a
+    comma ("secondary packaging film, LDPE") read as two lines. Each is now its key with its label
+    quoted, `; ` between them."""
+    path = write(ALLOCATED)
+    doc = export(IDS, model=path)
+    # by hand: assembly 2 kWh x 0.5 = 1; refining 1 kWh x 0.5 x 10 / 12; film 0.1 kg x 3 = 0.3;
+    # smelting 4 kWh x 0.5 x 3/4 x (10/12) / 3
+    production, raw = 2 * 0.5 + 0.5 * 10 / 12 + 0.1 * 3, 4 * 0.5 * 0.75 * (10 / 12) / 3
+    calc = json.loads(CliRunner().invoke(main, ["calc", str(path), "--format", "json"]).stdout)
+    assert calc["by_stage"]["production"]["value"] == pytest.approx(production, rel=1e-12)
+    total = production + raw
+    assert doc["pcf"]["boundaryProcessesDescription"] == (
+        f"System boundary cradle-to-gate. raw material acquisition ({raw:.4f} kg CO2e, {raw / total * 100:.2f} %): "
+        f"smelt.electricity. production ({production:.4f} kg CO2e, {production / total * 100:.2f} %): "
+        'assembly.electricity; refine.electricity; assembly.wrap "secondary packaging film, LDPE". '
+        "Excluded: distribution (outside the cradle-to-gate boundary); use (outside the cradle-to-gate boundary); "
+        "end of life (outside the cradle-to-gate boundary).")
