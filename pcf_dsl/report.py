@@ -84,7 +84,8 @@ TEXT: dict[str, dict[str, str]] = {
         "t2": "Table 2. Emissions of {unit} by life-cycle stage",
         "line": "Line", "by_stage": "By life-cycle stage", "group_line": "{group} (group of {n} lines)",
         "fig2": "Figure 2. Distribution of emissions over the life-cycle stages",
-        "by_gas": "By greenhouse gas", "gas": "Gas", "mass": "Mass (kg)",
+        "by_gas": "By greenhouse gas", "gas": "Gas", "mass": "Mass of the gas (kg)",
+        "co2e_gas": "CO2e (factors given only in CO2e: no gas mass)",
         "by_origin": "Fossil and biogenic GHG emissions and removals, by life-cycle stage (kg CO2e per {du})",
         "fossil_em": "Fossil emissions", "fossil_rem": "Fossil removals", "bio_em": "Biogenic emissions",
         "bio_rem": "Biogenic removals", "unstated_em": "Emissions, origin not stated",
@@ -161,7 +162,8 @@ TEXT: dict[str, dict[str, str]] = {
         "t2": "表 2 {unit}生命周期各阶段碳排放情况",
         "line": "项目", "by_stage": "按生命周期阶段", "group_line": "{group}（分组，{n} 项）",
         "fig2": "图 2 各生命周期阶段碳排放分布图",
-        "by_gas": "按温室气体", "gas": "气体", "mass": "质量（kg）",
+        "by_gas": "按温室气体", "gas": "气体", "mass": "气体质量（kg）",
+        "co2e_gas": "CO2e（排放因子仅以 CO2e 给出，无气体质量）",
         "by_origin": "各生命周期阶段化石源和生物源温室气体排放与清除（kg CO2e / {du}）",
         "fossil_em": "化石源排放", "fossil_rem": "化石源清除", "bio_em": "生物源排放", "bio_rem": "生物源清除",
         "unstated_em": "未区分来源的排放", "unstated_rem": "未区分来源的清除",
@@ -432,7 +434,10 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
          "share": P.pct(result.by_stage[s.name].share)}
         for s in model.stages if s.name in result.by_stage and (s.included or result.by_stage[s.name].value)]
     ctx["origins"] = _origins(model, result, inventory)
-    ctx["gases"] = [{"gas": gas, "mass": P.sig(g.mass), "value": P.kg_table(g.value), "share": P.pct(g.share)}
+    # The CO2e row is the lines whose factors give only CO2e: its "mass" is kg CO2e, not a mass of any gas, so
+    # it is not printed in the mass column, where it read as kilograms of a gas.
+    ctx["gases"] = [{"gas": t["co2e_gas"] if gas == "CO2e" else gas, "mass": "—" if gas == "CO2e" else P.sig(g.mass),
+                     "value": P.kg_table(g.value), "share": P.pct(g.share)}
                     for gas, g in result.by_gas.items()]
     claims = []
     quality = weighted_quality(model, result)

@@ -864,3 +864,30 @@ def test_table_2_does_not_merge_same_named_lines_of_different_processes(tmp_path
     assert result.by_group["energy"].value == pytest.approx(assembly + refine, rel=1e-12)
     md = report(model, result, fmt="md").text
     assert f"| production | energy (group of 2 lines) | refining; assembly | {assembly + refine:.4f} |" in md
+
+
+def test_the_co2e_row_of_the_gas_table_is_not_a_mass_of_gas(tmp_path):
+    """The CO2e row (lines whose factors give only CO2e) printed its kg CO2e under "Mass (kg)",
+    where it read as kilograms of a gas; the column now holds gas masses only."""
+    path = tmp_path / "gases.pcf"
+    path.write_text('import "std:gwp/ipcc_ar6.pcf" as ipcc\n\nstudy "gases" {\n  declared_unit 1 kg of p.x\n'
+                    '  gwp ipcc.ar6\n}\n\nfactor power = 0.5 kg CO2e / kWh\n\nprocess p {\n  stage production\n'
+                    '  product x 1 kg\n  input power 2 kWh from power\n  emit leak 0.01 kg CH4_fossil\n}\n',
+                    encoding="utf-8")
+    run = CliRunner().invoke(main, ["calc", str(path), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    by_gas = json.loads(run.output)["by_gas"]
+    # by hand: 2 kWh x 0.5 kg CO2e; 0.01 kg CH4 x 29.8 (AR6, fossil)
+    co2e, ch4 = 2 * 0.5, 0.01 * 29.8
+    assert by_gas["CO2e"]["value"] == pytest.approx(co2e, rel=1e-12)
+    assert by_gas["CH4_fossil"]["value"] == pytest.approx(ch4, rel=1e-12)
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    md = report(model, result, fmt="md").text
+    assert "| Gas | Mass of the gas (kg) | kg CO2e | Share |" in md
+    assert f"| CH4\\_fossil | 0.01000 | {ch4:.4f} | {ch4 / (co2e + ch4) * 100:.2f} % |" in md
+    assert (f"| CO2e (factors given only in CO2e: no gas mass) | — | {co2e:.4f} | "
+            f"{co2e / (co2e + ch4) * 100:.2f} % |") in md
+    assert "Mass (kg)" not in md
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert "| CO2e（排放因子仅以 CO2e 给出，无气体质量） | — | 1.0000 |" in zh
