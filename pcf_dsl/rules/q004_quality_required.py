@@ -60,6 +60,8 @@ def check(ctx):
     if threshold is None:
         ctx.not_applicable("the profile requires no data-quality scores")
         return
+    # "required above 0.00 %" reads as a threshold; at 0 (PACT v3) the requirement is every contributing line
+    required = "every contributing line must be scored" if threshold == 0 else f"required above {pct(threshold)}"
     above = 0
     for line in ctx.result.by_flow:
         if abs(line.share) <= threshold:
@@ -69,6 +71,6 @@ def check(ctx):
         flow = process.flow(line.flow)
         if line_quality(process, flow) is None:
             yield Finding(flow_path(process, flow), f"`{line.process}.{line.flow}` is {pct(line.share)} of the "
-                          f"total but has no complete data-quality score (required above {pct(threshold)})",
+                          f"total but has no complete data-quality score ({required})",
                           {"share": line.share, "threshold": threshold})
     ctx.record(lines_above=above, threshold=threshold)
