@@ -235,10 +235,14 @@ def _burden_line(model: M.Model, process: M.Process, flow: M.Flow, gwp: M.GwpSet
         factor_name = factor.name
         for component in factor.components:
             multiplier = _per_activity_to_kg_gas(flow.amount.unit, component.quantity.unit, component.gas)
-            gas_mass[component.gas] = flow.amount.value * component.quantity.value * multiplier
+            mass = gas_mass[component.gas] = flow.amount.value * component.quantity.value * multiplier
+            if -TINY < mass < TINY and flow.amount.value and component.quantity.value:
+                require_normal(f"the burden of `{process.name}.{flow.name}` ({component.gas})", flow)
     elif flow.kind == "emit":
         gas = _emitted_gas(flow.amount.unit)
-        gas_mass[gas] = flow.amount.value * _gas_mass_to_kg(flow.amount.unit, gas)
+        mass = gas_mass[gas] = flow.amount.value * _gas_mass_to_kg(flow.amount.unit, gas)
+        if -TINY < mass < TINY and flow.amount.value:
+            require_normal(f"the emission `{process.name}.{flow.name}`", flow)
     else:
         return None  # a supplier link: its burden is the supplier's
     gas_co2e = {}
@@ -255,7 +259,9 @@ def _burden_line(model: M.Model, process: M.Process, flow: M.Flow, gwp: M.GwpSet
                 help=("AR6 separates fossil and non-fossil methane: use CH4_fossil or CH4_biogenic"
                       if gas == "CH4" else f"add {gas} to the GWP set, or use a set that has it"),
                 labels=[Label(gwp.span, "the GWP set")] if gwp.span else []))
-        gas_co2e[gas] = mass * gwp.factors[gas]
+        co2e = gas_co2e[gas] = mass * gwp.factors[gas]
+        if -TINY < co2e < TINY and mass and gwp.factors[gas]:
+            require_normal(f"the burden of `{process.name}.{flow.name}` in CO2e ({gas})", flow)
     return BurdenLine(process.name, flow, stage, factor_name, gas_mass, gas_co2e, sum(gas_co2e.values()))
 
 
@@ -634,6 +640,20 @@ def require_finite(values, what: str, span) -> None:
             help="check the magnitudes and units of the amounts, factors and GWP values that lead here"))
 
 
+# The smallest normal float: a product of non-zero numbers below it has lost digits (a subnormal) or all
+# of them (0), as a product above the largest float is inf (E521). The language refuses such numbers
+# where they are written (E305, docs/limits.md); a burden that becomes one is refused here the same way.
+TINY = sys.float_info.min
+
+
+def require_normal(what: str, flow: M.Flow) -> None:
+    """E521 for a result of non-zero amounts and factors that is too small for a float: not a silent 0."""
+    raise PcfError(Diagnostic(
+        "E521", f"{what} is too small to represent as a number (below {TINY:.3g}), though nothing that "
+        "leads to it is 0", flow.amount_span or flow.span,
+        help="check the magnitudes and units of the amounts, factors and GWP values that lead here"))
+
+
 def compute(model: M.Model) -> Result:
     """The footprint of the model's declared unit, with contributions by stage, process, flow, gas and group."""
     with collector_paused():
@@ -688,6 +708,10 @@ def _compute(model: M.Model) -> Result:
             by_group[flow.group] = by_group.get(flow.group, 0.0) + value
         shown, unit_text = readable(flow.amount.unit)  # a share folded in: 1.25 t, not 0.0125 t / %
         amount = flow.amount.value * r * shown
+        # A line's value or amount of 0 (or a subnormal) from non-zero factors has underflowed: the
+        # comparison first, so a line of ordinary size costs no more than that.
+        if (-TINY < value < TINY and line.co2e or -TINY < amount < TINY and flow.amount.value) and r:
+            require_normal(f"the contribution of `{line.process}.{flow.name}`", flow)
         gases = {g: v * r for g, v in line.gas_co2e.items()}
         flows.append(FlowResult(process=line.process, flow=flow.name, label=flow.label, kind=flow.kind,
                                 stage=line.stage, group=flow.group, factor=line.factor,

@@ -275,6 +275,72 @@ def test_a_result_too_small_for_a_float_is_an_error_with_its_place(write, expr):
     assert _param(write, "0 * 1e-300") == 0.0  # a true 0 is not refused
 
 
+_UNDERFLOW = """study "s" {
+  declared_unit 1 kg of p.out
+  gwp ar
+}
+factor f = FACTOR kg CO2e / kg
+gwp_set ar {
+  CO2 1
+  CH4_fossil GWP
+}
+process p {
+  stage production
+  product out PRODUCT kg
+  input x AMOUNT kg from f
+  emit leak LEAK CH4_fossil
+}
+process unused {
+  stage production
+  product out 1 kg
+  input x 1 kg from f
+}
+"""
+_ORDINARY = dict(FACTOR="2", GWP="29.8", PRODUCT="1", AMOUNT="3", LEAK="0.5 kg")
+
+
+def _underflow(write, **changes):
+    text = _UNDERFLOW
+    for key, value in {**_ORDINARY, **changes}.items():
+        text = text.replace(key, value)
+    return write(text)
+
+
+@pytest.mark.parametrize("changes, line, what", [
+    (dict(FACTOR="1e-200", AMOUNT="1e-200"), 13, "the burden of `p.x`"),  # 1e-400 per run: 0 in a float
+    (dict(FACTOR="1e-160", AMOUNT="1e-150"), 13, "the burden of `p.x`"),  # 1e-310: a subnormal, 3 digits left
+    (dict(LEAK="1e-306 g"), 14, "the emission `p.leak`"),  # 1e-309 kg of CH4 once in kg
+    (dict(LEAK="1e-200 kg", GWP="1e-200"), 14, "the burden of `p.leak` in CO2e"),  # 1e-200 kg x GWP 1e-200
+    (dict(PRODUCT="1e150", FACTOR="1e-150", AMOUNT="1e-10"), 13,
+     "the contribution of `p.x`"),  # 1e-160 per run, run 1e-150 times per kg: 1e-310
+    (dict(PRODUCT="1e150", FACTOR="1e100", AMOUNT="1e-200"), 13,
+     "the contribution of `p.x`"),  # 1e-250 kg CO2e, fine, but 1e-350 kg of x per kg of out
+])
+def test_a_burden_that_underflows_is_an_error_at_its_line_not_a_silent_0(write, changes, line, what):
+    """A product of amounts and factors none of which is 0 is not 0: below the smallest float it is
+    refused as E305 refuses `1e-200 * 1e-200` written in an expression, here as E521 at the flow."""
+    path = _underflow(write, **changes)
+    model = pcf_dsl.load(path)  # every number as written is a float
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.compute(model)
+    d = info.value.diagnostics[0]
+    assert d.code == "E521" and d.message.startswith(what) and "too small to represent" in d.message
+    assert (d.span.line, d.span.column) == (line, 11 if line == 13 else 13)
+    run = CliRunner().invoke(main, ["calc", str(path)])
+    assert run.exit_code == 2 and "E521" in run.output and "Traceback" not in run.output, run.output
+
+
+def test_results_just_above_the_smallest_float_and_true_zeros_are_computed(write):
+    # 2.3e-154 kg x 1e-154 kg CO2e/kg = 2.3e-308 kg CO2e, just above 2.2251e-308 (the smallest normal float)
+    path = _underflow(write, FACTOR="1e-154", AMOUNT="2.3e-154", LEAK="0 kg")
+    result = pcf_dsl.compute(pcf_dsl.load(path))
+    assert result.total.value == pytest.approx(2.3e-308, rel=1e-12)
+    # a 0 amount is 0, and the process the declared unit does not run (0 times) contributes 0: no error
+    path = _underflow(write, AMOUNT="0", LEAK="0 kg")
+    result = pcf_dsl.compute(pcf_dsl.load(path))
+    assert result.total.value == 0.0 and result.runs["unused"] == 0.0
+
+
 # ------------------------------------------------------------------ processes
 
 
