@@ -744,8 +744,8 @@ class Builder:
             self._du_failed = amount is None
             if amount is not None:
                 if amount.magnitude <= 0:
-                    self.state.error("E262", "the declared unit must be a positive amount", du.amount.span,
-                                     help="e.g. `declared_unit 1 kg of casting.billet`")
+                    self.state.error("E262", f"the {M.unit_term(du.functional)} must be a positive amount", du.amount.span,
+                                     help=f"e.g. `{'functional' if du.functional else 'declared'}_unit 1 kg of casting.billet`")
                 study.declared_unit = M.DeclaredUnit(amount=M.Quantity(value=float(amount.magnitude), unit=str(amount.units)),
                                                      product=du.product.dotted,
                                                      description=du.description.value if du.description else None,
@@ -1114,7 +1114,7 @@ class Builder:
             if process is None or product is None or product.kind != "product":
                 keys = [p.key(f.name) for p in model.processes.values() for f in p.products]
                 near = did_you_mean(key, keys)
-                self.state.error("E263", f"the declared unit names `{key}`, which is not a product of the model", ref.span,
+                self.state.error("E263", f"the {study.declared_unit.term} names `{key}`, which is not a product of the model", ref.span,
                                  help=f"did you mean `{near}`?" if near else "write `of PROCESS.PRODUCT`")
             else:
                 study.declared_unit.product = process.key(product.name)
@@ -1369,7 +1369,7 @@ def declared_unit_error(declared_unit: M.DeclaredUnit, product: M.Flow) -> Diagn
     """E401 when the declared unit is not the same kind of quantity as the product it is of."""
     if declared_unit.amount.pint().dimensionality == product.amount.pint().dimensionality:
         return None
-    term = "functional unit" if declared_unit.functional else "declared unit"  # as the study says
+    term = declared_unit.term
     return Diagnostic("E401", f"the {term} ({declared_unit.amount.value:g} {short(declared_unit.amount.unit)}) and "
                       f"the product `{product.name}` ({product.amount_text}) are not the same kind of quantity",
                       declared_unit.span, help=f"state the {term} in a unit of the product")

@@ -672,8 +672,10 @@ def _compute(model: M.Model) -> Result:
     try:
         scaling = solve(system, {du.product: demand})
     except PcfError as exc:
+        for d in exc.diagnostics:  # factorise and solve_many do not know the study: say its term here
+            d.message = d.message.replace("the declared unit", f"the {du.term}")
         raise PcfError([name_the_loops(model, d) for d in exc.diagnostics]) from None
-    require_productive(model, system.keys, scaling, "the declared unit", "`{key}` would be needed {value:.6g} times")
+    require_productive(model, system.keys, scaling, f"the {du.term}", "`{key}` would be needed {value:.6g} times")
 
     # Python floats from here on: an overflow becomes inf (caught as E521) without numpy's warnings on stderr.
     scale = scaling.tolist()

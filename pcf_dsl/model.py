@@ -99,12 +99,21 @@ class Quantity:
         return Q(self.value, self.unit)
 
 
+def unit_term(functional: bool) -> str:
+    return "functional unit" if functional else "declared unit"
+
+
 class DeclaredUnit(_Base):
     amount: Quantity
     product: str = Field(description="activity key `process.product` of the reference flow")
     description: str | None = None
     functional: bool = Field(False, description="true for a functional unit, false for a declared unit")
     span: Span | None = _span_field()
+
+    @property
+    def term(self) -> str:
+        """What messages call it: ISO 14067 tells a functional unit from a declared unit, and so does the study."""
+        return unit_term(self.functional)
 
 
 class Study(_Base):

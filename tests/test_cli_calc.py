@@ -6,6 +6,7 @@ import gc
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pcf_dsl.cli import main
@@ -415,3 +416,66 @@ def test_unit_messages_use_the_short_form(write):
     assert "cannot add L to t CO2 / MWh:" in run.output, run.output
     assert describe(Q(0.6205, "t CO2 / MWh")) == "0.6205 t CO2 / MWh"
     assert describe(Q(30, "tkm")) == describe(Q(30, "t*km")) == "30 t km"
+
+
+FUNCTIONAL = """\
+study "fu" {
+  functional_unit 2 kg of make.thing "3 kg of thing"
+}
+boundary cradle_to_gate
+cutoff {
+  cumulative 1 %
+}
+factor f = 1 kg CO2e / kg
+process make {
+  stage production
+  product thing 1 kg
+  input x 1 kg from f
+  input y 1 kg from ship.service
+  input glue 1 g cutoff "small" {
+    estimate 10 %
+  }
+}
+process ship {
+  stage distribution
+  product service 1 kg
+  input z 1 kg from f
+}
+"""
+
+
+def test_the_check_findings_of_a_functional_unit_say_functional_unit(tmp_path):
+    """B001, B002, B005 and C003 said "per declared unit" (and "the declared unit computes") of a study
+    that states a `functional_unit`, where calc, report and diagram say "functional unit"."""
+    path = tmp_path / "fu.pcf"
+    path.write_text(FUNCTIONAL, encoding="utf-8")
+    out = CliRunner().invoke(main, ["check", str(path)]).output
+    # by hand, per run of make: x 1 kg x 1 = 1, and one run of ship (1 kg x 1) = 1: 2 kg CO2e per kg of thing,
+    # 4 per functional unit of 2 kg, of which ship's 2 are in the excluded distribution stage (50 %);
+    # the glue's estimate is 10 % of the total, 0.4, and 0.4 / (4 + 0.4) = 9.09 %
+    assert "error[B002]: the excluded stage `distribution` contributes 2.0000 kg CO2e per functional unit (50.00 %" in out
+    assert "which the boundary excludes (2.0000 kg CO2e per functional unit)" in out  # B001
+    assert "error[B005]: the functional unit computes 2 kg but its description says 3 kg" in out
+    assert "are 9.09 % (0.4000 kg CO2e per functional unit), above the cumulative threshold" in out  # C003
+    assert "declared unit" not in out.lower().replace("functional or declared unit", ""), out  # B005's clause
+
+
+@pytest.mark.parametrize("old, new, command, expected", [
+    ("functional_unit 2 kg", "functional_unit 0 kg", "check",
+     ["E262]: the functional unit must be a positive amount", "e.g. `functional_unit 1 kg of"]),
+    ("of make.thing", "of make.nope", "check", ["E263]: the functional unit names `make.nope`"]),
+    ("functional_unit 2 kg", "functional_unit 2 kWh", "check",
+     ["E401]: the functional unit (2 kWh) and the product", "state the functional unit in a unit"]),
+    ("input x 1 kg from f", "input x 1 kg from make.thing", "calc",
+     ["E520]: the product system cannot be scaled to the functional unit (its matrix is singular)"]),
+    ("input x 1 kg from f", "input x 2 kg from make.thing", "calc",
+     ["E520]: the product system cannot be scaled to the functional unit: a loop takes more"]),
+])
+def test_the_errors_of_a_functional_unit_say_functional_unit(tmp_path, old, new, command, expected):
+    path = tmp_path / "fu.pcf"
+    path.write_text(FUNCTIONAL.replace(old, new), encoding="utf-8")
+    run = CliRunner().invoke(main, [command, str(path)])
+    assert run.exit_code == 2, run.output
+    for text in expected:
+        assert text in run.output, run.output
+    assert "declared unit" not in run.output.lower() and "declared_unit" not in run.output, run.output

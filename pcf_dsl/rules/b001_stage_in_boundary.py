@@ -63,7 +63,7 @@ def check(ctx):
             state = "excludes" if stage.included is False else "does not mention"
             value = result.by_process[process.name].value
             yield Finding(("process", process.name), f"the process `{process.name}` is in the stage "
-                          f"`{stage.name}`, which the boundary {state} ({kg(value)} per declared unit)",
+                          f"`{stage.name}`, which the boundary {state} ({kg(value)} per {model.study.declared_unit.term})",
                           {"stage": stage.name, "included": stage.included, "value": value})
         for flow in process.flows:
             if flow.stage is None or flow.stage == process.stage:

@@ -58,6 +58,6 @@ def check(ctx):
         value = ctx.result.by_stage.get(stage.name)
         if value is not None and value.value != 0:
             yield Finding(("boundary", stage.name), f"the excluded stage `{stage.name}` contributes "
-                          f"{kg(value.value)} per declared unit ({pct(value.share)} of the total)",
+                          f"{kg(value.value)} per {ctx.model.study.declared_unit.term} ({pct(value.share)} of the total)",
                           {"stage": stage.name, "value": value.value, "share": value.share, "total": total})
     ctx.record(excluded_stages=[s.name for s in excluded])

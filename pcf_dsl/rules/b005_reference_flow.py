@@ -56,7 +56,7 @@ def check(ctx):
     ctx.record(declared_unit=f"{du.amount.value:g} {short(du.amount.unit)}", product=du.product, allocation_share=share)
     if share <= 0:
         yield Finding(("study", "declared_unit"), f"the reference product `{du.product}` gets an allocation "
-                      f"share of {share:.0%}: the footprint per declared unit is zero",
+                      f"share of {share:.0%}: the footprint per {du.term} is zero",
                       {"product": du.product, "share": share},
                       help=f"give `{product.name}` its share of `{process.name}`'s burden in the allocation block")
     match = _LEADING.match(du.description or "")
@@ -65,7 +65,7 @@ def check(ctx):
         declared = du.amount.pint()
         same_kind = stated.dimensionality == declared.dimensionality
         if not same_kind or abs(float(stated.to(declared.units).magnitude) - du.amount.value) > 1e-9 * du.amount.value:
-            yield Finding(("study", "declared_unit"), f"the declared unit computes {du.amount.value:g} "
+            yield Finding(("study", "declared_unit"), f"the {du.term} computes {du.amount.value:g} "
                           f"{short(du.amount.unit)} but its description says {match.group(1)} {match.group(2)}",
                           {"declared": du.amount.value, "declared_unit": du.amount.unit,
                            "described": float(match.group(1)), "described_unit": match.group(2)},

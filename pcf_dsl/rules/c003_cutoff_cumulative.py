@@ -131,7 +131,7 @@ def check(ctx):
                 where += f" (by {on})"
             note = f" ({left_out} cut-off input{'s' if left_out != 1 else ''} without an estimate not counted)" if left_out else ""
             amount_text = kg(amount) if on == "emissions" else f"{amount:.4g} {units[on]}"
-            yield Finding(limits["paths"]["cumulative"], f"the cut-off inputs {where} are {pct(share)} ({amount_text} per declared "
-                          f"unit), above the cumulative threshold of {pct(threshold)}{note}",
+            yield Finding(limits["paths"]["cumulative"], f"the cut-off inputs {where} are {pct(share)} ({amount_text} per "
+                          f"{ctx.model.study.declared_unit.term}), above the cumulative threshold of {pct(threshold)}{note}",
                           {"excluded": amount, "whole": whole[key], "share": share, "threshold": threshold,
                            "basis": on, "scope": stage, "not_counted": left_out})
