@@ -94,6 +94,9 @@ class DeclaredUnitOut(BaseModel):
     unit: str
     product: str
     description: str | None
+    # ISO 14067 tells the two apart; without this a reader of the JSON could not (calc's table can)
+    functional: bool = Field(False, description="true when the study states a `functional_unit`, false for a "
+                                                "`declared_unit`")
 
 
 class Result(BaseModel):
@@ -753,7 +756,7 @@ def _compute(model: M.Model) -> Result:
                     *by_group.values()], "the total", du.span)
     return Result(
         declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=short(du.amount.unit), product=du.product,
-                                      description=du.description),
+                                      description=du.description, functional=du.functional),
         gwp_set=study.gwp,
         total=Share(value=total, share=1.0 if total else 0.0),
         by_stage={k: Share(value=v, share=share(v)) for k, v in by_stage.items()},

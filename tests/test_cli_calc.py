@@ -27,7 +27,7 @@ def test_calc_json_contract():
     assert abs(sum(v["share"] for v in data["by_stage"].values()) - 1) < 1e-12
     assert abs(sum(v["value"] for v in data["by_stage"].values()) - data["total"]["value"]) < 1e-12
     assert data["declared_unit"] == {"amount": 1.0, "unit": "kg", "product": "casting.billet",
-                                     "description": "1 kg aluminium alloy billet"}
+                                     "description": "1 kg aluminium alloy billet", "functional": False}
     assert "NaN" not in run.output and "Infinity" not in run.output
 
 
@@ -362,6 +362,21 @@ def test_a_functional_unit_is_called_so_in_the_calc_table(tmp_path):
     assert "Functional unit: 2 kg of make.thing" in run.output
     assert "Total: -3.0000 kg CO2e per functional unit" in run.output
     assert "declared unit" not in run.output.lower()
+
+
+def test_the_calc_json_says_whether_the_unit_is_functional(tmp_path):
+    """The JSON's `declared_unit` had no field telling a functional unit from a declared one."""
+    path = tmp_path / "fu.pcf"
+    path.write_text(NEGATIVE.replace("declared_unit 1 kg", "functional_unit 2 kg"), encoding="utf-8")
+    data = json.loads(CliRunner().invoke(main, ["calc", str(path), "--format", "json"]).output)
+    assert data["declared_unit"] == {"amount": 2.0, "unit": "kg", "product": "make.thing", "description": None,
+                                     "functional": True}
+    assert data["total"]["value"] == -3.0  # by hand, as below: 2 x (1 - 2.5)
+    from pcf_dsl.schema import json_schema
+
+    schema = json_schema("calc")
+    unit = schema["$defs"]["DeclaredUnitOut"]["properties"]
+    assert unit["functional"]["type"] == "boolean" and "functional_unit" in unit["functional"]["description"]
 
 
 def test_the_check_summary_of_a_functional_unit_says_functional_unit(tmp_path):
