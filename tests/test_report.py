@@ -395,9 +395,9 @@ def test_the_cut_off_basis_and_allocation_method_are_named_in_chinese(outcome):
     assert (model.cutoff.basis, model.processes["casting"].allocation.method) == ("emissions", "mass")
     zh = report(model, outcome.result, outcome, fmt="md", lang="zh").text
     assert "| 依据 | 排放量（emissions） |" in zh
-    assert "| 熔炼、精炼、铸造 | 按质量分配（mass） | billet 100 % |" in zh
+    assert "| 熔炼、精炼、铸造 | 按质量分配（mass） | billet 100.00 %（唯一产品） |" in zh
     en = report(model, outcome.result, outcome, fmt="md").text
-    assert "| Basis | emissions |" in en and "| mass | billet 100 % |" in en
+    assert "| Basis | emissions |" in en and "| mass | billet 100.00 % (the only product) |" in en
 
 
 def test_markdown_with_its_figures_beside_it(tmp_path):
