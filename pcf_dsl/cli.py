@@ -15,7 +15,7 @@ import traceback
 import click
 
 from .collector import collector_paused
-from .diagnostics import PcfError, render_all
+from .diagnostics import PcfError, printable, render_all
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 141
@@ -62,7 +62,12 @@ class _Group(click.Group):
             n = len(exc.diagnostics)
             click.echo(f"\n{n} error{'s' if n != 1 else ''}", err=True)
             ctx.exit(EXIT_INVALID)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+        except click.ClickException as exc:
+            # click prints the message as it is, and it names what the user gave (`cannot write
+            # FILE`, `no rule CODE`): a file name's escape sequence would reach the terminal.
+            exc.message = printable(exc.message)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -76,8 +81,9 @@ class _Group(click.Group):
         except Exception as exc:  # an internal error: short message, exit 3, traceback only on request
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in pcf_dsl, not in your model. Run with --debug for details.", err=True)
+            click.echo(printable(f"internal error: {type(exc).__name__}: {exc}\n"
+                                 "This is a bug in pcf_dsl, not in your model. Run with --debug for details."),
+                       err=True)
             ctx.exit(EXIT_INTERNAL)
 
 

@@ -746,7 +746,10 @@ def _file_name(table: Table) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    # A cell's other control characters as U+FFFD, as the table's name: a carriage return would end the
+    # line inside the text, and an escape sequence would reach the terminal the model is printed to.
+    return '"' + re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]", "\ufffd", text) + '"'
 
 
 def _stage_name(value: str, options: ImportOptions) -> str:

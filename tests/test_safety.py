@@ -730,3 +730,68 @@ def test_the_check_summary_prints_a_file_name_as_the_findings_do(tmp_path, name,
     lines = [line for line in click.unstyle(run.stderr).splitlines() if ".pcf" in line]
     assert len(lines) == 2 and all(shown in line for line in lines), lines  # `--> FILE:1:11` and the summary
     assert "e\x1b" not in run.stderr and "\\udcff" not in run.stderr
+
+
+# Sequences a terminal acts on, none of which pcf writes itself (its colours are SGR, `ESC [ ... m`):
+# a window title (OSC ... BEL), clear screen, the one-byte C1 CSI, a backspace and a carriage return.
+_INJECTED = "\x1b]0;pwned\x07\x1b[2J\x9b1m\x08"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_OWN_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _hostile_pair(tmp_path: Path) -> tuple[str, str]:
+    """Two versions of a model whose file names and labels hold escape sequences (the name a carriage return too)."""
+    text = ('import "std:gwp/ipcc_ar6.pcf" as ipcc\n\nfactor elec "grid LABEL" = 0.5 kg CO2e/kWh\n\n'
+            'study "S LABEL" {\n  product "widget LABEL"\n  producer "P LABEL"\n'
+            '  declared_unit 1 kg of make.widget "one LABEL"\n  period 2024-01-01 to 2024-12-31\n'
+            '  standard "ISO 14067:2018"\n  gwp ipcc.ar6\n}\n\nprocess make "maker LABEL" {\n  stage production\n'
+            '  product widget "widget LABEL" 1 kg\n  input power "power LABEL" 2 kWh from elec\n'
+            '  note "note LABEL"\n}\n').replace("LABEL", _INJECTED)
+    try:
+        new = tmp_path / f"e{_INJECTED}\r.pcf"
+        old = tmp_path / f"e{_INJECTED}\rold.pcf"
+        new.write_text(text, encoding="utf-8")
+        old.write_text(text.replace("2 kWh", "3 kWh"), encoding="utf-8")
+    except OSError:
+        pytest.skip("the file system refuses control characters in names")
+    return str(old), str(new)
+
+
+_HOSTILE_RUNS = [
+    ["check", "NEW"], ["check", "NEW", "--format", "json"], ["check", "NEW", "--format", "sarif"],
+    ["verify", "NEW"], ["verify", "NEW", "--format", "markdown"], ["verify", "NEW", "--format", "json"],
+    ["calc", "NEW"], ["calc", "NEW", "--format", "json"], ["calc", "NEW", "--all-products"],
+    ["calc", "NEW", "--all-products", "--format", "json"], ["render", "NEW", "--format", "dot"],
+    ["render", "NEW", "--format", "svg"], ["chart", "NEW"], ["report", "NEW"], ["report", "NEW", "--format", "md"],
+    ["fmt", "--check", "NEW"], ["fmt", "--diff", "NEW"], ["fmt", "NEW"], ["fmt", "MISSING"],
+    ["diff", "OLD", "NEW"], ["diff", "OLD", "NEW", "--format", "markdown"], ["diff", "OLD", "NEW", "--format", "json"],
+    ["export", "NEW", "--to", "pact", "--id", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "--created",
+     "2025-03-01T00:00:00Z", "--status", "Active", "--company-id", "urn:pact:company:customcode:buyer-assigned:x",
+     "--product-id", "urn:pact:product:customcode:buyer-assigned:y", "--fossil-carbon-content", "0"], ["calc", "MISSING"], ["check", "NEW", "-o", "DIR/x"],
+    ["check", "NEW", "--profile", "NEW:x"], ["rules", f"B{_INJECTED}"], ["import", "TABLE"], ["import", "MISSING"],
+]
+
+
+@pytest.mark.parametrize("args", _HOSTILE_RUNS, ids=lambda args: "-".join(a for a in args if a.isascii())[:40])
+def test_no_command_writes_a_control_character_from_a_file_name_or_a_label(tmp_path, args):
+    """`pcf fmt --check` printed `would reformat e<ESC>[31m.pcf` to the terminal as it came, and so did
+    `pcf verify`, `pcf diff`, `pcf report`, `pcf chart` and click's error lines: a file name or a label
+    could retitle the terminal, clear it or hide a line. Text is shown as a diagnostic shows it (U+FFFD);
+    JSON and SARIF keep the text, escaped (`\\u001b`, and `\\u009b`, which JSON writes as it is)."""
+    old, new = _hostile_pair(tmp_path)
+    table = tmp_path / f"t{_INJECTED}.csv"
+    table.write_text(f"item,activity,activity_unit,factor,factor_unit\npower {_INJECTED},2,kWh/kg,0.5,kg CO2e/kWh\n",
+                     encoding="utf-8")
+    names = {"OLD": old, "NEW": new, "MISSING": str(tmp_path / f"m{_INJECTED}.pcf"), "TABLE": str(table),
+             "DIR/x": str(tmp_path / f"d{_INJECTED}" / "x"), "NEW:x": f"{new}:x"}
+    run = CliRunner().invoke(main, [names.get(a, a) for a in args], color=True)  # as on a terminal: colours kept
+    assert run.exit_code in (0, 1, 2), (run.exit_code, run.output)
+    if args[-1] in ("NEW", "TABLE") and args[0] != "check":
+        assert run.exit_code in (0, 1), run.output  # the run got as far as printing the model's text
+    for stream in (run.stdout, run.stderr):
+        shown = _CONTROL.findall(_OWN_COLOURS.sub("", stream).replace("\n", "").replace("\t", ""))
+        assert not shown, (shown, stream[:3000])
+    if "json" in args or args[0] == "export":  # (SARIF percent-encodes the name in its uri)
+        strings = []
+        json.loads(run.stdout, object_pairs_hook=lambda pairs: strings.extend(v for _, v in pairs if isinstance(v, str)))
+        assert any(_INJECTED in s for s in strings), strings  # kept, only escaped

@@ -10,6 +10,7 @@ from pydantic_core import to_json
 
 from ..build import load
 from ..compute import compute
+from ..diagnostics import printable
 from ..products import product_footprints
 from ..tables import products_table, result_table
 from ..units import ambiguity, is_unit, short
@@ -61,7 +62,7 @@ def command(file: Path, fmt: str, top: int, output: Path | None, all_products: b
             del model  # as below: the model goes before the JSON's bytes are made
             emit_line(to_json(footprints, indent=2), output)
         else:
-            emit(products_table(model, footprints, per), output)
+            emit(printable(products_table(model, footprints, per)), output)  # the study's title, as shown in a diagnostic
         return
     result = compute(model)
     if fmt == "json":
@@ -73,4 +74,4 @@ def command(file: Path, fmt: str, top: int, output: Path | None, all_products: b
         # compute() has already refused any value that is not finite, so nothing can come out as NaN.
         emit_line(to_json(result, indent=2), output)
     else:
-        emit(result_table(model, result, top), output)
+        emit(printable(result_table(model, result, top)), output)  # labels, as a diagnostic shows them

@@ -13,6 +13,7 @@ from .common import (
     model_argument,
     output_option,
     refuse_output_over_input,
+    readable,
     root_option,
     write_atomic,
 )
@@ -40,6 +41,8 @@ def command(file: Path, kind: str, fmt: str | None, output: Path | None, lang: s
     model = load(file, root=root, allow_outside_root=allow_outside_root)
     refuse_output_over_input(output, file, model.files)
     data = chart(model, kind=kind, lang=lang, top=top, fmt=fmt)
+    if fmt == "svg":
+        data = readable(data)  # the labels in its comments, on the terminal without -o: XML cannot hold most anyway
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
     else:

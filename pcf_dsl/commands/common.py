@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 from pydantic_core import PydanticSerializationError, to_json
 
+from ..diagnostics import printable
+
 # A model read from standard input would have no folder to find its imports and its project root
 # from, so only `pcf fmt` (which reads no imports) takes `-`.
 STDIN_REFUSED = ("`-` (standard input) is read only by `pcf fmt`: save the input to a file and name the file "
@@ -57,12 +59,27 @@ def dumps(data) -> str:
     """
     json.dumps(data, allow_nan=False)
     try:
-        return to_json(data, indent=2).decode("utf-8") + "\n"
+        encoded = to_json(data, indent=2)
     except PydanticSerializationError:
         # A file name that is not UTF-8 (a contributor's `bad\xff.pcf`) reaches Python as lone
         # surrogates, which JSON text cannot carry: its bad bytes are written as U+FFFD, as the
         # terminal shows them. Only then is the data walked, so no other output pays for it.
-        return to_json(_valid_data(data), indent=2).decode("utf-8") + "\n"
+        encoded = to_json(_valid_data(data), indent=2)
+    return json_safe(encoded).decode("utf-8") + "\n"
+
+
+# U+0080 to U+009F in UTF-8. JSON escapes the C0 controls (an escape sequence in a label is
+# `\u001b`) but writes these as they are, and a terminal acts on U+009B as on ESC [ (CSI): a label or
+# a file name could still rewrite the terminal `pcf calc --format json` prints to. 0xC2 is only ever
+# the first byte of a character, so the pattern cannot match inside another one.
+_C1_UTF8 = re.compile(rb"\xc2([\x80-\x9f])")
+
+
+def json_safe(data: bytes) -> bytes:
+    """JSON text (UTF-8) with the C1 control characters written as `\\u0080` to `\\u009f`: the same data."""
+    if _C1_UTF8.search(data) is None:  # nearly always: no copy of a large output
+        return data
+    return _C1_UTF8.sub(lambda m: b"\\u%04x" % m.group(1)[0], data)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -88,6 +105,18 @@ def _valid_data(data):
     if isinstance(data, (list, tuple)):
         return [_valid_data(v) for v in data]
     return data
+
+
+def say(message: str, err: bool = True) -> None:
+    """A line for the person at the terminal that may hold a file name or a model's text: through
+    `printable`, as a diagnostic is, so that neither can rewrite the terminal or the CI log."""
+    click.echo(printable(message), err=err)
+
+
+def readable(data: bytes) -> bytes:
+    """A text output (SVG, DOT, Mermaid) as UTF-8 with the model's control characters shown as U+FFFD:
+    it goes to the terminal without -o, and XML cannot hold most of them anyway."""
+    return printable(data.decode("utf-8", "replace")).encode("utf-8")
 
 
 class InputError(click.ClickException):
@@ -210,6 +239,7 @@ def emit_line(data: bytes, output: Path | None) -> None:
     For outputs of hundreds of megabytes (the JSON of a 100k-process model is
     170 MB): no text object beside the bytes, and no copy for the newline.
     """
+    data = json_safe(data)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
         click.echo(b"\n", nl=False)

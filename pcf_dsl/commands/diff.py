@@ -13,7 +13,7 @@ import click
 
 from .. import syntax as S
 from ..build import load
-from ..diagnostics import SOURCES, PcfError, render_all
+from ..diagnostics import SOURCES, PcfError, printable, render_all
 from ..diff import ModelDiff, diff_models, to_json, to_markdown, to_text
 from ..parse import parse_file
 from .common import (
@@ -25,6 +25,7 @@ from .common import (
     refuse_dash,
     refuse_output_over_input,
     root_option,
+    say,
 )
 
 
@@ -139,8 +140,10 @@ def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None, ski
     if not diffs:
         # A model added or deleted (named on the standard error) changed: "no model changed" would deny it.
         what = "no model with an old and a new version changed" if skipped else "no model changed"
-        return (f"{what.capitalize()} since {rev}.\n" if fmt == "markdown" else f"{what} since {rev}\n")
-    return "\n".join(render(d) for d in diffs)
+        text = f"{what.capitalize()} since {rev}.\n" if fmt == "markdown" else f"{what} since {rev}\n"
+    else:
+        text = "\n".join(render(d) for d in diffs)
+    return printable(text)  # file names and labels, for a person to read: as a diagnostic shows them
 
 
 @click.command("diff")
@@ -202,14 +205,14 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                 if not old_file.is_file():
                     if paths:
                         raise InputError(f"{shown_new} is not in {rev}: there is no old version to compare with")
-                    click.echo(f"{shown_new}: not in {rev}, nothing to compare with", err=True)
+                    say(f"{shown_new}: not in {rev}, nothing to compare with")
                     skipped += 1
                     continue
                 if not path.is_file():
                     if paths:
                         raise InputError(f"{shown_new} was deleted since {rev}: there is no new version to compare")
                     if _has_study(old_file):  # a model there; a deleted imported file shows in its importers
-                        click.echo(f"{shown_new}: deleted since {rev}, nothing to compare with", err=True)
+                        say(f"{shown_new}: deleted since {rev}, nothing to compare with")
                         skipped += 1
                     continue
                 old = _load_old(old_file, shown_old, old_root, allow_outside_root, old_top, rev)
@@ -217,9 +220,9 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                 refuse_output_over_input(output, path, new.files)
                 diffs.append(diff_models(old, new, shown_old, shown_new))
     except _GitError as exc:
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}")
         ctx.exit(2)
     except ValueError:
-        click.echo(f"error: {paths[0]} is not inside the git repository {top}", err=True)
+        say(f"error: {paths[0]} is not inside the git repository {top}")
         ctx.exit(2)
     emit(_output(diffs, fmt, bool(paths), rev, skipped), output)

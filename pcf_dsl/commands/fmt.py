@@ -10,7 +10,8 @@ import click
 
 from ..diagnostics import PcfError, render_all
 from ..fmt import UnsafeFormatting, format_bytes, format_file
-from .common import write_atomic
+from ..diagnostics import printable
+from .common import say, write_atomic
 
 
 def collect(paths: tuple[Path, ...]) -> list[Path]:
@@ -31,7 +32,9 @@ def _unified(path: str, before: bytes, after: bytes) -> str:
     old = before.decode("utf-8", "replace").splitlines(keepends=True)
     new = after.decode("utf-8", "replace").splitlines(keepends=True)
     lines = difflib.unified_diff(old, new, fromfile=f"{path} (original)", tofile=f"{path} (formatted)")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    # For a person to read, as a diagnostic: a label's escape sequence is shown, not acted on.
+    return printable("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                             for line in lines))
 
 
 @click.command("fmt")
@@ -55,7 +58,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
         try:
             after = format_bytes(data, "<stdin>")
         except UnsafeFormatting as exc:
-            click.echo(f"error: cannot format <stdin>: {exc}", err=True)
+            say(f"error: cannot format <stdin>: {exc}")
             ctx.exit(3)
         # --check and --diff mean the same for standard input as for a file (an editor or a CI step
         # that pipes the model in): nothing formatted is written, and --check exits 1 on a change.
@@ -75,16 +78,16 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
             result = format_file(path)
         except PcfError as exc:
             click.echo(render_all(exc.diagnostics), err=True)
-            click.echo(f"error: cannot format {path}: it is not a valid model\n", err=True)
+            say(f"error: cannot format {path}: it is not a valid model\n")
             invalid += 1
             continue
         except UnsafeFormatting as exc:
-            click.echo(f"error: cannot format {path}: {exc}; the file was not changed. "
-                       "This is a bug in pcf fmt: please report it with the file.", err=True)
+            say(f"error: cannot format {path}: {exc}; the file was not changed. "
+                "This is a bug in pcf fmt: please report it with the file.")
             unsafe += 1
             continue
         except OSError as exc:
-            click.echo(f"error: cannot read {path}: {exc.strerror}", err=True)
+            say(f"error: cannot read {path}: {exc.strerror}")
             invalid += 1
             continue
         if not result.changed:
@@ -94,11 +97,11 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
         if show_diff:
             click.echo(_unified(str(path), result.before, result.after), nl=False)
         if check:
-            click.echo(f"would reformat {path}", err=True)
+            say(f"would reformat {path}")
         elif not show_diff:
             write_atomic(path.resolve(), result.after)  # resolved: a symbolic link keeps pointing at the file
             if not quiet:
-                click.echo(f"reformatted {path}", err=True)
+                say(f"reformatted {path}")
     if not quiet:
         verb = "would be reformatted" if (check or show_diff) else "reformatted"
         parts = [f"{changed} file{'s' if changed != 1 else ''} {verb}",

@@ -13,7 +13,7 @@ from ..build import load
 from ..compute import compute
 from ..diagnostics import SOURCES, Diagnostic, Label, PcfError, Span
 from ..importer import FIELDS, ImportOptions, Line, import_table, load_mapping
-from .common import output_option, refuse_dash, write_atomic
+from .common import output_option, refuse_dash, say, write_atomic
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -176,7 +176,7 @@ def command(table: Path, output: Path | None, mapping: Path | None, columns, she
                f"total {result.total.value:.6g} kg CO2e per declared unit")
     if output is None:
         click.echo(imported.files["model"], nl=False)
-        click.echo(summary, err=True)
+        say(summary)
         return
     targets = {(output if name == "model" else output.parent / name): text for name, text in imported.files.items()}
     existing = [str(p) for p in targets if p.exists()]
@@ -186,4 +186,4 @@ def command(table: Path, output: Path | None, mapping: Path | None, columns, she
     for path, text in targets.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
-    click.echo(f"{summary}\nwrote {', '.join(str(p) for p in targets)}", err=True)
+    say(f"{summary}\nwrote {', '.join(str(p) for p in targets)}")

@@ -14,6 +14,7 @@ from .common import (
     model_argument,
     output_option,
     refuse_output_over_input,
+    readable,
     root_option,
     write_atomic,
 )
@@ -46,6 +47,8 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, top: in
         data = render(model, fmt=fmt, lang=lang, top=top, detail=detail, processes=processes)
     except ToolMissing as exc:
         raise InputError(str(exc)) from None
+    if fmt in ("svg", "dot"):
+        data = readable(data)  # the model's labels, on the terminal without -o
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
     else:

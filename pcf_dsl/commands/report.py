@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..check import run_check
-from ..diagnostics import PcfError
+from ..diagnostics import PcfError, printable
 from ..render import ToolMissing
 from ..report import FORMATS, report
 from .common import (
@@ -15,6 +15,7 @@ from .common import (
     allow_outside_option,
     model_argument,
     output_option,
+    readable,
     refuse_output_over_input,
     root_option,
     write_atomic,
@@ -50,9 +51,12 @@ def command(file: Path, fmt: str | None, output: Path | None, lang: str, root, a
         # Not render's wording: `--format dot` is no way out for a report, which needs the drawn diagram.
         raise InputError("Graphviz's `dot` program is not installed, so the report's diagram cannot be drawn: "
                          "install Graphviz (Debian: `apt-get install graphviz`; scripts/setup does it)") from None
+    # The model's labels and the file name, for a person to read: control characters as U+FFFD, as a
+    # diagnostic shows them (HTML does not allow them either).
+    text = printable(written.text)
     if output is None:
-        click.echo(written.text, nl=False)
+        click.echo(text, nl=False)
         return
     for name, data in written.files.items():  # figures first: the report never links a missing file
-        write_atomic(output.parent / name, data)
-    write_atomic(output, written.text)
+        write_atomic(output.parent / name, readable(data))
+    write_atomic(output, text)

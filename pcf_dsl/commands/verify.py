@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 
 from ..check import run_check
+from ..diagnostics import printable
 from ..checklist import checklist_json, render_markdown, render_text
 from .check import profile_option, text_blocks
 from .common import (allow_outside_option, dumps, emit, emit_pieces, model_argument, output_option,
-                     refuse_output_over_input, root_option)
+                     refuse_output_over_input, root_option, say)
 
 
 @click.command("verify")
@@ -35,10 +36,10 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, outpu
         emit_pieces(text_blocks(outcome, file), None, err=True)  # as `pcf check` reports an invalid model
         ctx.exit(outcome.exit_code)
     if outcome.result is None:
-        click.echo(f"{file}: nothing to verify: the file has no study (a library of factors, GWP sets or profiles)",
-                   err=True)
+        say(f"{file}: nothing to verify: the file has no study (a library of factors, GWP sets or profiles)")
         ctx.exit(2)
     data = checklist_json(outcome, str(file))
-    text = dumps(data) if fmt == "json" else render_markdown(data) if fmt == "markdown" else render_text(data)
+    # Text and Markdown name the file and quote the model: a person reads them, as a diagnostic.
+    text = dumps(data) if fmt == "json" else printable(render_markdown(data) if fmt == "markdown" else render_text(data))
     emit(text, output)
     ctx.exit(outcome.exit_code)
