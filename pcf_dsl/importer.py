@@ -498,6 +498,9 @@ class ImportOptions:
     reported_unit: str | None = None
     factors_file: str | None = "factors.pcf"  # None: factors in the model file itself
     notes: list[str] = field(default_factory=list)
+    # Where the mapping file sets an option that goes into the model as written (`period`,
+    # `cutoff.per_flow`): an error in that text is the mapping's, and is shown there.
+    origins: dict[str, Span] = field(default_factory=dict)
 
 
 _MAPPING_KEYS = {
@@ -577,7 +580,41 @@ def load_mapping(path: str | Path, options: ImportOptions | None = None) -> Impo
     for key in ("sheet", "header_row", "encoding", "delimiter", "reported_unit"):
         if key in table:
             setattr(options, key, table[key])
+    text = raw.decode("utf-8")
+    for attr, (section, key) in MAPPED_TEXT.items():
+        if key in data.get(section, {}) and (span := _mapping_value_span(str(path), text, section, key)) is not None:
+            options.origins[attr] = span
+    if options.origins:
+        SOURCES.add(str(path), text)
     return options
+
+
+# Options whose text the generated model holds as the mapping wrote it, and their mapping keys.
+MAPPED_TEXT = {"period": ("study", "period"), "geography": ("study", "geography"), "boundary": ("study", "boundary"),
+               "gwp": ("study", "gwp"), "cutoff.basis": ("cutoff", "basis"),
+               "cutoff.per_flow": ("cutoff", "per_flow"), "cutoff.cumulative": ("cutoff", "cumulative")}
+
+
+def _mapping_value_span(file: str, text: str, section: str, key: str) -> Span | None:
+    """Where `key = value` of `[section]` is in a mapping file's text: tomllib gives values, not places.
+
+    The plain layout the docs show (a `[section]` line, then `key = value` lines) is found; a key
+    written otherwise (a dotted key, an inline table) gets no place, and the message names the file.
+    """
+    current = None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if header := re.fullmatch(r"\[\s*([\w-]+)\s*\]\s*(#.*)?", stripped):
+            current = header.group(1)
+            continue
+        found = re.match(rf'\s*["\']?{re.escape(key)}["\']?\s*=\s*', line)
+        if current == section and found:
+            value = line[found.end():]
+            quoted = re.match(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', value)
+            length = len(quoted.group(0)) if quoted else len(value.split("#")[0].rstrip()) or 1
+            start = found.end() + 1
+            return Span(file, number, start, number, start + length)
+    return None
 
 
 # ------------------------------------------------------------------ reading the rows

@@ -461,6 +461,34 @@ def test_mapping_file_errors(tmp_path):
     assert "`declared_unit` in [study] must be a text in quotes" in info.value.diagnostics[0].message
 
 
+def test_an_error_in_a_mapping_value_points_at_the_mapping_key(tmp_path):
+    """`per_flow = "1"` under [cutoff] was reported at `imp/billet.pcf (not written):27`, a file the
+    user never wrote and cannot fix: the place is the mapping's key, the generated line a label."""
+    table = tmp_path / "inventory.csv"
+    table.write_text("item,activity,activity_unit,factor,factor_unit\n"
+                     "electricity,139.24,kWh/t,0.6205,kg CO2e/kWh\n", encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[study]\nperiod = "2024-01-01 to 2023-12-31"   # ends before it starts\n\n'
+                       '[cutoff]\nbasis = "emissions"\n  per_flow = "1"\n', encoding="utf-8")
+    out = tmp_path / "imp" / "b.pcf"
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping), "-o", str(out)])
+    assert run.exit_code == 2, run.output
+    assert "error[E271]: [cutoff] per_flow: the cut-off threshold `per_flow 1` has no `%`" in run.stderr
+    assert f"--> {mapping}:6:14\n" in run.stderr and '6 |   per_flow = "1"\n' in run.stderr
+    assert 'help: write `per_flow = "1 %"` for 1 %' in run.stderr  # as the mapping writes it
+    assert "error[E261]: [study] period: the period ends before it starts" in run.stderr
+    assert f"--> {mapping}:2:10\n" in run.stderr
+    assert "b.pcf (not written):" in run.stderr and "the line written from this key" in run.stderr
+    # A value that cannot go into the model at all is the mapping's too, not `--period`'s.
+    mapping.write_text('[study]\nperiod = "2024"\n', encoding="utf-8")
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping)])
+    assert "error[E610]: `period` in [study] of the mapping file, `2024`, is not valid" in run.stderr
+    assert f"--> {mapping}:2:10\n" in run.stderr and 'help: e.g. period = "2024-01-01 to 2024-12-31"' in run.stderr
+    # Given on the command line too, the value is the command line's.
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping), "--period", "2024"])
+    assert "error[E610]: --period `2024` is not valid" in run.stderr and str(mapping) not in run.stderr
+
+
 def test_mapping_names_a_column_the_table_lacks(tmp_path):
     with pytest.raises(PcfError) as info:
         import_table(CSV, ImportOptions(columns={"activity": "Menge"}))

@@ -12,7 +12,7 @@ import click
 from ..build import load
 from ..compute import compute
 from ..diagnostics import SOURCES, Diagnostic, Label, PcfError, Span
-from ..importer import FIELDS, ImportOptions, Line, import_table, load_mapping
+from ..importer import FIELDS, MAPPED_TEXT, ImportOptions, Line, import_table, load_mapping
 from .common import output_option, refuse_dash, say, write_atomic
 
 
@@ -42,8 +42,18 @@ def _check_options(options: ImportOptions) -> None:
         if field_name not in FIELDS:
             problems.append(("--column", field_name, "fields: " + ", ".join(FIELDS)))
     if problems:
-        raise PcfError([Diagnostic("E610", f"{option} `{value}` is not valid", None, help=help)
-                        for option, value, help in problems])
+        raise PcfError([_option_problem(option, value, help, options) for option, value, help in problems])
+
+
+def _option_problem(option: str, value: str, help: str, options: ImportOptions) -> Diagnostic:
+    """An option that would not parse in the model: named where it was set, the mapping file or the command line."""
+    attr = option.removeprefix("--").replace("-", "_")
+    span = options.origins.get(attr)
+    if span is None:
+        return Diagnostic("E610", f"{option} `{value}` is not valid", None, help=help)
+    section, key = MAPPED_TEXT[attr]
+    return Diagnostic("E610", f"`{key}` in [{section}] of the mapping file, `{value}`, is not valid", span,
+                      help=help.replace(f"{option} ", f"{key} = ").replace(option, key))
 
 
 def _at_table_row(diagnostic: Diagnostic, shown: dict[str, str], lines: list[Line], table: str) -> Diagnostic:
@@ -66,6 +76,37 @@ def _at_table_row(diagnostic: Diagnostic, shown: dict[str, str], lines: list[Lin
     row = Span(table, line.row, 1, line.row, max(2, len(SOURCES.line(table, line.row) or "") + 1))
     return replace(diagnostic, message=f"row {line.row}: {diagnostic.message}", span=row,
                    labels=[Label(span, "the line written from this row"), *labels])
+
+
+# A line of the generated model whose text is a mapping file's value, by its first word and its block.
+_MAPPED_LINE = re.compile(r"\s*(basis|per_flow|cumulative|period|geography)\b")
+
+
+def _at_mapping_key(diagnostic: Diagnostic, shown: dict[str, str], options: ImportOptions) -> Diagnostic:
+    """A diagnostic of a generated line whose text came from the mapping file, pointed at the mapping's key.
+
+    `per_flow = "1"` under [cutoff] is written as `per_flow 1` and refused there (E271): the fix is in
+    the mapping, which the user wrote, not in a model that is never written. The generated line stays,
+    as a label.
+    """
+    span = diagnostic.span
+    if span is None or span.file not in shown.values():
+        return diagnostic
+    found = _MAPPED_LINE.match(SOURCES.line(span.file, span.line) or "")
+    if found is None:
+        return diagnostic
+    word = found.group(1)
+    block = next((m.group(1) for n in range(span.line - 1, 0, -1)
+                  if (m := re.match(r"(\w+)", SOURCES.line(span.file, n) or ""))), None)
+    attr = f"cutoff.{word}" if block == "cutoff" else word if block == "study" else None
+    origin = options.origins.get(attr) if attr else None
+    if origin is None:
+        return diagnostic
+    section, key = MAPPED_TEXT[attr]
+    # The hint's model text (`per_flow 1 %`) said as the mapping writes it (`per_flow = "1 %"`).
+    help = diagnostic.help and re.sub(rf"`{word} ([^`]*)`", rf'`{key} = "\1"`', diagnostic.help)
+    return replace(diagnostic, message=f"[{section}] {key}: {diagnostic.message}", span=origin, help=help,
+                   labels=[Label(span, "the line written from this key"), *diagnostic.labels])
 
 
 def _import_help(diagnostic: Diagnostic, options: ImportOptions) -> Diagnostic:
@@ -147,6 +188,7 @@ def command(table: Path, output: Path | None, mapping: Path | None, columns, she
                         ("reported_unit", reported_unit), ("factors_file", factors_file)):
         if value is not None:
             setattr(options, name, value)
+            options.origins.pop(name, None)  # the command line wins over the mapping, and is where the text is from
     if standards:
         options.standards = list(standards)
     if one_file or output is None:
@@ -168,7 +210,8 @@ def command(table: Path, output: Path | None, mapping: Path | None, columns, she
         try:
             result = compute(load(Path(tmp) / model_name))
         except PcfError as exc:
-            raise PcfError([_import_help(_at_table_row(d, shown, imported.lines, str(table)), options)
+            raise PcfError([_import_help(_at_mapping_key(_at_table_row(d, shown, imported.lines, str(table)),
+                                                         shown, options), options)
                             for d in exc.diagnostics]) from None
 
     summary = (f"{table}: {len(imported.lines)} line items, {imported.factors} factors, "
