@@ -353,6 +353,18 @@ _XLSX_LAST_ROW = 1_048_576
 
 
 def _read_xlsx(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
+    import warnings
+
+    # openpyxl warns about what it would drop if it saved the workbook ("Data Validation extension is
+    # not supported and will be removed", "Workbook contains no default style"): drop-downs and
+    # styles, never a value, and nothing is saved here. Printed, they read as a Python fault with a
+    # path into site-packages under the import's own messages.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        return _read_workbook(path, display, sheet)
+
+
+def _read_workbook(path: Path, display: str, sheet: str | None) -> list[list[Cell]]:
     import zipfile
 
     import openpyxl

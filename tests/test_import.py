@@ -676,3 +676,26 @@ def test_an_item_named_like_a_unit_gets_a_name_that_is_not_one(tmp_path):
     model = pcf_dsl.load(run_import(tmp_path, "--product", "x", table=table))
     assert sorted(name.split(".")[-1] for name in model.factors) == ["item_", "t_"]
     assert pcf_dsl.compute(model).total.value == pytest.approx(1 * 2 + 1 * 3, rel=1e-12)  # kg CO2e per kg
+
+
+def test_openpyxl_warnings_about_formatting_do_not_reach_the_terminal(tmp_path):
+    """A workbook with drop-down lists (a data validation extension) printed openpyxl's
+    `.../openpyxl/worksheet/_reader.py:329: UserWarning: Data Validation extension is not supported
+    and will be removed` and `warn(msg)` under the import's own lines: about formatting that
+    `pcf import` never writes back, said as if Python had failed."""
+    import warnings
+
+    from conftest import inventory_workbook
+
+    extension = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+                 b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                 b'<x14:dataValidations count="0" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+                 b'</x14:dataValidations></ext></extLst>')
+    book = inventory_workbook(tmp_path / "inventory.xlsx", drop="xl/styles.xml",
+                              sheet_xml=lambda data: data.replace(b"</worksheet>", extension + b"</worksheet>"))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        imported = import_table(book, ImportOptions(per="1 t"))
+    assert [str(w.message) for w in seen] == []
+    with open(CSV, encoding="utf-8") as handle:  # every line item of the table, read from the workbook
+        assert len(imported.lines) == sum(1 for _ in csv.reader(handle)) - 1
