@@ -401,33 +401,45 @@ def check_safe(before: str, after: str, file: str = "<input>") -> None:
         raise UnsafeFormatting(f"the layout is not stable: formatting the output again changes its line {line}")
 
 
-def model_difference(path: Path, formatted: str) -> str | None:
+def model_difference(path: Path, formatted: str, original: bytes | None = None) -> str | None:
     """Load the model from `path` and from the formatted text beside it; a description of any difference.
 
     None when they are the same, or when the original does not load (the
     syntax check of :func:`check_safe` is then the whole guarantee). The
     formatted text is written to a temporary file in the same folder, so
     relative imports resolve as they do for the original, and removed after.
+    `original`, the bytes the formatted text was made from, is loaded the same
+    way instead of the file: an edit saved meanwhile is not what was formatted.
     """
     from .build import load
 
-    try:
-        before = load(path)
-    except PcfError:
-        return None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fmt.pcf", dir=path.parent)
-    except OSError:
-        return None  # a read-only folder: the syntax check stands alone
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(formatted)
+    if original is None:
         try:
-            after = load(Path(tmp))
+            before = load(path)
+        except PcfError:
+            return None
+    temporary = []
+    try:
+        for text in ([original] if original is not None else []) + [formatted.encode("utf-8")]:
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fmt.pcf", dir=path.parent)
+            except OSError:
+                return None  # a read-only folder: the syntax check stands alone
+            temporary.append(Path(tmp))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text)
+        if original is not None:
+            try:
+                before = load(temporary[0])
+            except PcfError:
+                return None
+        try:
+            after = load(temporary[-1])
         except PcfError as exc:
             return f"the formatted file does not load: {exc.diagnostics[0].message}"
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in temporary:
+            tmp.unlink(missing_ok=True)
     old = json.dumps(before.semantic(), sort_keys=False, ensure_ascii=False)
     new = json.dumps(after.semantic(), sort_keys=False, ensure_ascii=False)
     if old != new:
@@ -476,7 +488,7 @@ def format_file(path: str | Path, check_model: bool = True) -> Formatted:
                                   help="split the model into files that import each other (docs/limits.md)"))
     after = format_bytes(before, str(path))
     if check_model and after != before:
-        problem = model_difference(path, decode(after, str(path)))
+        problem = model_difference(path, decode(after, str(path)), before)  # the file is read once
         if problem:
             raise UnsafeFormatting(problem)
     return Formatted(path, before, after)

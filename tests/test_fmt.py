@@ -193,6 +193,28 @@ def test_unsafe_result_exit_3_file_untouched(messy, monkeypatch):
     assert messy.read_text(encoding="utf-8") == "factor f   =   1 kg CO2e/kg\n"
 
 
+@pytest.mark.parametrize("edit", ["# a comment saved meanwhile\n", "factor g = 3 kg CO2e/kg\n"])
+def test_an_edit_saved_while_the_file_is_formatted_is_kept(messy, monkeypatch, edit):
+    """`pcf fmt` beside an editor: an edit saved after the file was read was replaced by the formatted
+    old text without a word, and the safety check loaded the model from the file a second time (the
+    edited one, not the one formatted). The file is read once, and it is replaced only if it still
+    holds what was read: otherwise it is left as saved, exit 2."""
+    real = fmt.format_bytes
+    saved = "factor f   =   1 kg CO2e/kg\n" + edit
+
+    def format_while_saved(data, file="<input>"):
+        messy.write_text(saved, encoding="utf-8")  # the editor saves, after pcf fmt read the file
+        return real(data, file)
+
+    monkeypatch.setattr(fmt, "format_bytes", format_while_saved)
+    result = CliRunner().invoke(main, ["fmt", str(messy)])
+    assert result.exit_code == 2, result.output
+    assert messy.read_text(encoding="utf-8") == saved
+    assert f"error: {messy} changed while it was being formatted, and was left as it is now" in result.stderr
+    assert "0 files reformatted, 0 files left unchanged, 1 changed meanwhile (not written)." in result.stderr
+    assert not [p for p in messy.parent.iterdir() if p.name.startswith(".m.pcf")]  # no temporary file left
+
+
 def test_stdin_to_stdout():
     result = CliRunner().invoke(main, ["fmt", "-"], input="param   a=1 kg\n")
     assert result.exit_code == 0

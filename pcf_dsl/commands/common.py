@@ -153,21 +153,27 @@ def refuse_output_over_input(output: Path | None, model_file: Path, files: Itera
                               "give -o another file")
 
 
-def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
+class ChangedMeanwhile(Exception):
+    """The file no longer holds what the new content was made from: someone saved it meanwhile."""
+
+
+def write_atomic(path: Path, data: bytes | str | Iterable[bytes], expected: bytes | None = None) -> None:
     """Write a file so that an interrupted run never leaves it half-written.
 
     `data` may come in pieces (any iterable of bytes, read once), written one
     after the other: a large output need not be copied into one object first.
+    With `expected` (what the file held when it was read), a file that holds
+    anything else just before it is replaced is left as it is: ChangedMeanwhile.
     """
     try:
-        _write_atomic(path, data)
+        _write_atomic(path, data, expected)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise OutputError(f"cannot write {path}: {reason} (check that its folder exists and can be written to)") \
             from None
 
 
-def _write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
+def _write_atomic(path: Path, data: bytes | str | Iterable[bytes], expected: bytes | None = None) -> None:
     if isinstance(data, str):
         data = _encoded(data)
     pieces = (data,) if isinstance(data, bytes) else data
@@ -198,10 +204,23 @@ def _write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
                 handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
+        # `pcf fmt` in an editor's save hook or beside a running editor: an edit saved between the
+        # read and now would be replaced by the formatted old text, without a word. Compared last,
+        # after the slow part, so that only the rename itself is left in the window.
+        if expected is not None and _current(path, len(expected)) != expected:
+            raise ChangedMeanwhile(str(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _current(path: Path, size: int) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size + 1)  # one byte more: a file that grew is not the same
+    except OSError:
+        return None  # deleted or renamed meanwhile: not what was read either
 
 
 def emit(text: str, output: Path | None) -> None:

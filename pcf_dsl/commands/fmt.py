@@ -11,7 +11,7 @@ import click
 from ..diagnostics import PcfError, render_all
 from ..fmt import UnsafeFormatting, format_bytes, format_file
 from ..diagnostics import printable
-from .common import say, write_atomic
+from .common import ChangedMeanwhile, say, write_atomic
 
 
 def collect(paths: tuple[Path, ...]) -> list[Path]:
@@ -51,7 +51,8 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
     and the reason is printed (exit 3). `-` reads standard input and writes
     the result to standard output (with --check or --diff, as for a file:
     only the verdict or the diff). Exit 0 done, 1 a file would change
-    (--check), 2 a file is not a valid model, 3 formatting was unsafe.
+    (--check), 2 a file is not a valid model (or was changed by someone else
+    while it was formatted: it is then left as it is), 3 formatting was unsafe.
     """
     if paths == (Path("-"),):
         data = sys.stdin.buffer.read()
@@ -72,7 +73,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
             ctx.exit(1)
         return
     files = collect(paths or (Path("."),))
-    changed = unchanged = invalid = unsafe = 0
+    changed = unchanged = invalid = unsafe = meanwhile = 0
     for path in files:
         try:
             result = format_file(path)
@@ -99,7 +100,14 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
         if check:
             say(f"would reformat {path}")
         elif not show_diff:
-            write_atomic(path.resolve(), result.after)  # resolved: a symbolic link keeps pointing at the file
+            try:  # resolved: a symbolic link keeps pointing at the file
+                write_atomic(path.resolve(), result.after, expected=result.before)
+            except ChangedMeanwhile:
+                say(f"error: {path} changed while it was being formatted, and was left as it is now: "
+                    "run pcf fmt on it again")
+                changed -= 1
+                meanwhile += 1
+                continue
             if not quiet:
                 say(f"reformatted {path}")
     if not quiet:
@@ -110,10 +118,12 @@ def command(ctx: click.Context, paths: tuple[Path, ...], check: bool, show_diff:
             parts.append(f"{invalid} invalid")
         if unsafe:
             parts.append(f"{unsafe} not formatted (unsafe)")
+        if meanwhile:
+            parts.append(f"{meanwhile} changed meanwhile (not written)")
         click.echo(", ".join(parts) + ".", err=True)
     if unsafe:
         ctx.exit(3)
-    if invalid:
+    if invalid or meanwhile:
         ctx.exit(2)
     if check and changed:
         ctx.exit(1)
