@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import PcfError, render_all
+from ..diagnostics import PcfError, printable, render_all
 from ..fmt import UnsafeFormatting, format_bytes, format_file
-from ..diagnostics import printable
 from .common import ChangedMeanwhile, say, write_atomic
 
 

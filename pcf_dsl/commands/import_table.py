@@ -12,7 +12,14 @@ import click
 from ..build import load
 from ..compute import compute
 from ..diagnostics import SOURCES, Diagnostic, Label, PcfError, Span
-from ..importer import FIELDS, MAPPED_TEXT, ImportOptions, Line, import_table, load_mapping
+from ..importer import (
+    FIELDS,
+    MAPPED_TEXT,
+    ImportOptions,
+    Line,
+    import_table,
+    load_mapping,
+)
 from .common import output_option, refuse_dash, say, write_atomic
 
 

@@ -13,8 +13,8 @@ from .common import (
     allow_outside_option,
     model_argument,
     output_option,
-    refuse_output_over_input,
     readable,
+    refuse_output_over_input,
     root_option,
     write_atomic,
 )
