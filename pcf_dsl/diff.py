@@ -30,7 +30,12 @@ from typing import Callable
 from pydantic_core import to_jsonable_python
 
 from . import model as M
-from .build import declared_unit_error, factor_units_error, structure_error, supplier_units_error
+from .build import (
+    declared_unit_error,
+    factor_units_error,
+    structure_error,
+    supplier_units_error,
+)
 from .compute import Result, compute
 from .diagnostics import PcfError
 from .present import plain

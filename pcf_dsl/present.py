@@ -227,7 +227,9 @@ def allocation_text(process, lang: str = "en") -> str:
     "metal 75.00 %, dross 25.00 % (from the products' masses: metal 3 kg, dross 1 kg)". Only for a
     process the computation has run (its allocation data are complete).
     """
-    from .compute import allocation_shares  # compute owns the shares; the text only shows them
+    from .compute import (
+        allocation_shares,  # compute owns the shares; the text only shows them
+    )
 
     alloc, products = process.allocation, process.products
     shares = allocation_shares(process, products)
