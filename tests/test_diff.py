@@ -677,15 +677,57 @@ def test_cli_git_without_path_names_a_model_deleted_since_rev(tmp_path, monkeypa
     monkeypatch.chdir(repo)
     result = CliRunner().invoke(main, ["diff", "--git", "HEAD"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == "second.pcf: deleted since HEAD, nothing to compare with\n"   # lib.pcf is no model
-    assert result.stdout == "no model with an old and a new version changed since HEAD\n"
+    assert result.stderr == ""   # the output names it (and not lib.pcf, no model): once, where it is kept
+    assert result.stdout == ("no model with an old and a new version changed since HEAD\n\n"
+                             "second.pcf: deleted since HEAD, nothing to compare with\n")
     # A model moved is deleted at its old path and added at its new one: both are said.
     _git(repo, "mv", "aluminium_billet.pcf", "moved.pcf")
     result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "aluminium_billet.pcf: deleted since HEAD, nothing to compare with" in result.stderr
     assert "moved.pcf: not in HEAD, nothing to compare with" in result.stderr
-    assert json.loads(result.stdout) == {"rev": "HEAD", "models": []}
+    assert json.loads(result.stdout) == {"rev": "HEAD", "models": [], "added": ["moved.pcf"],
+                                         "deleted": ["aluminium_billet.pcf", "second.pcf"]}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cli_git_markdown_names_the_models_added_or_deleted(tmp_path, monkeypatch):
+    # `pcf diff --git REV --format markdown` is the pull-request comment: a model added or deleted
+    # since REV was named only on the standard error (the CI log), so the comment never said that a
+    # model came or went, beside the models it compared. The comment, the text and the JSON name them.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("aluminium_billet.pcf", "factors.pcf"):
+        shutil.copy(BILLET / name, repo / name)
+    shutil.copy(BILLET / "aluminium_billet.pcf", repo / "second.pcf")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "v1")
+    (repo / "second.pcf").unlink()
+    shutil.copy(repo / "aluminium_billet.pcf", repo / "added.pcf")
+    factors = (repo / "factors.pcf").read_text(encoding="utf-8")
+    assert factors.count("17.610") == 1
+    (repo / "factors.pcf").write_text(factors.replace("17.610", "18.000"), encoding="utf-8")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "markdown", "-o", "comment.md"])
+    assert result.exit_code == 0, result.output
+    comment = (repo / "comment.md").read_text(encoding="utf-8")
+    assert "### Footprint change: `HEAD:aluminium_billet.pcf` → `aluminium_billet.pcf`" in comment
+    assert comment.endswith("### Models added or deleted since `HEAD`\n\n"
+                            "- `added.pcf`: added since `HEAD`, no old version to compare with\n"
+                            "- `second.pcf`: deleted since `HEAD`, no new version to compare with\n")
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD"])
+    assert result.stdout.endswith("\nadded.pcf: not in HEAD, nothing to compare with\n"
+                                  "second.pcf: deleted since HEAD, nothing to compare with\n")
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [m["new"] for m in data["models"]] == ["aluminium_billet.pcf"]
+    assert (data["added"], data["deleted"]) == (["added.pcf"], ["second.pcf"])
+    # Nothing compared: the comment still says what came and went.
+    (repo / "factors.pcf").write_text(factors, encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", "--git", "HEAD", "--format", "markdown"])
+    assert result.stdout.startswith("No model with an old and a new version changed since HEAD.\n\n"
+                                    "### Models added or deleted since `HEAD`\n")
 
 
 def test_changed_texts_are_quoted_and_shares_are_percentages_as_written(tmp_path):

@@ -131,19 +131,40 @@ def _name_in_revision(diagnostics, folder: Path, rev: str) -> None:
             span.file = name
 
 
-def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None, skipped: int = 0) -> str:
+def _output(diffs: list[ModelDiff], fmt: str, single: bool, rev: str | None,
+            added: list[str] = (), deleted: list[str] = ()) -> str:
+    """The comparisons, and the models added or deleted since `rev` (which have none): a pull-request
+    comment or a saved report that left them out would not say that a model came or went."""
     if fmt == "json":
         if single:
             return dumps(to_json(diffs[0]))
-        return dumps({"rev": rev, "models": [to_json(d) for d in diffs]})
-    render = to_markdown if fmt == "markdown" else to_text
+        return dumps({"rev": rev, "models": [to_json(d) for d in diffs], "added": list(added),
+                      "deleted": list(deleted)})
+    markdown = fmt == "markdown"
+    render = to_markdown if markdown else to_text
     if not diffs:
-        # A model added or deleted (named on the standard error) changed: "no model changed" would deny it.
-        what = "no model with an old and a new version changed" if skipped else "no model changed"
-        text = f"{what.capitalize()} since {rev}.\n" if fmt == "markdown" else f"{what} since {rev}\n"
+        # A model added or deleted changed: "no model changed" would deny it.
+        what = "no model with an old and a new version changed" if added or deleted else "no model changed"
+        text = f"{what.capitalize()} since {rev}.\n" if markdown else f"{what} since {rev}\n"
     else:
         text = "\n".join(render(d) for d in diffs)
+    if added or deleted:
+        if markdown:
+            rows = [f"- `{name}`: added since `{rev}`, no old version to compare with" for name in added]
+            rows += [f"- `{name}`: deleted since `{rev}`, no new version to compare with" for name in deleted]
+            text += "\n".join(["", f"### Models added or deleted since `{rev}`", "", *rows, ""])
+        else:
+            rows = [_added_line(name, rev) for name in added] + [_deleted_line(name, rev) for name in deleted]
+            text += "\n".join(["", *rows]) + "\n"
     return printable(text)  # file names and labels, for a person to read: as a diagnostic shows them
+
+
+def _added_line(name: str, rev: str) -> str:
+    return f"{name}: not in {rev}, nothing to compare with"
+
+
+def _deleted_line(name: str, rev: str) -> str:
+    return f"{name}: deleted since {rev}, nothing to compare with"
 
 
 @click.command("diff")
@@ -193,7 +214,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
         with tempfile.TemporaryDirectory(prefix="pcf-diff-") as folder:
             old_top = Path(folder)
             export_revision(top, rev, old_top)
-            diffs, skipped = [], 0
+            diffs, added, deleted = [], [], []
             for path in models:
                 relative = path.resolve().relative_to(top)
                 new_root = root.resolve() if root else top
@@ -205,15 +226,13 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
                 if not old_file.is_file():
                     if paths:
                         raise InputError(f"{shown_new} is not in {rev}: there is no old version to compare with")
-                    say(f"{shown_new}: not in {rev}, nothing to compare with")
-                    skipped += 1
+                    added.append(shown_new)
                     continue
                 if not path.is_file():
                     if paths:
                         raise InputError(f"{shown_new} was deleted since {rev}: there is no new version to compare")
                     if _has_study(old_file):  # a model there; a deleted imported file shows in its importers
-                        say(f"{shown_new}: deleted since {rev}, nothing to compare with")
-                        skipped += 1
+                        deleted.append(shown_new)
                     continue
                 old = _load_old(old_file, shown_old, old_root, allow_outside_root, old_top, rev)
                 new = load(path, root=new_root, allow_outside_root=allow_outside_root)
@@ -225,4 +244,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], rev: str | None, fmt: s
     except ValueError:
         say(f"error: {paths[0]} is not inside the git repository {top}")
         ctx.exit(2)
-    emit(_output(diffs, fmt, bool(paths), rev, skipped), output)
+    if fmt == "json":  # in the JSON for a program; said on the standard error for the person running it
+        for line in [*(_added_line(n, rev) for n in added), *(_deleted_line(n, rev) for n in deleted)]:
+            say(line)
+    emit(_output(diffs, fmt, bool(paths), rev, added, deleted), output)
