@@ -992,7 +992,7 @@ class Builder:
                 continue
             shares[share.product.value] = fraction
         properties: dict[str, M.Quantity] = {}
-        product_units = {p.name: p.amount.unit for p in products}
+        by_name = {p.name: p for p in products}
         for prop in alloc.properties:
             if prop.product.value not in product_names:
                 self.state.add(not_a_product_error(prop.product.value, product_names, prop.product.span))
@@ -1001,15 +1001,10 @@ class Builder:
             if value is not None and value.magnitude < 0:
                 self.state.error("E300", f"the allocation property of `{prop.product.value}` is negative",
                                  prop.value.span, help="a price, mass or energy content is zero or more")
-            elif value is not None and _not_per_unit(str(value.units), product_units[prop.product.value]):
-                # Each product weighs its amount times its property: a total (the revenue `16650 CNY`, the
-                # energy `9000 MJ`) counts the amount twice, and the shares came out wrong without a word.
-                amount = next(p.amount_text for p in products if p.name == prop.product.value)
-                self.state.error("E324", f"the {method} property of `{prop.product.value}` is {source_text(prop.value)}, "
-                                 f"not per unit of the product ({amount})", prop.value.span,
-                                 help=f"the shares weigh each product's amount times its property: give the property "
-                                      f"per unit of the product (`{source_text(prop.value)} / {amount}`, or e.g. "
-                                      "`18500 CNY / t`), or state the shares")
+            elif value is not None and (error := property_units_error(
+                    method, by_name[prop.product.value], str(value.units), source_text(prop.value),
+                    prop.value.span)) is not None:
+                self.state.add(error)
             elif value is not None:
                 properties[prop.product.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
         return M.Allocation(method=method, shares=shares, properties=properties,
@@ -1363,6 +1358,19 @@ def factor_units_error(flow: M.Flow, factor: M.Factor) -> Diagnostic | None:
         help=f"give the amount {amount_hint}, or use a factor per {short(flow.amount.unit)}",
         labels=labels,
     )
+
+
+def property_units_error(method: str, product: M.Flow, units: str, text: str, span: Span | None) -> Diagnostic | None:
+    """E324 when an allocation property (`text`, in `units`) is not per unit of its product."""
+    if not _not_per_unit(units, product.amount.unit):
+        return None
+    # Each product weighs its amount times its property: a total (the revenue `16650 CNY`, the
+    # energy `9000 MJ`) counts the amount twice, and the shares came out wrong without a word.
+    amount = product.amount_text
+    return Diagnostic("E324", f"the {method} property of `{product.name}` is {text}, not per unit of the product "
+                      f"({amount})", span,
+                      help=f"the shares weigh each product's amount times its property: give the property per unit "
+                           f"of the product (`{text} / {amount}`, or e.g. `18500 CNY / t`), or state the shares")
 
 
 def declared_unit_error(declared_unit: M.DeclaredUnit, product: M.Flow) -> Diagnostic | None:

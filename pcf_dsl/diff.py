@@ -33,6 +33,7 @@ from . import model as M
 from .build import (
     declared_unit_error,
     factor_units_error,
+    property_units_error,
     structure_error,
     supplier_units_error,
 )
@@ -640,10 +641,12 @@ def _invalid(trial: M.Model) -> str | None:
 
 
 def _units_misfit(trial: M.Model) -> str | None:
-    """The first unit that no longer fits with a change applied alone (E401 of the builder), in its words.
+    """The first unit that no longer fits with a change applied alone (E401, E324 of the builder), in its words.
 
     A factor made per kWh while the flow that uses it stays in kg (another change moves the flow to
     kWh) is refused when a model is loaded; computed as it is, the copy fails in the unit library.
+    Prices made per item (`100 CNY`) while the products stay in t are refused too; computed as they
+    are, every product weighs t x CNY alike and the shares come out wrong without a word.
     """
     study = trial.study
     if study and study.declared_unit:
@@ -662,6 +665,13 @@ def _units_misfit(trial: M.Model) -> str | None:
                 error = supplier_units_error(flow, *trial.activity(flow.source))
             if error is not None:
                 return f"flow {process.name}.{flow.name}: {error.message}"
+        if process.allocation is not None:
+            products = {p.name: p for p in process.products}
+            for name, quantity in process.allocation.properties.items():
+                error = property_units_error(process.allocation.method, products[name], quantity.unit,
+                                             show(quantity), None)
+                if error is not None:
+                    return f"process {process.name}: {error.message}"
     return None
 
 

@@ -769,3 +769,28 @@ def test_a_functional_unit_study_is_said_per_functional_unit(tmp_path):
     markdown = to_markdown(diff)
     assert "Effects in kg CO2e per functional unit" in markdown
     assert "declared unit" not in markdown.replace("functional_unit", "")
+
+
+def test_prices_made_per_item_are_not_applied_to_products_still_in_tonnes(tmp_path):
+    # Products counted in items from now on, their prices per item (`100 CNY`): the allocation changed
+    # alone left the products in t, each weighed t x CNY, and the shares 1 t x 100 : 1 t x 1 (99 % : 1 %)
+    # gave the allocation an effect of +490.1 kg CO2e that no version has. The builder refuses such
+    # a property (E324); the diff now says the change cannot be computed alone, as for E401.
+    text = ('study "s" {{\n  declared_unit {du} of p.a\n}}\n'
+            'factor f = 10 kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product a {a}\n  product b {b}\n'
+            '  input   x 100 kg from f\n  allocation economic {{\n    property a {pa}\n    property b {pb}\n  }}\n}}\n')
+    versions = {"old.pcf": ("1 t", "1 t", "1 t", "1000 CNY / t", "1000 CNY / t"),
+                "new.pcf": ("10 pcs", "10 pcs", "1000 pcs", "100 CNY", "1 CNY")}
+    for name, (du, a, b, pa, pb) in versions.items():
+        (tmp_path / name).write_text(text.format(du=du, a=a, b=b, pa=pa, pb=pb), encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    # Both versions, by hand: 100 kg x 10 kg CO2e/kg = 1000 kg CO2e, half of it (equal revenues) to a.
+    assert diff.old.total == pytest.approx(1000 * 0.5 / 1, abs=TOL)      # per 1 t of a
+    assert diff.new.total == pytest.approx(1000 * 0.5 / 10 * 10, abs=TOL)  # per 10 pcs of a
+    rows = {c.title: c for c in diff.changes}
+    allocation = rows["allocation of p changed"]
+    assert allocation.effect is None
+    assert allocation.note == ("no effect of its own: the model cannot be computed with this change alone "
+                               "(process p: the economic property of `a` is 100 CNY, not per unit of the product (1 t))")
+    assert all(c.effect is None for c in diff.changes)
