@@ -601,10 +601,23 @@ def load_mapping(path: str | Path, options: ImportOptions | None = None) -> Impo
     return options
 
 
-# Options whose text the generated model holds as the mapping wrote it, and their mapping keys.
+# Options whose text the generated model holds as the mapping wrote it (or reads as a unit), and their
+# mapping keys: an error in one is shown at the mapping's value.
 MAPPED_TEXT = {"period": ("study", "period"), "geography": ("study", "geography"), "boundary": ("study", "boundary"),
                "gwp": ("study", "gwp"), "cutoff.basis": ("cutoff", "basis"),
-               "cutoff.per_flow": ("cutoff", "per_flow"), "cutoff.cumulative": ("cutoff", "cumulative")}
+               "cutoff.per_flow": ("cutoff", "per_flow"), "cutoff.cumulative": ("cutoff", "cumulative"),
+               "declared_unit": ("study", "declared_unit"), "reported_unit": ("table", "reported_unit")}
+
+
+def _option_said(options: ImportOptions, attr: str, example: str) -> tuple[str, Span | None, str]:
+    """How an error in an option's value names it: its mapping key and place when the mapping file set it
+    (`[study] declared_unit`, the hint `declared_unit = "1 kg"`), else the command-line option."""
+    span = options.origins.get(attr)
+    if span is None:
+        option = "--" + attr.replace("_", "-")
+        return option, None, f'e.g. {option} "{example}"'
+    section, key = MAPPED_TEXT[attr]
+    return f"[{section}] {key}", span, f'e.g. {key} = "{example}" under [{section}] of the mapping file'
 
 
 def _mapping_value_span(file: str, text: str, section: str, key: str) -> Span | None:
@@ -1289,13 +1302,16 @@ def _reported_unit(table: Table, options: ImportOptions) -> str:
                 "E604", f"the unit of the reported results is not stated in the header `{cell.text.strip()}`",
                 cell.span, help="put it in the header, e.g. `温室气体量 (kg CO2e/kg)`, or pass --reported-unit \"kg CO2e/kg\""))
         text = normalise_unit(found)
+    # Only a value given as an option (not a header) has a place in the mapping file.
+    said, span, example = _option_said(options, "reported_unit", "kg CO2e/kg") if options.reported_unit else ("", None, "")
+    where = f"{said}: " if span is not None else ""
     try:
         quantity = read_unit(text)
     except UnitError as exc:
-        raise PcfError(Diagnostic("E604", f"cannot read the unit of the reported results `{text}`: {exc}", None,
-                                  help="e.g. --reported-unit \"kg CO2e/kg\"")) from None
+        raise PcfError(Diagnostic("E604", f"{where}cannot read the unit of the reported results `{text}`: {exc}", span,
+                                  help=example or "e.g. --reported-unit \"kg CO2e/kg\"")) from None
     if _gas_of(quantity) != [CO2E]:
-        raise PcfError(Diagnostic("E604", f"the reported results are in `{text}`, not a mass of CO2e", None,
+        raise PcfError(Diagnostic("E604", f"{where}the reported results are in `{text}`, not a mass of CO2e", span,
                                   help="the reported column holds kg CO2e (per declared unit, or per kg of product)"))
     return text
 
@@ -1304,17 +1320,19 @@ def _declared_unit(lines: list[Line], options: ImportOptions, reference_text: st
     if options.declared_unit:
         text = normalise_unit(options.declared_unit)
         parts = text.split(None, 1)
+        said, span, example = _option_said(options, "declared_unit", "1 kg")
+        where = f"{said}: " if span is not None else ""
         if len(parts) != 2 or _number_text(parts[0]) is None:
-            raise PcfError(Diagnostic("E610", f"--declared-unit `{options.declared_unit}` is not an amount with a unit",
-                                      None, help='e.g. --declared-unit "1 kg"'))
+            raise PcfError(Diagnostic("E610", f"{where or said + ' '}`{options.declared_unit}` is not an amount with a unit",
+                                      span, help=example))
         try:
             quantity = read_unit(parts[1])
         except UnitError as exc:
-            raise PcfError(Diagnostic("E604", f"cannot read the declared unit `{options.declared_unit}`: {exc}", None,
-                                      help='e.g. --declared-unit "1 kg"')) from None
+            raise PcfError(Diagnostic("E604", f"{where}cannot read the declared unit `{options.declared_unit}`: {exc}",
+                                      span, help=example)) from None
         if quantity.dimensionality != read_unit(reference_text.split(None, 1)[1]).dimensionality:
-            raise PcfError(Diagnostic("E610", f"the declared unit {text} and the product's reference output "
-                                      f"{reference_text} are not the same kind of quantity", None,
+            raise PcfError(Diagnostic("E610", f"{where}the declared unit {text} and the product's reference output "
+                                      f"{reference_text} are not the same kind of quantity", span,
                                       help="state the declared unit in a unit of the product"))
         return f"{_number_text(parts[0])} {parts[1]}"
     if any(line.reported_text is not None for line in lines) and ("reported" in map_columns(table, options)[0]):

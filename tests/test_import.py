@@ -699,3 +699,33 @@ def test_openpyxl_warnings_about_formatting_do_not_reach_the_terminal(tmp_path):
     assert [str(w.message) for w in seen] == []
     with open(CSV, encoding="utf-8") as handle:  # every line item of the table, read from the workbook
         assert len(imported.lines) == sum(1 for _ in csv.reader(handle)) - 1
+
+
+def test_a_unit_in_the_mapping_that_cannot_be_read_points_at_the_mapping(tmp_path):
+    """`declared_unit = "1 kq"` under [study] was reported with no place and the hint
+    `--declared-unit "1 kg"`, an option the user never gave: the place is the mapping's value,
+    the hint in the mapping's syntax, as for the other values the mapping sets."""
+    table = tmp_path / "inventory.csv"
+    table.write_text("item,activity,activity_unit,factor,factor_unit,reported\n"
+                     "electricity,139.24,kWh/t,0.6205,kg CO2e/kWh,0.0864\n", encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[table]\nreported_unit = "kg CO2e/kg"\n\n[study]\ndeclared_unit = "1 kq"\n', encoding="utf-8")
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping)])
+    assert run.exit_code == 2, run.output
+    assert "error[E604]: [study] declared_unit: cannot read the declared unit `1 kq`: `kq` is not a unit" in run.stderr
+    assert f"--> {mapping}:5:17\n" in run.stderr and '5 | declared_unit = "1 kq"\n' in run.stderr
+    assert 'help: e.g. declared_unit = "1 kg" under [study] of the mapping file' in run.stderr
+    assert "--declared-unit" not in run.stderr
+    mapping.write_text('[study]\ndeclared_unit = "kg"\n', encoding="utf-8")
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping)])
+    assert "error[E610]: [study] declared_unit: `kg` is not an amount with a unit" in run.stderr
+    assert f"--> {mapping}:2:17\n" in run.stderr
+    mapping.write_text('[table]\nreported_unit = "kq CO2e/kg"\n', encoding="utf-8")
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping)])
+    assert "error[E604]: [table] reported_unit: cannot read the unit of the reported results" in run.stderr
+    assert f"--> {mapping}:2:17\n" in run.stderr and 'reported_unit = "kg CO2e/kg" under [table]' in run.stderr
+    # Given on the command line, the value is the command line's: the option is named, no place.
+    run = CliRunner().invoke(main, ["import", str(table), "--mapping", str(mapping), "--reported-unit", "kg CO2e/kg",
+                                    "--declared-unit", "1 kq"])
+    assert "error[E604]: cannot read the declared unit `1 kq`" in run.stderr
+    assert 'help: e.g. --declared-unit "1 kg"' in run.stderr and str(mapping) not in run.stderr
