@@ -1362,6 +1362,14 @@ def factor_units_error(flow: M.Flow, factor: M.Factor) -> Diagnostic | None:
 
 def property_units_error(method: str, product: M.Flow, units: str, text: str, span: Span | None) -> Diagnostic | None:
     """E324 when an allocation property (`text`, in `units`) is not per unit of its product."""
+    per = _per_other_kind(units, product.amount.unit)
+    if per is not None:
+        # `500 CNY / t` for a product counted in kWh: amount x property is no sum of money, and when
+        # every product is mismeasured alike the shares still came out, without a word.
+        return Diagnostic("E324", f"the {method} property of `{product.name}` is {text}, per {per}, but the "
+                          f"product is {product.amount_text}: not the same kind of quantity", span,
+                          help=f"give the property per unit of the product (per {short(product.amount.unit)}), "
+                               "or state the shares")
     if not _not_per_unit(units, product.amount.unit):
         return None
     # Each product weighs its amount times its property: a total (the revenue `16650 CNY`, the
@@ -1458,6 +1466,22 @@ def _not_per_unit(units: str, product_unit: str) -> bool:
     if quantity.dimensionless or not Q(1, product_unit).dimensionality:
         return False
     return not any(exponent < 0 for _, exponent in quantity.unit_items())
+
+
+@lru_cache(maxsize=4096)
+def _per_other_kind(units: str, product_unit: str) -> str | None:
+    """What a property is per (`t` in `500 CNY / t`) when that is not the kind of quantity its product is in; else None.
+
+    A fraction (`99 %`, `0.99 t / t`) and a property with no unit it is per (E324's other case) are not this.
+    """
+    quantity = Q(1, units)
+    per = [(name, -exponent) for name, exponent in quantity.unit_items() if exponent < 0]
+    if quantity.dimensionless or not per:
+        return None
+    per_units = Q(1, " * ".join(f"{name} ** {exponent}" for name, exponent in per))
+    if per_units.dimensionality == Q(1, product_unit).dimensionality:
+        return None
+    return short(str(per_units.units))
 
 
 @lru_cache(maxsize=4096)

@@ -1015,6 +1015,23 @@ def test_an_allocation_property_that_is_a_total_is_refused(write):
     assert "`16650 CNY / 900 kg`" in diagnostics[0].help
 
 
+@pytest.mark.parametrize(("unit", "billet", "dross", "per"), [
+    # Products in kWh priced per tonne: amount x property is no sum of money. With both products
+    # mismeasured alike, the shares came out all the same (900 x 500 against 100 x 300), without a word.
+    ("kWh", "500 CNY / t", "300 CNY / t", "t"),
+    ("items", "18.5 CNY / kg", "1.2 CNY / kg", "kg"),  # a counted product priced per kg
+])
+def test_an_allocation_property_per_another_kind_of_unit_is_refused(write, unit, billet, dross, per):
+    text = ALLOCATED.format(unit=unit, method="economic", billet=billet, dross=dross)
+    diagnostics = [d for d in _errors(write(text)) if d.code == "E324"]
+    assert [d.message for d in diagnostics] == [
+        f"the economic property of `billet` is {billet}, per {per}, but the product is 900 {unit}: "
+        "not the same kind of quantity",
+        f"the economic property of `dross` is {dross}, per {per}, but the product is 100 {unit}: "
+        "not the same kind of quantity"]
+    assert [(d.span.line, d.span.column) for d in diagnostics] == [(11, 21), (12, 20)]
+
+
 @pytest.mark.parametrize(("unit", "method", "billet", "dross", "share"), [
     ("kg", "economic", "16650 CNY / 900 kg", "120 CNY / 100 kg", 16650 / 16770),  # the revenues, per kg
     ("kg", "economic", "18500 CNY / t", "1200 CNY / t", 16650 / 16770),
