@@ -69,4 +69,4 @@ def check(ctx):
                           f"{short(du.amount.unit)} but its description says {match.group(1)} {match.group(2)}",
                           {"declared": du.amount.value, "declared_unit": du.amount.unit,
                            "described": float(match.group(1)), "described_unit": match.group(2)},
-                          help="make the description and the declared amount say the same")
+                          help=f"make the description and the {du.term}'s amount say the same")
