@@ -107,6 +107,9 @@ class _State:
     symbols: dict[str, _Symbol] = field(default_factory=dict)
     params: dict[str, pint.Quantity] = field(default_factory=dict)
     evaluating: list[str] = field(default_factory=list)
+    # Who reads each parameter: the parameters whose value names it, "" for any other expression
+    # (an amount, a factor, a profile's `set`). D008 reports the parameters nothing reads.
+    param_users: dict[str, set[str]] = field(default_factory=dict)
 
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
               labels: list[Label] | None = None) -> None:
@@ -302,11 +305,13 @@ class Builder:
         return None
 
     # ------------------------------------------------------------------ values
-    def _resolver(self, prefix: str):
+    def _resolver(self, prefix: str, user: str = ""):
+        """Names in an expression resolved to values; `user` is the parameter whose value it is, if any."""
         def resolve(name: S.Name):
             key = _qualify(prefix, name.dotted)
             sym = self.state.symbols.get(key)
             if sym is not None and sym.kind == "param":
+                self.state.param_users.setdefault(key, set()).add(user)
                 return self._param_value(key, sym)
             if sym is not None and name.dotted in RESERVED_UNIT_NAMES:  # E204 at its declaration: the unit
                 sym = None
@@ -435,7 +440,7 @@ class Builder:
                                       help="give one of them a value that does not depend on the others"))
         self.state.evaluating.append(key)
         try:
-            value = evaluate(node.expr, self._resolver(sym.prefix))
+            value = evaluate(node.expr, self._resolver(sym.prefix, user=key))
         finally:
             self.state.evaluating.pop()
         self.state.params[key] = value
@@ -545,6 +550,8 @@ class Builder:
                     if not item.justification.value.strip():
                         self.state.error("E240", "a waiver needs a justification", item.justification.span,
                                          help='say why the finding does not apply: waive CODE subject "because ..."')
+        # Every expression is evaluated by now: what reads each parameter is known.
+        model.param_users = {key: sorted(self.state.param_users.get(key, ())) for key in model.params}
         if self.state.diagnostics:
             raise PcfError(_sorted(self.state.diagnostics))
         return model
@@ -561,6 +568,7 @@ class Builder:
                         self.state.add(d)
                 continue
             model.params[key] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
+            model.param_spans[key] = sym.node.name.span
 
     def _build_gwp_sets(self, model: M.Model) -> None:
         for key, sym in self.state.symbols.items():

@@ -331,6 +331,10 @@ class Model(_Base):
     boundary: Boundary | None = None
     cutoff: Cutoff | None = None
     params: dict[str, Quantity] = {}
+    # Where each parameter is declared (its name), and what reads it: the parameters whose value
+    # names it, "" for any other expression. A parameter missing from `param_users` was not traced.
+    param_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    param_users: dict[str, list[str]] = Field(default_factory=dict, exclude=True, repr=False)
     gwp_sets: dict[str, GwpSet] = {}
     factors: dict[str, Factor] = {}
     processes: dict[str, Process] = {}
@@ -388,6 +392,8 @@ class Model(_Base):
             return stage.span if stage else None
         if head == "factor" and rest and rest[0] in self.factors:
             return self.factors[rest[0]].span
+        if head == "param" and rest and rest[0] in self.param_spans:
+            return self.param_spans[rest[0]]
         if head == "gwp_set" and rest and rest[0] in self.gwp_sets:
             return self.gwp_sets[rest[0]].span
         if head == "process" and rest and rest[0] in self.processes:

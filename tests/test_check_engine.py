@@ -482,6 +482,15 @@ def test_a_waived_error_does_not_fail_the_check(tmp_path):
     assert outcome.runs[0].outcomes["R001"].status == "waived"
 
 
+def test_a_waiver_names_a_parameter_as_its_subject(tmp_path):
+    # D008 reports a parameter: `waive D008 melt_loss` silences it (it was compared with "param", so
+    # W001 called the waiver stale and its help listed `param` as what D008's findings are about).
+    body = CLEAN + 'param melt_loss = 3 %\nwaive D008 melt_loss "kept for the next revision"\n'
+    outcome = run_check(model(tmp_path, body))
+    assert [w.diagnostic.code for w in outcome.waived] == ["D008"]
+    assert not [d for d in outcome.diagnostics if d.code in ("D008", "W001")]
+
+
 # ------------------------------------------------------------------ outputs and exit codes
 
 

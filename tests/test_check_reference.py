@@ -64,7 +64,7 @@ def test_checklist_rows(outcome):
     assert by_status["fail"] == ["Q003"]
     assert sorted(by_status["warning"]) == ["D001", "D003", "M001"]
     # no flow is cut off, so the cut-off rules do not apply; PAS 2050 adds the 95 % coverage test, which passes
-    expected_na = {"C001", "C002", "C003", "D007", "Q002", "Q004", "W001"}
+    expected_na = {"C001", "C002", "C003", "D007", "D008", "Q002", "Q004", "W001"}
     if run.profile.name == "gbt_24067_2024":
         expected_na.add("C005")
     assert set(by_status["n/a"]) == expected_na

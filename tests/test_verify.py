@@ -56,7 +56,7 @@ def test_text_checklist_of_the_reference_model():
     assert any(line.startswith("  warning  M001  mass-balance") and "1311.26 kg in" in line for line in lines)
     assert any(line.startswith("  pass     C005  minimum-coverage") and "coverage 1, minimum 0.95" in line
                for line in lines)
-    assert "  24 pass, 1 fail, 3 warning, 0 waived, 7 n/a" in lines
+    assert "  24 pass, 1 fail, 3 warning, 0 waived, 8 n/a" in lines
     assert lines[-1] == "Waivers: none"
 
 
@@ -66,7 +66,7 @@ def test_markdown_checklist_has_one_row_per_requirement_and_both_profiles():
     text = run.output
     assert "## GB/T 24067-2024 (`gbt_24067_2024`)" in text and "## PAS 2050:2011 (`pas_2050_2011`)" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith(("| status", "| ---"))]
-    assert len(rows) == 2 * 35
+    assert len(rows) == 2 * 36
     assert "| fail | Q003 quality-claim |" in text
     assert "PAS 2050:2011, at least 95 % of the anticipated life-cycle GHG emissions assessed" in text
     assert text.rstrip().endswith("None.")
@@ -78,7 +78,7 @@ def test_json_checklist_follows_its_schema(tmp_path):
     jsonschema.validate(data, SCHEMA)
     assert [p["name"] for p in data["profiles"]] == ["gbt_24067_2024", "pas_2050_2011"]
     gbt = data["profiles"][0]
-    assert gbt["counts"] == {"pass": 23, "fail": 1, "warning": 3, "waived": 0, "n/a": 8}
+    assert gbt["counts"] == {"pass": 23, "fail": 1, "warning": 3, "waived": 0, "n/a": 9}
     q003 = next(r for r in gbt["rows"] if r["code"] == "Q003")
     assert q003["status"] == "fail" and q003["findings"][0]["evidence"]["claimed"] == 3.15
     assert data["total"]["value"] == run_total()

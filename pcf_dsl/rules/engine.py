@@ -72,7 +72,7 @@ def subject_of(model: Model, path: tuple[str, ...]) -> str:
     if head == "claim" and rest:
         claim = model.claims[int(rest[0])]
         return claim.subject or claim.target
-    if head in ("factor", "gwp_set", "stage", "boundary", "profile") and rest:
+    if head in ("factor", "gwp_set", "param", "stage", "boundary", "profile") and rest:
         return rest[0]
     return head
 
