@@ -1132,6 +1132,18 @@ class Builder:
         value = self._eval("", node.value)
         if value is None or self._has_no_number("", node.value, "the claimed value"):
             return None
+        # The claim's decimals are its precision, read from the number as printed: a parameter or a
+        # factor in it has no printed decimals (`claimed` alone stopped with an internal error,
+        # `2 * claimed` was compared to the unit).
+        named = next((n for n in _names(node.value) if n.dotted not in RESERVED_UNIT_NAMES
+                      and getattr(self.state.symbols.get(n.dotted), "kind", None) in ("param", "factor")), None)
+        if named is not None:
+            kind = {"param": "parameter", "factor": "factor"}[self.state.symbols[named.dotted].kind]
+            self.state.error("E344", f"a claim is the number the report prints, not the {kind} `{named.dotted}`",
+                             node.value.span,
+                             help="write the value as the report prints it, e.g. `claim total = 11.22 kg CO2e`: "
+                                  "its decimals are the precision it is compared to")
+            return None
         first_number = _first_number(node.value)
         text = first_number.text if first_number else source_text(node.value)
         decimals = _decimals(text)
@@ -1641,6 +1653,22 @@ def _first_number(expr: S.Expr) -> S.Num | None:
         elif isinstance(node, S.Pow):
             stack.append(node.base)
     return None
+
+
+def _names(expr: S.Expr) -> list[S.Name]:
+    """The names in an expression, left to right."""
+    out, stack = [], [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, S.Name):
+            out.append(node)
+        elif isinstance(node, S.BinOp):
+            stack.extend([node.right, node.left])
+        elif isinstance(node, S.Neg):
+            stack.append(node.operand)
+        elif isinstance(node, S.Pow):
+            stack.append(node.base)
+    return out
 
 
 def _decimals(text: str) -> int:

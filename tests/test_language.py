@@ -532,6 +532,29 @@ def test_claims_keep_their_printed_precision(write):
     assert (quality.target, quality.value) == ("quality", 3.15)
 
 
+
+@pytest.mark.parametrize("value", ["claimed", "2 * claimed", "0.3 kg CO2e * share"])
+def test_a_claim_names_no_parameter(write, value):
+    """A claim is the number a report prints, its decimals its precision: `claim total = claimed` stopped
+    with an internal error (the name read as a number), and `2 * claimed` was compared to the unit."""
+    text = f'''
+        study "s" {{
+          declared_unit 1 kg of main.out
+        }}
+        param claimed = 0.3 kg CO2e
+        param share   = 100 %
+        process main {{
+          stage production
+          product out 1 kg
+        }}
+        claim total = {value}
+    '''
+    with pytest.raises(pcf_dsl.PcfError) as info:
+        pcf_dsl.load(write(text))
+    [diagnostic] = info.value.diagnostics
+    assert diagnostic.code == "E344" and (diagnostic.span.line, diagnostic.span.column) == (10, 15)
+    assert "write the value as the report prints it" in diagnostic.help
+
 def test_claims_in_other_units_and_per_unit_of_product_are_kg_co2e_per_declared_unit(write):
     """A claim in t or g CO2e, or per unit of product (times the declared unit's amount), is held in kg CO2e
     per declared unit; a claim that is neither is E343 at its value."""
