@@ -253,7 +253,9 @@ def _geography(model: M.Model, options: PactOptions, problems: _Problems) -> dic
 
 
 def _stage_label(stage: M.Stage) -> str:
-    return stage.label
+    # The document is in English: a custom stage's bilingual label "废弃物处理 / waste treatment" by its
+    # English side, as the standard stages are named ("raw material acquisition").
+    return P.stage_label(stage, stage.name, "en")
 
 
 def boundary_description(model: M.Model, result: Result, top: int = 5) -> str:
@@ -278,7 +280,8 @@ def boundary_description(model: M.Model, result: Result, top: int = 5) -> str:
                      f"{_stage_label(stage)}: no emissions.")
     excluded = [s for s in model.stages if s.included is False]
     if excluded:
-        parts.append("Excluded: " + "; ".join(f"{s.label}" + (f" ({s.reason})" if s.reason else "") for s in excluded)
+        parts.append("Excluded: " + "; ".join(_stage_label(s) + (f" ({P.list_item(s.reason)})" if s.reason else "")
+                                            for s in excluded)
                      + ".")
     return " ".join(parts)
 
@@ -324,7 +327,8 @@ def _cutoff(model: M.Model, result: Result, options: PactOptions, problems: _Pro
     if notes:
         rule = (rule + " " if rule else "") + " ".join(n.rstrip(".") + "." for n in notes)
     if result.cutoff:
-        listed = "; ".join(f"{c.process}.{c.flow}" + (f" ({c.reason})" if c.reason else "") for c in result.cutoff)
+        listed = "; ".join(f"{c.process}.{c.flow}" + (f" ({P.list_item(c.reason)})" if c.reason else "")
+                           for c in result.cutoff)
         description = f"Cut off: {listed}." + (f" {rule}" if rule else "")
     else:
         description = "No emissions were exempted." + (f" {rule}" if rule else "")

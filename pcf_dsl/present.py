@@ -50,6 +50,16 @@ def pick(label: str | None, lang: str, fallback: str = "") -> str:
     return label
 
 
+def list_item(text: str, separator: str = "; ") -> str:
+    """One item of a list joined with `separator`: quoted when it holds the separator itself.
+
+    An exclusion reason "sold ex works; the buyer collects it" in a `; ` list read as two items.
+    """
+    if separator not in text:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def stage_label(stage: Stage | None, name: str, lang: str) -> str:
     if stage is not None and stage.standard and lang == "zh":
         return STAGE_ZH.get(stage.name, stage.label)

@@ -149,7 +149,8 @@ def test_v3_export_of_the_example(example):
         'casting.aluminium_ingot "铝锭 / aluminium ingot"; casting.magnesium_ingot_99_95 ')
     assert '"铝硅合金 12% / Al-Si alloy 12%"; casting.al_mn_alloy_20 "铝锰合金 20% / Al-Mn alloy 20%"; and 45 more. ' \
         "production (0.3899 kg CO2e, 3.47 %): " in pcf["boundaryProcessesDescription"]
-    assert "Excluded: distribution (the billet is sold ex works" in pcf["boundaryProcessesDescription"]
+    assert ('Excluded: distribution ("the billet is sold ex works; delivery to customers is not in the study"); '
+            "use (intermediate product") in pcf["boundaryProcessesDescription"]
     # Every line's factor is national or international (secondary): primary data share 0.
     assert pcf["primaryDataShare"] == "0"
     sources = {s["name"]: s["version"] for s in pcf["secondaryEmissionFactorSources"]}
@@ -518,3 +519,54 @@ def test_boundary_description_lists_lines_in_one_unambiguous_form(write):
         'assembly.electricity; refine.electricity; assembly.wrap "secondary packaging film, LDPE". '
         "Excluded: distribution (outside the cradle-to-gate boundary); use (outside the cradle-to-gate boundary); "
         "end of life (outside the cradle-to-gate boundary).")
+
+
+SEPARATORS = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Separators" {
+  product       "part"
+  producer      "Part Co"
+  declared_unit 1 kg of make.part
+  period        2024-01-01 to 2024-12-31
+  standard      "ISO 14067:2018"
+  gwp           ipcc.ar6
+}
+
+stage waste_treatment "废弃物处理 / waste treatment"
+
+boundary cradle_to_gate {
+  include waste_treatment
+  exclude distribution "sold ex works; the buyer collects it"
+}
+
+factor grid = 0.5 kg CO2e / kWh
+factor landfill = 0.2 kg CO2e / kg
+
+process make {
+  stage   production
+  product part 1 kg
+  input   electricity 2 kWh from grid
+  input   release_agent 0.01 kg cutoff "no factor; below 0.1 % by mass" {
+    estimate 0.001 kg CO2e
+  }
+  input   disposal 0.5 kg from landfill {
+    stage waste_treatment
+  }
+}
+'''
+
+
+def test_boundary_description_names_stages_in_one_language_and_keeps_lists_unambiguous(write):
+    """A custom stage printed its whole bilingual label ("废弃物处理 / waste treatment") beside the
+    standard stages' English names; and a reason holding "; " read as two items of a `; ` list.
+    Stages are now named in English, and an item holding the separator is quoted."""
+    doc = export(IDS, model=write(SEPARATORS))
+    text = doc["pcf"]["boundaryProcessesDescription"]
+    # by hand: production 2 kWh x 0.5 = 1; waste treatment 0.5 kg x 0.2 = 0.1; total 1.1
+    assert "production (1.0000 kg CO2e, 90.91 %): make.electricity." in text
+    assert "waste treatment (0.1000 kg CO2e, 9.09 %): make.disposal." in text
+    assert "废弃物处理" not in text
+    assert text.endswith('Excluded: distribution ("sold ex works; the buyer collects it"); '
+                         "use (outside the cradle-to-gate boundary); end of life (outside the cradle-to-gate boundary).")
+    exempted = doc["pcf"]["exemptedEmissionsDescription"]
+    assert exempted.startswith('Cut off: make.release_agent ("no factor; below 0.1 % by mass").'), exempted
