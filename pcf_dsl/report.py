@@ -421,7 +421,7 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         table2.append({"stage": entry["stage"], "subtotal": entry["subtotal"], "share": entry["share"],
                        "rows": [{"line": (r["name"] if k[0] == "line" else k[1].replace("_", " ") if r["lines"] == 1
                                           else t["group_line"].format(group=k[1].replace("_", " "), n=r["lines"])),
-                                 "process": "; ".join(r["processes"]), "key": f"{stage_key} {'.'.join(k[1:])}",
+                                 "process": "; ".join(map(P.list_item, r["processes"])), "key": f"{stage_key} {'.'.join(k[1:])}",
                                  "value": P.kg_table(r["value"]), "share": P.pct(r["value"] / total if total else 0.0)}
                                 for k, r in rows2.items()]})
     ctx["table2"] = table2

@@ -891,3 +891,54 @@ def test_the_co2e_row_of_the_gas_table_is_not_a_mass_of_gas(tmp_path):
     assert "Mass (kg)" not in md
     zh = report(model, result, fmt="md", lang="zh").text
     assert "| CO2e（排放因子仅以 CO2e 给出，无气体质量） | — | 1.0000 |" in zh
+
+
+GROUP_TWO_STAGES = """\
+import "std:gwp/ipcc_ar6.pcf" as ipcc
+
+study "Group over two stages" {
+  declared_unit 1 kg of make.part
+  standard      "ISO 14067:2018"
+  gwp           ipcc.ar6
+}
+
+boundary cradle_to_gate
+
+factor grid = 0.5 kg CO2e / kWh
+
+process make "cutting; welding" {
+  stage   production
+  product part 1 kg
+  input   electricity 2 kWh from grid {
+    group energy
+  }
+  input   heat 1 kWh from grid {
+    group energy
+    stage raw_material_acquisition
+  }
+  input   coat 1 kg from paint.coat
+}
+
+process paint "painting" {
+  stage   production
+  product coat 1 kg
+  input   electricity 1 kWh from grid {
+    group energy
+  }
+}
+"""
+
+
+def test_table_2_quotes_a_process_label_holding_the_separator(tmp_path):
+    """Table 2's group row lists its processes separated by `; `: a label "cutting; welding" read as
+    two processes. A label holding the separator is quoted."""
+    path = tmp_path / "group.pcf"
+    path.write_text(GROUP_TWO_STAGES, encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: production: make 2 kWh x 0.5 = 1, paint 1 kWh x 0.5 = 0.5
+    production = 2 * 0.5 + 1 * 0.5
+    md = report(model, result, fmt="md").text
+    assert f'| production | energy (group of 2 lines) | "cutting; welding"; painting | {production:.4f} |' in md
+    html = report(model, result, fmt="html").text
+    assert parse(html).rows[("data-t2", "production energy")][2] == '"cutting; welding"; painting'
