@@ -83,6 +83,10 @@ TEXT: dict[str, dict[str, str]] = {
         "s_results": "Results",
         "t2": "Table 2. Emissions of {unit} by life-cycle stage",
         "line": "Line", "by_stage": "By life-cycle stage", "group_line": "{group} (group of {n} lines)",
+        # A group split over stages: Table 2 has a row per stage; by_group and `claim group` take its total.
+        "t2_split": "The group {group} has lines in more than one stage, so Table 2 shows a row in each: {rows}; "
+                    "its total, {total} kg CO2e, is the figure of a `claim group` and of `pcf calc` by group.",
+        "list_sep": ", ",
         "fig2": "Figure 2. Distribution of emissions over the life-cycle stages",
         "by_gas": "By greenhouse gas", "gas": "Gas", "mass": "Mass of the gas (kg)",
         "co2e_gas": "CO2e (factors given only in CO2e: no gas mass)",
@@ -161,6 +165,9 @@ TEXT: dict[str, dict[str, str]] = {
         "s_results": "结果",
         "t2": "表 2 {unit}生命周期各阶段碳排放情况",
         "line": "项目", "by_stage": "按生命周期阶段", "group_line": "{group}（分组，{n} 项）",
+        "t2_split": "分组 {group} 的项目分属多个阶段，表 2 在每个阶段各列一行：{rows}；"
+                    "其合计 {total} kg CO2e 即 `claim group` 和 `pcf calc` 分组结果所用的数值。",
+        "list_sep": "、",
         "fig2": "图 2 各生命周期阶段碳排放分布图",
         "by_gas": "按温室气体", "gas": "气体", "mass": "气体质量（kg）",
         "co2e_gas": "CO2e（排放因子仅以 CO2e 给出，无气体质量）",
@@ -421,10 +428,21 @@ def context(model: Model, result: Result, outcome: CheckOutcome | None, lang: st
         table2.append({"stage": entry["stage"], "subtotal": entry["subtotal"], "share": entry["share"],
                        "rows": [{"line": (r["name"] if k[0] == "line" else k[1].replace("_", " ") if r["lines"] == 1
                                           else t["group_line"].format(group=k[1].replace("_", " "), n=r["lines"])),
+                                 "group": k[1] if k[0] == "group" else None,
                                  "process": "; ".join(map(P.list_item, r["processes"])), "key": f"{stage_key} {'.'.join(k[1:])}",
                                  "value": P.kg_table(r["value"]), "share": P.pct(r["value"] / total if total else 0.0)}
                                 for k, r in rows2.items()]})
     ctx["table2"] = table2
+    # The rows of a group in several stages do not add up to the group's figure anywhere in the table.
+    split: dict[str, list[str]] = {}
+    for entry, stage_rows in zip(inventory, table2):
+        for r in stage_rows["rows"]:
+            group = r.get("group")
+            if group:
+                split.setdefault(group, []).append(f"{entry['stage']} {r['value']}")
+    ctx["t2_notes"] = [t["t2_split"].format(group=g.replace("_", " "), rows=t["list_sep"].join(parts),
+                                            total=P.kg_table(result.by_group[g].value))
+                       for g, parts in split.items() if len(parts) > 1 and g in result.by_group]
     ctx["t2"] = t["t2"].format(unit=unit_text)
     # An excluded stage is listed only when it contributes (B002's finding): marked, as `pcf calc` marks it,
     # so a reader does not take its burden for part of the declared boundary.

@@ -942,3 +942,31 @@ def test_table_2_quotes_a_process_label_holding_the_separator(tmp_path):
     assert f'| production | energy (group of 2 lines) | "cutting; welding"; painting | {production:.4f} |' in md
     html = report(model, result, fmt="html").text
     assert parse(html).rows[("data-t2", "production energy")][2] == '"cutting; welding"; painting'
+
+
+def test_table_2_says_a_group_split_over_stages_is_claimed_by_its_total(tmp_path):
+    """A group whose lines fall in two stages is one Table 2 row per stage, while `pcf calc`'s
+    by_group and `claim group` use its total over the stages: a verifier comparing the claim with a
+    row found a difference. A note under Table 2 gives the group's total and its rows."""
+    path = tmp_path / "group.pcf"
+    path.write_text(GROUP_TWO_STAGES, encoding="utf-8")
+    model = pcf_dsl.load(path)
+    result = pcf_dsl.compute(model)
+    # by hand: raw material acquisition: make's heat 1 kWh x 0.5 = 0.5; production: make 2 kWh x 0.5
+    # and paint 1 kWh x 0.5 = 1.5; the group's total 2.0
+    raw, production = 1 * 0.5, 2 * 0.5 + 1 * 0.5
+    assert result.by_group["energy"].value == pytest.approx(raw + production, rel=1e-12)
+    md = report(model, result, fmt="md").text
+    note = (f"The group energy has lines in more than one stage, so Table 2 shows a row in each: "
+            f"raw material acquisition {raw:.4f}, production {production:.4f}; its total, {raw + production:.4f} "
+            "kg CO2e, is the figure of a `claim group` and of `pcf calc` by group.")
+    assert _md(note) in md
+    assert md.index("**Table 2.") < md.index(_md(note)) < md.index("**By life-cycle stage**")
+    html = report(model, result, fmt="html").text
+    assert note in html
+    zh = report(model, result, fmt="md", lang="zh").text
+    assert f"分组 energy 的项目分属多个阶段，表 2 在每个阶段各列一行：原材料获取 {raw:.4f}、生产 {production:.4f}；" \
+           f"其合计 {raw + production:.4f} kg CO2e 即 `claim group` 和 `pcf calc` 分组结果所用的数值。" in zh.replace("\\", "")
+    # A group within one stage needs no note.
+    single = report(pcf_dsl.load(BILLET), pcf_dsl.compute(pcf_dsl.load(BILLET)), fmt="md").text
+    assert "has lines in more than one stage" not in single
