@@ -17,6 +17,69 @@ STATUSES = ("pass", "fail", "warning", "waived", "n/a")
 CHECKLIST_SCHEMA = "pcf-verify/1"
 MAX_FINDINGS_SHOWN = 3
 
+# The words of the text and Markdown checklists. Chinese (`--lang zh`) takes the report's words for what
+# the report's section 6 also shows (statuses, columns, the note that the evidence stays English); the
+# evidence, the findings and the reason a profile was chosen are the tool's English, as `pcf check` prints.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Compliance checklist: {file}", "md_title": "Compliance checklist: `{file}`",
+        "result": "Result: {value} per {amount} {unit} of {product}",
+        "md_result": "Result: **{value}** per {amount} {unit} of `{product}`.",
+        "profile": "Profile {name}: {label} ({reason}; {chain})",
+        "chosen": "Chosen because {reason}; extends {chain}.",
+        "status": "status", "rule": "rule", "requirement": "requirement", "clause": "clause",
+        "evidence": "evidence", "count": "{n} {status}", "counts_sep": ", ", "end": ".",
+        "not_required": "not required by this profile: {codes}", "md_not_required": "Not required by this profile: {codes}.",
+        "footer": "`pcf rules CODE` explains a rule; --format markdown gives the requirement and clause of each row.",
+        "note": "",
+        "waivers_none": "Waivers: none", "waivers": "Waivers:", "md_waivers": "Waivers", "md_none": "None.",
+        "uses": "silences {n} finding{s}", "md_uses": "silences {n} finding(s)", "unused": "matches no finding",
+        "waiver": "  {code}{subject} ({where}, {state}): \"{justification}\"",
+        "md_waiver": "- {code}{subject} ({state}): {justification}",
+    },
+    "zh": {
+        "title": "核查清单：{file}", "md_title": "核查清单：`{file}`",
+        "result": "结果：{value} / {amount} {unit} {product}",
+        "md_result": "结果：**{value}** / {amount} {unit} `{product}`。",
+        "profile": "规则集 {name}：{label}（选用原因：{reason}；{chain}）",
+        "chosen": "选用原因：{reason}；继承 {chain}。",
+        "count": "{n} {status}", "counts_sep": "、", "end": "",
+        "not_required": "本规则集不要求：{codes}", "md_not_required": "本规则集不要求：{codes}。",
+        "footer": "`pcf rules CODE` 说明一条规则；--format markdown 给出每行的要求和条款。",
+        "waivers_none": "豁免：无", "waivers": "豁免：", "md_waivers": "豁免", "md_none": "无。",
+        "unused": "未匹配任何发现",
+        "waiver": "  {code}{subject}（{where}，{state}）：“{justification}”",
+        "md_waiver": "- {code}{subject}（{state}）：{justification}",
+    },
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    if lang == "en":
+        return WORDS["en"]
+    from .report import TEXT  # the report's section 6: one wording of a checklist in each language
+
+    t = TEXT[lang]
+    return {**WORDS[lang], "status": t["status"], "rule": t["rule"], "requirement": t["requirement"],
+            "clause": t["clause"], "evidence": t["evidence"], "note": t["verification_note"],
+            "uses": t["waiver_use"], "md_uses": t["waiver_use"],
+            **{f"status_{s}": t[f"status_{s}"] for s in STATUSES}}
+
+
+def _status(words: dict[str, str], status: str) -> str:
+    return words.get(f"status_{status}", status)
+
+
+def _width(text: str) -> int:
+    # Terminal cells: a CJK status (不通过) takes two per character.
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
 
 def _value(value: Any) -> str:
     if isinstance(value, float):
@@ -46,7 +109,7 @@ def evidence_text(row: dict) -> str:
 def requirement_and_clause(rule, profile, lang: str = "en") -> tuple[str, str]:
     """A row's requirement and clause in `lang`: the rule's own, or the clause the profile sets for it.
 
-    Chinese (`pcf report --lang zh`) is the text written beside the rule's English (`summary_zh`,
+    Chinese (`pcf report --lang zh`, `pcf verify --lang zh`) is the text written beside the rule's English (`summary_zh`,
     `Clause.zh`) and the Chinese side of a profile's `set clause.CODE = "中文 / English"`.
     """
     if lang == "zh":
@@ -79,12 +142,13 @@ def rows(run, lang: str = "en") -> list[dict]:
     return out
 
 
-def checklist_json(outcome, file: str) -> dict:
+def checklist_json(outcome, file: str, lang: str = "en") -> dict:
+    """The checklist's data; `lang` sets the requirement and clause of the text and Markdown (JSON: "en")."""
     from .sarif import waiver_json
 
     profiles = []
     for run in outcome.runs:
-        table = rows(run)
+        table = rows(run, lang)
         profiles.append({
             **run.profile.to_json(),
             "not_required": sorted(c for c, s in run.profile.severities.items() if s == "off"),
@@ -104,45 +168,53 @@ def checklist_json(outcome, file: str) -> dict:
     }
 
 
-def _counts_line(counts: dict) -> str:
-    return ", ".join(f"{n} {status}" for status, n in counts.items())
+def _counts_line(counts: dict, words: dict[str, str]) -> str:
+    return words["counts_sep"].join(words["count"].format(n=n, status=_status(words, status))
+                                    for status, n in counts.items())
 
 
-def _header(data: dict) -> list[str]:
-    out = [f"Compliance checklist: {data['file']}"]
+def _header(data: dict, words: dict[str, str]) -> list[str]:
+    out = [words["title"].format(file=data["file"])]
     if data["total"]:
         du = data["declared_unit"]
-        out.append(f"Result: {data['total']['value']:.4f} {data['total']['unit']} per {du['amount']:g} "
-                   f"{du['unit']} of {du['product']}")
+        out.append(words["result"].format(value=f"{data['total']['value']:.4f} {data['total']['unit']}",
+                                          amount=f"{du['amount']:g}", unit=du["unit"], product=du["product"]))
     return out
 
 
-def _waiver_lines(data: dict) -> list[str]:
+def _waiver_lines(data: dict, words: dict[str, str]) -> list[str]:
     if not data["waivers"]:
-        return ["Waivers: none"]
-    out = ["Waivers:"]
+        return [words["waivers_none"]]
+    out = [words["waivers"]]
     for w in data["waivers"]:
         where = f"{w['span']['file']}:{w['span']['line']}" if w["span"] else ""
         subject = f" {w['subject']}" if w["subject"] else ""
-        state = f"silences {w['findings']} finding{'s' if w['findings'] != 1 else ''}" if w["used"] else "matches no finding"
-        out.append(f"  {w['code']}{subject} ({where}, {state}): \"{w['justification']}\"")
+        state = (words["uses"].format(n=w["findings"], s="s" if w["findings"] != 1 else "") if w["used"]
+                 else words["unused"])
+        out.append(words["waiver"].format(code=w["code"], subject=subject, where=where, state=state,
+                                          justification=w["justification"]))
     return out
 
 
-def render_text(data: dict) -> str:
-    out = _header(data)
+def render_text(data: dict, lang: str = "en") -> str:
+    words = _words(lang)
+    out = _header(data, words)
     for profile in data["profiles"]:
-        out += ["", f"Profile {profile['name']}: {profile['label'] or profile['name']} ({profile['reason']}; "
-                    f"{' -> '.join(profile['chain'])})"]
+        out += ["", words["profile"].format(name=profile["name"], label=profile["label"] or profile["name"],
+                                            reason=profile["reason"], chain=" -> ".join(profile["chain"]))]
         width = max((len(r["name"]) for r in profile["rows"]), default=10)
-        out.append(f"  {'status':<8} {'rule':<5} {'':<{width}}  evidence")
+        out.append(f"  {_pad(words['status'], 8)} {_pad(words['rule'], 5)} {'':<{width}}  {words['evidence']}")
         for row in profile["rows"]:
-            out.append(f"  {row['status']:<8} {row['code']:<5} {row['name']:<{width}}  {evidence_text(row)}")
-        out.append(f"  {_counts_line(profile['counts'])}")
+            out.append(f"  {_pad(_status(words, row['status']), 8)} {row['code']:<5} {row['name']:<{width}}  "
+                       f"{evidence_text(row)}")
+        out.append(f"  {_counts_line(profile['counts'], words)}")
         if profile["not_required"]:
-            out.append(f"  not required by this profile: {', '.join(profile['not_required'])}")
-    out += ["", "`pcf rules CODE` explains a rule; --format markdown gives the requirement and clause of each row.", ""]
-    out += _waiver_lines(data)
+            out.append(f"  {words['not_required'].format(codes=', '.join(profile['not_required']))}")
+    out += ["", words["footer"]]
+    if words["note"]:
+        out.append(words["note"])
+    out.append("")
+    out += _waiver_lines(data, words)
     return "\n".join(out) + "\n"
 
 
@@ -150,27 +222,32 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(data: dict) -> str:
-    out = [f"# Compliance checklist: `{data['file']}`", ""]
+def render_markdown(data: dict, lang: str = "en") -> str:
+    words = _words(lang)
+    out = ["# " + words["md_title"].format(file=data["file"]), ""]
     if data["total"]:
         du = data["declared_unit"]
-        out += [f"Result: **{data['total']['value']:.4f} {data['total']['unit']}** per {du['amount']:g} "
-                f"{du['unit']} of `{du['product']}`.", ""]
+        out += [words["md_result"].format(value=f"{data['total']['value']:.4f} {data['total']['unit']}",
+                                          amount=f"{du['amount']:g}", unit=du["unit"], product=du["product"]), ""]
+    if words["note"]:
+        out += [words["note"], ""]
     for profile in data["profiles"]:
         out += [f"## {_md(profile['label'] or profile['name'])} (`{profile['name']}`)", "",
-                f"Chosen because {_md(profile['reason'])}; extends {' → '.join(profile['chain'])}.", "",
-                "| status | rule | requirement | clause | evidence |", "| --- | --- | --- | --- | --- |"]
+                words["chosen"].format(reason=_md(profile["reason"]), chain=" → ".join(profile["chain"])), "",
+                (f"| {words['status']} | {words['rule']} | {words['requirement']} | {words['clause']} | "
+                 f"{words['evidence']} |"), "| --- | --- | --- | --- | --- |"]
         for row in profile["rows"]:
-            out.append(f"| {row['status']} | {row['code']} {row['name']} | {_md(row['requirement'])} | "
+            out.append(f"| {_status(words, row['status'])} | {row['code']} {row['name']} | {_md(row['requirement'])} | "
                        f"{_md(row['clause'])} | {_md(evidence_text(row))} |")
-        out += ["", f"{_counts_line(profile['counts'])}.", ""]
+        out += ["", f"{_counts_line(profile['counts'], words)}{words['end']}", ""]
         if profile["not_required"]:
-            out += [f"Not required by this profile: {', '.join(profile['not_required'])}.", ""]
-    out += ["## Waivers", ""]
+            out += [words["md_not_required"].format(codes=", ".join(profile["not_required"])), ""]
+    out += [f"## {words['md_waivers']}", ""]
     if not data["waivers"]:
-        out.append("None.")
+        out.append(words["md_none"])
     for w in data["waivers"]:
         subject = f" `{w['subject']}`" if w["subject"] else ""
-        state = f"silences {w['findings']} finding(s)" if w["used"] else "matches no finding"
-        out.append(f"- {w['code']}{subject} ({state}): {_md(w['justification'])}")
+        state = words["md_uses"].format(n=w["findings"]) if w["used"] else words["unused"]
+        out.append(words["md_waiver"].format(code=w["code"], subject=subject, state=state,
+                                             justification=_md(w["justification"])))
     return "\n".join(out) + "\n"

@@ -125,3 +125,54 @@ def test_output_file_is_written(tmp_path):
 def test_a_library_file_has_nothing_to_verify():
     run = verify(ROOT / "models" / "profiles" / "base.pcf")
     assert run.exit_code == 2 and "nothing to verify" in run.output
+
+
+def test_lang_zh_gives_requirements_and_clauses_in_chinese_as_the_report_does():
+    """`pcf verify` had no --lang: its checklist was English only, while `pcf report --lang zh` gives
+    each requirement and clause in Chinese. With --lang zh the Markdown checklist has the same
+    Chinese columns (the rules' `summary_zh`, `Clause.zh`, the Chinese side of a profile's clause);
+    the evidence stays the rules' English under a heading that says so, as in the report."""
+    from pcf_dsl.check import run_check
+    from pcf_dsl.rules import registry
+
+    outcome = run_check(REFERENCE)
+    run = verify(REFERENCE, "--format", "markdown", "--lang", "zh")
+    assert run.exit_code == 1, run.output
+    text = run.output
+    assert text.startswith(f"# 核查清单：`{REFERENCE}`\n")
+    assert "| 状态 | 规则 | 要求 | 条款 | 依据（英文原文） |" in text
+    assert "保留英文原文（与 pcf check 的输出一致），不作机器翻译。" in text
+    rules = registry()
+    tables = text.split("\n## ")[1:3]
+    assert len(tables) == len(outcome.runs) == 2
+    for profile_run, table in zip(outcome.runs, tables):
+        for code in profile_run.outcomes:
+            rule = rules[code].rule
+            clause = profile_run.profile.clauses_zh.get(code) or rule.clause.text("zh")
+            row = next(line for line in table.splitlines() if line.startswith("| ") and f" {code} " in line)
+            assert f"| {rule.summary_zh} | {clause} |" in row, row
+    assert "| PAS 2050:2011，至少评价预期的生命周期温室气体排放的 95 % |" in text
+    assert "| GB/T 24067-2024（ISO 14067:2018），取舍准则：研究规定取舍准则并说明舍去的影响 |" in text
+    q003 = next(d for d in outcome.diagnostics if d.code == "Q003")
+    q003_row = next(line for line in text.splitlines() if line.startswith("| 不通过 | Q003 "))
+    assert q003.message.replace("|", "\\|") in q003_row
+    assert "24 通过、1 不通过、3 警告、0 已豁免、7 不适用" in text  # the English test's counts
+    assert text.rstrip().endswith("## 豁免\n\n无。")
+
+
+def test_lang_zh_text_checklist_and_json_unchanged():
+    text = verify(REFERENCE, "--profile", "pas_2050_2011", "--lang", "zh")
+    assert text.exit_code == 1
+    lines = text.output.splitlines()
+    assert lines[0] == f"核查清单：{REFERENCE}"
+    assert lines[1] == "结果：11.2206 kg CO2e / 1 kg casting.billet"
+    # statuses in Chinese, padded to the same terminal width (a CJK character takes two cells)
+    assert any(line.startswith("  不通过   Q003  quality-claim") for line in lines), lines
+    assert any(line.startswith("  通过     C005  minimum-coverage") and "coverage 1, minimum 0.95" in line
+               for line in lines)
+    assert "  24 通过、1 不通过、3 警告、0 已豁免、7 不适用" in lines
+    assert lines[-1] == "豁免：无"
+    # English stays as it was, and JSON is language-neutral
+    english = verify(REFERENCE, "--profile", "pas_2050_2011").output
+    assert verify(REFERENCE, "--profile", "pas_2050_2011", "--lang", "en").output == english
+    assert verify(REFERENCE, "--format", "json", "--lang", "zh").stdout == verify(REFERENCE, "--format", "json").stdout
