@@ -156,7 +156,7 @@ def test_lang_zh_gives_requirements_and_clauses_in_chinese_as_the_report_does():
     q003 = next(d for d in outcome.diagnostics if d.code == "Q003")
     q003_row = next(line for line in text.splitlines() if line.startswith("| 不通过 | Q003 "))
     assert q003.message.replace("|", "\\|") in q003_row
-    assert "24 通过、1 不通过、3 警告、0 已豁免、7 不适用" in text  # the English test's counts
+    assert "24 通过、1 不通过、3 警告、0 已豁免、8 不适用" in text  # the English test's counts
     assert text.rstrip().endswith("## 豁免\n\n无。")
 
 
@@ -170,7 +170,7 @@ def test_lang_zh_text_checklist_and_json_unchanged():
     assert any(line.startswith("  不通过   Q003  quality-claim") for line in lines), lines
     assert any(line.startswith("  通过     C005  minimum-coverage") and "coverage 1, minimum 0.95" in line
                for line in lines)
-    assert "  24 通过、1 不通过、3 警告、0 已豁免、7 不适用" in lines
+    assert "  24 通过、1 不通过、3 警告、0 已豁免、8 不适用" in lines
     assert lines[-1] == "豁免：无"
     # English stays as it was, and JSON is language-neutral
     english = verify(REFERENCE, "--profile", "pas_2050_2011").output
