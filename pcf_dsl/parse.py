@@ -316,6 +316,7 @@ class _ToSyntax(Transformer):
         return children
 
     def boundary(self, children):
+        keyword, *children = children
         shorthand = None
         lines: list = []
         for child in children:
@@ -325,7 +326,8 @@ class _ToSyntax(Transformer):
                 lines = child
         body = [line for line in lines if isinstance(line, S.BoundaryLine)]
         notes = [value for (tag, value, _span) in (l for l in lines if isinstance(l, tuple))]
-        return S.Boundary(shorthand, body, notes, self._cover(children))
+        # From the name (where diagnostics have always pointed); the keyword when there is nothing else.
+        return S.Boundary(shorthand, body, notes, self._cover(children) or self._tspan(keyword))
 
     def cutoff(self, children):
         # The `cutoff` keyword: one line, where the block is (its lines may be many, or none).

@@ -85,6 +85,9 @@ FOUND = {
     "zero economic properties": (_model(product="1 t\n  product other 1 t\n  allocation economic {\n"
                                                 "    property out 0 CNY / t\n    property other 0 CNY / t\n  }"),
                                  "E506"),
+    # a bare `boundary` has no name and no block: the second one had no position to point at
+    "two bare boundaries": (_model(extra="boundary\nboundary\n"), "E201"),
+    "two empty boundary blocks": (_model(extra="boundary {\n}\nboundary {\n}\n"), "E201"),
 }
 
 
