@@ -96,6 +96,23 @@ def _check_pie(stages: list[tuple[str, float, float]]) -> None:
                               "and share of the total, negative ones left of the axis"))
 
 
+# A bar's axis runs to 1.45 times the largest value and matplotlib adds its margins: a value near the
+# largest float overflowed them to infinity ("Axis limits cannot be NaN or Inf", an internal error).
+LARGEST_DRAWN = 1e300
+
+
+def _check_drawable(rows: list[tuple[str, float, float]]) -> None:
+    """No value the axis cannot hold: no footprint is anywhere near 1e300 kg CO2e, so one is a slip (a declared
+    unit or an amount with a stray exponent) that `pcf calc` shows in numbers."""
+    too_large = [(label, value) for label, value, _ in rows if not abs(value) <= LARGEST_DRAWN]
+    if too_large:
+        label, value = too_large[0]
+        raise PcfError(Diagnostic("E903", f"the chart cannot draw `{label}` ({value:.3g} kg CO2e): a value beyond "
+                                  f"{LARGEST_DRAWN:.0e} does not fit its axis", None,
+                                  help="check the declared unit and the amounts for a stray exponent; "
+                                       "`pcf calc` gives the numbers"))
+
+
 def _bars(ax, rows, colour: str, unit_text: str, t: dict) -> None:
     labels = [r[0] for r in rows]
     values = [r[1] for r in rows]
@@ -137,6 +154,7 @@ def chart(model: Model, result: Result | None = None, *, kind: str = "bar", lang
     if excluded:
         footer += "    " + t["excluded"].format(names=t["sep"].join(excluded))
     _check_font([r[0] for r in stages + flows] + [footer, unit_text])
+    _check_drawable(stages + flows)
     if kind == "pie":
         _check_pie(stages)
 
@@ -144,6 +162,9 @@ def chart(model: Model, result: Result | None = None, *, kind: str = "bar", lang
                 "svg.fonttype": "path", "axes.unicode_minus": False, "path.simplify": True}
     with matplotlib.rc_context(settings), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*(findfont|Glyph).*")
+        # Value labels too wide for the figure (1e250 kg printed in full): the layout is kept as it is, and a
+        # raw Python warning is no message for the terminal.
+        warnings.filterwarnings("ignore", message="Tight layout not applied")
         if kind == "bar":
             height = 0.9 + 0.32 * len(stages) + (0.9 + 0.3 * len(flows) if flows else 0)
             fig = Figure(figsize=(8.6, max(2.6, height)), dpi=150)

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,7 @@ def test_model_text_cannot_break_the_svg(tmp_path):
 
 RUN_ALL = """
 import sys
+import warnings
 from click.testing import CliRunner
 from pcf_dsl.cli import main
 for kind in ("bar", "pie"):
@@ -174,3 +176,25 @@ def test_a_pie_of_a_negative_or_zero_footprint_is_refused_with_the_bar_chart_as_
     if credit == "-1":
         values = bar_values(texts((tmp_path / "bar.svg").read_bytes()))
         assert (3.0, 150.0) in [(v, s) for v, _, s in values] and (-1.0, -50.0) in [(v, s) for v, _, s in values]
+
+
+@pytest.mark.parametrize("command", [["chart"], ["chart", "--kind", "pie"], ["report", "--format", "md"]])
+def test_a_footprint_beyond_what_an_axis_holds_is_refused_not_an_internal_error(tmp_path, command):
+    """A declared unit of 1.8e308 pieces gives a footprint of 1.8e308 kg CO2e, which compute holds (no
+    overflow: 2 x 5 kg / 10 pieces each) but the bar axis, 1.45 times the largest value, did not:
+    "internal error: ValueError: Axis limits cannot be NaN or Inf" (found by the fuzz campaign)."""
+    path = tmp_path / "big.pcf"
+    path.write_text('study "s" {\n  declared_unit 1.7976931348623157e308 pcs of assemble.widget\n}\n'
+                    'factor ore = 2 kg CO2e / kg\nprocess assemble {\n  stage production\n  product widget 10 pcs\n'
+                    '  input steel 5 kg from ore\n}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, [*command, str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "error[E903]: the chart cannot draw `production` (1.8e+308 kg CO2e)" in result.output
+    assert "internal error" not in result.output
+    # Far from the limit, a large footprint is drawn, with no raw Python warning on the terminal.
+    path.write_text(path.read_text(encoding="utf-8").replace("1.7976931348623157e308", "1e250"), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        drawn = CliRunner().invoke(main, ["chart", str(path), "-o", str(tmp_path / "c.svg")])
+    assert drawn.exit_code == 0, drawn.output
+    assert [str(w.message) for w in caught if "layout" in str(w.message)] == []
