@@ -371,21 +371,13 @@ class Builder:
         Units alone evaluate to one of them, so a number left out (`input steel "steel" kg from ef.steel`)
         would be 1 kg without a word. A parameter or a factor carries a number of its own.
         """
-        stack = [expr]
-        while stack:
-            node = stack.pop()
-            if type(node) is S.Num:
+        for leaf in _leaves(expr):
+            if type(leaf) is S.Num:
                 return False
-            if type(node) is S.Name:
-                sym = self.state.symbols.get(_qualify(prefix, node.dotted))
+            if type(leaf) is S.Name:
+                sym = self.state.symbols.get(_qualify(prefix, leaf.dotted))
                 if sym is not None and sym.kind in ("param", "factor"):
                     return False
-            elif type(node) is S.BinOp:
-                stack += (node.left, node.right)
-            elif type(node) is S.Neg:
-                stack.append(node.operand)
-            elif type(node) is S.Pow:
-                stack.append(node.base)
         text = source_text(expr)
         self.state.error("E308", f"{what} has no number: `{text}` alone reads as 1 {text}", expr.span,
                          help=f"write the number before the units, e.g. `1.5 {text}`")
@@ -1640,35 +1632,31 @@ def _import_display(importer: str, raw: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(importer), raw))
 
 
-def _first_number(expr: S.Expr) -> S.Num | None:
+def _leaves(expr: S.Expr):
+    """The numbers, names and `%` of an expression, left to right (a power's exponent is part of its node).
+
+    A loop over a stack, not recursion: an expression may be as deep as docs/limits.md allows.
+    """
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, S.Num):
-            return node
         if isinstance(node, S.BinOp):
             stack.extend([node.right, node.left])
         elif isinstance(node, S.Neg):
             stack.append(node.operand)
         elif isinstance(node, S.Pow):
             stack.append(node.base)
-    return None
+        else:
+            yield node
+
+
+def _first_number(expr: S.Expr) -> S.Num | None:
+    return next((leaf for leaf in _leaves(expr) if isinstance(leaf, S.Num)), None)
 
 
 def _names(expr: S.Expr) -> list[S.Name]:
     """The names in an expression, left to right."""
-    out, stack = [], [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, S.Name):
-            out.append(node)
-        elif isinstance(node, S.BinOp):
-            stack.extend([node.right, node.left])
-        elif isinstance(node, S.Neg):
-            stack.append(node.operand)
-        elif isinstance(node, S.Pow):
-            stack.append(node.base)
-    return out
+    return [leaf for leaf in _leaves(expr) if isinstance(leaf, S.Name)]
 
 
 def _decimals(text: str) -> int:
