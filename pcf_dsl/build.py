@@ -774,9 +774,10 @@ class Builder:
                 self.state.error("E271", f"the cut-off `{attr}` threshold must be a share, such as `1 %`", expr.span,
                                  help="write the threshold as a percentage of the total: `1 %`")
                 continue
-            if not list(value.unit_items()):
+            if not list(value.unit_items()) and value.magnitude != 0:
                 # A bare number is ambiguous: a report's "per-flow cut-off 0.5" means 0.5 %, the fraction
                 # 0.5 is 50 %, and `1` would be 100 % (everything may be cut off). Refused, never guessed.
+                # But 0, which is 0 % read either way.
                 number = f"{float(value.magnitude):.15g}"
                 self.state.error("E271", f"the cut-off threshold `{attr} {number}` has no `%`: a percentage or "
                                  "a fraction?", expr.span,
@@ -1242,7 +1243,7 @@ class Builder:
                                       "`pcf rules --params` lists the parameters")
             elif value is not None:
                 params[param.key.dotted] = float(value.to("").magnitude)
-                if not list(value.unit_items()):
+                if not list(value.unit_items()) and value.magnitude != 0:  # 0 is 0 % read either way
                     bare_params.append(param.key.dotted)
         extends = []
         for ref in node.extends:

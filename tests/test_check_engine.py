@@ -202,6 +202,17 @@ def test_profile_settings_are_validated(tmp_path, setting, code, fragment, wrong
     assert (span.line, span.column, span.end_line, span.end_column) == (5, column, 5, column + len(wrong))
 
 
+@pytest.mark.parametrize("key", ["cutoff.per_flow", "allocation.tolerance", "claims.materiality"])
+def test_a_share_of_bare_zero_is_zero_not_ambiguous(tmp_path, key):
+    # `= 0` is 0 % read as a percentage or as a fraction: E363 refused it ("write `= 0 %` for 0 %,
+    # or `= 0 %` for the fraction 0"). It is set to 0, as `= 0 %` is.
+    extra = f'import "std:profiles/base.pcf" as b\n\nprofile mine {{\n  extends b.base\n  set {key} = 0\n}}\n'
+    path = tmp_path / "model.pcf"
+    path.write_text(extra + HEAD.format(standards="") + CLEAN, encoding="utf-8")
+    resolved = P.from_option(f"{path}:mine", None)
+    assert resolved.params[key] == 0.0
+
+
 # Two cut-off inputs estimated at 10 kg CO2e per t of billet next to 0.3 kg CO2e per kg modelled:
 # 0.02 / (0.3 + 0.02) = 6.25 % cut off in total, above PACT's 5 %, 4 % and 3 %, under 8 %.
 CUT_OFF_TWICE = """import "std:gwp/ipcc_ar6.pcf" as ipcc

@@ -1111,3 +1111,16 @@ def test_a_cutoff_threshold_without_percent_is_refused_not_read_as_a_fraction(wr
     # With the `%` the reader means it is read as written: 0.5 % is 0.005, 1 % is 0.01.
     model = pcf_dsl.load(write(text.replace(f"{attr} {bare}", f"{attr} {meant}"), "fixed.pcf"))
     assert getattr(model.cutoff, attr) == pytest.approx(float(bare) / 100, rel=1e-15)
+
+
+@pytest.mark.parametrize("attr", ["per_flow", "cumulative"])
+def test_a_cutoff_threshold_of_bare_zero_is_read_as_zero(write, attr):
+    # 0 is 0 % whether read as a percentage or a fraction: nothing to ask. It was refused with the
+    # help "write `per_flow 0 %` for 0 %, or `per_flow 0 %` for the fraction 0".
+    model = pcf_dsl.load(write(f"""
+        cutoff {{
+          basis emissions
+          {attr} 0
+        }}
+    """))
+    assert getattr(model.cutoff, attr) == 0.0
