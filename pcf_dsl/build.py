@@ -181,7 +181,7 @@ class Builder:
 
     def load(self, path: Path, prefix: str = "", chain: tuple[Path, ...] = (), import_span: Span | None = None,
              display: str | None = None) -> None:
-        path = _resolved(path) or Path(os.path.abspath(path))
+        path = _resolved(path) or _absolute(path)
         if path in chain:
             names = " -> ".join(p.name for p in (*chain[chain.index(path):], path))
             self.state.error("E101", f"import cycle: {names}", import_span,
@@ -204,11 +204,13 @@ class Builder:
                 what = f"{'the imported file' if import_span is not None else 'the model file'} is a {kind}, not a file:"
             # A model named on the command line is found from the current directory, an import from
             # its importing file's folder: say which, and show it.
-            base = (f"the importing file's folder, {chain[-1].parent}" if chain
-                    else f"the current directory, {os.getcwd()}")
+            cwd = _cwd()
+            base = f"the importing file's folder, {chain[-1].parent}" if chain else f"the current directory, {cwd}"
             help = f"the path is relative to {base}; check its spelling"
             if not chain and os.path.isabs(display or path):
                 help = "check the path and its spelling"
+            elif not chain and cwd is None:
+                help = "the current directory was deleted: change to the model's folder, or give its full path"
             if kind == "symbolic link loop":
                 help = "its symbolic links lead back to each other and never to a file: point the link at the real file"
             self.state.error("E100", f"{what} {display or path}", import_span, help=help)
@@ -450,7 +452,7 @@ class Builder:
 
     def _build(self, top: Path, display: str | None = None) -> M.Model:
         display = display or str(top)
-        top = _resolved(top) or Path(os.path.abspath(top))
+        top = _resolved(top) or _absolute(top)
         if self.root is None:
             self.root = top.parent
         self.load(top, display=display)
@@ -1603,6 +1605,20 @@ def _per_unit_text(per_activity) -> str:
         # `t CO2e / t`: pint cancels the two masses, and a mass of gas per mass is what is left.
         return _PER_MASS if per_activity.dimensionless else "(no unit)"
     return short(" * ".join(f"{n} ** {e}" for n, e in denominators))  # `t km`, as the help beside it says
+
+
+def _cwd() -> str | None:
+    """The current directory, or None when it no longer exists (deleted under a running shell)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
+def _absolute(path: Path) -> Path:
+    """The absolute form of a path that may not exist; a relative one as written when the current
+    directory was deleted (abspath raises): not found then (E100), not an internal error."""
+    return Path(os.path.abspath(path)) if path.is_absolute() or _cwd() is not None else path
 
 
 def _resolved(path: Path) -> Path | None:

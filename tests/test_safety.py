@@ -192,6 +192,19 @@ def test_a_missing_model_file_is_found_from_the_current_directory(tmp_path, monk
     assert run.exit_code == 2 and f"relative to the importing file's folder, {tmp_path / 'sub'}" in run.output
 
 
+def test_a_model_named_from_a_deleted_current_directory_is_not_found_not_an_internal_error(tmp_path, monkeypatch):
+    """abspath of a relative path raises when the current directory was deleted: that was exit 3."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    for command in ("check", "calc"):
+        run = CliRunner().invoke(main, [command, "model.pcf"])
+        assert run.exit_code == 2, run.output
+        assert "E100" in run.output and "cannot find the model file model.pcf" in run.output
+        assert "the current directory was deleted" in run.output and "internal error" not in run.output
+
+
 def test_a_symbolic_link_loop_as_the_model_file_is_named(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.pcf").symlink_to("b.pcf")
