@@ -367,6 +367,15 @@ class Builder:
         _, value, units = found
         return registry().Quantity(value, units.units)
 
+    def _has_units(self, prefix: str, expr: S.Expr) -> bool:
+        """True when the expression names a unit or `%` (`0.01 kg / kg`), not only numbers and parameters."""
+        for leaf in _leaves(expr):
+            if type(leaf) is S.Percent:
+                return True
+            if type(leaf) is S.Name and _qualify(prefix, leaf.dotted) not in self.state.symbols:
+                return True
+        return False
+
     def _has_no_number(self, prefix: str, expr: S.Expr, what: str) -> bool:
         """Report E308 for a value written as units alone (`kg`, `kg CO2e / kg`) and say so.
 
@@ -776,10 +785,10 @@ class Builder:
                 self.state.error("E271", f"the cut-off `{attr}` threshold must be a share, such as `1 %`", expr.span,
                                  help="write the threshold as a percentage of the total: `1 %`")
                 continue
-            if not list(value.unit_items()) and value.magnitude != 0:
+            if not list(value.unit_items()) and value.magnitude != 0 and not self._has_units("", expr):
                 # A bare number is ambiguous: a report's "per-flow cut-off 0.5" means 0.5 %, the fraction
                 # 0.5 is 50 %, and `1` would be 100 % (everything may be cut off). Refused, never guessed.
-                # But 0, which is 0 % read either way.
+                # But 0, which is 0 % read either way, and a ratio of units (`0.01 kg / kg`), a fraction as written.
                 number = f"{float(value.magnitude):.15g}"
                 self.state.error("E271", f"the cut-off threshold `{attr} {number}` has no `%`: a percentage or "
                                  "a fraction?", expr.span,
@@ -1245,7 +1254,8 @@ class Builder:
                                       "`pcf rules --params` lists the parameters")
             elif value is not None:
                 params[param.key.dotted] = float(value.to("").magnitude)
-                if not list(value.unit_items()) and value.magnitude != 0:  # 0 is 0 % read either way
+                # 0 is 0 % read either way; a ratio of units (`0.01 kg / kg`) is a fraction as written
+                if not list(value.unit_items()) and value.magnitude != 0 and not self._has_units(sym.prefix, param.value):
                     bare_params.append(param.key.dotted)
         extends = []
         for ref in node.extends:

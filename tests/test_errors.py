@@ -1124,3 +1124,19 @@ def test_a_cutoff_threshold_of_bare_zero_is_read_as_zero(write, attr):
         }}
     """))
     assert getattr(model.cutoff, attr) == 0.0
+
+
+@pytest.mark.parametrize(("written", "fraction"), [("0.01 kg / kg", 0.01), ("5 kWh / MWh", 0.005)])
+def test_a_cutoff_threshold_written_as_a_ratio_of_units_is_that_fraction(write, written, fraction):
+    # A ratio of units is a fraction as written: pint cancels `kg / kg` to a bare number, and the
+    # bare-number check (a percentage or a fraction?) refused what was not ambiguous.
+    model = pcf_dsl.load(write(f"""
+        cutoff {{
+          basis emissions
+          per_flow {written}
+        }}
+    """))
+    assert model.cutoff.per_flow == pytest.approx(fraction, rel=1e-12)
+    # A parameter holding a bare number is as ambiguous as the number itself.
+    diagnostic = _one(write("param share = 0.5\ncutoff {\n  basis emissions\n  per_flow share\n}\n"), "E271")
+    assert "has no `%`" in diagnostic.message
