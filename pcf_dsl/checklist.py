@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .diagnostics import pad_cells
 from .rules import registry
 
 STATUSES = ("pass", "fail", "warning", "waived", "n/a")
@@ -68,17 +69,6 @@ def _words(lang: str) -> dict[str, str]:
 
 def _status(words: dict[str, str], status: str) -> str:
     return words.get(f"status_{status}", status)
-
-
-def _width(text: str) -> int:
-    # Terminal cells: a CJK status (不通过) takes two per character.
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
 
 
 def _value(value: Any) -> str:
@@ -203,9 +193,9 @@ def render_text(data: dict, lang: str = "en") -> str:
         out += ["", words["profile"].format(name=profile["name"], label=profile["label"] or profile["name"],
                                             reason=profile["reason"], chain=" -> ".join(profile["chain"]))]
         width = max((len(r["name"]) for r in profile["rows"]), default=10)
-        out.append(f"  {_pad(words['status'], 8)} {_pad(words['rule'], 5)} {'':<{width}}  {words['evidence']}")
+        out.append(f"  {pad_cells(words['status'], 8)} {pad_cells(words['rule'], 5)} {'':<{width}}  {words['evidence']}")
         for row in profile["rows"]:
-            out.append(f"  {_pad(_status(words, row['status']), 8)} {row['code']:<5} {row['name']:<{width}}  "
+            out.append(f"  {pad_cells(_status(words, row['status']), 8)} {row['code']:<5} {row['name']:<{width}}  "
                        f"{evidence_text(row)}")
         out.append(f"  {_counts_line(profile['counts'], words)}")
         if profile["not_required"]:

@@ -154,13 +154,18 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return best
 
 
-def _display_width(text: str) -> int:
-    # CJK characters take two terminal cells; the caret must line up under them.
+def display_width(text: str) -> int:
+    """Terminal cells `text` takes: a CJK character takes two (a caret, a column must line up under it)."""
     if text.isascii():  # one cell each: most lines, and 83835 findings' worth at 100k processes
         return len(text)
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad_cells(text: str, width: int) -> str:
+    """`text` padded to `width` terminal cells, as `:<width` pads characters (CJK text would misalign)."""
+    return text + " " * max(0, width - display_width(text))
 
 
 # The most of a source line shown under a diagnostic, in terminal cells. A generated or minified
@@ -178,9 +183,9 @@ def _window(expanded: str, start: int, length: int) -> tuple[str, int, int]:
     `start` and `length` count characters of the tab-expanded line; the window counts cells. A line
     that fits is shown whole.
     """
-    if _display_width(expanded) <= LINE_WINDOW:
+    if display_width(expanded) <= LINE_WINDOW:
         return expanded, start, length
-    cells = [1] * len(expanded) if expanded.isascii() else [_display_width(ch) for ch in expanded]
+    cells = [1] * len(expanded) if expanded.isascii() else [display_width(ch) for ch in expanded]
     left, used = start, 0
     while left > 0 and used + cells[left - 1] <= _WINDOW_LEAD:
         left -= 1
@@ -216,11 +221,11 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0
         length = 1
     shown, start, length = _window(expanded, start, length)
     # Widths in terminal cells, so that the caret lines up under CJK characters.
-    underline = max(1, _display_width(shown[start : start + length]))
+    underline = max(1, display_width(shown[start : start + length]))
     return [
         f"{pad} |",
         f"{gutter} | {shown}",
-        f"{pad} | {' ' * _display_width(shown[:start])}{marker * underline}",
+        f"{pad} | {' ' * display_width(shown[:start])}{marker * underline}",
     ]
 
 

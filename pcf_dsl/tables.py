@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .compute import Result
-from .diagnostics import _display_width as _cells
+from .diagnostics import display_width, pad_cells
 from .model import Model
 from .present import plain
 from .products import ProductFootprints
@@ -18,16 +18,11 @@ def _pct(share: float) -> str:
     return f"{share * 100 + 0.0:6.2f} %"  # + 0.0: no "-0.00 %" for zero over a negative total
 
 
-def _left(text: str, width: int) -> str:
-    """`text` padded to `width` terminal cells: a CJK character takes two, so `:<width` would misalign."""
-    return text + " " * (width - _cells(text))
-
-
 def _table(title: str, rows: list[tuple[str, float, float]], name_header: str) -> list[str]:
-    width = max([_cells(name_header)] + [_cells(r[0]) for r in rows])
-    out = [title, f"  {_left(name_header, width)}  {'kg CO2e':>12}  {'share':>8}"]
+    width = max([display_width(name_header)] + [display_width(r[0]) for r in rows])
+    out = [title, f"  {pad_cells(name_header, width)}  {'kg CO2e':>12}  {'share':>8}"]
     for name, value, share in rows:
-        out.append(f"  {_left(name, width)}  {_fmt(value):>12}  {_pct(share):>8}")
+        out.append(f"  {pad_cells(name, width)}  {_fmt(value):>12}  {_pct(share):>8}")
     return out
 
 
@@ -100,16 +95,16 @@ def products_table(model: Model, result: ProductFootprints, per: str | None = No
                    else "")
         rows.append((p.product, f"1 {p.per.unit}", _fmt(p.value), largest))
     headers = ("product", "per", "kg CO2e", "largest stage")
-    widths = [max([_cells(h)] + [_cells(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
     lines = [
         f"{study.title}" if study else model.path,
         f"GWP set: {result.gwp_set or '(none: CO2e factors only)'}",
         "",
         (f"Footprints of all {len(rows)} products" if len(rows) != 1 else "Footprint of the one product")
         + f", {_per_what(result, per)} (cradle to its gate, cut-off lines left out)",
-        f"  {_left(headers[0], widths[0])}  {_left(headers[1], widths[1])}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
+        f"  {pad_cells(headers[0], widths[0])}  {pad_cells(headers[1], widths[1])}  {headers[2]:>{max(widths[2], 12)}}  {headers[3]}",
     ]
     for product, per_one, value, largest in rows:
-        lines.append(f"  {_left(product, widths[0])}  {_left(per_one, widths[1])}  {value:>{max(widths[2], 12)}}  "
+        lines.append(f"  {pad_cells(product, widths[0])}  {pad_cells(per_one, widths[1])}  {value:>{max(widths[2], 12)}}  "
                      f"{largest}".rstrip())
     return "\n".join(lines) + "\n"
