@@ -800,18 +800,23 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+# What a line of model text cannot hold: control characters (line breaks included), bidi overrides
+# and lone surrogates (bytes of a name that are not UTF-8).
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def _file_name(table: Table) -> str:
     """The table's file name as model text. A name is bytes to the system and may hold what a model
     line cannot: a line break would end the comment it is in and start a statement, and bytes that
     are not UTF-8 reach Python as lone surrogates, which no UTF-8 file holds. Both become U+FFFD."""
-    return re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]", "\ufffd", Path(table.file).name)
+    return _NOT_IN_A_LINE.sub("\ufffd", Path(table.file).name)
 
 
 def _quote(text: str) -> str:
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     # A cell's other control characters as U+FFFD, as the table's name: a carriage return would end the
     # line inside the text, and an escape sequence would reach the terminal the model is printed to.
-    return '"' + re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]", "\ufffd", text) + '"'
+    return '"' + _NOT_IN_A_LINE.sub("\ufffd", text) + '"'
 
 
 def _stage_name(value: str, options: ImportOptions) -> str:
