@@ -140,6 +140,7 @@ class Builder:
         self.allow_outside_root = allow_outside_root
         self.state = _State()
         self._amount_units: dict[tuple, _AmountUnits | bool] = {}  # (prefix, shape of an amount's units) -> units
+        self._qualified: dict[tuple, str] = {}  # (prefix, a source's parts as written) -> the qualified name
         self.units: list[_Unit] = []
         self._du_failed = False
         self._failed_flows: set[str] = set()  # `process.flow` of lines reported as errors and not built
@@ -844,19 +845,21 @@ class Builder:
         else:
             stage = self._stage_name(node.stage, model)
         flows: list[M.Flow] = []
-        names: dict[str, S.Flow] = {}
+        names: dict[str, S.Flow | S.FlowLine] = {}
         for flow in node.flows:
-            if flow.name.value in names:
-                self.state.error("E201", f"the flow `{flow.name.value}` appears twice in process `{node.name.value}`",
+            line = type(flow) is S.FlowLine
+            name = flow.name_text if line else flow.name.value
+            if name in names:
+                self.state.error("E201", f"the flow `{name}` appears twice in process `{node.name.value}`",
                                  flow.name.span, help="give each flow line its own name",
-                                 labels=[Label(names[flow.name.value].name.span, "first here")])
+                                 labels=[Label(names[name].name.span, "first here")])
                 continue
-            names[flow.name.value] = flow
-            built = self._build_flow(flow, sym.prefix, model)
+            names[name] = flow
+            built = self._build_flow_line(flow, sym.prefix, model) if line else self._build_flow(flow, sym.prefix, model)
             if built is not None:
                 flows.append(built)
             else:
-                self._failed_flows.add(f"{key}.{flow.name.value}")
+                self._failed_flows.add(f"{key}.{name}")
         products = [f for f in flows if f.kind == "product"]
         if not any(f.kind == "product" for f in node.flows):
             self.state.add(no_product_error(node.name.value, node.name.span))
@@ -879,6 +882,42 @@ class Builder:
             self.state.add(unknown_stage_error(word.value, model, word.span))
             return None
         return word.value
+
+    def _build_flow_line(self, line: S.FlowLine, prefix: str, model: M.Model) -> M.Flow | None:
+        """_build_flow for a line the parser's flow line reader read, from its words, without its nodes.
+
+        The units are looked up by their spelling in the cache _amount fills,
+        and the record gets the three spans it keeps. A line this cannot take
+        as it is (units not seen yet, or anything _build_flow would report)
+        goes through _build_flow, so every diagnostic comes from one place.
+        """
+        (kind, name, number, u1, op, u2, of, tag, parts, attribute, value, file, row, name_col, name_end, num_col,
+         _, u1_end, _, u2_end, _, _, ref_col, ref_end, _, _, _) = line
+        units = self._amount_units.get((prefix, ("juxt", "#", u1) if u2 is None else (op, ("juxt", "#", u1), u2)))
+        if not units:  # not seen yet, or not an amount the cache answers
+            return self._build_flow(line.expand(), prefix, model)
+        magnitude = float(number)
+        if (not math.isfinite(magnitude) or _per_count(units.text)
+                or kind == "emit" and tag is None and not units.is_mass_of_one_gas
+                or kind == "loss" and not units.is_mass
+                or attribute == "stage" and model.stage(value) is None):
+            return self._build_flow(line.expand(), prefix, model)
+        fields = dict(kind=kind, name=name, amount={"value": magnitude, "unit": units.text},
+                      amount_text=units.text_before + number + units.text_after, cutoff=False,
+                      span=Span(file, row, name_col, row, name_end),
+                      amount_span=Span(file, row, num_col, row, u1_end if u2 is None else u2_end))
+        if tag is not None:
+            source = self._qualified.get((prefix, parts))
+            if source is None:
+                source = self._qualified[(prefix, parts)] = _qualify(prefix, ".".join(parts))
+            fields["source"], fields["source_span"] = source, Span(file, row, ref_col, row, ref_end)
+            if kind == "waste":
+                fields["waste_route"] = tag
+        if of is not None:
+            fields["of_input"] = of
+        if attribute is not None:
+            fields[attribute] = value
+        return M.Flow(**fields)
 
     def _build_flow(self, node: S.Flow, prefix: str, model: M.Model) -> M.Flow | None:
         found = self._amount(prefix, node.amount)

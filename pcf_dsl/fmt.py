@@ -358,6 +358,8 @@ def syntax_dump(node):
     """A syntax tree as nested tuples without positions: equal dumps mean the same text, whatever the layout."""
     if isinstance(node, Span):
         return None
+    if type(node) is S.FlowLine:  # a flow line as its words: the same meaning as its Flow node
+        node = node.expand()
     if is_dataclass(node):
         return (type(node).__name__,
                 *((f.name, syntax_dump(getattr(node, f.name))) for f in fields(node) if f.name not in ("span", "path")))

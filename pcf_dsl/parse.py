@@ -473,7 +473,7 @@ class _ToSyntax(Transformer):
         name, label, rest = self._split(children)
         proc = S.Process(name=name, label=label, span=self._cover(children))
         for child in rest:
-            if isinstance(child, S.Flow):
+            if isinstance(child, (S.Flow, S.FlowLine)):
                 proc.flows.append(child)
                 continue
             tag, value, span = child
@@ -910,57 +910,66 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     if "-" in number:  # `1e-400`: refused (on_number) where lark's lexer would refuse it, the line being good so far
         transformer.on_number(_token("NUMBER", number, line, m.start("num") - line_start + 1))
 
-    # Spans inline (Span(file, line, column, line, end column)): this runs once per line of a large model.
     file, at = transformer.file, line_start - 1  # a column is the offset from `at`
-    num_from, num_to = m.span("num")
-    u1_from, u1_to = m.span("u1")
-    u1_parts = dotted.get(u1) or dotted.setdefault(u1, (names.setdefault(u1, u1),))
-    amount = S.BinOp("juxt", S.Num(number, Span(file, line, num_from - at, line, num_to - at)),
-                     S.Name(u1_parts, Span(file, line, u1_from - at, line, u1_to - at)),
-                     Span(file, line, num_from - at, line, u1_to - at))
-    if u2 is not None:
-        u2_from, u2_to = m.span("u2")
-        u2_parts = dotted.get(u2) or dotted.setdefault(u2, (names.setdefault(u2, u2),))
-        amount = S.BinOp(_OPERATORS[group("op").strip()], amount,
-                         S.Name(u2_parts, Span(file, line, u2_from - at, line, u2_to - at)),
-                         Span(file, line, num_from - at, line, u2_to - at))
-    tail = []
-    if of is not None:
-        of_from, of_to = m.span("of")
-        tail.append(("of", S.Word(names.setdefault(of, of), Span(file, line, of_from - at, line, of_to - at))))
-    if source is not None:
-        ref_from, ref_to = m.span("ref")
-        written = group("ref")
-        ref = dotted.get(written) or dotted.setdefault(written, tuple([names.setdefault(part, part)
-                                                                       for part in written.split(".")]))
-        tail.append((source, S.Ref(ref, Span(file, line, ref_from - at, line, ref_to - at))))
     name = group("name")
     name = names.setdefault(name, name)
     name_from, name_to = m.span("name")
+    num_from = m.start("num")
+    u1_from, u1_to = m.span("u1")
+    u1 = names.setdefault(u1, u1)
+    if u2 is not None:
+        u2_from, u2_to = m.span("u2")
+        u2, op = names.setdefault(u2, u2), _OPERATORS[group("op").strip()]
+        u2_col, u2_end = u2_from - at, u2_to - at
+    else:
+        op = u2_col = u2_end = None
+    if of is not None:
+        of_from, of_to = m.span("of")
+        of, of_col, of_end = names.setdefault(of, of), of_from - at, of_to - at
+    else:
+        of_col = of_end = None
+    if source is not None:
+        ref_from, ref_to = m.span("ref")
+        written = group("ref")
+        parts = dotted.get(written) or dotted.setdefault(written, tuple([names.setdefault(part, part)
+                                                                         for part in written.split(".")]))
+        ref_col, ref_end = ref_from - at, ref_to - at
+    else:
+        parts = ref_col = ref_end = None
     end = m.end()
     states.extend(path)
     if whole:
-        line_end = end if attribute is None else m.start("block")
-        flow = S.Flow(kind=kind, name=S.Word(name, Span(file, line, name_from - at, line, name_to - at)), label=None,
-                      amount=amount, span=Span(file, line, name_from - at, line, line_end - at))
-        for tag, value in tail:
-            if tag == "of":
-                flow.of_input = value
-            else:
-                flow.source = value
-                if kind == "waste":
-                    flow.waste_route = tag
-        values.append(flow)
+        # The line as its words and columns (S.FlowLine): the nodes are made only if something asks for them.
         if attribute is None:
+            values.append(tuple.__new__(S.FlowLine, (
+                kind, name, number, u1, op, u2, of, source, parts, None, None, file, line, name_from - at,
+                name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end, ref_col,
+                ref_end, end - at, None, None)))
             return end, line, line_start
         # The block's word, on the line after the flow's; the block ends on the line after that.
+        line_end = m.start("block")
         value_from, value_to = m.span("value")
         value_at = text.rindex("\n", line_end, value_from)  # a column is the offset from the newline before it
         value = group("value")
-        word = S.Word(names.setdefault(value, value),
-                      Span(file, line + 1, value_from - value_at, line + 1, value_to - value_at))
-        flow.attrs = S.Attrs(group=word) if attribute == "group" else S.Attrs(stage=word)
+        values.append(tuple.__new__(S.FlowLine, (
+            kind, name, number, u1, op, u2, of, source, parts, attribute, names.setdefault(value, value), file, line,
+            name_from - at, name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end,
+            ref_col, ref_end, line_end - at, value_from - value_at, value_to - value_at)))
         return end, line + 2, text.rindex("\n", value_to, end) + 1
+    # The head before its block, as the loop leaves it: the keyword's placeholder, the name's token, the
+    # amount's expression, the clauses.
+    num_to = num_from + len(number)
+    amount = S.BinOp("juxt", S.Num(number, Span(file, line, num_from - at, line, num_to - at)),
+                     S.Name(dotted.get(u1) or dotted.setdefault(u1, (u1,)), Span(file, line, u1_from - at, line, u1_to - at)),
+                     Span(file, line, num_from - at, line, u1_to - at))
+    if u2 is not None:
+        amount = S.BinOp(op, amount, S.Name(dotted.get(u2) or dotted.setdefault(u2, (u2,)), Span(file, line, u2_col, line, u2_end)),
+                         Span(file, line, num_from - at, line, u2_end))
+    tail = []
+    if of is not None:
+        tail.append(("of", S.Word(of, Span(file, line, of_col, line, of_end))))
+    if source is not None:
+        tail.append((source, S.Ref(parts, Span(file, line, ref_col, line, ref_end))))
     token = str.__new__(_FastToken, name)
     token.type, token.value, token.start_pos, token.end_pos = "NAME", name, name_from, name_to
     token.line = token.end_line = line
@@ -1038,7 +1047,7 @@ def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, 
     _flow_line left it, and the loop goes on from its end.
     """
     newline, flow_line, grows = tables.pattern.match, tables.flow_line, tables.grows
-    while type(values[-1]) is S.Flow and len(values) > 1:  # a whole line (not a head before its block)
+    while type(values[-1]) is S.FlowLine and len(values) > 1:  # a whole line (not a head before its block)
         m = newline(text, end)
         if m is None or m.lastgroup != "_NL":
             break

@@ -329,3 +329,107 @@ Item = (
 class File:
     path: str
     items: list[Item]
+
+
+class FlowLine(tuple):
+    """A whole flow line as the parser's flow line reader reads it: its words and columns, no nodes.
+
+    Most lines of a large model are flow lines of one shape (`input NAME
+    NUMBER UNIT [UNIT] [of NAME] [from|to|with REF]`, with at most a one-line
+    `group` or `stage` block). As a :class:`Flow` each was eleven objects (the
+    flow, its name, its amount's three nodes, its source, and a span for
+    each); the builder reads the words of this one tuple instead, and makes
+    only the record and the spans the model keeps.
+
+    It reads as a :class:`Flow`: `name`, `amount`, `span`, `source`,
+    `attrs`, ... make the nodes the flow would have had when they are asked
+    for, and :meth:`expand` the whole node (the formatter's equivalence check,
+    a diagnostic's place). It compares equal to the `Flow` lark's own parse
+    gives for the same text.
+    """
+
+    __slots__ = ()
+
+    # The fields, in order: the words as written (`op` is "juxt", "*", "/" or None without a second unit;
+    # `tag` is from/to/with or None; `parts` the source's dotted parts), then the file, the line, and the
+    # columns (Span's, from 1) of each word. The block's word is on the next line, its columns on that line.
+    FIELDS = ("kind", "name_text", "number", "u1", "op", "u2", "of", "tag", "parts", "attribute", "value",
+              "file", "line", "name_col", "name_end", "num_col", "u1_col", "u1_end", "u2_col", "u2_end",
+              "of_col", "of_end", "ref_col", "ref_end", "line_end", "value_col", "value_end")
+
+    label = None
+    cutoff = False
+    cutoff_reason = None
+
+    @property
+    def kind(self) -> str:
+        return self[0]
+
+    @property
+    def name_text(self) -> str:
+        return self[1]
+
+    @property
+    def name(self) -> Word:
+        return Word(self[1], Span(self[11], self[12], self[13], self[12], self[14]))
+
+    @property
+    def amount(self) -> Expr:
+        file, line = self[11], self[12]
+        amount = BinOp("juxt", Num(self[2], Span(file, line, self[15], line, self[15] + len(self[2]))),
+                       Name((self[3],), Span(file, line, self[16], line, self[17])),
+                       Span(file, line, self[15], line, self[17]))
+        if self[5] is None:
+            return amount
+        return BinOp(self[4], amount, Name((self[5],), Span(file, line, self[18], line, self[19])),
+                     Span(file, line, self[15], line, self[19]))
+
+    @property
+    def amount_span(self) -> Span:
+        return Span(self[11], self[12], self[15], self[12], self[17] if self[5] is None else self[19])
+
+    @property
+    def span(self) -> Span:
+        return Span(self[11], self[12], self[13], self[12], self[24])
+
+    @property
+    def source(self) -> Ref | None:
+        if self[7] is None:
+            return None
+        return Ref(self[8], Span(self[11], self[12], self[22], self[12], self[23]))
+
+    @property
+    def waste_route(self) -> str | None:
+        return self[7] if self[0] == "waste" and self[7] is not None else None
+
+    @property
+    def of_input(self) -> Word | None:
+        if self[6] is None:
+            return None
+        return Word(self[6], Span(self[11], self[12], self[20], self[12], self[21]))
+
+    @property
+    def attrs(self) -> Attrs:
+        if self[9] is None:
+            return NO_ATTRS
+        word = Word(self[10], Span(self[11], self[12] + 1, self[25], self[12] + 1, self[26]))
+        return Attrs(group=word) if self[9] == "group" else Attrs(stage=word)
+
+    def expand(self) -> Flow:
+        """The :class:`Flow` node of this line, as lark's own parse makes it."""
+        return Flow(kind=self[0], name=self.name, label=None, amount=self.amount, span=self.span, source=self.source,
+                    waste_route=self.waste_route, of_input=self.of_input, attrs=self.attrs)
+
+    def __eq__(self, other):
+        if isinstance(other, Flow):
+            return self.expand() == other
+        return tuple.__eq__(self, other) if isinstance(other, FlowLine) else NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # as the dataclass nodes: equal by value, not a key
+
+    def __repr__(self) -> str:
+        return f"FlowLine({self.expand()!r})"

@@ -251,3 +251,128 @@ process b {
     assert parsed.items == items
     assert build.load(tmp_path / "m.pcf").semantic() == first.semantic()
     assert sorted(first.processes) == ["a", "b"]
+
+
+# Flow lines of every shape the parser's flow line reader takes: each is built from its words
+# (S.FlowLine) and from its Flow node alike, spans included.
+_READER_MODEL = """import "std:gwp/ipcc_ar6.pcf" as ipcc
+stage recycling "scrap"
+factor power "grid" = 0.6 kg CO2e / kWh
+factor freight "road" = 0.05 kg CO2e / (t*km)
+process supplier "s" {
+  stage production
+  product out 1 t
+}
+process treat "t" {
+  stage production
+  product treated 1 t
+}
+process p "p" {
+  stage production
+  product main 1000 kg
+  input a 2 t from supplier
+  input b 0.5 t from supplier.out
+  input c 3 kWh from power
+  input d 7e-3 t from supplier
+  input e 1.5 kg / t * t from supplier
+  input f 2 t*km from freight
+  input g 2 t km from freight
+  waste h 1 kg to treat
+  waste i 1 kWh with power
+  emit j 0.2 kg CH4_fossil
+  emit k 2 kWh with power
+  emit l 0.1 kg CO2 of a
+  loss m 0.02 t
+  input r 1 kg from supplier {
+    group metals
+  }
+  input s 1 kg from supplier {
+    stage recycling
+  }
+}
+"""
+
+# Lines the reader takes that the builder must refuse, each with its own diagnostic: the general path
+# reports them, from the line's Flow node.
+_READER_ERRORS = """import "std:gwp/ipcc_ar6.pcf" as ipcc
+factor power "grid" = 0.6 kg CO2e / kWh
+process supplier "s" {
+  stage production
+  product out 1 t
+}
+process p "p" {
+  stage production
+  product main 1000 kg
+  input a 1 kg from supplier
+  input q 3 kg / item from supplier
+  loss n 2 kWh
+  emit o 1 kWh
+  input a 2 kg from supplier
+  input t 1 kg from supplier {
+    stage nowhere
+  }
+}
+"""
+
+
+# The builder reads a line's units from its cache once it has seen their spelling: the first line of each
+# spelling takes the general path, so the same lines again in a second process take the words' path.
+_READER_MODEL += _READER_MODEL[_READER_MODEL.index('process p "p"'):].replace('process p "p"', 'process p2 "p2"')
+
+
+def _built(path):
+    """(every flow with its spans, the diagnostics' code, message, place and help) of building `path`."""
+    from pcf_dsl import build
+    from pcf_dsl.diagnostics import PcfError
+
+    try:
+        model = build.Builder().build(path)
+    except PcfError as exc:
+        return None, [(d.code, d.message, d.span, d.help) for d in exc.diagnostics]
+    flows = {(name, f.name): (f, f.span, f.amount_span, f.source_span)
+             for name, process in model.processes.items() for f in process.flows}
+    return flows, []
+
+
+def _both_ways(path, monkeypatch):
+    """_built(path) from the lines' words, then from their Flow nodes (the general path for every line)."""
+    from pcf_dsl import build, syntax as S
+
+    parsed = build.parse_file(path)
+    read = [f for item in parsed.items if isinstance(item, S.Process) for f in item.flows if type(f) is S.FlowLine]
+    from_words = _built(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(build.Builder, "_build_flow_line",
+                      lambda self, line, prefix, model: self._build_flow(line.expand(), prefix, model))
+        from_nodes = _built(path)
+    return read, from_words, from_nodes
+
+
+def test_flow_lines_read_as_words_build_what_their_nodes_build(tmp_path, monkeypatch):
+    (tmp_path / "m.pcf").write_text(_READER_MODEL, encoding="utf-8")
+    read, (words, none), (nodes, _) = _both_ways(tmp_path / "m.pcf", monkeypatch)
+    assert none == []
+    assert len(read) == 17 + 15  # all but `e` (three units: lark's): the comparison is of the two ways
+    assert words == nodes
+    assert words[("p", "i")][0].waste_route == "with" and words[("p", "l")][0].of_input == "a"
+    assert words[("p", "s")][0].stage == "recycling" and words[("p", "r")][0].group == "metals"
+    assert words[("p", "b")][0].source == "supplier.out" and words[("p", "b")][1].column == 9
+    assert words[("p2", "f")][2].end_column == 17  # `2 t*km`, from column 11
+
+
+def test_flow_lines_the_builder_refuses_are_reported_from_one_place(tmp_path, monkeypatch):
+    (tmp_path / "m.pcf").write_text(_READER_ERRORS, encoding="utf-8")
+    read, (_, words), (_, nodes) = _both_ways(tmp_path / "m.pcf", monkeypatch)
+    assert len(read) == 8  # every flow line
+    assert words == nodes
+    assert [code for code, *_ in words] == ["E313", "E312", "E311", "E201", "E251"]
+
+
+def test_generated_model_builds_the_same_from_words_and_from_nodes(tmp_path, monkeypatch):
+    """The benchmark generator's model (the flow lines of a large model), both ways."""
+    from conftest import benchmark_module
+
+    path = benchmark_module("generate").generate(300, 3).write(tmp_path)
+    read, (words, _), (nodes, _) = _both_ways(path, monkeypatch)
+    assert len(read) > 2000
+    assert words == nodes
