@@ -645,6 +645,8 @@ class _Tables:
     flow_keywords: frozenset  # the terminals that start a flow line (INPUT, PRODUCT, ...)
     grows: dict  # (two states under a whole flow, its kind, the next line's keyword) -> _grows's answer
     paths: dict  # (state, flow keyword, of?, from/to/with, whole line?, block's attribute) -> _flow_path's answer
+    run_line: re.Pattern  # a whole flow line after the newline before it (_flow_lines)
+    runs: dict  # (two states under a whole flow, its kind, the next line's shape) -> the next line's state, or None
 
 
 @lru_cache(maxsize=1)
@@ -696,17 +698,22 @@ def _tables() -> _Tables:
     # a third less time per line (6.7 against 4.2 us, the 10k benchmark model's flow lines).
     space, name = f"(?>{ignore})", f"(?>{terminals['NAME'].to_regexp()})"
     number = f"(?>{terminals['NUMBER'].to_regexp()})"
-    flow_line = re.compile(
+    words = (
         rf"(?P<kw>{'|'.join(_FLOW_KINDS)}){space}(?P<name>{name}){space}(?P<num>{number}){space}(?P<u1>{name})"
         # (a clause's keyword is not tried as a second unit: the reader leaves a keyword unit to the loop)
         rf"(?:(?P<op>{space}?[*/]{space}?|{space})(?!(?:of|from|to|with)(?!\w))(?P<u2>{name}))?"
         rf"(?:{space}of{space}(?P<of>{name}))?"
         rf"(?:{space}(?P<src>from|to|with){space}(?P<ref>{name}(?:\.{name})*))?"
         rf"(?P<block>{space}?\{{{space}?\n{space}?(?P<attr>group|stage){space}(?P<value>{name})"
-        rf"{space}?\n{space}?\}})?"
-        rf"(?={space}?(?P<next>[\n#{{]))")
+        rf"{space}?\n{space}?\}})?")
+    flow_line = re.compile(words + rf"(?={space}?(?P<next>[\n#{{]))")
+    # The same line after the newline that ends the one before, and ending at a newline (no comment, no
+    # block but the one-line one), for _flow_lines: one match per line of a run, from where the last ended.
+    run_line = re.compile(rf"{space}?\n{space}?" + words + rf"(?={space}?\n)")
+    if flow_line.groupindex != _FLOW_GROUPS or run_line.groups != _FLOW_GROUPS["next"] - 1:
+        raise RuntimeError("the flow line reader reads its groups by number: they moved")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {})
+                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, run_line, {})
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -860,6 +867,9 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
 # (the others have a label or a `cutoff`), and parses it in 2.5 s instead of 3.75 s.
 _FLOW_KINDS = ("input", "product", "waste", "loss", "emit")
 _OPERATORS = {"*": "*", "/": "/", "": "juxt"}
+# The numbers of the flow line pattern's groups (NUMBER's own two groups are 4 and 5), as _flow_line reads them.
+_FLOW_GROUPS = {"kw": 1, "name": 2, "num": 3, "u1": 6, "op": 7, "u2": 8, "of": 9, "src": 10, "ref": 11, "block": 12,
+                "attr": 13, "value": 14, "next": 15}
 
 
 def _flow_line(text: str, start: int, states: list, values: list, tables: _Tables, transformer, line: int,
@@ -890,12 +900,15 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         m = tables.flow_line(text, start)
         if m is None:
             return None
-    group = m.group
+    # Every group and its span in two calls (_FLOW_GROUPS gives their numbers): this runs for each line.
+    (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value, next_char) = m.groups()
+    regs = m.regs
     keywords = tables.keywords
-    kind, number, u1, u2, of, source, attribute, next_char = group("kw", "num", "u1", "u2", "of", "src", "attr", "next")
-    amount_end = m.end("u2") if u2 is not None else m.end("u1")
+    num_from = regs[3][0]
+    u1_from, u1_to = regs[6]
+    amount_end = regs[8][1] if u2 is not None else u1_to
     if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
-            or amount_end - m.start("num") > MAX_EXPRESSION_LENGTH):
+            or amount_end - num_from > MAX_EXPRESSION_LENGTH):
         return None
     if attribute is not None and next_char == "{":
         return None  # a second block after the first
@@ -908,35 +921,32 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
     if path is None:
         return None
     if "-" in number:  # `1e-400`: refused (on_number) where lark's lexer would refuse it, the line being good so far
-        transformer.on_number(_token("NUMBER", number, line, m.start("num") - line_start + 1))
+        transformer.on_number(_token("NUMBER", number, line, num_from - line_start + 1))
 
     file, at = transformer.file, line_start - 1  # a column is the offset from `at`
-    name = group("name")
-    name = names.setdefault(name, name)
-    name_from, name_to = m.span("name")
-    num_from = m.start("num")
-    u1_from, u1_to = m.span("u1")
-    u1 = names.setdefault(u1, u1)
+    setdefault = names.setdefault
+    name = setdefault(name, name)
+    name_from, name_to = regs[2]
+    u1 = setdefault(u1, u1)
     if u2 is not None:
-        u2_from, u2_to = m.span("u2")
-        u2, op = names.setdefault(u2, u2), _OPERATORS[group("op").strip()]
+        u2_from, u2_to = regs[8]
+        u2, op = setdefault(u2, u2), _OPERATORS[op.strip()]
         u2_col, u2_end = u2_from - at, u2_to - at
     else:
         op = u2_col = u2_end = None
     if of is not None:
-        of_from, of_to = m.span("of")
-        of, of_col, of_end = names.setdefault(of, of), of_from - at, of_to - at
+        of_from, of_to = regs[9]
+        of, of_col, of_end = setdefault(of, of), of_from - at, of_to - at
     else:
         of_col = of_end = None
     if source is not None:
-        ref_from, ref_to = m.span("ref")
-        written = group("ref")
-        parts = dotted.get(written) or dotted.setdefault(written, tuple([names.setdefault(part, part)
+        ref_from, ref_to = regs[11]
+        parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
                                                                          for part in written.split(".")]))
         ref_col, ref_end = ref_from - at, ref_to - at
     else:
         parts = ref_col = ref_end = None
-    end = m.end()
+    end = regs[0][1]
     states.extend(path)
     if whole:
         # The line as its words and columns (S.FlowLine): the nodes are made only if something asks for them.
@@ -947,12 +957,11 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
                 ref_end, end - at, None, None)))
             return end, line, line_start
         # The block's word, on the line after the flow's; the block ends on the line after that.
-        line_end = m.start("block")
-        value_from, value_to = m.span("value")
+        line_end = regs[12][0]
+        value_from, value_to = regs[14]
         value_at = text.rindex("\n", line_end, value_from)  # a column is the offset from the newline before it
-        value = group("value")
         values.append(tuple.__new__(S.FlowLine, (
-            kind, name, number, u1, op, u2, of, source, parts, attribute, names.setdefault(value, value), file, line,
+            kind, name, number, u1, op, u2, of, source, parts, attribute, setdefault(value, value), file, line,
             name_from - at, name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end,
             ref_col, ref_end, line_end - at, value_from - value_at, value_to - value_at)))
         return end, line + 2, text.rindex("\n", value_to, end) + 1
@@ -1048,6 +1057,9 @@ def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, 
     """
     newline, flow_line, grows = tables.pattern.match, tables.flow_line, tables.grows
     while type(values[-1]) is S.FlowLine and len(values) > 1:  # a whole line (not a head before its block)
+        end, line, line_start = _flow_lines(text, end, states, values, tables, transformer, line, line_start, names,
+                                            dotted)
+        # The line after the run (blank lines or a comment before it, a comment after it, ...), one at a time.
         m = newline(text, end)
         if m is None or m.lastgroup != "_NL":
             break
@@ -1073,6 +1085,103 @@ def _flow_run(text: str, end: int, states: list, values: list, tables: _Tables, 
             return pos, line, line_start
         end, line, line_start = read
     return end, line, line_start
+
+
+def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables, transformer, line: int,
+                line_start: int, names: dict, dotted: dict) -> tuple[int, int, int]:
+    """After a whole flow line, read on over the plain whole flow lines that follow it: (end, line, line_start).
+
+    A plain line follows the one before after a single newline and ends at a
+    newline (no comment; no block but the one-line `group` or `stage` one).
+    One match each (tables.run_line, its scanner going on where the last
+    match ended), and the words straight into an S.FlowLine: the loop of
+    _flow_run and _flow_line cost 5 us a line where the pattern costs 1. The
+    line on top of the stacks goes onto the body's list, as _flow_run does,
+    where the table says (_run_state) that this is all the loop would do, and
+    the new line takes its place. Any line the checks of _flow_line would
+    refuse ends the run, with the stacks as they were, and _flow_run decides.
+    """
+    match = tables.run_line.scanner(text, end).match
+    runs, keywords = tables.runs, tables.keywords
+    file, setdefault = transformer.file, names.setdefault
+    under, body, flow = (states[-3], states[-2]), values[-2], values[-1]
+    while True:
+        m = match()
+        if m is None:
+            break
+        (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value) = m.groups()
+        regs = m.regs
+        num_from = regs[3][0]
+        u1_from, u1_to = regs[6]
+        if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
+                or (regs[8][1] if u2 is not None else u1_to) - num_from > MAX_EXPRESSION_LENGTH):
+            break
+        key = (under, flow[0], kind, of is not None, source, attribute)
+        state = runs.get(key, False)
+        if state is False:
+            state = runs[key] = _run_state(tables, states, values, kind, of is not None, source, attribute)
+        if state is None:
+            break
+        at = text.index("\n", regs[0][0])  # the newline before the line (spacing at the end of the last may come first)
+        line += 1
+        if "-" in number:  # as _flow_line: `1e-400` refused where lark's lexer would refuse it
+            transformer.on_number(_token("NUMBER", number, line, num_from - at))
+        name = setdefault(name, name)
+        name_from, name_to = regs[2]
+        u1 = setdefault(u1, u1)
+        if u2 is not None:
+            u2_from, u2_to = regs[8]
+            u2, op = setdefault(u2, u2), _OPERATORS[op.strip()]
+            u2_col, u2_end = u2_from - at, u2_to - at
+        else:
+            op = u2_col = u2_end = None
+        if of is not None:
+            of_from, of_to = regs[9]
+            of, of_col, of_end = setdefault(of, of), of_from - at, of_to - at
+        else:
+            of_col = of_end = None
+        if source is not None:
+            ref_from, ref_to = regs[11]
+            parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
+                                                                             for part in written.split(".")]))
+            ref_col, ref_end = ref_from - at, ref_to - at
+        else:
+            parts = ref_col = ref_end = None
+        end = regs[0][1]
+        body.append(flow)
+        if attribute is None:
+            flow = tuple.__new__(S.FlowLine, (
+                kind, name, number, u1, op, u2, of, source, parts, None, None, file, line, name_from - at,
+                name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end, ref_col,
+                ref_end, end - at, None, None))
+            line_start = at + 1
+        else:  # the block's word on the next line, its `}` on the line after that
+            line_end = regs[12][0]
+            value_from, value_to = regs[14]
+            value_at = text.rindex("\n", line_end, value_from)
+            flow = tuple.__new__(S.FlowLine, (
+                kind, name, number, u1, op, u2, of, source, parts, attribute, setdefault(value, value), file, line,
+                name_from - at, name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col,
+                of_end, ref_col, ref_end, line_end - at, value_from - value_at, value_to - value_at))
+            line += 2
+            line_start = text.rindex("\n", value_to, end) + 1
+        states[-1] = state
+        values[-1] = flow
+    return end, line, line_start
+
+
+def _run_state(tables: _Tables, states: list, values: list, kind: str, of: bool, source: str | None,
+               attribute: str | None) -> int | None:
+    """The state of a whole flow line of this shape read after the whole flow on top of the stacks, where
+    the table only appends that flow to the body's list (_grows) and reads the line as _flow_line pushes
+    it (_flow_path); else None."""
+    if not _grows(tables, states, values, kind):
+        return None
+    key = (states[-2], kind, of, source, True, attribute)
+    path = tables.paths.get(key, False)
+    if path is False:
+        path = tables.paths[key] = _flow_path(tables, *key)
+    return None if path is None else path[0]
 
 
 def _grows(tables: _Tables, states: list, values: list, next_keyword: str) -> bool:

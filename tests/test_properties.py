@@ -425,16 +425,28 @@ def test_the_fast_line_reader_reads_flow_lines_as_lark_does(line, read, monkeypa
 
 
 def _line_reader_calls(monkeypatch) -> list[tuple[bool, bool]]:
-    """Each call of the flow line reader from here on: (asked by the run reader?, line taken?)."""
+    """Each line the flow line readers were asked to read from here on: (asked by the run reader?, taken?).
+
+    The run reader takes a line either by handing its match to the flow line reader, or as a plain line
+    of its own (_flow_lines): each of those is one line taken.
+    """
     calls = []
-    reader = _parse._flow_line
+    reader, plain_lines = _parse._flow_line, _parse._flow_lines
 
     def counted(*args):
         end = reader(*args)
         calls.append((len(args) == 11, end is not None))  # the run reader hands over the line's match
         return end
 
+    def counted_lines(text, end, states, values, *args):
+        body = values[-2]
+        before = len(body)
+        read = plain_lines(text, end, states, values, *args)
+        calls.extend([(True, True)] * (len(body) - before))  # each line read puts the one before on the body
+        return read
+
     monkeypatch.setattr(_parse, "_flow_line", counted)
+    monkeypatch.setattr(_parse, "_flow_lines", counted_lines)
     return calls
 
 
