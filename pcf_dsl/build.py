@@ -141,6 +141,9 @@ class Builder:
         self.state = _State()
         self._amount_units: dict[tuple, _AmountUnits | bool] = {}  # (prefix, shape of an amount's units) -> units
         self._qualified: dict[tuple, str] = {}  # (prefix, a source's parts as written) -> the qualified name
+        # (prefix, first unit, operator, second unit) of a flow line (S.FlowLine) -> its _AmountUnits, once
+        # _amount has them and they are units a line may have (not per item)
+        self._line_units: dict[tuple, _AmountUnits] = {}
         self.units: list[_Unit] = []
         self._du_failed = False
         self._failed_flows: set[str] = set()  # `process.flow` of lines reported as errors and not built
@@ -846,28 +849,33 @@ class Builder:
             stage = self._stage_name(node.stage, model)
         flows: list[M.Flow] = []
         names: dict[str, S.Flow | S.FlowLine] = {}
+        has_product, burned = False, []  # burned: the flows with `of INPUT`, checked once every name is known
+        prefix = sym.prefix
         for flow in node.flows:
-            line = type(flow) is S.FlowLine
-            name = flow.name_text if line else flow.name.value
+            line = type(flow) is S.FlowLine  # its words by position (S.FlowLine.FIELDS): this runs for every line
+            kind, name, of = (flow[0], flow[1], flow[6]) if line else (flow.kind, flow.name.value, flow.of_input)
+            has_product = has_product or kind == "product"
+            if of is not None:
+                burned.append(flow)
             if name in names:
                 self.state.error("E201", f"the flow `{name}` appears twice in process `{node.name.value}`",
                                  flow.name.span, help="give each flow line its own name",
                                  labels=[Label(names[name].name.span, "first here")])
                 continue
             names[name] = flow
-            built = self._build_flow_line(flow, sym.prefix, model) if line else self._build_flow(flow, sym.prefix, model)
+            built = self._build_flow_line(flow, prefix, model) if line else self._build_flow(flow, prefix, model)
             if built is not None:
                 flows.append(built)
             else:
                 self._failed_flows.add(f"{key}.{name}")
         products = [f for f in flows if f.kind == "product"]
-        if not any(f.kind == "product" for f in node.flows):
+        if not has_product:
             self.state.add(no_product_error(node.name.value, node.name.span))
-        allocation = self._build_allocation(node, products, sym.prefix) if node.allocation else None
+        allocation = self._build_allocation(node, products, prefix) if node.allocation else None
         if allocation is None and len(products) > 1:
             self.state.add(no_allocation_error(node.name.value, len(products), node.name.span))
-        for flow in node.flows:
-            if flow.of_input is not None and (flow.of_input.value not in names or names[flow.of_input.value].kind != "input"):
+        for flow in burned:
+            if flow.of_input.value not in names or names[flow.of_input.value].kind != "input":
                 self.state.add(of_input_error(flow.of_input.value, flow.of_input.span))
         if stage is None:
             # Already reported; keep the name so the rest of the process is still checked.
@@ -893,31 +901,30 @@ class Builder:
         """
         (kind, name, number, u1, op, u2, of, tag, parts, attribute, value, file, row, name_col, name_end, num_col,
          _, u1_end, _, u2_end, _, _, ref_col, ref_end, _, _, _) = line
-        units = self._amount_units.get((prefix, ("juxt", "#", u1) if u2 is None else (op, ("juxt", "#", u1), u2)))
-        if not units:  # not seen yet, or not an amount the cache answers
-            return self._build_flow(line.expand(), prefix, model)
+        units = self._line_units.get((prefix, u1, op, u2))
+        if units is None:  # the units' spelling not seen yet in a line of this file (or not ones a line may have)
+            units = self._amount_units.get((prefix, ("juxt", "#", u1) if u2 is None else (op, ("juxt", "#", u1), u2)))
+            if not units or _per_count(units.text):  # not seen yet; not an amount; or per item (E313)
+                return self._build_flow(line.expand(), prefix, model)
+            self._line_units[(prefix, u1, op, u2)] = units
         magnitude = float(number)
-        if (not math.isfinite(magnitude) or _per_count(units.text)
+        if (not math.isfinite(magnitude)
                 or kind == "emit" and tag is None and not units.is_mass_of_one_gas
                 or kind == "loss" and not units.is_mass
                 or attribute == "stage" and model.stage(value) is None):
             return self._build_flow(line.expand(), prefix, model)
-        fields = dict(kind=kind, name=name, amount={"value": magnitude, "unit": units.text},
-                      amount_text=units.text_before + number + units.text_after, cutoff=False,
-                      span=Span(file, row, name_col, row, name_end),
-                      amount_span=Span(file, row, num_col, row, u1_end if u2 is None else u2_end))
         if tag is not None:
             source = self._qualified.get((prefix, parts))
             if source is None:
                 source = self._qualified[(prefix, parts)] = _qualify(prefix, ".".join(parts))
-            fields["source"], fields["source_span"] = source, Span(file, row, ref_col, row, ref_end)
-            if kind == "waste":
-                fields["waste_route"] = tag
-        if of is not None:
-            fields["of_input"] = of
-        if attribute is not None:
-            fields[attribute] = value
-        return M.Flow(**fields)
+            source_span = Span(file, row, ref_col, row, ref_end)
+        else:
+            source = source_span = None
+        return M.line_flow(kind, name, magnitude, units.text, units.text_before + number + units.text_after,
+                           Span(file, row, name_col, row, name_end),
+                           Span(file, row, num_col, row, u1_end if u2 is None else u2_end), source, source_span,
+                           tag if kind == "waste" else None, of, value if attribute == "stage" else None,
+                           value if attribute == "group" else None)
 
     def _build_flow(self, node: S.Flow, prefix: str, model: M.Model) -> M.Flow | None:
         found = self._amount(prefix, node.amount)

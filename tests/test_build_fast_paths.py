@@ -376,3 +376,29 @@ def test_generated_model_builds_the_same_from_words_and_from_nodes(tmp_path, mon
     read, (words, _), (nodes, _) = _both_ways(path, monkeypatch)
     assert len(read) > 2000
     assert words == nodes
+
+
+def test_a_line_flow_is_the_record_validation_makes(tmp_path):
+    """model.line_flow sets every field of a Flow, as pydantic's validation of the same values would."""
+    import copy
+
+    from pydantic_core import to_jsonable_python
+
+    from pcf_dsl import model as M
+    from pcf_dsl.diagnostics import Span
+
+    spans = [Span("m.pcf", 3, column, 3, column + 4) for column in (3, 9, 15)]
+    plain = dict(kind="input", name="steel", value=2.5, unit="t", amount_text="2.5 t", span=spans[0],
+                 amount_span=spans[1])
+    full = dict(plain, kind="waste", source="ef.landfill", source_span=spans[2], waste_route="with", of_input="x",
+                stage="recycling", group="metals")
+    for given in (plain, full):
+        made = M.line_flow(**given)
+        assert all(hasattr(made, name) for name in M.Flow.__pydantic_fields__)  # no field left unset
+        fields = {k: v for k, v in given.items() if k not in ("value", "unit")}
+        validated = M.Flow(**fields, amount={"value": given["value"], "unit": given["unit"]})
+        assert made == validated
+        assert (made.span, made.amount_span, made.source_span) == (validated.span, validated.amount_span,
+                                                                   validated.source_span)
+        assert to_jsonable_python(made) == to_jsonable_python(validated)
+        assert copy.deepcopy(made) == made and made.properties == {} and made.notes == ()
