@@ -647,6 +647,9 @@ class _Tables:
     paths: dict  # (state, flow keyword, of?, from/to/with, whole line?, block's attribute) -> _flow_path's answer
     run_line: re.Pattern  # a whole flow line after the newline before it (_flow_lines)
     runs: dict  # (two states under a whole flow, its kind, the next line's shape) -> the next line's state, or None
+    process_open: object  # the match method of the pattern of a process's opening and `stage` line
+    process_close: object  # the match method of the pattern of the newline and `}` that close a process
+    process_steps: dict  # _process_block's states, by what comes next (see there)
 
 
 @lru_cache(maxsize=1)
@@ -710,10 +713,16 @@ def _tables() -> _Tables:
     # The same line after the newline that ends the one before, and ending at a newline (no comment, no
     # block but the one-line one), for _flow_lines: one match per line of a run, from where the last ended.
     run_line = re.compile(rf"{space}?\n{space}?" + words + rf"(?={space}?\n)")
+    # A process's opening up to its `stage` line, and its closing brace, for _process_block.
+    process_open = re.compile(
+        rf"process{space}(?P<name>{name})(?:{space}(?P<label>{terminals['STRING'].to_regexp()}))?{space}?\{{"
+        rf"{space}?\n{space}?stage{space}(?P<stage>{name})(?={space}?\n)")
+    process_close = re.compile(rf"{space}?\n{space}?\}}(?={space}?\n)")
     if flow_line.groupindex != _FLOW_GROUPS or run_line.groups != _FLOW_GROUPS["next"] - 1:
         raise RuntimeError("the flow line reader reads its groups by number: they moved")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, run_line, {})
+                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, run_line, {},
+                   process_open.match, process_close.match, {})
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -827,6 +836,13 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                     if read is not None:  # the flow line (or its head) is on the stacks: read on from its end
                         head, line, line_start = _flow_run(text, read[0], states, values, tables, transformer,
                                                            read[1], read[2], names, dotted)
+                        match = tables.pattern.scanner(text, head).match
+                        break
+                elif kind == "PROCESS":
+                    read = _process_block(text, m.start(m.lastindex), states, values, tables, transformer, line,
+                                          line_start, names, dotted)
+                    if read is not None:  # the whole process is on the stacks, reduced: read on after its `}`
+                        head, line, line_start = read
                         match = tables.pattern.scanner(text, head).match
                         break
                 states.append(action[0])
@@ -1094,27 +1110,24 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
     A plain line follows the one before after a single newline and ends at a
     newline (no comment; no block but the one-line `group` or `stage` one).
     One match each (tables.run_line, its scanner going on where the last
-    match ended), and the words straight into an S.FlowLine: the loop of
-    _flow_run and _flow_line cost 5 us a line where the pattern costs 1. The
-    line on top of the stacks goes onto the body's list, as _flow_run does,
-    where the table says (_run_state) that this is all the loop would do, and
-    the new line takes its place. Any line the checks of _flow_line would
-    refuse ends the run, with the stacks as they were, and _flow_run decides.
+    match ended), and the words straight into an S.FlowLine (_plain_line):
+    the loop of _flow_run and _flow_line cost 5 us a line where the pattern
+    costs 1. The line on top of the stacks goes onto the body's list, as
+    _flow_run does, where the table says (_run_state) that this is all the
+    loop would do, and the new line takes its place. Any line the checks of
+    _flow_line would refuse ends the run, with the stacks as they were, and
+    _flow_run decides.
     """
     match = tables.run_line.scanner(text, end).match
     runs, keywords = tables.runs, tables.keywords
-    file, setdefault = transformer.file, names.setdefault
     under, body, flow = (states[-3], states[-2]), values[-2], values[-1]
     while True:
         m = match()
         if m is None:
             break
-        (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value) = m.groups()
-        regs = m.regs
-        num_from = regs[3][0]
-        u1_from, u1_to = regs[6]
-        if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
-                or (regs[8][1] if u2 is not None else u1_to) - num_from > MAX_EXPRESSION_LENGTH):
+        groups = m.groups()
+        kind, of, source, attribute = groups[0], groups[8], groups[9], groups[12]
+        if _plain_refused(groups, m.regs, keywords):
             break
         key = (under, flow[0], kind, of is not None, source, attribute)
         state = runs.get(key, False)
@@ -1122,52 +1135,188 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
             state = runs[key] = _run_state(tables, states, values, kind, of is not None, source, attribute)
         if state is None:
             break
-        at = text.index("\n", regs[0][0])  # the newline before the line (spacing at the end of the last may come first)
-        line += 1
-        if "-" in number:  # as _flow_line: `1e-400` refused where lark's lexer would refuse it
-            transformer.on_number(_token("NUMBER", number, line, num_from - at))
-        name = setdefault(name, name)
-        name_from, name_to = regs[2]
-        u1 = setdefault(u1, u1)
-        if u2 is not None:
-            u2_from, u2_to = regs[8]
-            u2, op = setdefault(u2, u2), _OPERATORS[op.strip()]
-            u2_col, u2_end = u2_from - at, u2_to - at
-        else:
-            op = u2_col = u2_end = None
-        if of is not None:
-            of_from, of_to = regs[9]
-            of, of_col, of_end = setdefault(of, of), of_from - at, of_to - at
-        else:
-            of_col = of_end = None
-        if source is not None:
-            ref_from, ref_to = regs[11]
-            parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
-                                                                             for part in written.split(".")]))
-            ref_col, ref_end = ref_from - at, ref_to - at
-        else:
-            parts = ref_col = ref_end = None
-        end = regs[0][1]
         body.append(flow)
-        if attribute is None:
-            flow = tuple.__new__(S.FlowLine, (
-                kind, name, number, u1, op, u2, of, source, parts, None, None, file, line, name_from - at,
-                name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end, ref_col,
-                ref_end, end - at, None, None))
-            line_start = at + 1
-        else:  # the block's word on the next line, its `}` on the line after that
-            line_end = regs[12][0]
-            value_from, value_to = regs[14]
-            value_at = text.rindex("\n", line_end, value_from)
-            flow = tuple.__new__(S.FlowLine, (
-                kind, name, number, u1, op, u2, of, source, parts, attribute, setdefault(value, value), file, line,
-                name_from - at, name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col,
-                of_end, ref_col, ref_end, line_end - at, value_from - value_at, value_to - value_at))
-            line += 2
-            line_start = text.rindex("\n", value_to, end) + 1
+        flow, end, line, line_start = _plain_line(m, groups, text, line, names, dotted, transformer)
         states[-1] = state
         values[-1] = flow
     return end, line, line_start
+
+
+def _plain_refused(groups: tuple, regs: tuple, keywords: dict) -> bool:
+    """Whether _flow_line's checks refuse a plain line's words: a unit that is a keyword, a number or an
+    amount over its length limit (the loop reads those, and reports the limits)."""
+    number, u1, u2 = groups[2], groups[5], groups[7]
+    return (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
+            or (regs[8][1] if u2 is not None else regs[6][1]) - regs[3][0] > MAX_EXPRESSION_LENGTH)
+
+
+def _plain_line(m, groups: tuple, text: str, line: int, names: dict, dotted: dict,
+                transformer) -> tuple[S.FlowLine, int, int, int]:
+    """The S.FlowLine of a plain line matched by tables.run_line after the line `line`, and where it ends:
+    (the flow, its end, the line it ends on, that line's offset)."""
+    (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value) = groups
+    regs = m.regs
+    setdefault = names.setdefault
+    at = text.index("\n", regs[0][0])  # the newline before the line (spacing at the end of the last may come first)
+    line += 1
+    num_from = regs[3][0]
+    if "-" in number:  # as _flow_line: `1e-400` refused where lark's lexer would refuse it
+        transformer.on_number(_token("NUMBER", number, line, num_from - at))
+    name = setdefault(name, name)
+    name_from, name_to = regs[2]
+    u1_from, u1_to = regs[6]
+    u1 = setdefault(u1, u1)
+    if u2 is not None:
+        u2_from, u2_to = regs[8]
+        u2, op = setdefault(u2, u2), _OPERATORS[op.strip()]
+        u2_col, u2_end = u2_from - at, u2_to - at
+    else:
+        op = u2_col = u2_end = None
+    if of is not None:
+        of_from, of_to = regs[9]
+        of, of_col, of_end = setdefault(of, of), of_from - at, of_to - at
+    else:
+        of_col = of_end = None
+    if source is not None:
+        ref_from, ref_to = regs[11]
+        parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
+                                                                         for part in written.split(".")]))
+        ref_col, ref_end = ref_from - at, ref_to - at
+    else:
+        parts = ref_col = ref_end = None
+    end = regs[0][1]
+    file = transformer.file
+    if attribute is None:
+        return tuple.__new__(S.FlowLine, (
+            kind, name, number, u1, op, u2, of, source, parts, None, None, file, line, name_from - at,
+            name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end, ref_col,
+            ref_end, end - at, None, None)), end, line, at + 1
+    # the block's word on the next line, its `}` on the line after that
+    line_end = regs[12][0]
+    value_from, value_to = regs[14]
+    value_at = text.rindex("\n", line_end, value_from)
+    return tuple.__new__(S.FlowLine, (
+        kind, name, number, u1, op, u2, of, source, parts, attribute, setdefault(value, value), file, line,
+        name_from - at, name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col,
+        of_end, ref_col, ref_end, line_end - at, value_from - value_at, value_to - value_at)), \
+        end, line + 2, text.rindex("\n", value_to, end) + 1
+
+
+def _process_block(text: str, start: int, states: list, values: list, tables: _Tables, transformer, line: int,
+                   line_start: int, names: dict, dotted: dict) -> tuple[int, int, int] | None:
+    """Read a plain process at `start` whole, and push it reduced, as the table would have it once it has
+    read the process and the newline after its `}`: (the end of the `}`, its line, that line's offset), or
+    None, with nothing pushed.
+
+    A plain process is most of a large model: its opening, `process NAME
+    ["label"] {`, then its `stage` line, then plain flow lines (as
+    _flow_lines reads them), then `}`, each after a single newline. The loop
+    spent 25 us on the opening, the closing and the reductions of each; here
+    they are two pattern matches and the nodes the transformer would make
+    (S.Process with its name, label and stage). Whether the table reads such
+    a process here, and so, is found by running its steps on the states
+    alone, once for each state, opening and shape of line (_process_step).
+    Anything else (a quality or allocation line, a comment, a blank line, a
+    line the checks of _flow_line refuse) is None: the loop reads the process.
+    """
+    opening = tables.process_open(text, start)
+    if opening is None:
+        return None
+    match = tables.run_line.scanner(text, opening.end()).match
+    keywords, steps = tables.keywords, tables.process_steps
+    label = opening.group("label")
+    step = (states[-1], label is not None)  # where the table is: the state the process starts in, so far
+    lines, read = [], line + 1  # the flows, and the line read last (the `stage` line)
+    end = opening.end()
+    while True:
+        m = match()
+        if m is None:
+            break
+        groups = m.groups()
+        if _plain_refused(groups, m.regs, keywords):
+            return None
+        key = (step, groups[0], groups[8] is not None, groups[9], groups[12])
+        step = steps.get(key, False)
+        if step is False:
+            step = steps[key] = _process_step(tables, *key)
+        if step is None:
+            return None
+        flow, end, read, _ = _plain_line(m, groups, text, read, names, dotted, transformer)
+        lines.append(flow)
+    closing = tables.process_close(text, end)
+    if closing is None or not lines:
+        return None
+    key = (step, "}")
+    reduced = steps.get(key, False)
+    if reduced is False:
+        reduced = steps[key] = _process_step(tables, step, "}")
+    if reduced is None:
+        return None
+    # The nodes, as _ToSyntax.process makes them: the span from the name to the end of the last flow line.
+    file, at, setdefault = transformer.file, line_start - 1, names.setdefault
+    name, (name_from, name_to) = opening.group("name"), opening.span("name")
+    process = S.Process(name=S.Word(setdefault(name, name), Span(file, line, name_from - at, line, name_to - at)),
+                        label=None, span=Span(file, line, name_from - at, lines[-1][12], lines[-1][24]))
+    if label is not None:
+        label_from, label_to = opening.span("label")
+        process.label = S.Text(_unquote(label), Span(file, line, label_from - at, line, label_to - at))
+    stage, (stage_from, stage_to) = opening.group("stage"), opening.span("stage")
+    stage_at = text.rindex("\n", start, stage_from)
+    process.stage = S.Word(setdefault(stage, stage), Span(file, line + 1, stage_from - stage_at, line + 1,
+                                                          stage_to - stage_at))
+    process.flows = lines
+    states.append(reduced)
+    values.append(process)
+    close_end = closing.end()
+    return close_end, read + 1, text.rindex("\n", end, close_end) + 1
+
+
+def _process_step(tables: _Tables, step, *line) -> tuple | int | None:
+    """The next state of _process_block's reading, found by running the table's steps on the states alone.
+
+    `step` is where the reading is: (the state the process starts in, has
+    it a label?) before its first flow line, else the states since that
+    state after the last flow line read. `line` is the next flow line's
+    shape (its keyword, `of`?, from/to/with, its block's attribute): the
+    states after it, or None where the table does not read it there as
+    _flow_line pushes it. Or `line` is "}": the state the process is pushed
+    in, reduced, where the table reduces it, and only it, at the newline
+    after the `}`; else None.
+    """
+    actions, keywords = tables.actions, tables.keywords
+    if len(step) == 2 and type(step[1]) is bool:  # the opening, then the `stage` line's newline
+        origin, label = step
+        sim = [origin]
+        for kind in ("PROCESS", "NAME", *(["STRING"] if label else []), "LBRACE", "_NL", "STAGE", "NAME", "_NL"):
+            shifted = _reduce_before(actions, kind, sim)
+            if shifted is None:
+                return None
+            sim.append(shifted)
+    else:
+        origin, sim = step[0], list(step)
+        shifted = _reduce_before(actions, "_NL", sim)  # the newline after the last flow line
+        if shifted is None:
+            return None
+        sim.append(shifted)
+    if line == ("}",):
+        shifted = _reduce_before(actions, "RBRACE", sim)
+        if shifted is None:
+            return None
+        sim.append(shifted)
+        action = actions[sim[-1]].get("_NL")
+        if action is None or len(action) != 3 or action[:2] != (len(sim) - 1, "process"):
+            return None
+        return actions[origin]["process"][0]
+    kind, of, source, attribute = line
+    if _reduce_before(actions, keywords[kind], sim) is None:
+        return None
+    key = (sim[-1], kind, of, source, True, attribute)
+    path = tables.paths.get(key, False)
+    if path is False:
+        path = tables.paths[key] = _flow_path(tables, *key)
+    if path is None or len(sim) > 64:  # (a body that would deepen the stack line by line is left to the loop)
+        return None
+    return (*sim, *path)
 
 
 def _run_state(tables: _Tables, states: list, values: list, kind: str, of: bool, source: str | None,

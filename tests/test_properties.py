@@ -415,7 +415,8 @@ _FLOW_LINES = [
 @pytest.mark.parametrize("line, read", _FLOW_LINES, ids=[repr(line[:40]) for line, _ in _FLOW_LINES])
 def test_the_fast_line_reader_reads_flow_lines_as_lark_does(line, read, monkeypatch):
     calls = _line_reader_calls(monkeypatch)
-    text = f"process p {{\n  stage production\n  {line}\n  product q 1 kg\n}}\n"
+    # (the comment leaves the process to the loop, and so its lines to the flow line reader, not the process reader)
+    text = f"process p {{  # c\n  stage production\n  {line}\n  product q 1 kg\n}}\n"
     lark, fast = _both_parsers(text)
     if read:
         assert isinstance(lark, list) and fast == lark
@@ -472,7 +473,8 @@ _FLOW_RUNS = [
 @pytest.mark.parametrize("body, run", _FLOW_RUNS, ids=[repr(body[:40]) for body, _ in _FLOW_RUNS])
 def test_the_run_reader_reads_a_process_body_as_lark_does(body, run, monkeypatch):
     calls = _line_reader_calls(monkeypatch)
-    text = f"process p {{\n  stage production\n  {body}\n}}\n\nprocess q {{\n  stage production\n  {body}\n}}\n"
+    # (the comments leave the processes to the loop, and so their lines to the run reader)
+    text = f"process p {{  # c\n  stage production\n  {body}\n}}\n\nprocess q {{  # c\n  stage production\n  {body}\n}}\n"
     lark, fast = _both_parsers(text)
     read_on = [taken for asked_by_run, taken in calls if asked_by_run]
     if "input b 1 kg\n" in body:  # the fast path gives up in the first process: lark reports the error
@@ -528,6 +530,65 @@ def test_the_line_readers_read_process_bodies_as_lark_does(lines):
         assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
 
 
+# Process openings and closings for the process reader (parse._process_block), and their near misses.
+_OPENING = st.builds(lambda space, name, label, brace: f"process{space}{name}{label}{brace}", _SPACE, _WORD,
+                     st.sampled_from(["", ' "a label"', ' "with \\" a quote"', '\t"铝锭"', ' "a\\nb"']),
+                     st.sampled_from([" {", "{", " \t{ ", " {  # c"]))
+_FIRST_LINE = st.sampled_from(["stage production", "stage\tnowhere", " stage  s ", "quality activity=3", "# c", "",
+                               "geography CN"])
+_CLOSING = st.sampled_from(["}", "}  # c", "} ", " }", "}\n# after"])
+
+
+@PROFILE
+@given(_OPENING, _FIRST_LINE, st.lists(_BODY_LINE, min_size=0, max_size=5), _CLOSING)
+def test_the_process_reader_reads_processes_as_lark_does(opening, first, lines, closing):
+    body = "".join(f"\n  {line}" for line in lines)
+    text = f"{opening}\n  {first}{body}\n{closing}\n\n{opening}\n  {first}{body}\n{closing}\n"
+    lark, fast = _both_parsers(text)
+    if isinstance(lark, list):
+        assert fast == lark  # spans and line numbers included
+    else:
+        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+
+
+# Whole processes: (text, whether the process reader takes it). Each must read as lark reads it.
+_PROCESSES = [
+    ('process p "part" {\n  stage production\n  product out 1 t\n  input a 2 kg from q.out\n}', True),
+    ("process p {\n  stage production\n  product out 1 t\n}", True),
+    ('process p "a \\"b\\"" {\n\tstage s\n  product out 1 t {\n    group g\n  }\n  emit e 1 kg CO2\n}', True),
+    ('process p "part" {\n  stage production\n  quality activity=3\n  product out 1 t\n}', False),
+    ('process p "part" {  # a comment\n  stage production\n  product out 1 t\n}', False),
+    ('process p "part" {\n\n  stage production\n  product out 1 t\n}', False),
+    ('process p "part" {\n  stage production\n  product out 1 t\n\n}', False),
+    ('process p "part" {\n  stage production\n  product out 1 t\n}  # a comment', False),
+    ('process p "part" {\n  stage production\n  product out 1 t\n  input x 1 kg cutoff "c"\n}', False),
+    ('process p "part" {\n  stage production\n  product out 1 t from q\n}', None),  # a syntax error: lark's
+    ("process p {\n  stage production\n}", False),  # no flow line: the loop's
+    ("process p {\n  product out 1 t\n  stage production\n}", False),  # the stage after the flows
+]
+
+
+@pytest.mark.parametrize("text, taken", _PROCESSES, ids=[repr(text[:40]) for text, _ in _PROCESSES])
+def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch):
+    calls = []
+    reader = _parse._process_block
+
+    def counted(*args):
+        read = reader(*args)
+        calls.append(read is not None)
+        return read
+
+    monkeypatch.setattr(_parse, "_process_block", counted)
+    lark, fast = _both_parsers(f"stage s \"s\"\n{text}\n\n{text.replace('process p', 'process p2')}\n")
+    if taken is None:  # the reader leaves it to the loop, which gives it up to lark
+        assert isinstance(lark, str) and fast == "gave up" and calls == [False]
+        return
+    assert isinstance(lark, list) and fast == lark
+    assert calls == [taken, taken]
+    if taken:  # the two processes' spans and line numbers, as lark gives them
+        assert fast[2].name.span.line == 3 + text.count("\n") + 1 and fast[2].span == lark[2].span
+
+
 def test_the_run_reader_asks_the_table_and_stops_where_it_says_no(monkeypatch):
     """_grows answers from the parse table: yes in a process body, no where the flow is not on the body's
     list or where the answer would need states below the copy it works on."""
@@ -539,7 +600,7 @@ def test_the_run_reader_asks_the_table_and_stops_where_it_says_no(monkeypatch):
         return run(text, end, states, values, *rest)
 
     monkeypatch.setattr(_parse, "_flow_run", capture)
-    parse_text("process p {\n  stage production\n  product out 1 t\n}\n", "t.pcf")
+    parse_text("process p {  # c\n  stage production\n  product out 1 t\n}\n", "t.pcf")  # (the loop's process)
     (states, values), tables = seen[0], _parse._tables()
     assert _parse._grows(tables, states, values, "input")  # after `stage`, the product goes on the body's list
     assert not _parse._grows(tables, states, values[:-2] + ["_NL", values[-1]], "input")  # no list under it
