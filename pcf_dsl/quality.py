@@ -36,8 +36,10 @@ def quality_level(score: float) -> int:
 def line_values(result: Result) -> dict[tuple[str, str], float]:
     """kg CO2e per declared unit of each burden line, by (process, flow)."""
     out: dict[tuple[str, str], float] = {}
+    get = out.get
     for line in result.by_flow:
-        out[(line.process, line.flow)] = out.get((line.process, line.flow), 0.0) + line.value
+        key = (line.process, line.flow)
+        out[key] = get(key, 0.0) + line.value
     return out
 
 
@@ -47,24 +49,40 @@ def weighted_quality(model: Model, result: Result) -> dict:
     Lines are weighted by |value| / sum of |values| (the share of the total when
     nothing is negative). Lines without all three scores are left out and the
     weights of the others renormalised; `scored_share` says how much of the
-    footprint the score covers. `lines` holds (process, flow, value, weight,
-    quality or None) in result order.
+    footprint the score covers. `unscored` holds (process, flow, weight) of the
+    lines left out, in result order.
     """
     values = line_values(result)
     magnitude = sum(abs(v) for v in values.values())
-    lines = []
-    named: dict[str, dict] = {}  # a process's flows by name, as Process.flow finds them (the first of a name)
+    unscored = []
+    weights, weighted = [], []  # of the scored lines, in order: summed as the lines were
+    # Per process: its flows by name when one of them has scores of its own (as Process.flow finds
+    # them, the first of a name), else the one quality and score all its lines share. Most processes
+    # score no flow of their own: a dict of the flows of each was a third of the time.
+    known: dict[str, tuple] = {}
+    processes = model.processes
     for (process_name, flow_name), value in values.items():
-        process = model.processes[process_name]
-        flows = named.get(process_name)
-        if flows is None:
-            flows = named[process_name] = {f.name: f for f in reversed(process.flows)}
-        quality = line_quality(process, flows.get(flow_name))
+        entry = known.get(process_name)
+        if entry is None:
+            process = processes[process_name]
+            if any(f.quality is not None for f in process.flows):
+                entry = (process, {f.name: f for f in reversed(process.flows)}, None, None)
+            else:
+                shared = process.quality
+                mean = shared.score() if shared is not None else None
+                entry = (process, None, shared if mean is not None else None, mean)
+            known[process_name] = entry
+        process, named, quality, mean = entry
+        if named is not None:
+            quality = line_quality(process, named.get(flow_name))
+            mean = quality.score() if quality is not None else None
         weight = abs(value) / magnitude if magnitude else 0.0
-        lines.append((process_name, flow_name, value, weight, quality))
-    scored = [line for line in lines if line[4] is not None]
-    scored_share = sum(line[3] for line in scored)
-    score = sum(line[3] * line[4].score() for line in scored) / scored_share if scored_share else None
+        if quality is None:
+            unscored.append((process_name, flow_name, weight))
+        else:
+            weights.append(weight)
+            weighted.append(weight * mean)
+    scored_share = sum(weights)
+    score = sum(weighted) / scored_share if scored_share else None
     return {"score": score, "level": quality_level(score) if score is not None else None,
-            "scored_share": scored_share, "lines": lines,
-            "unscored": [(p, f, w) for p, f, _, w, q in lines if q is None]}
+            "scored_share": scored_share, "unscored": unscored}
