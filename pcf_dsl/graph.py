@@ -7,13 +7,21 @@ treatment its client's waste needs). It serves traversal and boundary
 reasoning: what the reference product depends on, which processes sit in
 loops, the order to draw stages in. Arithmetic happens on arrays in
 :mod:`pcf_dsl.compute`, not here.
+
+Which processes the reference product depends on (rule B003) is a walk over
+each process's suppliers, as plain lists: networkx is imported by the
+functions that build or read its graphs, not by this module, so `pcf check`
+does not import it at all (0.1 s of every run).
 """
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .model import Model
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
 
 
 def factor_node(name: str) -> str:
@@ -21,6 +29,8 @@ def factor_node(name: str) -> str:
 
 
 def process_graph(model: Model) -> nx.DiGraph:
+    import networkx as nx
+
     graph = nx.DiGraph()
     for name, process in model.processes.items():
         graph.add_node(name, kind="process", stage=process.stage, label=process.label)
@@ -39,20 +49,29 @@ def process_graph(model: Model) -> nx.DiGraph:
     return graph
 
 
-def supply_graph(model: Model) -> nx.DiGraph:
-    """The processes alone, an edge from each supplier to each client: what reachability needs.
+def suppliers(model: Model) -> dict[str, list[str]]:
+    """Each process's supplier processes, one per linking flow (a treatment process is the supplier of
+    its client's waste): the process graph's edges between processes, without networkx.
 
-    Factors are background data with no suppliers of their own, so no path between two
-    processes runs through one; the process graph's ancestors among processes are this
-    graph's ancestors. Without the factor nodes and the edges' attributes it is built in
-    half the time (0.24 s -> 0.12 s CPU at 10k processes).
+    Factors are background data with no suppliers of their own, so no path between two processes runs
+    through one. A networkx graph of the processes alone took three times as long to build and walk
+    as these lists and `depends_on` (0.05 s against 0.017 s at 10,000 processes).
     """
-    graph = nx.DiGraph()
-    graph.add_nodes_from(model.processes, kind="process")
-    graph.add_edges_from((flow.source.rpartition(".")[0], name) for name, process in model.processes.items()
-                         for flow in process.flows
-                         if flow.source_kind == "process" and not flow.cutoff and flow.source is not None)
-    return graph
+    return {name: [flow.source.rpartition(".")[0] for flow in process.flows
+                   if flow.source_kind == "process" and not flow.cutoff and flow.source is not None]
+            for name, process in model.processes.items()}
+
+
+def depends_on(supplier_lists: dict[str, list[str]], process: str) -> set[str]:
+    """The process and every process it depends on, directly or through others (`upstream` on `suppliers`)."""
+    found = {process}
+    todo = [process]
+    while todo:
+        for supplier in supplier_lists.get(todo.pop(), ()):
+            if supplier not in found:
+                found.add(supplier)
+                todo.append(supplier)
+    return found
 
 
 def reference_process(model: Model) -> str | None:
@@ -62,22 +81,25 @@ def reference_process(model: Model) -> str | None:
 
 
 def upstream(graph: nx.DiGraph, process: str) -> set[str]:
-    """The process and every process it depends on, directly or through others (either graph above)."""
+    """The process and every process it depends on, directly or through others, on the process graph."""
+    import networkx as nx
+
     return {n for n in nx.ancestors(graph, process) | {process} if graph.nodes[n].get("kind") == "process"}
 
 
-def unreachable_processes(model: Model, graph: nx.DiGraph | None = None) -> list[str]:
+def unreachable_processes(model: Model, supplier_lists: dict[str, list[str]] | None = None) -> list[str]:
     """Processes the reference product does not depend on (they add nothing to the footprint)."""
     reference = reference_process(model)
     if reference is None or reference not in model.processes:
         return []
-    graph = graph if graph is not None else supply_graph(model)
-    needed = upstream(graph, reference)
+    needed = depends_on(supplier_lists if supplier_lists is not None else suppliers(model), reference)
     return [name for name in model.processes if name not in needed]
 
 
 def loops(graph: nx.DiGraph) -> list[list[str]]:
     """Groups of processes that supply each other in a circle (strongly connected, size > 1 or a self-loop)."""
+    import networkx as nx
+
     process_nodes = [n for n, kind in graph.nodes(data="kind") if kind == "process"]
     sub = graph.subgraph(process_nodes)
     groups = []

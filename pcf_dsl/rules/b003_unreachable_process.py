@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..graph import reference_process, supply_graph, unreachable_processes
+from ..graph import reference_process, suppliers, unreachable_processes
 from .base import Clause, Docs, Finding, Rule
 
 RULE = Rule(
@@ -50,7 +50,7 @@ process melting {             # casting never takes its melt
 
 def check(ctx):
     reference = reference_process(ctx.model)
-    unreachable = unreachable_processes(ctx.model, ctx.shared(supply_graph, ctx.model))
+    unreachable = unreachable_processes(ctx.model, ctx.shared(suppliers, ctx.model))
     for name in unreachable:
         yield Finding(("process", name), f"the process `{name}` is not upstream of the reference product "
                       f"`{ctx.model.study.declared_unit.product}`: it adds nothing to the footprint",
