@@ -106,20 +106,31 @@ def _settled(v: Any) -> Any:
     return v if kind in _AS_IS else (v if math.isfinite(v) else None) if kind is float else _clean(v)
 
 
+_SEVERITIES = {s.value: s for s in Severity}  # Severity(text) is an Enum call per finding
+
+
+def rule_help(registered: RegisteredRule, clause: str, help: str | None = None) -> str:
+    """A finding's help: its own or the rule's fix, then the clause it enforces."""
+    return f"{help or registered.rule.fix_summary}\n{clause} (`pcf rules {registered.rule.code}`)"
+
+
 def to_diagnostic(model: Model, registered: RegisteredRule, finding: Finding, severity: str, clause: str,
-                  settings=None) -> Diagnostic:
-    """`settings`: the spans of the profile's `set` lines, for a finding about a threshold the profile sets."""
-    rule = registered.rule
+                  settings=None, default_help: str | None = None) -> Diagnostic:
+    """`settings`: the spans of the profile's `set` lines, for a finding about a threshold the profile sets.
+    `default_help`: `rule_help(registered, clause)`, made once for the findings without help of their own."""
     labels = []
     for related in finding.related:
         span = model.locate(related.path, settings)
         if span is not None:
             labels.append(Label(span, related.message))
-    help_text = finding.help or rule.fix_summary
-    help_text = f"{help_text}\n{clause} (`pcf rules {rule.code}`)"
-    return Diagnostic(code=rule.code, message=finding.message, span=model.locate(finding.path, settings),
-                      severity=Severity(severity), help=help_text, labels=labels, path=tuple(finding.path),
-                      evidence=_clean(dict(finding.evidence)))
+    if finding.help or default_help is None:
+        help_text = rule_help(registered, clause, finding.help)
+    else:
+        help_text = default_help
+    evidence = finding.evidence
+    return Diagnostic(code=registered.rule.code, message=finding.message, span=model.locate(finding.path, settings),
+                      severity=_SEVERITIES[severity], help=help_text, labels=labels, path=tuple(finding.path),
+                      evidence=_clean(evidence if type(evidence) is dict else dict(evidence)))
 
 
 def run_rule(model: Model, result: Result, profile, registered: RegisteredRule, extra: dict) -> RuleOutcome:
@@ -129,10 +140,16 @@ def run_rule(model: Model, result: Result, profile, registered: RegisteredRule, 
     findings = list(registered.check(ctx))
     clause = profile.clauses.get(code) or str(registered.rule.clause)
     outcome = RuleOutcome(code, severity, summary=_clean(ctx.summary), not_applicable=ctx.not_applicable_reason)
+    default_help = rule_help(registered, clause)
+    # Only a waiver of this code can match (waiver_matches asks the code first): most rules have none,
+    # and their findings need no subject. The index is the waiver's place among all the model's.
+    waivers = [(i, w) for i, w in enumerate(model.waivers) if w.code == code]
     for finding in findings:
-        diagnostic = to_diagnostic(model, registered, finding, severity, clause, profile.param_spans)
-        subject = subject_of(model, diagnostic.path)
-        index = next((i for i, w in enumerate(model.waivers) if waiver_matches(w, code, subject)), None)
+        diagnostic = to_diagnostic(model, registered, finding, severity, clause, profile.param_spans, default_help)
+        index = None
+        if waivers:
+            subject = subject_of(model, diagnostic.path)
+            index = next((i for i, w in waivers if waiver_matches(w, code, subject)), None)
         if index is None:
             outcome.diagnostics.append(diagnostic)
         else:
