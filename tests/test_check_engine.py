@@ -542,6 +542,19 @@ def test_text_output_summary_and_colour_only_on_a_terminal(tmp_path):
     assert "info[" not in quiet.output and "(1 below warning not shown)" in quiet.output
 
 
+def test_text_off_a_terminal_is_the_coloured_text_unstyled(tmp_path):
+    """Off a terminal the text is made without colour codes (not styled, then stripped by click.echo):
+    the same characters as the coloured text with its codes stripped, to standard output and to `-o`."""
+    path = model(tmp_path, IMBALANCED)
+    coloured = CliRunner().invoke(main, ["check", str(path)], color=True)
+    plain = CliRunner().invoke(main, ["check", str(path)])
+    assert "\x1b[" in coloured.output and "\x1b[" not in plain.output
+    assert plain.output == click_unstyle(coloured.output)
+    written = CliRunner().invoke(main, ["check", str(path), "-o", str(tmp_path / "out.txt")], color=True)
+    assert written.exit_code == plain.exit_code
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == plain.output
+
+
 def click_unstyle(text: str) -> str:
     import click
 

@@ -9,6 +9,7 @@ Exit 0 no errors, 1 findings at error level, 2 invalid input, 3 internal error.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,20 +58,39 @@ def summary_line(outcome: CheckOutcome, file) -> str:
     return (f"{file}: {', '.join(parts)} ({profiles}); {outcome.result.total.value:.4f} kg CO2e per {term}")
 
 
-def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iterator[str]:
+def colour_kept(err: bool = False) -> bool:
+    """Whether click.echo keeps the colour codes of text written to standard output (or error).
+
+    Off a terminal it strips them again from every character written; styling the 84,000
+    findings of a 100k-process model only for that is avoided by asking click's own test first
+    (looked up when called, so that click's test runner's replacement of it answers here too).
+    The text has no escape codes of its own (`printable`), so without the styles it is the
+    same bytes as with them stripped.
+    """
+    try:
+        from click._compat import should_strip_ansi
+        from click.globals import resolve_color_default
+    except ImportError:  # pragma: no cover - another click: style, and let click.echo decide
+        return True
+    return not should_strip_ansi(sys.stderr if err else sys.stdout, resolve_color_default())
+
+
+def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info", styled: bool = True) -> Iterator[str]:
     """The text output, one block at a time (a finding, the waivers, the profiles, the summary).
 
     Each block comes with the blank line that follows it; joined, they are the
     whole text. The 84,000 findings of a 100k-process model are 46 million
-    characters: written as they are made, never all held at once.
+    characters: written as they are made, never all held at once. `styled`
+    False: without colour codes, as `click.unstyle` would leave the blocks.
     """
+    style = click.style if styled else _plain
     shown = 0
     for d in outcome.diagnostics:
         if _ORDER[d.severity.value] >= _ORDER[min_severity]:
             shown += 1
-            yield _styled(render(d)) + "\n\n"
+            yield (_styled(render(d)) if styled else render(d)) + "\n\n"
     if outcome.waived:
-        lines = [click.style(f"waived ({len(outcome.waived)}), by justified waivers in the model:", bold=True)]
+        lines = [style(f"waived ({len(outcome.waived)}), by justified waivers in the model:", bold=True)]
         for w in outcome.waived:
             where = f" [{w.waiver.span}]" if w.waiver.span else ""
             lines.append(f"  {w.diagnostic.code}: {w.diagnostic.message}")
@@ -81,7 +101,11 @@ def text_blocks(outcome: CheckOutcome, file, min_severity: str = "info") -> Iter
     hidden = len(outcome.diagnostics) - shown
     # as the findings above print it: a file name's escape sequence or byte that is not UTF-8 as U+FFFD
     tail = printable(summary_line(outcome, file)) + (f" ({hidden} below {min_severity} not shown)" if hidden else "")
-    yield click.style(tail, bold=True) + "\n"
+    yield style(tail, bold=True) + "\n"
+
+
+def _plain(text: str, **_styles) -> str:
+    return text
 
 
 @click.command("check")
@@ -108,9 +132,9 @@ def command(ctx: click.Context, file: Path, profile: str | None, fmt: str, min_s
         emit(dumps(data), output)
         ctx.exit(exit_code)
     if outcome.invalid:
-        emit_pieces(text_blocks(outcome, file), None, err=True)
+        emit_pieces(text_blocks(outcome, file, styled=colour_kept(err=True)), None, err=True)
     elif output is not None:
-        emit_pieces(map(click.unstyle, text_blocks(outcome, file, min_severity)), output)
+        emit_pieces(text_blocks(outcome, file, min_severity, styled=False), output)
     else:
-        emit_pieces(text_blocks(outcome, file, min_severity), None)
+        emit_pieces(text_blocks(outcome, file, min_severity, styled=colour_kept()), None)
     ctx.exit(outcome.exit_code)
