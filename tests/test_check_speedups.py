@@ -308,3 +308,23 @@ def test_check_json_and_sarif_free_the_model_before_the_text(fmt, tmp_path, monk
     assert run.exit_code in (0, 1), run.output
     assert alive_at_dumps == [False]
     assert "diagnostics" in json.loads(run.output) or "runs" in json.loads(run.output)
+
+
+@pytest.mark.parametrize("text, value, half", [
+    ("0.58962 t", 0.58962, 0.000005),
+    ("2 * 0.50000 t", 1.0, 0.00001),  # the measured number is 0.50000, the 2 a count: 2 x 0.000005
+    ("500 kWh", 500.0, 0.5),  # whole numbers alone: the first
+    ("1.5e3 kg", 1500.0, 50.0),  # one decimal, times 10^3: -2 decimals
+    ("0.3 kg / item * 1000 items", 300.0, 50.0),
+    ("(no number)", 1.0, 0.0),
+])
+def test_half_unit_of_the_measured_number(text, value, half):
+    """U002's rounding slack, worked out by hand: half a unit of the last printed digit of the measured
+    number (the first with a point or an exponent), scaled by the amount's ratio to that number."""
+    from types import SimpleNamespace
+
+    from pcf_dsl.rules.common import decimals_of, half_unit
+
+    flow = SimpleNamespace(amount_text=text, amount=SimpleNamespace(value=value))
+    assert half_unit(flow) == pytest.approx(half, rel=1e-12)
+    assert (decimals_of(text) is None) == (half == 0.0)

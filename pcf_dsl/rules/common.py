@@ -55,17 +55,23 @@ def _measured(text: str) -> re.Match | None:
     to ±0.5, the `2` made the rounding of the line a quarter of its value, and a claim 20 % off passed R001.
     An amount of whole numbers alone (`500 kWh`) takes the first.
     """
-    numbers = list(_NUMBER.finditer(text))
-    return next((m for m in numbers if not m.group(0).isdigit()), numbers[0] if numbers else None)
+    first = None
+    for match in _NUMBER.finditer(text):
+        if not match.group(0).isdigit():
+            return match
+        first = first or match
+    return first
+
+
+def _decimals(match: re.Match) -> int:
+    mantissa, _, exponent = match.group(0).lower().partition("e")
+    return len(mantissa.partition(".")[2]) - int(exponent or 0)
 
 
 def decimals_of(text: str) -> int | None:
     """Decimals of the measured number of an amount (`0.58962 t` -> 5), None if there is none."""
     match = _measured(text)
-    if match is None:
-        return None
-    mantissa, _, exponent = match.group(0).lower().partition("e")
-    return len(mantissa.partition(".")[2]) - int(exponent or 0)
+    return None if match is None else _decimals(match)
 
 
 def half_unit(flow: Flow) -> float:
@@ -74,12 +80,11 @@ def half_unit(flow: Flow) -> float:
     `0.58962 t` -> 0.000005 t. For an expression (`0.000013 kg / kg * 1 t`) the measured
     number's precision is scaled by the ratio of the value to that number.
     """
-    match = _measured(flow.amount_text)
-    d = decimals_of(flow.amount_text)
-    if match is None or d is None:
+    match = _measured(flow.amount_text)  # once: U002 asks this of both lines of every `emit ... of` pair
+    if match is None:
         return 0.0
     first = float(match.group(0))
-    half = 0.5 * 10.0 ** (-d)
+    half = 0.5 * 10.0 ** (-_decimals(match))
     if first == 0:
         return half
     return abs(flow.amount.value / first) * half
