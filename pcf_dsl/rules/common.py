@@ -177,12 +177,14 @@ def cutoff_flows(model: Model) -> list[tuple[Process, Flow]]:
     return [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
 
 
-def burned_inputs(model: Model):
-    """Each `emit ... of INPUT` line with its process and the input it burns, in model order (U001, U002)."""
-    for process in model.processes.values():
-        for flow in process.flows:
-            if flow.kind == "emit" and flow.of_input is not None:
-                yield process, flow, process.flow(flow.of_input)
+def burned_inputs(model: Model) -> list[tuple[Process, Flow, Flow]]:
+    """Each `emit ... of INPUT` line with its process and the input it burns, in model order.
+
+    U001, U002, D006 and D007 read the same lines: one list per check run (`ctx.shared`), where
+    each walked every flow of the model and looked the input up again.
+    """
+    return [(process, flow, process.flow(flow.of_input)) for process in model.processes.values()
+            for flow in process.flows if flow.kind == "emit" and flow.of_input is not None]
 
 
 def cutoff_estimates(result: Result) -> dict[tuple[str, str], float | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import flow_path
+from .common import burned_inputs, flow_path
 
 RULE = Rule(
     code="D006",
@@ -45,27 +45,28 @@ process casting {
 
 def check(ctx):
     pairs = 0
-    for process in ctx.model.processes.values():
-        seen: dict[tuple[str, str], str] = {}
-        for flow in process.flows:
-            if flow.kind != "emit" or flow.of_input is None or flow.source is None:
-                continue
-            pairs += 1
-            source = process.flow(flow.of_input)
-            if source.source_kind == "factor" and source.source == flow.source:
-                yield Finding(flow_path(process, flow, "source"),
-                              f"`{process.name}.{flow.name}` applies `{flow.source}` to `{source.name}`, which "
-                              f"already comes `from {flow.source}`: the flow is counted twice",
-                              {"factor": flow.source, "input": source.name, "emission": flow.name},
-                              related=(Related(flow_path(process, source, "source"), "the input applies it here"),))
-            key = (flow.of_input, flow.source)
-            if key in seen:
-                yield Finding(flow_path(process, flow, "source"),
-                              f"`{process.name}.{flow.name}` and `{seen[key]}` both apply `{flow.source}` to "
-                              f"`{flow.of_input}`: the flow is counted twice",
-                              {"factor": flow.source, "input": flow.of_input, "emissions": [seen[key], flow.name]},
-                              related=(Related(flow_path(process, seen[key], "source"), "first applied here"),))
-            seen.setdefault(key, flow.name)
+    seen: dict[tuple[str, str], str] = {}  # within one process: the lines come process by process
+    seen_in = None
+    for process, flow, source in ctx.shared(burned_inputs, ctx.model):
+        if flow.source is None:
+            continue
+        if process is not seen_in:
+            seen, seen_in = {}, process
+        pairs += 1
+        if source.source_kind == "factor" and source.source == flow.source:
+            yield Finding(flow_path(process, flow, "source"),
+                          f"`{process.name}.{flow.name}` applies `{flow.source}` to `{source.name}`, which "
+                          f"already comes `from {flow.source}`: the flow is counted twice",
+                          {"factor": flow.source, "input": source.name, "emission": flow.name},
+                          related=(Related(flow_path(process, source, "source"), "the input applies it here"),))
+        key = (flow.of_input, flow.source)
+        if key in seen:
+            yield Finding(flow_path(process, flow, "source"),
+                          f"`{process.name}.{flow.name}` and `{seen[key]}` both apply `{flow.source}` to "
+                          f"`{flow.of_input}`: the flow is counted twice",
+                          {"factor": flow.source, "input": flow.of_input, "emissions": [seen[key], flow.name]},
+                          related=(Related(flow_path(process, seen[key], "source"), "first applied here"),))
+        seen.setdefault(key, flow.name)
     if not pairs:
         ctx.not_applicable("no `emit ... of INPUT` line")
     ctx.record(emissions_of_inputs=pairs)

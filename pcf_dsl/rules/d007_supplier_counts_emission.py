@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import flow_path
+from .common import burned_inputs, flow_path
 
 RULE = Rule(
     code="D007",
@@ -53,23 +53,19 @@ process casting {
 
 def check(ctx):
     linked = 0
-    for process in ctx.model.processes.values():
-        for flow in process.flows:
-            if flow.kind != "emit" or flow.of_input is None or flow.source is None:
-                continue
-            source = process.flow(flow.of_input)
-            if source.source_kind != "process":
-                continue
-            linked += 1
-            supplier, _ = ctx.model.activity(source.source)
-            twin = next((f for f in supplier.flows if f.source_kind == "factor" and f.source == flow.source), None)
-            if twin is not None:
-                yield Finding(flow_path(process, flow, "source"),
-                              f"`{process.name}.{flow.name}` applies `{flow.source}` to `{source.name}`, whose "
-                              f"supplier `{supplier.name}` applies it too (`{twin.name}`): the emission may be "
-                              "counted twice",
-                              {"factor": flow.source, "supplier": supplier.name, "supplier_flow": twin.name},
-                              related=(Related(flow_path(supplier, twin, "source"), "the supplier applies it here"),))
+    for process, flow, source in ctx.shared(burned_inputs, ctx.model):
+        if flow.source is None or source.source_kind != "process":
+            continue
+        linked += 1
+        supplier, _ = ctx.model.activity(source.source)
+        twin = next((f for f in supplier.flows if f.source_kind == "factor" and f.source == flow.source), None)
+        if twin is not None:
+            yield Finding(flow_path(process, flow, "source"),
+                          f"`{process.name}.{flow.name}` applies `{flow.source}` to `{source.name}`, whose "
+                          f"supplier `{supplier.name}` applies it too (`{twin.name}`): the emission may be "
+                          "counted twice",
+                          {"factor": flow.source, "supplier": supplier.name, "supplier_flow": twin.name},
+                          related=(Related(flow_path(supplier, twin, "source"), "the supplier applies it here"),))
     if not linked:
         ctx.not_applicable("no emission of an input that comes from a supplier process")
     ctx.record(emissions_of_supplied_inputs=linked)
