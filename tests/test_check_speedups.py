@@ -328,3 +328,25 @@ def test_half_unit_of_the_measured_number(text, value, half):
     flow = SimpleNamespace(amount_text=text, amount=SimpleNamespace(value=value))
     assert half_unit(flow) == pytest.approx(half, rel=1e-12)
     assert (decimals_of(text) is None) == (half == 0.0)
+
+
+def test_allocation_basis_shares_are_pints(tmp_path):
+    """A003 multiplies the amount and the property of each product after the first as floats when
+    their units are spelt as the first's: the shares are those of pint's arithmetic for every
+    product, on a generated system with energy and economic allocations in t and kg."""
+    from pcf_dsl.rules.a003_allocation_basis import _basis_shares
+
+    model = load(benchmark_module("generate").generate(2000, 3).write(tmp_path))
+    compared = 0
+    for process in model.processes.values():
+        allocation = process.allocation
+        if allocation is None or allocation.method not in ("energy", "physical", "economic"):
+            continue
+        if any(p.name not in allocation.properties for p in process.products):
+            continue
+        weighted = [p.amount.pint() * allocation.properties[p.name].pint() for p in process.products]
+        weights = [float(w.to(weighted[0].units).magnitude) for w in weighted]
+        expected = {p.name: w / sum(weights) for p, w in zip(process.products, weights)}
+        assert _basis_shares(process)[0] == expected, process.name
+        compared += 1
+    assert compared > 20

@@ -65,13 +65,23 @@ def _basis_shares(process):
         missing = [p.name for p in process.products if p.name not in allocation.properties]
         if missing:
             return None, f"{allocation.method} allocation needs a `property` for {', '.join(missing)}"
-        weights, unit = {}, None
+        weights, unit, same = {}, None, None
         for p in process.products:
-            weighted = p.amount.pint() * allocation.properties[p.name].pint()
+            prop = allocation.properties[p.name]
+            if (p.amount.unit, prop.unit) == same:
+                # Spelt as the first product's units: pint's product is the two values' product in
+                # `unit` (as it was for the first), without pint's arithmetic, which made A003 cost
+                # 0.3 s at 100k processes.
+                weights[p.name] = float(p.amount.value * prop.value)
+                continue
+            weighted = p.amount.pint() * prop.pint()
+            first = unit is None
             unit = unit or weighted.units
             if weighted.dimensionality != (1 * unit).dimensionality:
                 return None, f"the {allocation.method} properties are not the same kind of quantity"
             weights[p.name] = float(weighted.to(unit).magnitude)
+            if first and weights[p.name] == p.amount.value * prop.value:
+                same = (p.amount.unit, prop.unit)
     total = sum(weights.values())
     return ({k: v / total for k, v in weights.items()} if total else None), "the basis adds up to zero"
 
