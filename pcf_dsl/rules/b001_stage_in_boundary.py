@@ -56,9 +56,11 @@ def check(ctx):
                       help="add `boundary cradle_to_gate` (or a block that includes and excludes each stage)")
         return
     checked = 0
+    # model.stage by name, as a dict (the first of a name): it searches the stages, once per process.
+    stages = {s.name: s for s in reversed(model.stages)}
     for process in model.processes.values():
         checked += 1
-        stage = model.stage(process.stage)
+        stage = stages.get(process.stage)
         if not stage.included:
             state = "excludes" if stage.included is False else "does not mention"
             value = result.by_process[process.name].value
@@ -71,7 +73,7 @@ def check(ctx):
             if not flow.cutoff and (flow.kind in ("product", "loss") or flow.source_kind == "process"):
                 continue  # no burden of its own: its stage is not applied (B007 says so), so no stage to judge
 
-            flow_stage = model.stage(flow.stage)
+            flow_stage = stages.get(flow.stage)
             if not flow_stage.included:
                 state = "excludes" if flow_stage.included is False else "does not mention"
                 yield Finding(flow_path(process, flow), f"`{process.name}.{flow.name}` is reported in the stage "
