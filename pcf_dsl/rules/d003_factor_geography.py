@@ -50,9 +50,12 @@ def check(ctx):
     compared = unknown = 0
     for name, flows in ctx.shared(factor_uses, ctx.model).items():
         factor = ctx.model.factors[name]
+        if factor.geography is None:
+            unknown += len(flows)  # nothing to compare any of its uses with
+            continue
         for process, flow in flows:
             where = process_geography(ctx.model, process)
-            if factor.geography is None or where is None:
+            if where is None:
                 unknown += 1
                 continue
             compared += 1
