@@ -14,6 +14,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 
@@ -242,20 +243,29 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("\ufffd", text)
 
 
+@lru_cache(maxsize=256)
+def _help_lines(help: str) -> tuple[str, ...]:
+    """The help block's lines: a rule's findings share one help text (engine.rule_help), laid out once."""
+    return tuple(("  = help: " if i == 0 else "          ") + line for i, line in enumerate(help.splitlines()))
+
+
 def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     """rustc-style text: header, location, source line with a caret, help."""
     out = [f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
-    spans = [s for s in [diagnostic.span, *(l.span for l in diagnostic.labels)] if s is not None]
-    width = max((len(str(s.line)) for s in spans), default=0)
-    if diagnostic.span is not None:
-        out.append(f"  --> {diagnostic.span}")
-        out.extend(_snippet(diagnostic.span, sources, width=width))
-    for label in diagnostic.labels:
+    span, labels = diagnostic.span, diagnostic.labels
+    if labels:
+        spans = [s for s in [span, *(l.span for l in labels)] if s is not None]
+        width = max((len(str(s.line)) for s in spans), default=0)
+    else:  # most findings: the gutter is the one line number's
+        width = len(str(span.line)) if span is not None else 0
+    if span is not None:
+        out.append(f"  --> {span}")
+        out.extend(_snippet(span, sources, width=width))
+    for label in labels:
         out.append(f"  --> {label.span}: {label.message}")
         out.extend(_snippet(label.span, sources, marker="-", width=width))
     if diagnostic.help:
-        for i, line in enumerate(diagnostic.help.splitlines()):
-            out.append(("  = help: " if i == 0 else "          ") + line)
+        out.extend(_help_lines(diagnostic.help))
     return printable("\n".join(out))
 
 
