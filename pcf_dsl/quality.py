@@ -43,6 +43,15 @@ def line_values(result: Result) -> dict[tuple[str, str], float]:
     return out
 
 
+def _scores_a_flow(process: Process) -> bool:
+    # A loop that stops at the first, not any() over a generator: each process's flows are asked,
+    # 850,000 at 100k processes, and the generator's step per flow took a tenth of the score's time.
+    for flow in process.flows:
+        if flow.quality is not None:
+            return True
+    return False
+
+
 def weighted_quality(model: Model, result: Result) -> dict:
     """The share-weighted three-criteria score of the footprint.
 
@@ -65,7 +74,7 @@ def weighted_quality(model: Model, result: Result) -> dict:
         entry = known.get(process_name)
         if entry is None:
             process = processes[process_name]
-            if any(f.quality is not None for f in process.flows):
+            if _scores_a_flow(process):
                 entry = (process, {f.name: f for f in reversed(process.flows)}, None, None)
             else:
                 shared = process.quality
