@@ -350,3 +350,25 @@ def test_allocation_basis_shares_are_pints(tmp_path):
         assert _basis_shares(process)[0] == expected, process.name
         compared += 1
     assert compared > 20
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\n", "\n\n", "ab\ncd", "x\r\ny\r\n", "é\nü\n"])
+def test_line_starts_of_a_large_text_are_the_loops(text):
+    """A text of a megabyte or more (ASCII) has its line starts found by numpy, a smaller one by the
+    loop: the same offsets, for texts padded past the size at which the numpy search takes over."""
+    from pcf_dsl import diagnostics
+
+    def by_loop(text):
+        starts, at = [0], text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        return starts + [len(text) + 1]
+
+    for whole in (text, text + "process p {\n  stage s\n}\n" * (diagnostics._ARRAY_SEARCH // 20) + text):
+        assert diagnostics._line_starts(whole).tolist() == by_loop(whole)
+    big = "line\n" * (diagnostics._ARRAY_SEARCH // 5 + 1)
+    cache = diagnostics.SourceCache()
+    cache.add("big.pcf", big + "last")
+    assert cache.line("big.pcf", 1) == "line" and cache.line("big.pcf", big.count("\n") + 1) == "last"
+    assert cache.line("big.pcf", big.count("\n") + 2) is None
