@@ -331,9 +331,9 @@ def test_half_unit_of_the_measured_number(text, value, half):
 
 
 def test_allocation_basis_shares_are_pints(tmp_path):
-    """A003 multiplies the amount and the property of each product after the first as floats when
-    their units are spelt as the first's: the shares are those of pint's arithmetic for every
-    product, on a generated system with energy and economic allocations in t and kg."""
+    """A003 multiplies a product's amount and property as floats when pint would give their product
+    with nothing to convert: the shares are those of pint's arithmetic for every product, on a
+    generated system with energy and economic allocations in t and kg."""
     from pcf_dsl.rules.a003_allocation_basis import _basis_shares
 
     model = load(benchmark_module("generate").generate(2000, 3).write(tmp_path))

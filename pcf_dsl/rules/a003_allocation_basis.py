@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from ..units import Q
 from .base import Clause, Docs, Finding, Param, Rule
 from .common import above, convert, pct
 
@@ -52,6 +55,17 @@ process casting {
 )
 
 
+@lru_cache(maxsize=1024)
+def _multiplied_units(amount_unit: str, property_unit: str):
+    """The units pint gives an amount in `amount_unit` times a property in `property_unit`, when it
+    multiplies the two values as they are; None when it would scale them or refuses (pint decides then)."""
+    try:
+        one = Q(1.0, amount_unit) * Q(1.0, property_unit)
+    except Exception:  # noqa: BLE001 - whatever pint refuses, it refuses again in the general path
+        return None
+    return one.units if one.magnitude == 1.0 else None
+
+
 def _basis_shares(process):
     """Shares from the method's basis, or (None, reason) when the basis is incomplete."""
     allocation = process.allocation
@@ -65,23 +79,21 @@ def _basis_shares(process):
         missing = [p.name for p in process.products if p.name not in allocation.properties]
         if missing:
             return None, f"{allocation.method} allocation needs a `property` for {', '.join(missing)}"
-        weights, unit, same = {}, None, None
+        weights, unit = {}, None
         for p in process.products:
             prop = allocation.properties[p.name]
-            if (p.amount.unit, prop.unit) == same:
-                # Spelt as the first product's units: pint's product is the two values' product in
-                # `unit` (as it was for the first), without pint's arithmetic, which made A003 cost
-                # 0.3 s at 100k processes.
+            units = _multiplied_units(p.amount.unit, prop.unit)
+            if units is not None and (unit is None or units == unit):
+                # What pint would give, the two values' product in `unit` with nothing to convert, without
+                # its arithmetic per product (which made A003 cost 0.3 s at 100k processes).
+                unit = unit or units
                 weights[p.name] = float(p.amount.value * prop.value)
                 continue
             weighted = p.amount.pint() * prop.pint()
-            first = unit is None
             unit = unit or weighted.units
             if weighted.dimensionality != (1 * unit).dimensionality:
                 return None, f"the {allocation.method} properties are not the same kind of quantity"
             weights[p.name] = float(weighted.to(unit).magnitude)
-            if first and weights[p.name] == p.amount.value * prop.value:
-                same = (p.amount.unit, prop.unit)
     total = sum(weights.values())
     return ({k: v / total for k, v in weights.items()} if total else None), "the basis adds up to zero"
 
