@@ -372,3 +372,22 @@ def test_line_starts_of_a_large_text_are_the_loops(text):
     cache.add("big.pcf", big + "last")
     assert cache.line("big.pcf", 1) == "line" and cache.line("big.pcf", big.count("\n") + 1) == "last"
     assert cache.line("big.pcf", big.count("\n") + 2) is None
+
+
+def test_cutoff_flows_from_the_result_are_the_models(tmp_path):
+    """C001-C005 take the cut-off flows from the result's list (Result.cutoff) instead of walking every
+    flow: the same flows in the same order as the walk, on the reference model and a generated one
+    with cut-off inputs of its own."""
+    from pcf_dsl.rules.c004_coverage import coverage
+    from pcf_dsl.rules.common import cutoff_flows
+
+    generated = benchmark_module("generate").generate(300, 5).write(tmp_path)
+    for path in (REFERENCE, generated):
+        model = load(path)
+        result = compute(model)
+        walked = [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
+        listed = cutoff_flows(model, result)
+        assert [(p.name, f.name) for p, f in listed] == [(p.name, f.name) for p, f in walked]
+        assert all(a is b and c is d for (a, c), (b, d) in zip(listed, walked))
+        assert coverage(model, result)[1] == len(walked)
+    assert walked, "the generated model cuts some inputs off"

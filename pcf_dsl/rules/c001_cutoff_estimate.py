@@ -46,7 +46,7 @@ process casting {
 
 
 def check(ctx):
-    cut = ctx.shared(cutoff_flows, ctx.model)
+    cut = ctx.shared(cutoff_flows, ctx.model, ctx.result)
     if not cut:
         ctx.not_applicable("no input is cut off")
         return

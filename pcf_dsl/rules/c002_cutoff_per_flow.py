@@ -61,7 +61,7 @@ process casting {
 
 
 def check(ctx):
-    cut = ctx.shared(cutoff_flows, ctx.model)
+    cut = ctx.shared(cutoff_flows, ctx.model, ctx.result)
     limits = cutoff_thresholds(ctx.model, ctx.params)
     threshold, basis = limits["per_flow"], limits["basis"]
     if not cut:

@@ -72,7 +72,7 @@ def _stage(process, flow):
 
 def check(ctx):
     model, result = ctx.model, ctx.result
-    cut = ctx.shared(cutoff_flows, model)
+    cut = ctx.shared(cutoff_flows, model, result)
     limits = cutoff_thresholds(model, ctx.params)
     threshold, basis, scope = limits["cumulative"], limits["basis"], limits["scope"]
     if not cut:

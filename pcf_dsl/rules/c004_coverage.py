@@ -8,10 +8,10 @@ from .common import estimated_total, kg, pct
 
 def coverage(model, result) -> tuple[float, int, int]:
     """(modelled share of the estimated total, cut-off inputs, those without an estimate)."""
-    cut = [f for p in model.processes.values() for f in p.flows if f.cutoff]
     missing = sum(1 for c in result.cutoff if c.estimate is None)
     total = estimated_total(result)
-    return (abs(result.total.value) / total if total else 1.0), len(cut), missing
+    # The result lists every cut-off flow of the model (as common.cutoff_flows reads it): counted there.
+    return (abs(result.total.value) / total if total else 1.0), len(result.cutoff), missing
 
 
 RULE = Rule(

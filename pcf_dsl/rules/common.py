@@ -172,9 +172,15 @@ def cutoff_thresholds(model: Model, params) -> dict:
     return limits
 
 
-def cutoff_flows(model: Model) -> list[tuple[Process, Flow]]:
-    """Every cut-off flow with its process, in model order (C001-C003 share one list per run)."""
-    return [(p, f) for p in model.processes.values() for f in p.flows if f.cutoff]
+def cutoff_flows(model: Model, result: Result) -> list[tuple[Process, Flow]]:
+    """Every cut-off flow with its process, in model order (C001-C003 share one list per run).
+
+    The result lists them already (`Result.cutoff`, one entry per cut-off flow, made as compute
+    walked the model's flows in order): each is looked up in its process rather than every flow of
+    the model walked again (850,000 at 100k processes, for a few cut off).
+    """
+    processes = model.processes
+    return [(processes[c.process], processes[c.process].flow(c.flow)) for c in result.cutoff]
 
 
 def burned_inputs(model: Model) -> list[tuple[Process, Flow, Flow]]:
