@@ -494,3 +494,22 @@ def test_the_errors_of_a_functional_unit_say_functional_unit(tmp_path, old, new,
     for text in expected:
         assert text in run.output, run.output
     assert "declared unit" not in run.output.lower() and "declared_unit" not in run.output, run.output
+
+
+def test_result_lines_are_the_records_pydantic_would_make():
+    # compute makes its result lines without validation (compute._setters): each must be what
+    # validating its own fields gives, field for field and type for type, or the JSON could differ.
+    import pcf_dsl
+    from pcf_dsl.compute import AmountOut, FlowResult
+
+    result = pcf_dsl.compute(pcf_dsl.load(MODEL))
+    assert result.by_flow
+    for line in result.by_flow:
+        fields = {name: getattr(line, name) for name in FlowResult.__dataclass_fields__}
+        fields["amount"] = AmountOut(**{name: getattr(line.amount, name) for name in AmountOut.__dataclass_fields__})
+        made = FlowResult(**fields)
+        assert made == line
+        for name in FlowResult.__dataclass_fields__:
+            assert type(getattr(made, name)) is type(getattr(line, name)), name
+        assert [type(v) for v in made.gases.values()] == [type(v) for v in line.gases.values()]
+        assert type(made.amount.value) is type(line.amount.value)
