@@ -148,6 +148,20 @@ def _gas_mass_to_kg(amount_unit: str, gas: str) -> float:
     return float((Q(1.0, amount_unit) / unit(gas)).to("kg").magnitude)
 
 
+@lru_cache(maxsize=1024)
+def _estimate_unit(estimate_unit: str) -> tuple[bool, float]:
+    """A cut-off estimate's unit read once: (is it a share of the total, what one of it is as a fraction or in kg CO2e).
+
+    Pint converts a quantity by multiplying its number by this same factor, so `value * factor` is the
+    number `Q(value, unit).to(...)` gives, bit for bit, without a pint quantity per estimate: those took
+    0.03 s of compute's 0.30 s at 10k processes (295 estimates).
+    """
+    q = Q(1.0, estimate_unit)
+    if q.dimensionless:
+        return True, float(q.to("").magnitude)
+    return False, float((q / unit(CO2E)).to("kg").magnitude)
+
+
 # ------------------------------------------------------------------ the system
 
 
@@ -774,13 +788,13 @@ def _compute(model: M.Model) -> Result:
                 continue
             estimate = None
             if flow.estimate is not None:
-                q = flow.estimate.pint()
-                if q.dimensionless:
+                share_of_total, factor = _estimate_unit(flow.estimate.unit)
+                if share_of_total:
                     # A share of the footprint's size: a left-out input is a burden, so with removals larger
                     # than the emissions (a negative total) it is not counted as a further removal.
-                    estimate = float(q.to("").magnitude) * abs(total)
+                    estimate = flow.estimate.value * factor * abs(total)
                 else:
-                    estimate = float((q / unit(CO2E)).to("kg").magnitude) * process_runs[name]
+                    estimate = flow.estimate.value * factor * process_runs[name]
                 cutoff_total += estimate
             cutoffs.append({"process": name, "flow": flow.name, "reason": flow.cutoff_reason, "estimate": estimate})
     require_finite([total, cutoff_total, *by_stage.values(), *by_process.values(), *by_gas_value.values(),
