@@ -162,6 +162,20 @@ def _estimate_unit(estimate_unit: str) -> tuple[bool, float]:
     return False, float((q / unit(CO2E)).to("kg").magnitude)
 
 
+@lru_cache(maxsize=1024)
+def _weighted_unit(amount_unit: str, property_unit: str):
+    """The unit of a product's amount times its allocation property (`t` x `CNY / t`), as pint multiplies them."""
+    return (Q(1.0, amount_unit) * Q(1.0, property_unit)).units
+
+
+@lru_cache(maxsize=1024)
+def _unit_factor(from_units, to_units) -> float:
+    """What one `from_units` is in `to_units`. Pint multiplies a quantity's number by this same factor, so
+    `amount x property x factor` is, bit for bit, what converting their pint product gives, without two
+    pint quantities per product (0.016 s of compute's 0.27 s at 10k processes, with 321 such allocations)."""
+    return float(Q(1.0, from_units).to(to_units).magnitude)
+
+
 # ------------------------------------------------------------------ the system
 
 
@@ -235,11 +249,12 @@ def allocation_shares(process: M.Process, products: list[M.Flow] | None = None) 
         weights = {}
         reference_unit = None
         for p in products:
-            weighted = p.amount.pint() * alloc.properties[p.name].pint()
+            prop = alloc.properties[p.name]
+            weighted_unit = _weighted_unit(p.amount.unit, prop.unit)
             if reference_unit is None:
-                reference_unit = weighted.units
+                reference_unit = weighted_unit
             try:
-                weights[p.name] = float(weighted.to(reference_unit).magnitude)
+                weights[p.name] = p.amount.value * prop.value * _unit_factor(weighted_unit, reference_unit)
             except Exception:
                 raise PcfError(Diagnostic("E504", f"the {alloc.method} properties of the products are not the same "
                                           "kind of quantity", alloc.span,
@@ -308,6 +323,38 @@ def _emitted_gas(amount_unit: str) -> str:
     return next(name for name, _ in Q(1.0, amount_unit).unit_items() if name in _gas_names())
 
 
+def _line_terms(model: M.Model, key: tuple[str | None, str], gwp: M.GwpSet | None) -> tuple | None:
+    """What a burden line of a factor (or an emission, `None`) in a unit takes from its factor and the GWP set.
+
+    (factor name, ((gas, factor quantity or None for an emission, unit multiplier, GWP value or None for
+    CO2e), ...)), looked up once per factor and amount unit; None when a line must go through
+    _burden_line, which says what is wrong (no such factor or gas, a unit that does not convert).
+    """
+    source, amount_unit = key
+    try:
+        if source is None:
+            gas = _emitted_gas(amount_unit)
+            factor_name, components = None, [(gas, None, _gas_mass_to_kg(amount_unit, gas))]
+        else:
+            factor = model.factors[source]
+            factor_name = factor.name
+            components = [(c.gas, c.quantity.value, _per_activity_to_kg_gas(amount_unit, c.quantity.unit, c.gas))
+                          for c in factor.components]
+    except Exception:  # noqa: BLE001 - _burden_line raises it again, where it always has
+        return None
+    if len({gas for gas, _, _ in components}) != len(components):
+        return None  # a gas twice: its later mass replaces the earlier one, as _burden_line does
+    terms = []
+    for gas, quantity, multiplier in components:
+        if gas == CO2E:
+            terms.append((gas, quantity, multiplier, None))
+        elif gwp is None or gas not in gwp.factors or not gwp.factors[gas]:
+            return None  # E510, E511; or a GWP value of 0, which _burden_line's underflow check allows
+        else:
+            terms.append((gas, quantity, multiplier, gwp.factors[gas]))
+    return factor_name, tuple(terms)
+
+
 def build_system(model: M.Model) -> System:
     with collector_paused():
         return _build_system(model)
@@ -316,7 +363,7 @@ def build_system(model: M.Model) -> System:
 def _build_system(model: M.Model) -> System:
     gwp = model.gwp_sets.get(model.study.gwp) if model.study and model.study.gwp else None
     # Each process's products listed once (Process.products builds the list anew on every call),
-    # and each activity's product unit by key, so a supplier link needs no search of its flows.
+    # and each activity's column and product unit by key, so a supplier link needs no search of its flows.
     products = {name: process.products for name, process in model.processes.items()}
     keys: list[str] = []
     product_unit: dict[str, str] = {}
@@ -326,32 +373,86 @@ def _build_system(model: M.Model) -> System:
             keys.append(key)
             product_unit[key] = p.amount.unit
     index = {k: i for i, k in enumerate(keys)}
+    supplier = {k: (i, product_unit[k]) for k, i in index.items()}
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
+    add_row, add_col, add_val = rows.append, cols.append, vals.append
     allocation: dict[str, dict[str, float]] = {}
     lines: list[BurdenLine] = []
+    add_line = lines.append
+    terms: dict[tuple[str | None, str], tuple | None] = {}
     for name, process in model.processes.items():
         shares = allocation_shares(process, products[name])
         allocation[name] = shares
         columns = [(index[process.key(p.name)], shares[p.name]) for p in products[name]]
         for (column, _), product in zip(columns, products[name]):
-            rows.append(column)
-            cols.append(column)
-            vals.append(product.amount.value)
+            add_row(column)
+            add_col(column)
+            add_val(product.amount.value)
+        single = columns[0] if len(columns) == 1 else None
+        stage = process.stage
         for flow in process.flows:
-            if flow.source_kind == "process" and not flow.cutoff:
-                amount = flow.amount.value * conversion_factor(flow.amount.unit, product_unit[flow.source])
-                row = index[flow.source]
+            source_kind = flow.source_kind
+            if source_kind == "process" and not flow.cutoff:
+                amount = flow.amount
+                row, unit_to = supplier[flow.source]
+                amount = amount.value * conversion_factor(amount.unit, unit_to)
+                if single is not None:
+                    col, share = single
+                    if share:
+                        add_row(row)
+                        add_col(col)
+                        add_val(-amount * share)
+                    continue
                 for col, share in columns:
                     if share:
-                        rows.append(row)
-                        cols.append(col)
-                        vals.append(-amount * share)
-            else:
-                line = _burden_line(model, process, flow, gwp)
-                if line is not None:
-                    lines.append(line)
+                        add_row(row)
+                        add_col(col)
+                        add_val(-amount * share)
+                continue
+            if flow.cutoff or flow.kind in ("product", "loss") or (source_kind != "factor" and flow.kind != "emit"):
+                continue  # no burden of its own (a cut-off, a product or loss, a waste to a treatment process)
+            # _burden_line's arithmetic, with what it looks up per line (the factor, its units, the GWP
+            # values) looked up once per factor and unit; a line that needs one of its errors goes to it.
+            amount = flow.amount
+            term_key = (flow.source if source_kind == "factor" else None, amount.unit)
+            found = terms.get(term_key, terms)
+            if found is terms:
+                found = terms[term_key] = _line_terms(model, term_key, gwp)
+            value = amount.value
+            if found is not None:
+                factor_name, components = found
+                if len(components) == 1 and components[0][3] is None and components[0][1] is not None:
+                    # one component in CO2e from a factor, most lines: its mass is its CO2e
+                    _, quantity, multiplier, _ = components[0]
+                    mass = value * quantity * multiplier
+                    if not (-TINY < mass < TINY and value and quantity):
+                        add_line(BurdenLine(name, flow, flow.stage or stage, factor_name, {CO2E: mass}, {CO2E: mass},
+                                            0.0 + mass))  # sum()'s 0 + mass: -0.0 becomes 0.0
+                        continue
+                else:
+                    gas_mass: dict[str, float] = {}
+                    gas_co2e: dict[str, float] = {}
+                    for gas, quantity, multiplier, gwp_factor in components:
+                        # (an emission has no factor quantity: its mass is the amount times the multiplier)
+                        mass = gas_mass[gas] = (value * multiplier if quantity is None else
+                                                value * quantity * multiplier)
+                        if -TINY < mass < TINY and value and quantity != 0:
+                            break
+                        if gwp_factor is None:
+                            gas_co2e[gas] = mass
+                        else:
+                            co2e = gas_co2e[gas] = mass * gwp_factor
+                            if -TINY < co2e < TINY and mass:
+                                break
+                    else:
+                        add_line(BurdenLine(name, flow, flow.stage or stage, factor_name, gas_mass, gas_co2e,
+                                            sum(gas_co2e.values())))
+                        continue
+            line = _burden_line(model, process, flow, gwp)  # its error (E510, E511, E521) where it has one
+            if line is not None:
+                add_line(line)
     entries = (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=float))
     return System(keys, index, entries, allocation, lines)
 
