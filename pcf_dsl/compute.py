@@ -851,7 +851,7 @@ def _compute(model: M.Model) -> Result:
     isfinite = math.isfinite
     lines, system.lines = system.lines, []
     line_values: list[float] = []
-    add_value = line_values.append
+    add_value, add_flow = line_values.append, flows.append
     new = object.__new__
     set_amount_value, set_amount_unit = _setters(AmountOut, "value", "unit")
     (set_process, set_flow, set_label, set_kind, set_stage, set_group, set_factor, set_amount, set_value, set_share,
@@ -861,45 +861,50 @@ def _compute(model: M.Model) -> Result:
         # Each line let go as its result is made, so the two do not take memory at once
         # (compute's peak at 10k processes: 57 MiB over the model instead of 74, by tracemalloc).
         line, lines[i] = lines[i], None
-        flow = line.flow
-        r = process_runs[line.process]
+        flow, process, stage, gas_co2e = line.flow, line.process, line.stage, line.gas_co2e
+        r = process_runs[process]
         value = line.co2e * r
-        by_stage[line.stage] = by_stage.get(line.stage, 0.0) + value
-        by_process[line.process] += value
-        for gas, mass in line.gas_mass.items():
-            by_gas_mass[gas] = by_gas_mass.get(gas, 0.0) + mass * r
-            by_gas_value[gas] = by_gas_value.get(gas, 0.0) + line.gas_co2e[gas] * r
-        if flow.group:
-            by_group[flow.group] = by_group.get(flow.group, 0.0) + value
-        shown, unit_text = readable(flow.amount.unit)  # a share folded in: 1.25 t, not 0.0125 t / %
-        amount = flow.amount.value * r * shown
+        by_stage[stage] = by_stage.get(stage, 0.0) + value
+        by_process[process] += value
+        group = flow.group
+        if group:
+            by_group[group] = by_group.get(group, 0.0) + value
+        written = flow.amount
+        shown, unit_text = readable(written.unit)  # a share folded in: 1.25 t, not 0.0125 t / %
+        amount = written.value * r * shown
         # A line's value or amount of 0 (or a subnormal) from non-zero factors has underflowed: the
         # comparison first, so a line of ordinary size costs no more than that.
-        if (-TINY < value < TINY and line.co2e or -TINY < amount < TINY and flow.amount.value) and r:
-            require_normal(f"the contribution of `{line.process}.{flow.name}`", flow)
-        gases = {g: v * r for g, v in line.gas_co2e.items()}
+        if (-TINY < value < TINY and line.co2e or -TINY < amount < TINY and written.value) and r:
+            require_normal(f"the contribution of `{process}.{flow.name}`", flow)
+        # Every number this line makes or changes, added up: finite only when each of them is (inf and
+        # nan carry through a sum). The sums by gas it does not change were checked on earlier lines.
+        made = value + amount
+        gases = {}
+        for gas, mass in line.gas_mass.items():  # gas_co2e has the same gases, in the same order
+            mass_sum = by_gas_mass[gas] = by_gas_mass.get(gas, 0.0) + mass * r
+            gas_value = gases[gas] = gas_co2e[gas] * r
+            by_gas_value[gas] = by_gas_value.get(gas, 0.0) + gas_value
+            made += mass_sum + gas_value
         out = new(AmountOut)
         set_amount_value(out, amount)
         set_amount_unit(out, unit_text)
         result = new(FlowResult)
-        set_process(result, line.process)
+        set_process(result, process)
         set_flow(result, flow.name)
         set_label(result, flow.label)
         set_kind(result, flow.kind)
-        set_stage(result, line.stage)
-        set_group(result, flow.group)
+        set_stage(result, stage)
+        set_group(result, group)
         set_factor(result, line.factor)
         set_amount(result, out)
         set_value(result, value)
         add_value(value)
         set_share(result, 0.0)
         set_gases(result, gases)
-        flows.append(result)
-        # A sum is finite only when every term is (inf and nan carry through it); when it is not, the
-        # full check decides (the terms may be finite and only their sum too large).
-        if not isfinite(value + amount + sum(gases.values()) + sum(by_gas_mass.values())):
+        add_flow(result)
+        if not isfinite(made):  # the full check decides: the numbers may be finite and only their sum too large
             require_finite([value, amount, *gases.values(), *by_gas_mass.values()],
-                           f"the contribution of `{line.process}.{flow.name}`", flow.amount_span or flow.span)
+                           f"the contribution of `{process}.{flow.name}`", flow.amount_span or flow.span)
     total = sum(line_values)
 
     def share(v: float) -> float:
