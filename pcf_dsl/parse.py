@@ -650,6 +650,7 @@ class _Tables:
     process_open: object  # the match method of the pattern of a process's opening and `stage` line
     process_close: object  # the match method of the pattern of the newline and `}` that close a process
     process_steps: dict  # _process_block's states, by what comes next (see there)
+    quality_scores: object  # the finditer method of the pattern of one `criterion=level` of a quality line
 
 
 @lru_cache(maxsize=1)
@@ -716,13 +717,17 @@ def _tables() -> _Tables:
     # A process's opening up to its `stage` line, and its closing brace, for _process_block.
     process_open = re.compile(
         rf"process{space}(?P<name>{name})(?:{space}(?P<label>{terminals['STRING'].to_regexp()}))?{space}?\{{"
-        rf"{space}?\n{space}?stage{space}(?P<stage>{name})(?={space}?\n)")
+        rf"{space}?\n{space}?stage{space}(?P<stage>{name})"
+        rf"(?:{space}?\n{space}?quality(?P<quality>(?:{space}{name}{space}?={space}?(?:{name}|{terminals['INT'].to_regexp()}))+))?"
+        rf"(?={space}?\n)")
+    quality_score = re.compile(rf"{space}(?P<criterion>{name}){space}?={space}?(?P<value>{name}|(?P<int>"
+                               rf"{terminals['INT'].to_regexp()}))")
     process_close = re.compile(rf"{space}?\n{space}?\}}(?={space}?\n)")
     if flow_line.groupindex != _FLOW_GROUPS or run_line.groups != _FLOW_GROUPS["next"] - 1:
         raise RuntimeError("the flow line reader reads its groups by number: they moved")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
                    flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, run_line, {},
-                   process_open.match, process_close.match, {})
+                   process_open.match, process_close.match, {}, quality_score.finditer)
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -1209,14 +1214,15 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     None, with nothing pushed.
 
     A plain process is most of a large model: its opening, `process NAME
-    ["label"] {`, then its `stage` line, then plain flow lines (as
-    _flow_lines reads them), then `}`, each after a single newline. The loop
-    spent 25 us on the opening, the closing and the reductions of each; here
-    they are two pattern matches and the nodes the transformer would make
-    (S.Process with its name, label and stage). Whether the table reads such
+    ["label"] {`, then its `stage` line, maybe a `quality` line, then plain
+    flow lines (as _flow_lines reads them), then `}`, each after a single
+    newline. The loop spent 25 us on the opening, the closing and the
+    reductions of each (70 us more with a quality line); here they are two
+    pattern matches and the nodes the transformer would make (S.Process with
+    its name, label, stage and quality scores). Whether the table reads such
     a process here, and so, is found by running its steps on the states
     alone, once for each state, opening and shape of line (_process_step).
-    Anything else (a quality or allocation line, a comment, a blank line, a
+    Anything else (an allocation or cutoff line, a comment, a blank line, a
     line the checks of _flow_line refuse) is None: the loop reads the process.
     """
     opening = tables.process_open(text, start)
@@ -1224,9 +1230,12 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
         return None
     match = tables.run_line.scanner(text, opening.end()).match
     keywords, steps = tables.keywords, tables.process_steps
-    label = opening.group("label")
-    step = (states[-1], label is not None)  # where the table is: the state the process starts in, so far
-    lines, read = [], line + 1  # the flows, and the line read last (the `stage` line)
+    label, quality = opening.group("label", "quality")
+    scores = None if quality is None else list(tables.quality_scores(text, *opening.span("quality")))
+    # Where the table is: the state the process starts in, and the opening's shape, so far.
+    step = (states[-1], label is not None,
+            None if scores is None else tuple(score.group("int") is None for score in scores))
+    lines, read = [], line + 1 + (quality is not None)  # the flows, and the line read last
     end = opening.end()
     while True:
         m = match()
@@ -1264,6 +1273,16 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     stage_at = text.rindex("\n", start, stage_from)
     process.stage = S.Word(setdefault(stage, stage), Span(file, line + 1, stage_from - stage_at, line + 1,
                                                           stage_to - stage_at))
+    if scores is not None:  # the scores' words on the line after the stage's, as _ToSyntax.quality_score makes them
+        row, quality_at = line + 2, text.rindex("\n", stage_to, opening.start("quality"))
+        process.quality = [S.QualityScore(
+            S.Word(setdefault(criterion, criterion), Span(file, row, a - quality_at, row, b - quality_at)),
+            S.Word(setdefault(value, value), Span(file, row, c - quality_at, row, d - quality_at)))
+            for score in scores
+            for (criterion, value), (a, b), (c, d) in [(score.group("criterion", "value"), score.span("criterion"),
+                                                         score.span("value"))]]
+        first, last = process.quality[0].criterion.span, process.quality[-1].value.span
+        process.quality_span = Span(file, row, first.column, row, last.end_column)
     process.flows = lines
     states.append(reduced)
     values.append(process)
@@ -1275,8 +1294,9 @@ def _process_step(tables: _Tables, step, *line) -> tuple | int | None:
     """The next state of _process_block's reading, found by running the table's steps on the states alone.
 
     `step` is where the reading is: (the state the process starts in, has
-    it a label?) before its first flow line, else the states since that
-    state after the last flow line read. `line` is the next flow line's
+    it a label?, its quality line's levels as names (True) or numbers, or
+    None without one) before its first flow line, else the states since
+    that state after the last flow line read. `line` is the next flow line's
     shape (its keyword, `of`?, from/to/with, its block's attribute): the
     states after it, or None where the table does not read it there as
     _flow_line pushes it. Or `line` is "}": the state the process is pushed
@@ -1284,10 +1304,16 @@ def _process_step(tables: _Tables, step, *line) -> tuple | int | None:
     after the `}`; else None.
     """
     actions, keywords = tables.actions, tables.keywords
-    if len(step) == 2 and type(step[1]) is bool:  # the opening, then the `stage` line's newline
-        origin, label = step
+    if len(step) == 3 and type(step[1]) is bool:  # the opening, its `stage` line and its quality line
+        origin, label, scores = step
         sim = [origin]
-        for kind in ("PROCESS", "NAME", *(["STRING"] if label else []), "LBRACE", "_NL", "STAGE", "NAME", "_NL"):
+        quality = [] if scores is None else ["_NL", "QUALITY"] + [
+            kind for named in scores for kind in ("NAME", "EQUAL", "NAME" if named else "INT")]
+        words = set(keywords.values())
+        for kind in ("PROCESS", "NAME", *(["STRING"] if label else []), "LBRACE", "_NL", "STAGE", "NAME", *quality,
+                     "_NL"):
+            if kind == "NAME" and not words.isdisjoint(actions[sim[-1]]):
+                return None  # a keyword fits where the pattern reads a name: the loop would read it so
             shifted = _reduce_before(actions, kind, sim)
             if shifted is None:
                 return None

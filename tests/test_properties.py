@@ -539,10 +539,15 @@ _FIRST_LINE = st.sampled_from(["stage production", "stage\tnowhere", " stage  s 
 _CLOSING = st.sampled_from(["}", "}  # c", "} ", " }", "}\n# after"])
 
 
+_QUALITY_LINE = st.sampled_from(["", "\n  quality activity=3", "\n  quality activity = periodic\tfactor=1",
+                                 "\n  quality activity=3 # c", "\n  quality", "\n  quality stage=3 of=2",
+                                 "\n  quality activity=periodic factor=national calibration=accepted"])
+
+
 @PROFILE
-@given(_OPENING, _FIRST_LINE, st.lists(_BODY_LINE, min_size=0, max_size=5), _CLOSING)
-def test_the_process_reader_reads_processes_as_lark_does(opening, first, lines, closing):
-    body = "".join(f"\n  {line}" for line in lines)
+@given(_OPENING, _FIRST_LINE, _QUALITY_LINE, st.lists(_BODY_LINE, min_size=0, max_size=5), _CLOSING)
+def test_the_process_reader_reads_processes_as_lark_does(opening, first, quality, lines, closing):
+    body = quality + "".join(f"\n  {line}" for line in lines)
     text = f"{opening}\n  {first}{body}\n{closing}\n\n{opening}\n  {first}{body}\n{closing}\n"
     lark, fast = _both_parsers(text)
     if isinstance(lark, list):
@@ -551,12 +556,18 @@ def test_the_process_reader_reads_processes_as_lark_does(opening, first, lines, 
         assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
 
 
-# Whole processes: (text, whether the process reader takes it). Each must read as lark reads it.
+# Whole processes: (text, whether the process reader takes it, None for a syntax error). Each must read
+# as lark reads it.
 _PROCESSES = [
     ('process p "part" {\n  stage production\n  product out 1 t\n  input a 2 kg from q.out\n}', True),
     ("process p {\n  stage production\n  product out 1 t\n}", True),
     ('process p "a \\"b\\"" {\n\tstage s\n  product out 1 t {\n    group g\n  }\n  emit e 1 kg CO2\n}', True),
-    ('process p "part" {\n  stage production\n  quality activity=3\n  product out 1 t\n}', False),
+    ('process p "part" {\n  stage production\n  quality activity=3\n  product out 1 t\n}', True),
+    ('process p {\n  stage s\n  quality activity=periodic factor = national\tcalibration=1\n  product out 1 t\n}', True),
+    ('process p {\n  stage s\n  quality stage=periodic\n  product out 1 t\n}', True),  # a keyword as a criterion
+    ('process p {\n  quality activity=3\n  stage s\n  product out 1 t\n}', False),  # quality first: the loop's
+    ('process p {\n  stage s\n  quality activity=3\n  quality factor=2\n  product out 1 t\n}', False),
+    ('process p {\n  stage s\n  quality activity=3.5\n  product out 1 t\n}', None),  # a syntax error: lark's
     ('process p "part" {  # a comment\n  stage production\n  product out 1 t\n}', False),
     ('process p "part" {\n\n  stage production\n  product out 1 t\n}', False),
     ('process p "part" {\n  stage production\n  product out 1 t\n\n}', False),
