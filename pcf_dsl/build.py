@@ -1035,11 +1035,12 @@ class Builder:
             value = self._eval(prefix, share.value)
             if value is None:
                 continue
-            if not value.dimensionless:
+            factor = _fraction_factor(value.units)
+            if factor is None:
                 self.state.error("E322", "an allocation share is a percentage or a fraction", share.value.span,
                                  help="e.g. `share billet 85 %`")
                 continue
-            fraction = float(value.to("").magnitude)
+            fraction = float(value.magnitude) * factor
             if fraction < 0:
                 self.state.error("E300", f"the allocation share of `{share.product.value}` is negative", share.value.span,
                                  help="a share lies between 0 % and 100 %")
@@ -1060,11 +1061,12 @@ class Builder:
                 self.state.error("E300", f"the allocation property of `{prop.product.value}` is negative",
                                  prop.value.span, help="a price, mass or energy content is zero or more")
             elif value is not None and (error := property_units_error(
-                    method, by_name[prop.product.value], str(value.units), source_text(prop.value),
+                    method, by_name[prop.product.value], _units_text(value.units), source_text(prop.value),
                     prop.value.span)) is not None:
                 self.state.add(error)
             elif value is not None:
-                properties[prop.product.value] = M.Quantity(value=float(value.magnitude), unit=str(value.units))
+                properties[prop.product.value] = M.Quantity(value=float(value.magnitude),
+                                                            unit=_units_text(value.units))
         return M.Allocation(method=method, shares=shares, properties=properties,
                             justification=alloc.justification.value if alloc.justification else None,
                             span=alloc.method.span)
@@ -1470,6 +1472,17 @@ def declared_unit_error(declared_unit: M.DeclaredUnit, product: M.Flow) -> Diagn
 @lru_cache(maxsize=4096)
 def _units_text(units) -> str:
     return str(units)
+
+
+@lru_cache(maxsize=4096)
+def _fraction_factor(units) -> float | None:
+    """What one of `units` is as a plain fraction (`%`: 0.01), or None for units with a dimension.
+
+    Pint converts by multiplying the number by this same factor, so `number * factor` is what
+    `value.to("")` gives, without two pint operations (18 us) for every allocation share.
+    """
+    one = Q(1.0, units)
+    return float(one.to("").magnitude) if one.dimensionless else None
 
 
 @lru_cache(maxsize=4096)

@@ -402,3 +402,21 @@ def test_a_line_flow_is_the_record_validation_makes(tmp_path):
                                                                    validated.source_span)
         assert to_jsonable_python(made) == to_jsonable_python(validated)
         assert copy.deepcopy(made) == made and made.properties == {} and made.notes == ()
+
+
+@pytest.mark.parametrize("units", ["percent", "dimensionless", "kg / t", "t / kg", "kWh / MJ"])
+def test_an_allocation_share_is_the_fraction_pint_gives(units):
+    """build._fraction_factor: a share's number times one factor per spelling of its units is, bit for bit,
+    what pint's `.to("")` gives (pint multiplies by the same factor); units with a dimension have none."""
+    import random
+
+    from pcf_dsl.build import _fraction_factor
+    from pcf_dsl.units import registry
+
+    parsed = registry().parse_units(units)
+    factor = _fraction_factor(parsed)
+    draw = random.Random(units)
+    for _ in range(5000):
+        value = draw.uniform(0, 200) if draw.random() < 0.5 else draw.random() * 10 ** draw.randint(-8, 8)
+        assert value * factor == float(registry().Quantity(value, parsed).to("").magnitude)
+    assert _fraction_factor(registry().parse_units("kg")) is None
