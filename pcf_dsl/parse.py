@@ -1225,6 +1225,12 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     Anything else (an allocation or cutoff line, a comment, a blank line, a
     line the checks of _flow_line refuse) is None: the loop reads the process.
     """
+    # A process that names `cutoff` or `allocation` before its first unindented `}` is the loop's, at
+    # once: such a line comes last in a process, after the plain lines this would read in vain. (A name
+    # that only contains the word just leaves its process to the loop.)
+    close = text.find("\n}", start)
+    if text.find("cutoff", start, close) >= 0 or text.find("allocation", start, close) >= 0:
+        return None
     opening = tables.process_open(text, start)
     if opening is None:
         return None
