@@ -922,14 +922,9 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         if m is None:
             return None
     # Every group and its span in two calls (_FLOW_GROUPS gives their numbers): this runs for each line.
-    (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value, next_char) = m.groups()
-    regs = m.regs
-    keywords = tables.keywords
-    num_from = regs[3][0]
-    u1_from, u1_to = regs[6]
-    amount_end = regs[8][1] if u2 is not None else u1_to
-    if (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
-            or amount_end - num_from > MAX_EXPRESSION_LENGTH):
+    groups, regs = m.groups(), m.regs
+    kind, of, source, attribute, next_char = groups[0], groups[8], groups[9], groups[12], groups[14]
+    if _words_refused(groups, regs, tables.keywords):
         return None
     if attribute is not None and next_char == "{":
         return None  # a second block after the first
@@ -941,70 +936,48 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         path = tables.paths[key] = _flow_path(tables, *key)
     if path is None:
         return None
+    if whole:  # the line as its words and columns (S.FlowLine): nodes are made only if something asks for them
+        flow, end, line, line_start = _line_words(groups, regs, text, line, line_start - 1, names, dotted,
+                                                  transformer)
+        states.extend(path)
+        values.append(flow)
+        return end, line, line_start
+    number, u1, u2, written = groups[2], groups[5], groups[7], groups[10]
+    num_from = regs[3][0]
     if "-" in number:  # `1e-400`: refused (on_number) where lark's lexer would refuse it, the line being good so far
         transformer.on_number(_token("NUMBER", number, line, num_from - line_start + 1))
-
-    file, at = transformer.file, line_start - 1  # a column is the offset from `at`
-    setdefault = names.setdefault
-    name = setdefault(name, name)
+    file, at, setdefault = transformer.file, line_start - 1, names.setdefault  # a column is the offset from `at`
+    name = setdefault(groups[1], groups[1])
     name_from, name_to = regs[2]
+    u1_from, u1_to = regs[6]
+    end = regs[0][1]
+    states.extend(path)
+    # The head before its block, as the loop leaves it: the keyword's placeholder, the name's token, the
+    # amount's expression, the clauses.
     u1 = setdefault(u1, u1)
+    amount = S.BinOp("juxt", S.Num(number, Span(file, line, num_from - at, line, num_from + len(number) - at)),
+                     S.Name(dotted.get(u1) or dotted.setdefault(u1, (u1,)), Span(file, line, u1_from - at, line, u1_to - at)),
+                     Span(file, line, num_from - at, line, u1_to - at))
     if u2 is not None:
         u2_from, u2_to = regs[8]
-        u2, op = setdefault(u2, u2), _OPERATORS[op.strip()]
-        u2_col, u2_end = u2_from - at, u2_to - at
-    else:
-        op = u2_col = u2_end = None
+        u2 = setdefault(u2, u2)
+        amount = S.BinOp(_OPERATORS[groups[6].strip()], amount,
+                         S.Name(dotted.get(u2) or dotted.setdefault(u2, (u2,)), Span(file, line, u2_from - at, line, u2_to - at)),
+                         Span(file, line, num_from - at, line, u2_to - at))
+    tail = []
     if of is not None:
         of_from, of_to = regs[9]
-        of, of_col, of_end = setdefault(of, of), of_from - at, of_to - at
-    else:
-        of_col = of_end = None
+        tail.append(("of", S.Word(setdefault(of, of), Span(file, line, of_from - at, line, of_to - at))))
     if source is not None:
         ref_from, ref_to = regs[11]
         parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
                                                                          for part in written.split(".")]))
-        ref_col, ref_end = ref_from - at, ref_to - at
-    else:
-        parts = ref_col = ref_end = None
-    end = regs[0][1]
-    states.extend(path)
-    if whole:
-        # The line as its words and columns (S.FlowLine): the nodes are made only if something asks for them.
-        if attribute is None:
-            values.append(tuple.__new__(S.FlowLine, (
-                kind, name, number, u1, op, u2, of, source, parts, None, None, file, line, name_from - at,
-                name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end, ref_col,
-                ref_end, end - at, None, None)))
-            return end, line, line_start
-        # The block's word, on the line after the flow's; the block ends on the line after that.
-        line_end = regs[12][0]
-        value_from, value_to = regs[14]
-        value_at = text.rindex("\n", line_end, value_from)  # a column is the offset from the newline before it
-        values.append(tuple.__new__(S.FlowLine, (
-            kind, name, number, u1, op, u2, of, source, parts, attribute, setdefault(value, value), file, line,
-            name_from - at, name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end,
-            ref_col, ref_end, line_end - at, value_from - value_at, value_to - value_at)))
-        return end, line + 2, text.rindex("\n", value_to, end) + 1
-    # The head before its block, as the loop leaves it: the keyword's placeholder, the name's token, the
-    # amount's expression, the clauses.
-    num_to = num_from + len(number)
-    amount = S.BinOp("juxt", S.Num(number, Span(file, line, num_from - at, line, num_to - at)),
-                     S.Name(dotted.get(u1) or dotted.setdefault(u1, (u1,)), Span(file, line, u1_from - at, line, u1_to - at)),
-                     Span(file, line, num_from - at, line, u1_to - at))
-    if u2 is not None:
-        amount = S.BinOp(op, amount, S.Name(dotted.get(u2) or dotted.setdefault(u2, (u2,)), Span(file, line, u2_col, line, u2_end)),
-                         Span(file, line, num_from - at, line, u2_end))
-    tail = []
-    if of is not None:
-        tail.append(("of", S.Word(of, Span(file, line, of_col, line, of_end))))
-    if source is not None:
-        tail.append((source, S.Ref(parts, Span(file, line, ref_col, line, ref_end))))
+        tail.append((source, S.Ref(parts, Span(file, line, ref_from - at, line, ref_to - at))))
     token = str.__new__(_FastToken, name)
     token.type, token.value, token.start_pos, token.end_pos = "NAME", name, name_from, name_to
     token.line = token.end_line = line
     token.column, token.end_column = name_from - at, name_to - at
-    values.extend([keywords[kind], token, amount, *tail])
+    values.extend([tables.keywords[kind], token, amount, *tail])
     return end, line, line_start
 
 
@@ -1115,7 +1088,7 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
     A plain line follows the one before after a single newline and ends at a
     newline (no comment; no block but the one-line `group` or `stage` one).
     One match each (tables.run_line, its scanner going on where the last
-    match ended), and the words straight into an S.FlowLine (_plain_line):
+    match ended), and the words straight into an S.FlowLine (_line_words):
     the loop of _flow_run and _flow_line cost 5 us a line where the pattern
     costs 1. The line on top of the stacks goes onto the body's list, as
     _flow_run does, where the table says (_run_state) that this is all the
@@ -1130,9 +1103,9 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
         m = match()
         if m is None:
             break
-        groups = m.groups()
+        groups, regs = m.groups(), m.regs
         kind, of, source, attribute = groups[0], groups[8], groups[9], groups[12]
-        if _plain_refused(groups, m.regs, keywords):
+        if _words_refused(groups, regs, keywords):
             break
         key = (under, flow[0], kind, of is not None, source, attribute)
         state = runs.get(key, False)
@@ -1141,31 +1114,31 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
         if state is None:
             break
         body.append(flow)
-        flow, end, line, line_start = _plain_line(m, groups, text, line, names, dotted, transformer)
+        flow, end, line, line_start = _line_words(groups, regs, text, line + 1, text.index("\n", regs[0][0]), names,
+                                                  dotted, transformer)
         states[-1] = state
         values[-1] = flow
     return end, line, line_start
 
 
-def _plain_refused(groups: tuple, regs: tuple, keywords: dict) -> bool:
-    """Whether _flow_line's checks refuse a plain line's words: a unit that is a keyword, a number or an
-    amount over its length limit (the loop reads those, and reports the limits)."""
+def _words_refused(groups: tuple, regs: tuple, keywords: dict) -> bool:
+    """Whether a flow line's words are left to the loop: a unit that is a keyword (`1 kg from`), a number or
+    an amount over its length limit (the loop reads those, and reports the limits)."""
     number, u1, u2 = groups[2], groups[5], groups[7]
     return (u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
             or (regs[8][1] if u2 is not None else regs[6][1]) - regs[3][0] > MAX_EXPRESSION_LENGTH)
 
 
-def _plain_line(m, groups: tuple, text: str, line: int, names: dict, dotted: dict,
+def _line_words(groups: tuple, regs: tuple, text: str, line: int, at: int, names: dict, dotted: dict,
                 transformer) -> tuple[S.FlowLine, int, int, int]:
-    """The S.FlowLine of a plain line matched by tables.run_line after the line `line`, and where it ends:
-    (the flow, its end, the line it ends on, that line's offset)."""
-    (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value) = groups
-    regs = m.regs
+    """The S.FlowLine of a whole flow line matched by either flow line pattern (its groups and their spans,
+    numbered as _FLOW_GROUPS), on line `line`, whose text starts after the offset `at`; and where it ends:
+    (the flow, its end, the line it ends on, that line's offset). A number too small for a float is
+    refused here, as lark's lexer would refuse it (E305)."""
+    (kind, name, number, _, _, u1, op, u2, of, source, written, _, attribute, value) = groups[:14]
     setdefault = names.setdefault
-    at = text.index("\n", regs[0][0])  # the newline before the line (spacing at the end of the last may come first)
-    line += 1
     num_from = regs[3][0]
-    if "-" in number:  # as _flow_line: `1e-400` refused where lark's lexer would refuse it
+    if "-" in number:
         transformer.on_number(_token("NUMBER", number, line, num_from - at))
     name = setdefault(name, name)
     name_from, name_to = regs[2]
@@ -1196,7 +1169,8 @@ def _plain_line(m, groups: tuple, text: str, line: int, names: dict, dotted: dic
             kind, name, number, u1, op, u2, of, source, parts, None, None, file, line, name_from - at,
             name_to - at, num_from - at, u1_from - at, u1_to - at, u2_col, u2_end, of_col, of_end, ref_col,
             ref_end, end - at, None, None)), end, line, at + 1
-    # the block's word on the next line, its `}` on the line after that
+    # The block's word, on the line after the flow's (its columns from the newline before it); the block
+    # ends on the line after that.
     line_end = regs[12][0]
     value_from, value_to = regs[14]
     value_at = text.rindex("\n", line_end, value_from)
@@ -1247,8 +1221,8 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
         m = match()
         if m is None:
             break
-        groups = m.groups()
-        if _plain_refused(groups, m.regs, keywords):
+        groups, regs = m.groups(), m.regs
+        if _words_refused(groups, regs, keywords):
             return None
         key = (step, groups[0], groups[8] is not None, groups[9], groups[12])
         step = steps.get(key, False)
@@ -1256,7 +1230,8 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
             step = steps[key] = _process_step(tables, *key)
         if step is None:
             return None
-        flow, end, read, _ = _plain_line(m, groups, text, read, names, dotted, transformer)
+        flow, end, read, _ = _line_words(groups, regs, text, read + 1, text.index("\n", regs[0][0]), names, dotted,
+                                         transformer)
         lines.append(flow)
     closing = tables.process_close(text, end)
     if closing is None or not lines:
