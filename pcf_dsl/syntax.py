@@ -385,10 +385,6 @@ class FlowLine(tuple):
                      Span(file, line, self[15], line, self[19]))
 
     @property
-    def amount_span(self) -> Span:
-        return Span(self[11], self[12], self[15], self[12], self[17] if self[5] is None else self[19])
-
-    @property
     def span(self) -> Span:
         return Span(self[11], self[12], self[13], self[12], self[24])
 

@@ -349,9 +349,16 @@ def _both_ways(path, monkeypatch):
 
 
 def test_flow_lines_read_as_words_build_what_their_nodes_build(tmp_path, monkeypatch):
+    from pcf_dsl import syntax as S
+
     (tmp_path / "m.pcf").write_text(_READER_MODEL, encoding="utf-8")
     read, (words, none), (nodes, _) = _both_ways(tmp_path / "m.pcf", monkeypatch)
     assert none == []
+    fields = S.FlowLine.FIELDS  # the readers' tuples hold these, in this order
+    assert all(len(line) == len(fields) for line in read)
+    first = dict(zip(fields, read[0]))
+    assert (first["kind"], first["name_text"], first["number"], first["u1"], first["line"]) == ("product", "out",
+                                                                                              "1", "t", 7)
     assert len(read) == 17 + 15  # all but `e` (three units: lark's): the comparison is of the two ways
     assert words == nodes
     assert words[("p", "i")][0].waste_route == "with" and words[("p", "l")][0].of_input == "a"
