@@ -336,7 +336,8 @@ def _built(path):
 
 def _both_ways(path, monkeypatch):
     """_built(path) from the lines' words, then from their Flow nodes (the general path for every line)."""
-    from pcf_dsl import build, syntax as S
+    from pcf_dsl import build
+    from pcf_dsl import syntax as S
 
     parsed = build.parse_file(path)
     read = [f for item in parsed.items if isinstance(item, S.Process) for f in item.flows if type(f) is S.FlowLine]
@@ -395,8 +396,8 @@ def test_a_line_flow_is_the_record_validation_makes(tmp_path):
     from pcf_dsl.diagnostics import Span
 
     spans = [Span("m.pcf", 3, column, 3, column + 4) for column in (3, 9, 15)]
-    plain = dict(kind="input", name="steel", value=2.5, unit="t", amount_text="2.5 t", span=spans[0],
-                 amount_span=spans[1])
+    plain = {"kind": "input", "name": "steel", "value": 2.5, "unit": "t", "amount_text": "2.5 t", "span": spans[0],
+             "amount_span": spans[1]}
     full = dict(plain, kind="waste", source="ef.landfill", source_span=spans[2], waste_route="with", of_input="x",
                 stage="recycling", group="metals")
     for given in (plain, full):

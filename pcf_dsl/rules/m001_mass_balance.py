@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Clause, Docs, Finding, Param, Rule
 from ..units import factor_or_none
+from .base import Clause, Docs, Finding, Param, Rule
 from .common import above, pct
 
 RULE = Rule(
