@@ -414,17 +414,18 @@ def test_a_line_flow_is_the_record_validation_makes(tmp_path):
 
 @pytest.mark.parametrize("units", ["percent", "dimensionless", "kg / t", "t / kg", "kWh / MJ"])
 def test_an_allocation_share_is_the_fraction_pint_gives(units):
-    """build._fraction_factor: a share's number times one factor per spelling of its units is, bit for bit,
-    what pint's `.to("")` gives (pint multiplies by the same factor); units with a dimension have none."""
+    """An allocation share's number times the one factor per spelling of its units (units.factor_or_none,
+    to no unit) is, bit for bit, what pint's `.to("")` gives (pint multiplies by the same factor); units
+    with a dimension have none."""
     import random
 
-    from pcf_dsl.build import _fraction_factor
-    from pcf_dsl.units import registry
+    from pcf_dsl.build import _units_text
+    from pcf_dsl.units import factor_or_none, registry
 
     parsed = registry().parse_units(units)
-    factor = _fraction_factor(parsed)
+    factor = factor_or_none(_units_text(parsed), "")
     draw = random.Random(units)
     for _ in range(5000):
         value = draw.uniform(0, 200) if draw.random() < 0.5 else draw.random() * 10 ** draw.randint(-8, 8)
         assert value * factor == float(registry().Quantity(value, parsed).to("").magnitude)
-    assert _fraction_factor(registry().parse_units("kg")) is None
+    assert factor_or_none(_units_text(registry().parse_units("kg")), "") is None
