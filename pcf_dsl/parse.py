@@ -936,48 +936,25 @@ def _flow_line(text: str, start: int, states: list, values: list, tables: _Table
         path = tables.paths[key] = _flow_path(tables, *key)
     if path is None:
         return None
-    if whole:  # the line as its words and columns (S.FlowLine): nodes are made only if something asks for them
-        flow, end, line, line_start = _line_words(groups, regs, text, line, line_start - 1, names, dotted,
-                                                  transformer)
-        states.extend(path)
+    # The line as its words and columns (S.FlowLine): nodes are made only if something asks for them.
+    flow, end, line, line_start = _line_words(groups, regs, text, line, line_start - 1, names, dotted, transformer)
+    states.extend(path)
+    if whole:
         values.append(flow)
         return end, line, line_start
-    number, u1, u2, written = groups[2], groups[5], groups[7], groups[10]
-    num_from = regs[3][0]
-    if "-" in number:  # `1e-400`: refused (on_number) where lark's lexer would refuse it, the line being good so far
-        transformer.on_number(_token("NUMBER", number, line, num_from - line_start + 1))
-    file, at, setdefault = transformer.file, line_start - 1, names.setdefault  # a column is the offset from `at`
-    name = setdefault(groups[1], groups[1])
-    name_from, name_to = regs[2]
-    u1_from, u1_to = regs[6]
-    end = regs[0][1]
-    states.extend(path)
     # The head before its block, as the loop leaves it: the keyword's placeholder, the name's token, the
-    # amount's expression, the clauses.
-    u1 = setdefault(u1, u1)
-    amount = S.BinOp("juxt", S.Num(number, Span(file, line, num_from - at, line, num_from + len(number) - at)),
-                     S.Name(dotted.get(u1) or dotted.setdefault(u1, (u1,)), Span(file, line, u1_from - at, line, u1_to - at)),
-                     Span(file, line, num_from - at, line, u1_to - at))
-    if u2 is not None:
-        u2_from, u2_to = regs[8]
-        u2 = setdefault(u2, u2)
-        amount = S.BinOp(_OPERATORS[groups[6].strip()], amount,
-                         S.Name(dotted.get(u2) or dotted.setdefault(u2, (u2,)), Span(file, line, u2_from - at, line, u2_to - at)),
-                         Span(file, line, num_from - at, line, u2_to - at))
+    # amount's expression, the clauses (the nodes the line's FlowLine makes).
+    name, (name_from, name_to), at = flow[1], regs[2], line_start - 1
     tail = []
-    if of is not None:
-        of_from, of_to = regs[9]
-        tail.append(("of", S.Word(setdefault(of, of), Span(file, line, of_from - at, line, of_to - at))))
-    if source is not None:
-        ref_from, ref_to = regs[11]
-        parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
-                                                                         for part in written.split(".")]))
-        tail.append((source, S.Ref(parts, Span(file, line, ref_from - at, line, ref_to - at))))
+    if flow.of_input is not None:
+        tail.append(("of", flow.of_input))
+    if flow.source is not None:
+        tail.append((flow[7], flow.source))
     token = str.__new__(_FastToken, name)
     token.type, token.value, token.start_pos, token.end_pos = "NAME", name, name_from, name_to
     token.line = token.end_line = line
     token.column, token.end_column = name_from - at, name_to - at
-    values.extend([tables.keywords[kind], token, amount, *tail])
+    values.extend([tables.keywords[kind], token, flow.amount, *tail])
     return end, line, line_start
 
 
