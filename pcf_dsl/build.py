@@ -880,10 +880,9 @@ class Builder:
         if stage is None:
             # Already reported; keep the name so the rest of the process is still checked.
             stage = node.stage.value if node.stage is not None else ""
-        return M.Process(
-            name=key, label=node.label.value if node.label else None, stage=stage,
-            geography=node.geography.value if node.geography else None, flows=flows, allocation=allocation,
-            quality=self._quality(node.quality), notes=[n.value for n in node.notes], span=node.name.span)
+        return M.built_process(key, node.label.value if node.label else None, stage,
+                               node.geography.value if node.geography else None, flows, allocation,
+                               self._quality(node.quality), [n.value for n in node.notes], node.name.span)
 
     def _stage_name(self, word: S.Word, model: M.Model) -> str | None:
         if model.stage(word.value) is None:

@@ -412,6 +412,32 @@ def test_a_line_flow_is_the_record_validation_makes(tmp_path):
         assert copy.deepcopy(made) == made and made.properties == {} and made.notes == ()
 
 
+
+def test_a_built_process_is_the_record_validation_makes():
+    """model.built_process sets every field of a Process, as pydantic's validation of the same values would."""
+    import copy
+
+    from pydantic_core import to_jsonable_python
+
+    from pcf_dsl import model as M
+    from pcf_dsl.diagnostics import Span
+
+    span = Span("m.pcf", 7, 9, 7, 14)
+    flows = [M.line_flow("product", "out", 1.0, "kilogram", "1 kg", span, span),
+             M.line_flow("product", "slag", 0.2, "kilogram", "0.2 kg", span, span)]
+    plain = dict(name="smelt", label=None, stage="production", geography=None, flows=flows[:1], allocation=None,
+                 quality=None, notes=[], span=span)
+    full = dict(plain, name="t1.smelt", label="smelting", geography="CN", flows=flows,
+                allocation=M.Allocation(method="mass", shares={"out": 0.8, "slag": 0.2}, justification="why"),
+                quality=M.Quality(activity=1, factor=2, calibration=3), notes=["a note"])
+    for given in (plain, full):
+        made = M.built_process(**given)
+        assert all(hasattr(made, name) for name in M.Process.__pydantic_fields__)  # no field left unset
+        validated = M.Process(**given)
+        assert made == validated and made.span == validated.span
+        assert to_jsonable_python(made) == to_jsonable_python(validated)
+        assert copy.deepcopy(made) == made and made.products == validated.products
+
 @pytest.mark.parametrize("units", ["percent", "dimensionless", "kg / t", "t / kg", "kWh / MJ"])
 def test_an_allocation_share_is_the_fraction_pint_gives(units):
     """An allocation share's number times the one factor per spelling of its units (units.factor_or_none,
