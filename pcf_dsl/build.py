@@ -220,8 +220,12 @@ class Builder:
             self.state.error("E100", f"{what} {display or path}", import_span, help=help)
             return
         shown = display or str(path)
+        # A file imported again, under another name (each file of a large model importing the shared
+        # factors): its syntax as read the first time. The builder never changes a parsed file.
+        syntax = next((u.syntax for u in self.units if u.path == path and u.syntax.path == shown), None)
         try:
-            syntax = _parse_library_file(path, shown) if _in_library(path) else parse_file(path, shown)
+            if syntax is None:
+                syntax = _parse_library_file(path, shown) if _in_library(path) else parse_file(path, shown)
         except PcfError as exc:
             if import_span is not None:
                 for diagnostic in exc.diagnostics:

@@ -230,6 +230,33 @@ process b {
         M.Flow(kind="gift", name="z", amount={"value": 1, "unit": "kg"}, amount_text="1 kg")
 
 
+def test_a_file_imported_under_two_names_is_read_once(tmp_path, monkeypatch):
+    """Each file of a large model imports the shared factors: the file is parsed once, and each name it is
+    imported under gets its own symbols, built from that one parse."""
+    from pcf_dsl import build
+
+    (tmp_path / "factors.pcf").write_text('import "std:gwp/ipcc_ar6.pcf" as ipcc\n'
+                                          "factor power = 0.5 kg CO2e / kWh\n", encoding="utf-8")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.pcf").write_text(f"""import "factors.pcf" as ef
+process {name} {{
+  stage production
+  product out 1 kg
+  input electricity 2 kWh from ef.power
+}}
+""", encoding="utf-8")
+    (tmp_path / "m.pcf").write_text('import "std:gwp/ipcc_ar6.pcf" as ipcc\nimport "a.pcf" as a\n'
+                                    'import "b.pcf" as b\n', encoding="utf-8")
+    read = []
+    parse_file = build.parse_file
+    monkeypatch.setattr(build, "parse_file", lambda path, *rest: read.append(path.name) or parse_file(path, *rest))
+    model = build.load(tmp_path / "m.pcf")
+    assert sorted(name for name in read if name != "ipcc_ar6.pcf") == ["a.pcf", "b.pcf", "factors.pcf", "m.pcf"]
+    assert model.factors["a.ef.power"].components == model.factors["b.ef.power"].components
+    assert [f.source for f in model.processes["b.b"].flows] == [None, "b.ef.power"]
+    assert model.files.count(str(tmp_path / "factors.pcf")) == 2
+
+
 def test_building_leaves_the_parsed_file_as_it_was(tmp_path, monkeypatch):
     """The builder lets go of each process's syntax as it goes, without changing the parsed file."""
     from pcf_dsl import build
