@@ -504,6 +504,7 @@ class Builder:
                 if factor is not None:
                     model.factors[key] = factor
         model.stages = self._build_stages()
+        self._stage_names = frozenset(stage.name for stage in model.stages)  # asked of every process and many flows
         top_unit = self.units[0]
         for unit_ in self.units:
             for item in unit_.syntax.items:
@@ -889,7 +890,7 @@ class Builder:
                                self._quality(node.quality), [n.value for n in node.notes], node.name.span)
 
     def _stage_name(self, word: S.Word, model: M.Model) -> str | None:
-        if model.stage(word.value) is None:
+        if word.value not in self._stage_names:
             self.state.add(unknown_stage_error(word.value, model, word.span))
             return None
         return word.value
@@ -914,7 +915,7 @@ class Builder:
         if (not math.isfinite(magnitude)
                 or kind == "emit" and tag is None and not units.is_mass_of_one_gas
                 or kind == "loss" and not units.is_mass
-                or attribute == "stage" and model.stage(value) is None):
+                or attribute == "stage" and value not in self._stage_names):
             return self._build_flow(line.expand(), prefix, model)
         if tag is not None:
             source = self._qualified.get((prefix, parts))
