@@ -1082,7 +1082,11 @@ class Builder:
         A flow's source is the name as written, qualified (_build_flow): the key
         of its symbol. The name is taken apart again (_source_ref) only to report a problem.
         """
-        symbols = self.state.symbols
+        symbols, found = self.state.symbols, self.state.diagnostics
+        # A link that resolved and whose units fit, by everything that decides it: the file's prefix, the
+        # flow's kind and waste route, its source as written (qualified) and its unit -> the source resolved
+        # and its kind. The 100k benchmark model's 330,551 links to factors name 10,816 of these.
+        fitted: dict[tuple, tuple[str, str]] = {}
         for process in model.processes.values():
             sym_prefix = symbols[process.name].prefix
             for flow in process.flows:
@@ -1091,6 +1095,12 @@ class Builder:
                         self.state.error("E330", f"the input `{flow.name}` has no source", flow.span,
                                          help='link it: `from SUPPLIER_OR_FACTOR`, or mark it `cutoff "reason"`')
                     continue
+                link = (sym_prefix, flow.kind, flow.waste_route, flow.source, flow.amount.unit)
+                fit = fitted.get(link)
+                if fit is not None:
+                    flow.source, flow.source_kind = fit
+                    continue
+                before = len(found)
                 if flow.kind == "emit" or flow.waste_route == "with":
                     sym = symbols.get(flow.source)
                     if sym is not None and sym.kind == "factor":
@@ -1098,8 +1108,10 @@ class Builder:
                         self._check_factor_units(flow, model.factors.get(flow.source))
                     else:
                         self._lookup(sym_prefix, _source_ref(flow, sym_prefix), ("factor",), "emission factor")
-                    continue
-                self._link_supplier(flow, sym_prefix, model)
+                else:
+                    self._link_supplier(flow, sym_prefix, model)
+                if flow.source_kind is not None and len(found) == before:
+                    fitted[link] = (flow.source, flow.source_kind)
 
     def _link_supplier(self, flow: M.Flow, prefix: str, model: M.Model) -> None:
         key = flow.source
