@@ -257,6 +257,39 @@ process {name} {{
     assert model.files.count(str(tmp_path / "factors.pcf")) == 2
 
 
+def test_links_named_alike_are_each_linked_and_each_reported(tmp_path):
+    """A link that resolved and fitted is reused for the next flow that names it alike (linking); one that
+    did not is reported for every flow that has it, and a unit that differs is checked again."""
+    from pcf_dsl import build
+    from pcf_dsl.diagnostics import PcfError
+
+    def model(units: tuple[str, str, str]) -> str:
+        return f"""import "std:gwp/ipcc_ar6.pcf" as ipcc
+factor power = 0.5 kg CO2e / kWh
+process sup {{
+  stage production
+  product out 1 kg
+}}
+process user {{
+  stage production
+  product out 1 kg
+  input a 1 {units[0]} from sup
+  input b 2 {units[1]} from sup
+  input c 3 {units[2]} from sup
+  input d 1 kWh from power
+  input e 2 kWh from power
+}}
+"""
+    (tmp_path / "m.pcf").write_text(model(("kg", "kg", "t")), encoding="utf-8")
+    built = build.load(tmp_path / "m.pcf")
+    flows = built.processes["user"].flows
+    assert [(f.source, f.source_kind) for f in flows[1:]] == [("sup.out", "process")] * 3 + [("power", "factor")] * 2
+    (tmp_path / "m.pcf").write_text(model(("kWh", "kg", "kWh")), encoding="utf-8")
+    with pytest.raises(PcfError) as raised:
+        build.load(tmp_path / "m.pcf")
+    assert [(d.code, d.span.line) for d in raised.value.diagnostics] == [("E401", 10), ("E401", 12)]
+
+
 def test_building_leaves_the_parsed_file_as_it_was(tmp_path, monkeypatch):
     """The builder lets go of each process's syntax as it goes, without changing the parsed file."""
     from pcf_dsl import build
