@@ -39,6 +39,30 @@ COMMANDS = {
 }
 
 
+# True when this process runs the command line and nothing else (the `pcf` script, `python -m
+# pcf_dsl.cli`): a command's end is then the process's end (_end_process). Not when a caller invokes
+# `main` in its own process (click's CliRunner in the tests).
+_ENDS_PROCESS = False
+
+
+def _end_process(code: int) -> None:
+    """End the process once a command's output is written, without freeing what the command built.
+
+    A command that ends by raising Exit (`pcf check`) still holds its model
+    here; freeing it object by object took 0.32 s at 100k processes, and the
+    interpreter's own clean-up at exit more, for memory the system takes back
+    at once when the process ends (mypy ends the same way). Every file a
+    command writes is closed by the command; what is left is the standard
+    streams' buffers, flushed here.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader stopped reading: as _Group.invoke answers it
+        code = EXIT_BROKEN_PIPE
+    os._exit(code)
+
+
 class _Group(click.Group):
     def list_commands(self, ctx) -> list[str]:
         return list(COMMANDS)
@@ -57,13 +81,18 @@ class _Group(click.Group):
             # caller that invokes the command in its own process (click's CliRunner in the tests).
             with collector_paused():
                 try:
-                    return super().invoke(ctx)
+                    returned = super().invoke(ctx)
+                    if _ENDS_PROCESS:
+                        _end_process(EXIT_OK)
+                    return returned
                 except click.exceptions.Exit as exc:
                     # A command ends by raising Exit, whose traceback holds the command's frames and,
                     # through them, the model. They are let go here, with the collector still off: back
                     # on with the model alive, its first pass walked every object of it, for nothing
                     # (2 s at the end of each command at 100k processes).
                     code = exc.exit_code
+                    if _ENDS_PROCESS:
+                        _end_process(code)
             ctx.exit(code)
         except PcfError as exc:
             click.echo(render_all(exc.diagnostics), err=True)
@@ -106,5 +135,12 @@ def main(debug: bool) -> None:
     """
 
 
+def run() -> None:
+    """The `pcf` script: the command line, in a process of its own."""
+    global _ENDS_PROCESS
+    _ENDS_PROCESS = True
+    main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

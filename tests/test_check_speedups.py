@@ -427,3 +427,33 @@ def test_a_command_lets_its_model_go_before_the_collector_is_back(command, loade
     assert run.exit_code in (0, 1), run.output  # (the reference model has one error finding, by design)
     assert gc.isenabled()
     assert len(loaded) == 1 and alive_when_enabled[-1] == [False]
+
+
+@pytest.mark.parametrize("args", [["check", "--format", "json"], ["calc", "--format", "json"], ["check"],
+                                  ["render", "-o", "{tmp}/b.dot"]])
+def test_the_command_line_process_ends_with_its_command_and_all_of_its_output(args, tmp_path):
+    """The `pcf` script's process ends when its command ends, without freeing the model (cli._end_process):
+    what it wrote, to standard output and to files, and its exit code are what the command gives in the
+    caller's process (click's CliRunner, where the process goes on)."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from pcf_dsl.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+    given = [arg.format(tmp=tmp_path) for arg in args] + [str(path)]
+    # As the `pcf` script runs it, with os._exit watched: the process must end there, not after freeing.
+    script = ("import os, sys\nfrom pcf_dsl import cli\nreal = os._exit\n"
+              "def watched(code):\n    sys.stderr.write(f'ended here: {code}')\n    sys.stderr.flush()\n    real(code)\n"
+              "os._exit = watched\nsys.argv = ['pcf', *sys.argv[1:]]\ncli.run()\n")
+    ended = subprocess.run([sys.executable, "-c", script, *given], capture_output=True, cwd=tmp_path)
+    assert ended.stderr.decode().endswith(f"ended here: {ended.returncode}")
+    written = (tmp_path / "b.dot").read_bytes() if "-o" in args else None
+    invoked = CliRunner().invoke(main, given)
+    assert ended.returncode == invoked.exit_code and ended.returncode in (0, 1)
+    assert ended.stdout.decode() == invoked.stdout
+    assert len(ended.stdout) > 1000 or "-o" in args
+    if written is not None:
+        assert written == (tmp_path / "b.dot").read_bytes() and written.startswith(b"digraph")
