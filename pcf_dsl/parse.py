@@ -651,6 +651,8 @@ class _Tables:
     process_close: object  # the match method of the pattern of the newline and `}` that close a process
     process_steps: dict  # _process_block's states, by what comes next (see there)
     quality_scores: object  # the finditer method of the pattern of one `criterion=level` of a quality line
+    allocation_open: object  # the match method of the pattern of a process's `allocation NAME [{]` line
+    allocation_line: object  # the match method of the pattern of one line of an allocation block
 
 
 @lru_cache(maxsize=1)
@@ -723,11 +725,20 @@ def _tables() -> _Tables:
     quality_score = re.compile(rf"{space}(?P<criterion>{name}){space}?={space}?(?P<value>{name}|(?P<int>"
                                rf"{terminals['INT'].to_regexp()}))")
     process_close = re.compile(rf"{space}?\n{space}?\}}(?={space}?\n)")
+    # An allocation line and the lines of its block, for _allocation_block: a share or property whose
+    # value is a number with `%` or with at most two units (as a flow line's amount), or the justification.
+    allocation_open = re.compile(rf"{space}?\n{space}?allocation{space}(?P<method>{name})(?P<block>{space}?\{{)?"
+                                 rf"(?={space}?\n)")
+    allocation_line = re.compile(
+        rf"{space}?\n{space}?(?:(?P<tag>share|property){space}(?P<product>{name}){space}(?P<num>{number})"
+        rf"(?:{space}?(?P<pct>%)|{space}(?P<u1>{name})(?:(?P<op>{space}?[*/]{space}?|{space})(?P<u2>{name}))?)?"
+        rf"|justification{space}(?P<text>{terminals['STRING'].to_regexp()}))(?={space}?\n)")
     if flow_line.groupindex != _FLOW_GROUPS or run_line.groups != _FLOW_GROUPS["next"] - 1:
         raise RuntimeError("the flow line reader reads its groups by number: they moved")
     return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
                    flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, run_line, {},
-                   process_open.match, process_close.match, {}, quality_score.finditer)
+                   process_open.match, process_close.match, {}, quality_score.finditer, allocation_open.match,
+                   allocation_line.match)
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -1166,21 +1177,21 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
 
     A plain process is most of a large model: its opening, `process NAME
     ["label"] {`, then its `stage` line, maybe a `quality` line, then plain
-    flow lines (as _flow_lines reads them), then `}`, each after a single
-    newline. The loop spent 25 us on the opening, the closing and the
+    flow lines (as _flow_lines reads them), maybe an allocation line with its
+    block (_allocation_block), then `}`, each after a single newline. The loop spent 25 us on the opening, the closing and the
     reductions of each (70 us more with a quality line); here they are two
     pattern matches and the nodes the transformer would make (S.Process with
     its name, label, stage and quality scores). Whether the table reads such
     a process here, and so, is found by running its steps on the states
     alone, once for each state, opening and shape of line (_process_step).
-    Anything else (an allocation or cutoff line, a comment, a blank line, a
-    line the checks of _flow_line refuse) is None: the loop reads the process.
+    Anything else (a cutoff line, a comment, a blank line, a line the checks
+    of _flow_line or _allocation_block refuse) is None: the loop reads the
+    process.
     """
-    # A process that names `cutoff` or `allocation` before its first unindented `}` is the loop's, at
-    # once: such a line comes last in a process, after the plain lines this would read in vain. (A name
-    # that only contains the word just leaves its process to the loop.)
-    close = text.find("\n}", start)
-    if text.find("cutoff", start, close) >= 0 or text.find("allocation", start, close) >= 0:
+    # A process that names `cutoff` before its first unindented `}` is the loop's, at once: a cut-off
+    # line comes late in a process, after the plain lines this would read in vain. (A name that only
+    # contains the word just leaves its process to the loop.)
+    if text.find("cutoff", start, text.find("\n}", start)) >= 0:
         return None
     opening = tables.process_open(text, start)
     if opening is None:
@@ -1210,8 +1221,16 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
         flow, end, read, _ = _line_words(groups, regs, text, read + 1, text.index("\n", regs[0][0]), names, dotted,
                                          transformer)
         lines.append(flow)
+    if not lines:
+        return None
+    allocation = None
+    if tables.allocation_open(text, end) is not None:
+        read_block = _allocation_block(text, end, read, step, tables, transformer, names)
+        if read_block is None:
+            return None
+        allocation, end, read, step = read_block
     closing = tables.process_close(text, end)
-    if closing is None or not lines:
+    if closing is None:
         return None
     key = (step, "}")
     reduced = steps.get(key, False)
@@ -1222,8 +1241,10 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     # The nodes, as _ToSyntax.process makes them: the span from the name to the end of the last flow line.
     file, at, setdefault = transformer.file, line_start - 1, names.setdefault
     name, (name_from, name_to) = opening.group("name"), opening.span("name")
+    last = allocation.span if allocation is not None else Span(file, lines[-1][12], 0, lines[-1][12], lines[-1][24])
     process = S.Process(name=S.Word(setdefault(name, name), Span(file, line, name_from - at, line, name_to - at)),
-                        label=None, span=Span(file, line, name_from - at, lines[-1][12], lines[-1][24]))
+                        label=None, span=Span(file, line, name_from - at, last.end_line, last.end_column),
+                        allocation=allocation)
     if label is not None:
         label_from, label_to = opening.span("label")
         process.label = S.Text(_unquote(label), Span(file, line, label_from - at, line, label_to - at))
@@ -1246,6 +1267,121 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     values.append(process)
     close_end = closing.end()
     return close_end, read + 1, text.rindex("\n", end, close_end) + 1
+
+
+def _allocation_block(text: str, end: int, read: int, step: tuple, tables: _Tables, transformer,
+                      names: dict) -> tuple[S.Allocation, int, int, tuple] | None:
+    """Read the allocation line at `end` (after a process's last flow line, on line `read`) with its block,
+    for _process_block: (the S.Allocation node, as _ToSyntax.allocation makes it; where it ends; the line
+    it ends on; the table's states after it), or None, with nothing read.
+
+    A share or property is taken with a number and `%` or at most two
+    units, the way a flow line's amount is; a justification as its string.
+    Anything else (a comment, a blank line, a longer expression, a word that
+    is a keyword, a number or expression over its length limit) is None: the
+    loop reads the process. 5 % of the benchmark model's processes have one.
+    """
+    opening = tables.allocation_open(text, end)
+    file, keywords, setdefault = transformer.file, tables.keywords, names.setdefault
+    method = opening.group("method")
+    if method in keywords:
+        return None
+    read += 1
+    at = text.index("\n", opening.start())
+    method_from, method_to = opening.span("method")
+    word = S.Word(setdefault(method, method), Span(file, read, method_from - at, read, method_to - at))
+    shares, properties, justification, shapes, covers = [], [], None, [], []
+    end = opening.end()
+    if opening.group("block") is not None:
+        while True:
+            m = tables.allocation_line(text, end)
+            if m is None:
+                break
+            read += 1
+            end, at = m.end(), text.index("\n", m.start())
+            tag, product, number, pct, u1, op, u2, quoted = m.group("tag", "product", "num", "pct", "u1", "op", "u2",
+                                                                      "text")
+            if tag is None:  # the justification, as _tagged makes it: its cover is its own span
+                text_from, text_to = m.span("text")
+                justification = S.Text(_unquote(quoted), Span(file, read, text_from - at, read, text_to - at))
+                shapes.append(("justification",))
+                covers.append(justification.span)
+                continue
+            if (product in keywords or u1 in keywords or u2 in keywords or len(number) > MAX_NUMBER_LENGTH
+                    or m.end() - m.start("num") > MAX_EXPRESSION_LENGTH):
+                return None
+            num_from, num_to = m.span("num")
+            if "-" in number:
+                transformer.on_number(_token("NUMBER", number, read, num_from - at))
+            value = S.Num(number, Span(file, read, num_from - at, read, num_to - at))
+            if pct is not None:
+                pct_to = m.end("pct") - at
+                value = S.BinOp("juxt", value, S.Percent(Span(file, read, pct_to - 1, read, pct_to)),
+                                Span(file, read, num_from - at, read, pct_to))
+            elif u1 is not None:
+                u1_from, u1_to = m.span("u1")
+                value = S.BinOp("juxt", value, S.Name((setdefault(u1, u1),), Span(file, read, u1_from - at, read,
+                                                                                  u1_to - at)),
+                                Span(file, read, num_from - at, read, u1_to - at))
+                if u2 is not None:
+                    u2_from, u2_to = m.span("u2")
+                    value = S.BinOp(_OPERATORS[op.strip()], value,
+                                    S.Name((setdefault(u2, u2),), Span(file, read, u2_from - at, read, u2_to - at)),
+                                    Span(file, read, num_from - at, read, u2_to - at))
+            product_from, product_to = m.span("product")
+            cover = Span(file, read, product_from - at, read, value.span.end_column)
+            share = S.AllocationShare(S.Word(setdefault(product, product),
+                                             Span(file, read, product_from - at, read, product_to - at)), value, cover)
+            (shares if tag == "share" else properties).append(share)
+            shapes.append((tag, pct is not None, u1 is not None, None if u2 is None else op.strip()))
+            covers.append(cover)
+        closing = tables.process_close(text, end)  # the block's `}`, alone on its line
+        if closing is None:
+            return None
+        read, end = read + 1, closing.end()
+        shapes.append(("}",))
+    key = (step, "allocation", tuple(shapes))
+    after = tables.process_steps.get(key, False)
+    if after is False:
+        after = tables.process_steps[key] = _allocation_step(tables, step, shapes)
+    if after is None:
+        return None
+    # Its span, as _cover makes it: from the method to the end of the block's last line (the `}` has no span).
+    last = covers[-1] if covers else word.span
+    allocation = S.Allocation(word, shares, properties, justification,
+                              Span(file, word.span.line, word.span.column, last.end_line, last.end_column))
+    return allocation, end, read, after
+
+
+def _allocation_step(tables: _Tables, step: tuple, shapes: list) -> tuple | None:
+    """The table's states after an allocation line of these `shapes` (its block's lines, and "}" for the
+    block's end; none without a block), read after the states `step` of _process_block; None where the
+    table does not read it so."""
+    sim = list(step)
+    kinds = ["_NL", "ALLOCATION", "NAME"]
+    if shapes:
+        kinds += ["LBRACE", "_NL"]
+    for shape in shapes:
+        if shape[0] == "justification":
+            kinds += ["JUSTIFICATION", "STRING", "_NL"]
+        elif shape[0] == "}":
+            kinds.append("RBRACE")
+        else:
+            tag, pct, unit, op = shape
+            kinds += [tag.upper(), "NAME", "NUMBER"]
+            if pct:
+                kinds.append("PERCENT")
+            elif unit:
+                kinds.append("NAME")
+                if op is not None:
+                    kinds += {"*": ["STAR", "NAME"], "/": ["SLASH", "NAME"], "": ["NAME"]}[op]
+            kinds.append("_NL")
+    for kind in kinds:
+        shifted = _reduce_before(tables.actions, kind, sim)
+        if shifted is None:
+            return None
+        sim.append(shifted)
+    return tuple(sim) if len(sim) <= 64 else None
 
 
 def _process_step(tables: _Tables, step, *line) -> tuple | int | None:

@@ -556,6 +556,30 @@ def test_the_process_reader_reads_processes_as_lark_does(opening, first, quality
         assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
 
 
+# Allocation lines and blocks for the allocation reader (parse._allocation_block), and their near misses.
+_ALLOCATION_VALUE = st.sampled_from(["80 %", "80%", "0.5", "29.14 GJ / t", "2 CNY/kg", "1 kg*t", "3 MJ kg", "1e-3 %",
+                                     "2 kg CO2e / t", "(1 + 2) %", "-5 %", "1 of", "1 from", "1.5.2 %", "x", "1 t ^ 2"])
+_ALLOCATION_LINE = st.one_of(
+    st.builds(lambda tag, space, word, value: f"{tag}{space}{word} {value}", st.sampled_from(["share", "property"]),
+              _SPACE, _WORD, _ALLOCATION_VALUE),
+    st.sampled_from(['justification "why"', 'justification "a \\"b\\""', "justification why", "# a comment", "",
+                     'note "n"', "share a 1 %  # c"]))
+
+
+@PROFILE
+@given(_WORD, st.sampled_from([" {", "{", " \t{", "", " {  # c"]), st.lists(_ALLOCATION_LINE, max_size=5),
+       st.sampled_from(["  }", "}", "\t}", "  } # c"]), st.sampled_from(["", "\n  product b 1 t"]))
+def test_the_allocation_reader_reads_allocations_as_lark_does(method, brace, lines, block_end, after):
+    block = "".join(f"\n    {line}" for line in lines) + f"\n{block_end}" if brace else ""
+    body = f"  stage s\n  product a 1 t\n  product b 2 kg\n  allocation {method}{brace}{block}{after}"
+    text = f"process p {{\n{body}\n}}\n\nprocess q {{\n{body}\n}}\n"
+    lark, fast = _both_parsers(text)
+    if isinstance(lark, list):
+        assert fast == lark  # spans and line numbers included
+    else:
+        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+
+
 # Whole processes: (text, whether the process reader takes it, None for a syntax error). Each must read
 # as lark reads it.
 _PROCESSES = [
@@ -576,6 +600,28 @@ _PROCESSES = [
     ('process p "part" {\n  stage production\n  product out 1 t from q\n}', None),  # a syntax error: lark's
     ("process p {\n  stage production\n}", False),  # no flow line: the loop's
     ("process p {\n  product out 1 t\n  stage production\n}", False),  # the stage after the flows
+    # Allocation lines and blocks (parse._allocation_block), after the flow lines:
+    ('process p {\n  stage s\n  product a 1 t\n  product b 1 t\n  allocation energy {\n    property a 29.14 GJ / t\n'
+     '    property b 7.5 GJ/t\n    share a 80 %\n    share b 20%\n    justification "heat"\n  }\n}', True),
+    ('process p {\n  stage s\n  product a 1 t\n  product b 1 t\n  allocation mass\n}', True),  # no block
+    ('process p {\n  stage s\n  product a 1 t\n  allocation mass {\n  }\n}', True),  # an empty block
+    ('process p {\n  stage s\n  product a 1 t\n  allocation x {\n    share a 0.5\n    share a 1 kg*t\n'
+     '    property a 2 CNY kg\n  }\n}', True),  # a bare number; `*` and juxtaposition
+    ('process p {\n  stage s\n  product a 1 t\n  allocation economic {\n    property a 2 CNY / t  # c\n  }\n}',
+     False),  # a comment
+    ('process p {\n  stage s\n  product a 1 t\n  allocation economic {\n    property a 2 kg CO2e / t\n  }\n}',
+     False),  # three units
+    ('process p {\n  stage s\n  product a 1 t\n  allocation economic {\n    share a (1 + 2) %\n  }\n}', False),
+    # keywords as names: the loop reads them as names where the keyword does not fit, or reports them
+    ('process p {\n  stage s\n  product a 1 t\n  allocation stage {\n    share a 1 %\n  }\n}', False),
+    ('process p {\n  stage s\n  product a 1 t\n  allocation m {\n    share stage 1 %\n  }\n}', False),
+    ('process p {\n  stage s\n  product a 1 t\n  allocation m {\n    share a 1 of\n  }\n}', None),
+    ('process p {\n  stage s\n  product a 1 t\n  allocation m {\n    share a 1 %\n  }\n  product b 1 t\n}',
+     False),  # a flow line after the allocation
+    ('process p {\n  stage s\n  product a 1 t\n  allocation m {\n    share a 1 %\n  }\n  allocation m\n}',
+     False),  # two allocations: the loop's, which records the second as a duplicate
+    ('process p {\n  stage s\n  allocation m {\n    share a 1 %\n  }\n  product a 1 t\n}', False),  # first
+    ('process p {\n  stage s\n  product a 1 t\n  allocation m {\n    share a 1 %\n    note "n"\n  }\n}', None),
 ]
 
 
