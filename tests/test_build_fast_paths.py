@@ -485,8 +485,8 @@ def test_a_built_process_is_the_record_validation_makes():
     span = Span("m.pcf", 7, 9, 7, 14)
     flows = [M.line_flow("product", "out", 1.0, "kilogram", "1 kg", span, span),
              M.line_flow("product", "slag", 0.2, "kilogram", "0.2 kg", span, span)]
-    plain = dict(name="smelt", label=None, stage="production", geography=None, flows=flows[:1], allocation=None,
-                 quality=None, notes=[], span=span)
+    plain = {"name": "smelt", "label": None, "stage": "production", "geography": None, "flows": flows[:1],
+             "allocation": None, "quality": None, "notes": [], "span": span}
     full = dict(plain, name="t1.smelt", label="smelting", geography="CN", flows=flows,
                 allocation=M.Allocation(method="mass", shares={"out": 0.8, "slag": 0.2}, justification="why"),
                 quality=M.Quality(activity=1, factor=2, calibration=3), notes=["a note"])

@@ -601,12 +601,12 @@ _PROCESSES = [
     ("process p {\n  stage production\n}", False),  # no flow line: the loop's
     ("process p {\n  product out 1 t\n  stage production\n}", False),  # the stage after the flows
     # Allocation lines and blocks (parse._allocation_block), after the flow lines:
-    ('process p {\n  stage s\n  product a 1 t\n  product b 1 t\n  allocation energy {\n    property a 29.14 GJ / t\n'
-     '    property b 7.5 GJ/t\n    share a 80 %\n    share b 20%\n    justification "heat"\n  }\n}', True),
+    (('process p {\n  stage s\n  product a 1 t\n  product b 1 t\n  allocation energy {\n    property a 29.14 GJ / t\n'
+      '    property b 7.5 GJ/t\n    share a 80 %\n    share b 20%\n    justification "heat"\n  }\n}'), True),
     ('process p {\n  stage s\n  product a 1 t\n  product b 1 t\n  allocation mass\n}', True),  # no block
     ('process p {\n  stage s\n  product a 1 t\n  allocation mass {\n  }\n}', True),  # an empty block
-    ('process p {\n  stage s\n  product a 1 t\n  allocation x {\n    share a 0.5\n    share a 1 kg*t\n'
-     '    property a 2 CNY kg\n  }\n}', True),  # a bare number; `*` and juxtaposition
+    (('process p {\n  stage s\n  product a 1 t\n  allocation x {\n    share a 0.5\n    share a 1 kg*t\n'
+      '    property a 2 CNY kg\n  }\n}'), True),  # a bare number; `*` and juxtaposition
     ('process p {\n  stage s\n  product a 1 t\n  allocation economic {\n    property a 2 CNY / t  # c\n  }\n}',
      False),  # a comment
     ('process p {\n  stage s\n  product a 1 t\n  allocation economic {\n    property a 2 kg CO2e / t\n  }\n}',
