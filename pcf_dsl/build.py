@@ -122,6 +122,11 @@ class _State:
             raise _TooManyProblems
 
 
+# The items that declare a name, and the kind of symbol each makes.
+_DECLARED_KINDS = {S.Param: "param", S.Factor: "factor", S.Process: "process", S.GwpSet: "gwp_set",
+                   S.Profile: "profile"}
+
+
 class _TooManyProblems(Exception):
     """Raised by _State.add when the model has more problems than are worth reporting at once."""
 
@@ -477,8 +482,7 @@ class Builder:
             raise PcfError(self.state.diagnostics)
         for unit_ in self.units:
             for item in unit_.syntax.items:
-                kind = {S.Param: "param", S.Factor: "factor", S.Process: "process", S.GwpSet: "gwp_set",
-                        S.Profile: "profile"}.get(type(item))
+                kind = _DECLARED_KINDS.get(type(item))
                 if kind:
                     self._declare(unit_.prefix, item.name, kind, item, unit_.syntax.path)
         processes = [sym.node for sym in self.state.symbols.values() if sym.kind == "process"]
