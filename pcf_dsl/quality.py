@@ -10,6 +10,8 @@ to Q004) and the report both read it from here.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .compute import Result
 from .model import Flow, Model, Process, Quality
 
@@ -61,37 +63,56 @@ def weighted_quality(model: Model, result: Result) -> dict:
     footprint the score covers. `unscored` holds (process, flow, weight) of the
     lines left out, in result order.
     """
-    values = line_values(result)
-    magnitude = sum(abs(v) for v in values.values())
-    unscored = []
-    weights, weighted = [], []  # of the scored lines, in order: summed as the lines were
-    # Per process: its flows by name when one of them has scores of its own (as Process.flow finds
-    # them, the first of a name), else the one quality and score all its lines share. Most processes
-    # score no flow of their own: a dict of the flows of each was a third of the time.
-    known: dict[str, tuple] = {}
-    processes = model.processes
-    for (process_name, flow_name), value in values.items():
-        entry = known.get(process_name)
-        if entry is None:
-            process = processes[process_name]
-            if _scores_a_flow(process):
-                entry = (process, {f.name: f for f in reversed(process.flows)}, None, None)
-            else:
-                shared = process.quality
-                mean = shared.score() if shared is not None else None
-                entry = (process, None, shared if mean is not None else None, mean)
-            known[process_name] = entry
-        process, named, quality, mean = entry
-        if named is not None:
-            quality = line_quality(process, named.get(flow_name))
-            mean = quality.score() if quality is not None else None
-        weight = abs(value) / magnitude if magnitude else 0.0
-        if quality is None:
-            unscored.append((process_name, flow_name, weight))
-        else:
-            weights.append(weight)
-            weighted.append(weight * mean)
-    scored_share = sum(weights)
-    score = sum(weighted) / scored_share if scored_share else None
+    lines = result.by_flow
+    keys = [(line.process, line.flow) for line in lines]
+    values = [line.value for line in lines]
+    if len(dict.fromkeys(keys)) != len(keys):  # a flow with two lines: one weight for both, as line_values adds them
+        summed = line_values(result)
+        keys, values = list(summed), list(summed.values())
+    # The weights and their products with the scores on arrays: element by element, numpy's float
+    # division and product are Python's to the last bit, and the sums below add the same floats in
+    # the same order (sum over a list). 340,000 lines at 100k processes took 0.4 s as a loop.
+    sizes = np.abs(np.array(values, dtype=float))
+    magnitude = sum(sizes.tolist())
+    weights = sizes / magnitude if magnitude else np.zeros(len(values))
+    means = _line_means(model, keys)
+    scored = np.array([mean is not None for mean in means], dtype=bool)
+    scored_weights = weights[scored]
+    weighted = scored_weights * np.array([mean for mean in means if mean is not None], dtype=float)
+    unscored = [(process_name, flow_name, weight) for (process_name, flow_name), weight, mean
+                in zip(keys, weights.tolist(), means) if mean is None]
+    scored_share = sum(scored_weights.tolist())
+    score = sum(weighted.tolist()) / scored_share if scored_share else None
     return {"score": score, "level": quality_level(score) if score is not None else None,
             "scored_share": scored_share, "unscored": unscored}
+
+
+def _line_means(model: Model, keys: list[tuple[str, str]]) -> list[float | None]:
+    """Each line's score (the mean of its three), None when it lacks one, for (process, flow) keys."""
+    # Per process: the one score all its lines share, unless one of its flows has scores of its own
+    # (then its flows by name, as Process.flow finds them, the first of a name). Most processes score
+    # no flow of their own: a dict of the flows of each was a third of the time.
+    shared: dict[str, float | None] = {}
+    named: dict[str, tuple[Process, dict[str, Flow]]] = {}
+    processes = model.processes.values()
+    # Asked of all flows at once first (one list of 850,000 at 100k processes), process by process only
+    # when some flow has scores of its own.
+    own = [flow.quality for process in processes for flow in process.flows]
+    any_own = own.count(None) != len(own)
+    for name, process in model.processes.items():
+        if any_own and _scores_a_flow(process):
+            named[name] = (process, {f.name: f for f in reversed(process.flows)})
+        else:
+            quality = process.quality
+            shared[name] = quality.score() if quality is not None else None
+    if not named:
+        return [shared[process_name] for process_name, _ in keys]
+    means = []
+    for process_name, flow_name in keys:
+        if process_name in named:
+            process, flows = named[process_name]
+            quality = line_quality(process, flows.get(flow_name))
+            means.append(quality.score() if quality is not None else None)
+        else:
+            means.append(shared[process_name])
+    return means

@@ -457,3 +457,48 @@ def test_the_command_line_process_ends_with_its_command_and_all_of_its_output(ar
     assert len(ended.stdout) > 1000 or "-o" in args
     if written is not None:
         assert written == (tmp_path / "b.dot").read_bytes() and written.startswith(b"digraph")
+
+
+def _plain_weighted_quality(model, result):
+    """The data-quality score as a plain loop over the lines (what quality.weighted_quality computes on arrays)."""
+    from pcf_dsl.quality import line_quality, line_values, quality_level
+
+    values = line_values(result)
+    magnitude = sum(abs(v) for v in values.values())
+    weights, weighted, unscored = [], [], []
+    for (process_name, flow_name), value in values.items():
+        process = model.processes[process_name]
+        quality = line_quality(process, process.flow(flow_name))
+        weight = abs(value) / magnitude if magnitude else 0.0
+        if quality is None:
+            unscored.append((process_name, flow_name, weight))
+        else:
+            weights.append(weight)
+            weighted.append(weight * quality.score())
+    share = sum(weights)
+    score = sum(weighted) / share if share else None
+    return {"score": score, "level": quality_level(score) if score is not None else None,
+            "scored_share": share, "unscored": unscored}
+
+
+@pytest.mark.parametrize("flow_scores", [False, True])
+def test_the_weighted_quality_on_arrays_is_the_plain_loops(flow_scores, tmp_path):
+    from pcf_dsl.quality import weighted_quality
+
+    own = "  {\n    quality activity=continuous factor=national calibration=compliant\n  }\n" if flow_scores else "\n"
+    path = tmp_path / "dq.pcf"
+    path.write_text(
+        'study "dq" {\n  declared_unit 1 kg of p.x\n}\nfactor a = 3 kg CO2e / kg\nfactor b = 0.7 kg CO2e / kg\n'
+        'process p {\n  stage production\n  quality activity=periodic factor=national calibration=accepted\n'
+        '  product x 1 kg\n  input one 0.3 kg from a' + own + '  input two 0.1 kg from b\n'
+        '  input part 1 kg from q.y\n}\n'
+        'process q {\n  stage production\n  product y 1 kg\n  input three 0.9 kg from a\n'
+        '  input four 0.01 kg from b\n}\n', encoding="utf-8")
+    model = load(path)
+    result = compute(model)
+    expected = _plain_weighted_quality(model, result)
+    assert weighted_quality(model, result) == expected and expected["unscored"] and expected["score"] is not None
+    # A flow with two lines: the loop adds their values into one weight; so must the arrays.
+    result.by_flow.append(result.by_flow[0])
+    assert weighted_quality(model, result) == _plain_weighted_quality(model, result)
+
