@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .base import Clause, Docs, Finding, Rule
-from .common import basis_amount, cutoff_thresholds, estimated_total, flow_basis, pct
+from .common import basis_amount, cutoff_thresholds, estimated_total, flow_basis, largest_first, pct
 
 RULE = Rule(
     code="C006",
@@ -54,15 +56,19 @@ def check(ctx):
     if threshold is None:
         ctx.not_applicable("no per-flow threshold is set")
         return
-    small: list[tuple[str, float]] = []
     if basis == "emissions":
         total = estimated_total(ctx.result)
-        for line in ctx.result.by_flow:
-            share = line.value / total if total else 0.0
-            if abs(share) < threshold:
-                small.append((f"{line.process}.{line.flow}", share))
-        unit_total = sum(s for _, s in small)
+        lines = ctx.result.by_flow
+        # On an array: numpy divides and compares each line's value as Python does, and the sum below adds
+        # the same shares in line order (340,000 lines at 100k processes, a fifth of a second as a loop).
+        values = np.array([line.value for line in lines], dtype=float)
+        shares = values / total if total else np.zeros(len(lines))
+        picked = np.flatnonzero(np.abs(shares) < threshold).tolist()
+        small_shares = shares[picked].tolist()
+        small_names = [f"{lines[i].process}.{lines[i].flow}" for i in picked]
+        unit_total = sum(small_shares)
     else:
+        small_names, small_shares = [], []
         for process in ctx.model.processes.values():
             # Under "mass and energy" a flow is a share of the inputs measured on its own basis.
             inputs = {f.name: (own, basis_amount(f, own)) for f in process.flows if f.kind == "input" and not f.cutoff
@@ -74,18 +80,18 @@ def check(ctx):
             for name, (own, amount) in inputs.items():
                 whole = wholes.get(own)
                 if amount is not None and whole and amount / whole < threshold:
-                    small.append((f"{process.name}.{name}", amount / whole))
+                    small_names.append(f"{process.name}.{name}")
+                    small_shares.append(amount / whole)
         unit_total = None
-    ctx.record(threshold=threshold, basis=basis, small_flows=len(small))
-    if not small:
+    ctx.record(threshold=threshold, basis=basis, small_flows=len(small_names))
+    if not small_names:
         return
-    small.sort(key=lambda item: (-abs(item[1]), item[0]))
-    names = [name for name, _ in small]
+    names = [small_names[i] for i in largest_first(small_shares, small_names)]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     together = f", together {pct(unit_total)} of the estimated total" if unit_total is not None else ""
     # At the per-flow threshold these flows are measured against: the study's line or the profile's.
     yield Finding(limits["paths"]["per_flow"],
-                  f"{len(small)} modelled flow{'s are each' if len(small) != 1 else ' is'} under the "
+                  f"{len(names)} modelled flow{'s are each' if len(names) != 1 else ' is'} under the "
                   f"{pct(threshold)} per-flow threshold ({basis} basis){together}: {shown}",
-                  {"count": len(small), "threshold": threshold, "basis": basis, "combined_share": unit_total,
+                  {"count": len(names), "threshold": threshold, "basis": basis, "combined_share": unit_total,
                    "flows": names})
