@@ -256,13 +256,16 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206
 
 def printable(text: str) -> str:
     """Text safe to print to a terminal or a CI log: control and bidi-override characters replaced."""
+    if text.isascii() and text.isprintable():  # nothing to replace: most lines, told without the regex
+        return text
     return _UNPRINTABLE.sub("\ufffd", text)
 
 
 @lru_cache(maxsize=256)
 def _help_lines(help: str) -> tuple[str, ...]:
-    """The help block's lines: a rule's findings share one help text (engine.rule_help), laid out once."""
-    return tuple(("  = help: " if i == 0 else "          ") + line for i, line in enumerate(help.splitlines()))
+    """The help block's lines, printable: a rule's findings share one help text (engine.rule_help), laid out once."""
+    return tuple(printable(("  = help: " if i == 0 else "          ") + line)
+                 for i, line in enumerate(help.splitlines()))
 
 
 def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
@@ -280,9 +283,13 @@ def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     for label in labels:
         out.append(f"  --> {label.span}: {label.message}")
         out.extend(_snippet(label.span, sources, marker="-", width=width))
+    # Line by line: a line is printable as it is far more often than not, and the help's lines are
+    # made printable once for all the findings that share them (the same text as the whole made
+    # printable, as a newline is never replaced).
+    out = [printable(line) for line in out]
     if diagnostic.help:
         out.extend(_help_lines(diagnostic.help))
-    return printable("\n".join(out))
+    return "\n".join(out)
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: SourceCache = SOURCES) -> str:

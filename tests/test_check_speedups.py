@@ -512,3 +512,10 @@ def test_largest_first_is_sorted_by_size_then_name():
         names = rng.choice(["a", "b", "a.b", "a-b", "c", "a_b"], size=n).tolist()
         assert largest_first(sizes, names) == sorted(range(n), key=lambda i: (-abs(sizes[i]), names[i]))
 
+
+@pytest.mark.parametrize("text", ["plain text", "tab\there", "line\nbreak", "esc\x1b[31mred", "del\x7f",
+                                  "c1\x85", "bidi \u202e", "lone \udcff", "中文 text", "", "bell\x07"])
+def test_printable_without_the_regex_is_the_regex(text):
+    from pcf_dsl.diagnostics import _UNPRINTABLE, printable
+
+    assert printable(text) == _UNPRINTABLE.sub("\ufffd", text)
