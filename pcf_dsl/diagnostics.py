@@ -241,7 +241,7 @@ def _snippet(span: Span, sources: SourceCache, marker: str = "^", width: int = 0
     underline = max(1, display_width(shown[start : start + length]))
     return [
         f"{pad} |",
-        f"{gutter} | {shown}",
+        f"{gutter} | {printable(shown)}",  # the one line of the three with text from the file
         f"{pad} | {' ' * display_width(shown[:start])}{marker * underline}",
     ]
 
@@ -270,7 +270,11 @@ def _help_lines(help: str) -> tuple[str, ...]:
 
 def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     """rustc-style text: header, location, source line with a caret, help."""
-    out = [f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"]
+    # Line by line, and only the lines with text from the model or the file (the gutters and carets are
+    # spaces, digits and markers): a line is printable as it is far more often than not, and the help's
+    # lines are made printable once for all the findings that share them. The same text as the whole
+    # made printable, as a newline is never replaced.
+    out = [printable(f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}")]
     span, labels = diagnostic.span, diagnostic.labels
     if labels:
         spans = [s for s in [span, *(l.span for l in labels)] if s is not None]
@@ -278,15 +282,11 @@ def render(diagnostic: Diagnostic, sources: SourceCache = SOURCES) -> str:
     else:  # most findings: the gutter is the one line number's
         width = len(str(span.line)) if span is not None else 0
     if span is not None:
-        out.append(f"  --> {span}")
+        out.append(printable(f"  --> {span}"))
         out.extend(_snippet(span, sources, width=width))
     for label in labels:
-        out.append(f"  --> {label.span}: {label.message}")
+        out.append(printable(f"  --> {label.span}: {label.message}"))
         out.extend(_snippet(label.span, sources, marker="-", width=width))
-    # Line by line: a line is printable as it is far more often than not, and the help's lines are
-    # made printable once for all the findings that share them (the same text as the whole made
-    # printable, as a newline is never replaced).
-    out = [printable(line) for line in out]
     if diagnostic.help:
         out.extend(_help_lines(diagnostic.help))
     return "\n".join(out)
