@@ -429,6 +429,14 @@ def test_a_command_lets_its_model_go_before_the_collector_is_back(command, loade
     assert len(loaded) == 1 and alive_when_enabled[-1] == [False]
 
 
+def _buffered_environment() -> dict:
+    """The environment without PYTHONUNBUFFERED (some CI images and sandboxes set it): standard output is
+    then buffered as on a user's machine, and what the process's end does not flush is lost."""
+    import os
+
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
 @pytest.mark.parametrize("args", [["check", "--format", "json"], ["calc", "--format", "json"], ["check"],
                                   ["render", "-o", "{tmp}/b.dot"]])
 def test_the_command_line_process_ends_with_its_command_and_all_of_its_output(args, tmp_path):
@@ -448,7 +456,8 @@ def test_the_command_line_process_ends_with_its_command_and_all_of_its_output(ar
     script = ("import os, sys\nfrom pcf_dsl import cli\nreal = os._exit\n"
               "def watched(code):\n    sys.stderr.write(f'ended here: {code}')\n    sys.stderr.flush()\n    real(code)\n"
               "os._exit = watched\nsys.argv = ['pcf', *sys.argv[1:]]\ncli.run()\n")
-    ended = subprocess.run([sys.executable, "-c", script, *given], capture_output=True, cwd=tmp_path, check=False)
+    ended = subprocess.run([sys.executable, "-c", script, *given], capture_output=True, cwd=tmp_path, check=False,
+                           env=_buffered_environment())
     assert ended.stderr.decode().endswith(f"ended here: {ended.returncode}")
     written = (tmp_path / "b.dot").read_bytes() if "-o" in args else None
     invoked = CliRunner().invoke(main, given)
@@ -519,3 +528,27 @@ def test_printable_without_the_regex_is_the_regex(text):
     from pcf_dsl.diagnostics import _UNPRINTABLE, printable
 
     assert printable(text) == _UNPRINTABLE.sub("\ufffd", text)
+
+
+def test_the_command_line_process_ends_with_all_of_the_formatted_text_of_standard_input():
+    """`pcf fmt -` writes its bytes to standard output's buffer, not through click: the process's end
+    (cli._end_process) must flush them, a short text left in the buffer as much as a long one, which
+    the buffer writes through."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from pcf_dsl.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "aluminium_billet" / "aluminium_billet.pcf"
+    script = "import sys\nfrom pcf_dsl import cli\nsys.argv = ['pcf', 'fmt', '-']\ncli.run()\n"
+    for parameters in (3, 5000):
+        # The reference model with blank lines to take out (the formatter has work to do), and parameters.
+        text = path.read_bytes().replace(b"\n\n", b"\n\n\n") if parameters > 3 else b"param a =  1 kg\n\n\n"
+        text += b"".join(f"param p{i} =  {i}.5 kg\n".encode() for i in range(parameters))
+        ended = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, check=False,
+                               env=_buffered_environment())
+        invoked = CliRunner().invoke(main, ["fmt", "-"], input=text)
+        assert ended.returncode == invoked.exit_code == 0, ended.stderr
+        assert ended.stdout == invoked.stdout_bytes != text and len(ended.stdout) > 15 * parameters
