@@ -220,17 +220,21 @@ def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) ->
     out["rss_peak"] = _maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF))
 
     # The peer's input: the same matrices (A from build_system; B: kg of gas per unit of each column).
-    gases = sorted({g for line in system.lines for g in line.gas_mass})
+    lines = system.lines
+    gases = sorted(set(lines.gas))
     gwp_set = model.gwp_sets[model.study.gwp]
     rows, cols, vals = [], [], []
-    for line in system.lines:
-        process = model.processes[line.process]
-        shares = system.allocation[line.process]
+    line_gases: list[dict[str, float]] = [{} for _ in lines.process]
+    for line, gas, mass in zip(lines.gas_line, lines.gas, lines.gas_mass):
+        line_gases[line][gas] = mass
+    for position, gas_mass in zip(lines.process, line_gases):
+        name = system.processes[position]
+        process, shares = model.processes[name], system.allocation[name]
         for product in process.products:
             share = shares[product.name]
             if not share:
                 continue
-            for gas, mass in line.gas_mass.items():
+            for gas, mass in gas_mass.items():
                 rows.append(gases.index(gas))
                 cols.append(system.index[process.key(product.name)])
                 vals.append(mass * share)

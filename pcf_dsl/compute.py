@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
@@ -74,19 +76,6 @@ class FlowResult:
     value: float
     share: float
     gases: Annotated[dict[str, float], Field(description="kg CO2e per declared unit, by gas")]
-
-
-def _setters(cls, *names: str) -> tuple:
-    """The setters of the slots of a result record, one per field in `names`, which must be all of its fields.
-
-    Compute makes its result lines through these, without pydantic's validation: at 10k processes,
-    validating the 34,000 lines and their amounts took 0.07 of compute's 0.40 s. What compute puts in
-    them has the fields' types already (str, None, float, dict of str to float); tests/test_cli_calc.py
-    checks that pydantic would make the same records of them.
-    """
-    if sorted(names) != sorted(cls.__dataclass_fields__):  # a field left out would be missing from the JSON
-        raise TypeError(f"{cls.__name__} has the fields {list(cls.__dataclass_fields__)}, not {list(names)}")
-    return tuple(getattr(cls, name).__set__ for name in names)
 
 
 class GasResult(BaseModel):
@@ -185,6 +174,32 @@ class BurdenLine:
 
 
 @dataclass
+class BurdenLines:
+    """The model's burden lines in its order, column by column, and their gases, line by line.
+
+    Columns, not an object per line, so that compute scales them all at once with numpy: a model of
+    100,000 processes has about 340,000 lines. A line's numbers are per run of its process (its product
+    amounts as written). Most lines have one gas (CO2e) and some several: each gas of a line is an entry
+    of the gas columns, in the line's order. The flow's group and amount are read into columns of their
+    own where the loop over the flows has each flow at hand: a second pass over flows spread through
+    the model's memory cost about 0.05 s per attribute at 100k processes.
+    """
+
+    process: Sequence[int] = ()  # the position of the line's process in System.processes
+    flow: Sequence[M.Flow] = ()
+    stage: Sequence[str] = ()
+    group: Sequence[str | None] = ()
+    factor: Sequence[str | None] = ()
+    amount: Sequence[float] = ()  # the flow's amount as written: its number, and its unit below
+    unit: Sequence[str] = ()
+    co2e: Sequence[float] = ()  # kg CO2e per run
+    gas_line: Sequence[int] = ()  # the line of each gas entry
+    gas: Sequence[str] = ()
+    gas_mass: Sequence[float] = ()  # kg of the gas per run
+    gas_co2e: Sequence[float] = ()  # kg CO2e per run
+
+
+@dataclass
 class System:
     """The model as arrays: what the solver and the contributions need."""
 
@@ -192,7 +207,11 @@ class System:
     index: dict[str, int]
     entries: tuple[np.ndarray, np.ndarray, np.ndarray]  # A as (rows, columns, values); repeats add up
     allocation: dict[str, dict[str, float]]  # process -> product -> share
-    lines: list[BurdenLine]
+    lines: BurdenLines
+    processes: list[str] = field(default_factory=list)  # names, in the model's order
+    # Each product of each process, process by process in product order: (process position, column, share).
+    products: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    cutoffs: list[tuple[int, M.Flow]] = field(default_factory=list)  # (process position, cut-off flow)
 
     @cached_property
     def matrix(self) -> "sp.csr_matrix":
@@ -355,100 +374,260 @@ def build_system(model: M.Model) -> System:
 
 
 def _build_system(model: M.Model) -> System:
+    """A's entries, the allocation and the burden lines, from one pass over the processes and their flows.
+
+    One pass, each process's flows read while they are in the processor's cache: a pass of its own to
+    list the products first (to know every supplier's column) made the flows come from memory twice,
+    0.15 s more at 100k processes. So a supplier link keeps its supplier's key, and numpy finds the
+    columns and converts the amounts after the pass (_link_entries); what fails there fails as it did
+    at its link, before any later error of the pass (_first_failure). What the pass gathers goes into a
+    list per column (list.append is the cheapest step Python has), not into a tuple per row.
+    """
     gwp = model.gwp_sets.get(model.study.gwp) if model.study and model.study.gwp else None
-    # Each process's products listed once (Process.products builds the list anew on every call),
-    # and each activity's column and product unit by key, so a supplier link needs no search of its flows.
-    products = {name: process.products for name, process in model.processes.items()}
+    processes = model.processes
     keys: list[str] = []
-    product_unit: dict[str, str] = {}
-    for name, process in model.processes.items():
-        for p in products[name]:
-            key = process.key(p.name)
-            keys.append(key)
-            product_unit[key] = p.amount.unit
-    index = {k: i for i, k in enumerate(keys)}
-    supplier = {k: (i, product_unit[k]) for k, i in index.items()}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    add_row, add_col, add_val = rows.append, cols.append, vals.append
     allocation: dict[str, dict[str, float]] = {}
-    lines: list[BurdenLine] = []
-    add_line = lines.append
+    # Each product (a column of A): its process's position, unit, allocation share and amount as written.
+    product_position: list[int] = []
+    product_unit: list[str] = []
+    product_share: list[float] = []
+    product_amount: list[float] = []
+    # Each supplier link: its process's position, the flow, the supplier's key, the amount as written, its unit.
+    link_position: list[int] = []
+    link_flow: list[M.Flow] = []
+    link_source: list[str] = []
+    link_amount: list[float] = []
+    link_unit: list[str] = []
+    lines = _LineColumns()
+    line_position, line_flow, line_stage, line_group = lines.position, lines.flow, lines.stage, lines.group
+    line_factor, line_amount, line_unit, line_mass = lines.factor, lines.amount, lines.unit, lines.mass
+    cutoffs: list[tuple[int, M.Flow]] = []
     terms: dict[tuple[str | None, str], tuple | None] = {}
-    for name, process in model.processes.items():
-        shares = allocation_shares(process, products[name])
-        allocation[name] = shares
-        columns = [(index[process.key(p.name)], shares[p.name]) for p in products[name]]
-        for (column, _), product in zip(columns, products[name]):
-            add_row(column)
-            add_col(column)
-            add_val(product.amount.value)
-        single = columns[0] if len(columns) == 1 else None
-        stage = process.stage
-        for flow in process.flows:
-            source_kind = flow.source_kind
-            if source_kind == "process" and not flow.cutoff:
-                amount = flow.amount
-                row, unit_to = supplier[flow.source]
-                amount = amount.value * conversion_factor(amount.unit, unit_to)
-                if single is not None:
-                    col, share = single
-                    if share:
-                        add_row(row)
-                        add_col(col)
-                        add_val(-amount * share)
+    failure = None
+    try:
+        for position, (name, process) in enumerate(processes.items()):
+            flow = None  # (for _first_failure: an allocation fails before the process's flows)
+            products = process.products
+            shares = allocation[name] = allocation_shares(process, products)
+            for product in products:
+                keys.append(process.key(product.name))
+                product_position.append(position)
+                product_unit.append(product.amount.unit)
+                product_share.append(shares[product.name])
+                product_amount.append(product.amount.value)
+            stage = process.stage
+            for flow in process.flows:
+                if flow.cutoff:
+                    cutoffs.append((position, flow))
                     continue
-                for col, share in columns:
-                    if share:
-                        add_row(row)
-                        add_col(col)
-                        add_val(-amount * share)
-                continue
-            if flow.cutoff or flow.kind in ("product", "loss") or (source_kind != "factor" and flow.kind != "emit"):
-                continue  # no burden of its own (a cut-off, a product or loss, a waste to a treatment process)
-            # _burden_line's arithmetic, with what it looks up per line (the factor, its units, the GWP
-            # values) looked up once per factor and unit; a line that needs one of its errors goes to it.
-            amount = flow.amount
-            term_key = (flow.source if source_kind == "factor" else None, amount.unit)
-            found = terms.get(term_key, terms)
-            if found is terms:
-                found = terms[term_key] = _line_terms(model, term_key, gwp)
-            value = amount.value
-            if found is not None:
-                factor_name, components = found
-                if len(components) == 1 and components[0][3] is None and components[0][1] is not None:
-                    # one component in CO2e from a factor, most lines: its mass is its CO2e
-                    _, quantity, multiplier, _ = components[0]
-                    mass = value * quantity * multiplier
-                    if not (-TINY < mass < TINY and value and quantity):
-                        add_line(BurdenLine(name, flow, flow.stage or stage, factor_name, {CO2E: mass}, {CO2E: mass},
-                                            0.0 + mass))  # sum()'s 0 + mass: -0.0 becomes 0.0
-                        continue
-                else:
-                    gas_mass: dict[str, float] = {}
-                    gas_co2e: dict[str, float] = {}
-                    for gas, quantity, multiplier, gwp_factor in components:
-                        # (an emission has no factor quantity: its mass is the amount times the multiplier)
-                        mass = gas_mass[gas] = (value * multiplier if quantity is None else
-                                                value * quantity * multiplier)
-                        if -TINY < mass < TINY and value and quantity != 0:
-                            break
-                        if gwp_factor is None:
-                            gas_co2e[gas] = mass
-                        else:
-                            co2e = gas_co2e[gas] = mass * gwp_factor
-                            if -TINY < co2e < TINY and mass:
-                                break
+                source_kind = flow.source_kind
+                amount = flow.amount
+                if source_kind == "process":
+                    link_position.append(position)
+                    link_flow.append(flow)
+                    link_source.append(flow.source)
+                    link_amount.append(amount.value)
+                    link_unit.append(amount.unit)
+                    continue
+                if flow.kind in ("product", "loss") or (source_kind != "factor" and flow.kind != "emit"):
+                    continue  # no burden of its own (a product or loss, a waste to a treatment process)
+                # _burden_line's arithmetic, with what it looks up per line (the factor, its units, the GWP
+                # values) looked up once per factor and unit; a line that needs one of its errors goes to it.
+                term_key = (flow.source if source_kind == "factor" else None, amount.unit)
+                found = terms.get(term_key, terms)
+                if found is terms:
+                    found = terms[term_key] = _line_terms(model, term_key, gwp)
+                value = amount.value
+                line = None
+                if found is not None:
+                    factor_name, components = found
+                    if len(components) == 1 and components[0][3] is None and components[0][1] is not None:
+                        # one component in CO2e from a factor, most lines: its mass is its CO2e
+                        _, quantity, multiplier, _ = components[0]
+                        mass = value * quantity * multiplier
+                        if not (-TINY < mass < TINY and value and quantity):
+                            line_position.append(position)
+                            line_flow.append(flow)
+                            line_stage.append(flow.stage or stage)
+                            line_group.append(flow.group)
+                            line_factor.append(factor_name)
+                            line_amount.append(value)
+                            line_unit.append(amount.unit)
+                            line_mass.append(mass)
+                            continue
                     else:
-                        add_line(BurdenLine(name, flow, flow.stage or stage, factor_name, gas_mass, gas_co2e,
-                                            sum(gas_co2e.values())))
-                        continue
-            line = _burden_line(model, process, flow, gwp)  # its error (E510, E511, E521) where it has one
-            if line is not None:
-                add_line(line)
-    entries = (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=float))
-    return System(keys, index, entries, allocation, lines)
+                        line = _several_gases(name, flow, flow.stage or stage, factor_name, components)
+                if line is None:
+                    line = _burden_line(model, process, flow, gwp)  # its error (E510, E511, E521) where it has one
+                lines.several[len(line_flow)] = line
+                line_position.append(position)
+                line_flow.append(flow)
+                line_stage.append(line.stage)
+                line_group.append(flow.group)
+                line_factor.append(line.factor)
+                line_amount.append(value)
+                line_unit.append(amount.unit)
+                line_mass.append(0.0)
+    except Exception as exc:  # noqa: BLE001 - raised by _first_failure, unless a link before it fails first
+        failure = (exc, position, flow)
+    links = (np.array(link_position, dtype=np.intp), link_flow, link_source, link_amount, link_unit)
+    if failure is not None:  # raised, or the first link's error before it (the links find their suppliers
+        _link_entries(model, links, *_products_of(processes.values()), failure)  # among all the products)
+    index = {k: i for i, k in enumerate(keys)}
+    position = np.array(product_position, dtype=np.intp)
+    # A key made twice (two processes whose names and products join up alike) is its last column, as index says.
+    column = np.arange(len(keys)) if len(index) == len(keys) else np.array([index[k] for k in keys], dtype=np.intp)
+    share = np.array(product_share, dtype=float)
+    entries = _entries(len(processes), (position, column, share, np.array(product_amount, dtype=float)), links[0],
+                       *_link_entries(model, links, index, product_unit, None))
+    return System(keys, index, entries, allocation, lines.burden_lines(), list(processes), (position, column, share),
+                  cutoffs)
+
+
+def _entries(n_processes: int, products: tuple[np.ndarray, ...], link_position: np.ndarray, link_row: np.ndarray,
+             link_amount: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A as (rows, columns, values): each product's own amount (process position, column, share, amount),
+    and each supplier link once for each product of its process that has an allocation share, taking its
+    amount times the share. In the pass's order, process by process, products first: the order in which
+    SuperLU and numpy add up repeated entries, so the same sums to the last bit."""
+    position, column, share, amount = products
+    link, product = taking_products((position, column, share), n_processes, link_position)
+    with np.errstate(all="ignore"):  # an overflow is inf, as it was: the solve refuses it
+        taken = -link_amount[link] * share[product]
+    order = np.argsort(np.concatenate((2 * position, 2 * link_position[link] + 1)), kind="stable")
+    return (np.concatenate((column, link_row[link]))[order].astype(np.int64),
+            np.concatenate((column, column[product]))[order].astype(np.int64),
+            np.concatenate((amount, taken))[order])
+
+
+def taking_products(products: tuple[np.ndarray, np.ndarray, np.ndarray], n_processes: int, positions: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """What the products of a process take of each of its items (links, lines) at `positions`: each item
+    once per product with an allocation share, items in order, products in theirs. Returns (item, product),
+    each an index, the product's into `products` (System.products: process position, column, share)."""
+    position, _, share = products
+    taking = np.flatnonzero(share != 0)  # process by process, in product order
+    count = np.bincount(position[taking], minlength=n_processes)
+    first = np.cumsum(count) - count
+    per_item = count[positions]
+    item = np.repeat(np.arange(len(positions)), per_item)
+    nth = np.arange(len(item)) - np.repeat(np.cumsum(per_item) - per_item, per_item)  # the item's n-th product
+    return item, taking[first[positions][item] + nth]
+
+
+def _products_of(processes: Iterable[M.Process]) -> tuple[dict[str, int], list[str]]:
+    """Each product's column by its key, and each column's product unit."""
+    keys, units = [], []
+    for process in processes:
+        for product in process.products:
+            keys.append(process.key(product.name))
+            units.append(product.amount.unit)
+    return {k: i for i, k in enumerate(keys)}, units
+
+
+@dataclass
+class _LineColumns:
+    """The burden lines as _build_system gathers them, a list per column; `mass` is a line's kg CO2e per
+    run where it is of one CO2e factor, and `several` has the BurdenLine of each of the others."""
+
+    position: list[int] = field(default_factory=list)
+    flow: list[M.Flow] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    group: list[str | None] = field(default_factory=list)
+    factor: list[str | None] = field(default_factory=list)
+    amount: list[float] = field(default_factory=list)
+    unit: list[str] = field(default_factory=list)
+    mass: list[float] = field(default_factory=list)
+    several: dict[int, BurdenLine] = field(default_factory=dict)
+
+    def burden_lines(self) -> BurdenLines:
+        """The lines, each gas of each an entry of the gas columns: one (CO2e) for the lines of one CO2e
+        factor, those of its BurdenLine for the others."""
+        count = np.ones(len(self.flow), dtype=np.intp)
+        count[list(self.several)] = [len(line.gas_mass) for line in self.several.values()]
+        first = np.cumsum(count) - count
+        mass = np.array(self.mass, dtype=float)
+        gas = [CO2E] * int(count.sum())
+        gas_mass = np.empty(len(gas))
+        gas_mass[first] = mass
+        gas_co2e = gas_mass.copy()  # a CO2e factor's mass is its CO2e
+        co2e = mass + 0.0  # sum() of the one CO2e: 0 + it, so -0.0 is 0.0
+        for i, line in self.several.items():
+            co2e[i] = line.co2e
+            entry = first[i]
+            for name, line_mass in line.gas_mass.items():  # gas_co2e has the same gases, in the same order
+                gas[entry], gas_mass[entry], gas_co2e[entry] = name, line_mass, line.gas_co2e[name]
+                entry += 1
+        return BurdenLines(self.position, self.flow, self.stage, self.group, self.factor, self.amount, self.unit, co2e,
+                           np.repeat(np.arange(len(self.flow)), count), gas, gas_mass, gas_co2e)
+
+
+def _link_entries(model: M.Model, links: tuple, index: dict[str, int], product_units: list[str],
+                  failure: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each supplier link's row (its supplier's column) and amount in its supplier's unit. A link whose
+    supplier is unknown or whose unit does not convert to its supplier's raises its error as it did; the
+    pass's `failure` (the exception, and where it was met) is raised here unless such a link came first."""
+    _, _, source, value, unit = links
+    rows = np.fromiter(map(index.get, source, repeat(-1)), dtype=np.intp, count=len(source))
+    known = rows >= 0  # (a supplier that is not in the model: its KeyError at its link, below)
+    # Each pair of units (the link's, its supplier's) converted once, the units numbered for numpy.
+    number = {u: i for i, u in enumerate(dict.fromkeys(chain(product_units, unit)))}
+    units = list(number)
+    supplier_unit = np.fromiter(chain(map(number.__getitem__, product_units), [0]), dtype=np.intp,
+                                count=len(product_units) + 1)  # (and a last one for the unknown suppliers)
+    pair = (np.fromiter(map(number.__getitem__, unit), dtype=np.intp, count=len(unit)) * len(units)
+            + supplier_unit[np.where(known, rows, -1)])
+    pairs, codes = np.unique(pair, return_inverse=True)
+    factors = []
+    for code in pairs.tolist():
+        try:
+            factors.append(conversion_factor(units[code // len(units)], units[code % len(units)]))
+        except Exception:  # noqa: BLE001 - raised at its link, below
+            factors.append(math.nan)
+    link_factors = np.array(factors, dtype=float)[codes]
+    link_factors[~known] = math.nan
+    failed = np.flatnonzero(np.isnan(link_factors))
+    if len(failed) or failure is not None:
+        _first_failure(model, links, failed[:1].tolist(), index, product_units, failure)
+    with np.errstate(all="ignore"):
+        return rows, np.array(value, dtype=float) * link_factors
+
+
+def _first_failure(model: M.Model, links: tuple, failed: list[int], index: dict[str, int],
+                   product_units: list[str], failure: tuple | None) -> None:
+    """Raise what the pass over the flows met first: the first link whose supplier is unknown or whose
+    unit does not convert to its supplier's, or the pass's own failure, whichever came first."""
+    def place(position: int, flow: M.Flow | None) -> tuple[int, int]:
+        flows = list(model.processes.values())[position].flows
+        return position, -1 if flow is None else next(i for i, f in enumerate(flows) if f is flow)
+
+    if failed:
+        i = failed[0]
+        position, flow, source, unit = int(links[0][i]), links[1][i], links[2][i], links[4][i]
+        if failure is None or place(position, flow) < place(failure[1], failure[2]):
+            conversion_factor(unit, product_units[index[source]])  # raises, as it did at this link
+    raise failure[0]
+
+
+def _several_gases(process: str, flow: M.Flow, stage: str, factor_name: str | None, components: tuple
+                   ) -> BurdenLine | None:
+    """_burden_line's line of an emission, or of a factor of other gases than CO2e alone, from its terms
+    (_line_terms); None when a number underflows, for _burden_line to say so."""
+    value = flow.amount.value
+    gas_mass: dict[str, float] = {}
+    gas_co2e: dict[str, float] = {}
+    for gas, quantity, multiplier, gwp_factor in components:
+        # (an emission has no factor quantity: its mass is the amount times the multiplier)
+        mass = gas_mass[gas] = value * multiplier if quantity is None else value * quantity * multiplier
+        if -TINY < mass < TINY and value and quantity != 0:
+            return None
+        if gwp_factor is None:
+            gas_co2e[gas] = mass
+        else:
+            co2e = gas_co2e[gas] = mass * gwp_factor
+            if -TINY < co2e < TINY and mass:
+                return None
+    return BurdenLine(process, flow, stage, factor_name, gas_mass, gas_co2e, sum(gas_co2e.values()))
 
 
 def factorise(system: System) -> "Factorisation":
@@ -779,7 +958,111 @@ def require_normal(what: str, flow: M.Flow) -> None:
         help="check the magnitudes and units of the amounts, factors and GWP values that lead here"))
 
 
-def _largest_first(flows: list[FlowResult], values: list[float]) -> list[FlowResult]:
+def _process_runs(system: System, scaling: np.ndarray) -> list[float]:
+    """How many times each process runs: its products' scalings weighted by their allocation shares,
+    added up in product order as `sum` adds them."""
+    process, column, share = system.products
+    with np.errstate(all="ignore"):  # an overflow is inf, an E521 below
+        weighted = scaling[column] * share
+    n = len(system.processes)
+    # One product: sum([w]) is 0 + w, which is what bincount adds (from 0.0, in order) on any Python.
+    runs = np.bincount(process, weights=weighted, minlength=n).tolist()
+    count = np.bincount(process, minlength=n)
+    several = np.flatnonzero(count != 1)
+    if len(several):
+        # Several products, or none (sum([]) is 0): sum itself, as Python >= 3.12 adds floats its own way.
+        weighted = weighted.tolist()
+        first = (np.cumsum(count) - count).tolist()
+        for p in several.tolist():
+            runs[p] = sum(weighted[first[p]:first[p] + count[p]])
+    return runs
+
+
+def _sums(keys: Sequence[str], weights: np.ndarray, start: Sequence[str] = ()) -> dict[str, float]:
+    """Each key's weights added up, the keys of `start` first (0.0 where they have none), then the others
+    as they come: what `sums[key] = sums.get(key, 0.0) + weight` gives, weight by weight, as np.bincount
+    adds each one in order to a sum that starts at 0.0."""
+    code = {key: i for i, key in enumerate(dict.fromkeys(chain(start, keys)))}
+    codes = np.fromiter(map(code.__getitem__, keys), dtype=np.intp, count=len(keys))
+    return dict(zip(code, np.bincount(codes, weights=weights, minlength=len(code)).tolist()))
+
+
+@np.errstate(all="ignore")  # inf and nan are what it looks for: not numpy's warnings on stderr
+def _require_representable(lines: BurdenLines, names: list[str], values: np.ndarray, amounts: np.ndarray,
+                           co2e: np.ndarray, written: np.ndarray, runs: np.ndarray, gas_masses: np.ndarray,
+                           gas_values: np.ndarray, by_gas_mass: dict[str, float]) -> None:
+    """E521 at the first line whose contribution has underflowed (E521 for a 0 or a subnormal made of
+    non-zero numbers) or is not finite: its value, amount, gases, or a sum by gas once the line is in it."""
+    # A value or amount of 0 (or a subnormal) from non-zero factors has underflowed.
+    underflow = (((np.abs(values) < TINY) & (co2e != 0)) | ((np.abs(amounts) < TINY) & (written != 0))) & (runs != 0)
+    # A sum that is inf or nan stays so: when the sums by gas are finite, every partial sum was.
+    if not underflow.any() and all(math.isfinite(v) for v in by_gas_mass.values()) and np.isfinite(
+            values).all() and np.isfinite(amounts).all() and np.isfinite(gas_values).all():
+        return
+    failed = underflow | ~np.isfinite(values) | ~np.isfinite(amounts)
+    gas_line = np.asarray(lines.gas_line, dtype=np.intp)
+    running = np.empty_like(gas_masses)  # each sum by gas after each of its entries, as the lines add to it
+    gases = np.array(lines.gas, dtype=object)
+    for gas in by_gas_mass:
+        entries = np.flatnonzero(gases == gas)
+        running[entries] = np.cumsum(gas_masses[entries])
+    failed[gas_line[~np.isfinite(gas_values) | ~np.isfinite(running)]] = True
+    i = int(np.flatnonzero(failed)[0])
+    flow = lines.flow[i]
+    what = f"the contribution of `{names[lines.process[i]]}.{flow.name}`"
+    if underflow[i]:
+        require_normal(what, flow)
+    entries = gas_line == i
+    require_finite([values[i], amounts[i], *gas_values[entries], *running[entries]], what,
+                   flow.amount_span or flow.span)
+
+
+def _flow_results(lines: BurdenLines, names: list[str], values: list[float], shares: list[float],
+                  amounts: list[float], units: list[str], gas_line: np.ndarray, gas_values: np.ndarray
+                  ) -> list[FlowResult]:
+    """The result line of each burden line, in their order.
+
+    Made without pydantic's validation, field by field: at 10k processes, validating the 34,000 lines and
+    their amounts took 0.07 of compute's 0.40 s. What goes in has the fields' types already (str, None,
+    float, dict of str to float); tests/test_cli_calc.py checks that pydantic would make the same records
+    of them, and that every field is set.
+    """
+    # Nearly every line has one gas: its dict made with the line, the others' put in after. A line's gases
+    # are the entries from `start` on; a line without gases points past them, to a stand-in.
+    count = np.bincount(gas_line, minlength=len(values))
+    start = np.cumsum(count) - count
+    first = np.where(count > 0, start, len(gas_line)).tolist()
+    first_gas = list(map([*lines.gas, None].__getitem__, first))
+    first_value = np.append(gas_values, 0.0)[first].tolist()
+    new = object.__new__
+    results: list[FlowResult] = []
+    add = results.append
+    for position, flow, stage, group, factor, value, share, amount, unit_text, gas, gas_value in zip(
+            lines.process, lines.flow, lines.stage, lines.group, lines.factor, values, shares, amounts, units,
+            first_gas, first_value):
+        out = new(AmountOut)
+        out.value = amount
+        out.unit = unit_text
+        result = new(FlowResult)
+        result.process = names[position]
+        result.flow = flow.name
+        result.label = flow.label
+        result.kind = flow.kind
+        result.stage = stage
+        result.group = group
+        result.factor = factor
+        result.amount = out
+        result.value = value
+        result.share = share
+        result.gases = {gas: gas_value}
+        add(result)
+    for line in np.flatnonzero(count != 1).tolist():
+        entries = range(start[line], start[line] + count[line])
+        results[line].gases = {lines.gas[entry]: gas_values[entry].item() for entry in entries}
+    return results
+
+
+def _largest_first(flows: list[FlowResult], values: np.ndarray) -> list[FlowResult]:
     """The lines sorted by (-|value|, process, flow), as `sorted` with that key sorts them.
 
     numpy's stable sort on the size, then each run of lines of the same size (-0.0 and 0.0 alike, as
@@ -788,7 +1071,7 @@ def _largest_first(flows: list[FlowResult], values: list[float]) -> list[FlowRes
     """
     if len(flows) < 2:
         return list(flows)
-    size = -np.abs(np.array(values, dtype=float))  # each line's value, as compute made it
+    size = -np.abs(values)
     order = np.argsort(size, kind="stable")
     ordered = size[order]
     # Runs of equal size: where a size is the same as the one before, a run goes on.
@@ -826,119 +1109,87 @@ def _compute(model: M.Model) -> Result:
         raise PcfError([name_the_loops(model, d) for d in exc.diagnostics]) from None
     require_productive(model, system.keys, scaling, f"the {du.term}", "`{key}` would be needed {value:.6g} times")
 
-    # Python floats from here on: an overflow becomes inf (caught as E521) without numpy's warnings on stderr.
-    scale = scaling.tolist()
-    index = system.index
-    # The products' shares in product order, as allocation_shares gives them: the same sum as product by product.
-    process_runs = {name: sum(scale[index[f"{name}.{product}"]] * share for product, share in shares.items())
-                    for name, shares in system.allocation.items()}
-    # Each line made a FlowResult at once, not a dict validated later with the Result: the dicts and
-    # the objects made from them were both alive at the peak (28 MB more at 10k processes, for 4 %
-    # less CPU). The Result keeps these instances as they are (pydantic does not revalidate them),
-    # and they are made without validation (_setters).
-    flows: list[FlowResult] = []
-    by_stage = {s.name: 0.0 for s in model.stages}
-    by_process = {name: 0.0 for name in model.processes}
-    by_gas_mass: dict[str, float] = {}
-    by_gas_value: dict[str, float] = {}
-    by_group: dict[str, float] = {}
-    isfinite = math.isfinite
-    lines, system.lines = system.lines, []
-    line_values: list[float] = []
-    add_value, add_flow = line_values.append, flows.append
-    new = object.__new__
-    set_amount_value, set_amount_unit = _setters(AmountOut, "value", "unit")
-    (set_process, set_flow, set_label, set_kind, set_stage, set_group, set_factor, set_amount, set_value, set_share,
-     set_gases) = _setters(FlowResult, "process", "flow", "label", "kind", "stage", "group", "factor", "amount",
-                           "value", "share", "gases")
-    for i in range(len(lines)):
-        # Each line let go as its result is made, so the two do not take memory at once
-        # (compute's peak at 10k processes: 57 MiB over the model instead of 74, by tracemalloc).
-        line, lines[i] = lines[i], None
-        flow, process, stage, gas_co2e = line.flow, line.process, line.stage, line.gas_co2e
-        r = process_runs[process]
-        value = line.co2e * r
-        by_stage[stage] = by_stage.get(stage, 0.0) + value
-        by_process[process] += value
-        group = flow.group
-        if group:
-            by_group[group] = by_group.get(group, 0.0) + value
-        written = flow.amount
-        shown, unit_text = readable(written.unit)  # a share folded in: 1.25 t, not 0.0125 t / %
-        amount = written.value * r * shown
-        # A line's value or amount of 0 (or a subnormal) from non-zero factors has underflowed: the
-        # comparison first, so a line of ordinary size costs no more than that.
-        if (-TINY < value < TINY and line.co2e or -TINY < amount < TINY and written.value) and r:
-            require_normal(f"the contribution of `{process}.{flow.name}`", flow)
-        # Every number this line makes or changes, added up: finite only when each of them is (inf and
-        # nan carry through a sum). The sums by gas it does not change were checked on earlier lines.
-        made = value + amount
-        gases = {}
-        for gas, mass in line.gas_mass.items():  # gas_co2e has the same gases, in the same order
-            mass_sum = by_gas_mass[gas] = by_gas_mass.get(gas, 0.0) + mass * r
-            gas_value = gases[gas] = gas_co2e[gas] * r
-            by_gas_value[gas] = by_gas_value.get(gas, 0.0) + gas_value
-            made += mass_sum + gas_value
-        out = new(AmountOut)
-        set_amount_value(out, amount)
-        set_amount_unit(out, unit_text)
-        result = new(FlowResult)
-        set_process(result, process)
-        set_flow(result, flow.name)
-        set_label(result, flow.label)
-        set_kind(result, flow.kind)
-        set_stage(result, stage)
-        set_group(result, group)
-        set_factor(result, line.factor)
-        set_amount(result, out)
-        set_value(result, value)
-        add_value(value)
-        set_share(result, 0.0)
-        set_gases(result, gases)
-        add_flow(result)
-        if not isfinite(made):  # the full check decides: the numbers may be finite and only their sum too large
-            require_finite([value, amount, *gases.values(), *by_gas_mass.values()],
-                           f"the contribution of `{process}.{flow.name}`", flow.amount_span or flow.span)
-    total = sum(line_values)
+    runs = _process_runs(system, scaling)
+    names = system.processes
+    lines = system.lines
+    process = np.array(lines.process, dtype=np.intp)
+    gas_line = np.array(lines.gas_line, dtype=np.intp)
+    # Each unit as a reader sees it, with a share folded in: 1.25 t, not 0.0125 t / %.
+    shown, unit_text = {}, {}
+    for u in set(lines.unit):
+        shown[u], unit_text[u] = readable(u)
+    # Every line at once: numpy multiplies as Python does, number for number. An overflow becomes inf,
+    # an E521 at its line below, without numpy's warning on stderr.
+    with np.errstate(all="ignore"):
+        line_runs = np.array(runs, dtype=float)[process]
+        co2e = np.array(lines.co2e, dtype=float)
+        written = np.array(lines.amount, dtype=float)
+        values = co2e * line_runs
+        amounts = written * line_runs * np.fromiter(map(shown.__getitem__, lines.unit), dtype=float,
+                                                    count=len(lines.unit))
+        gas_runs = line_runs[gas_line]
+        gas_masses = np.array(lines.gas_mass, dtype=float) * gas_runs
+        gas_values = np.array(lines.gas_co2e, dtype=float) * gas_runs
+    by_gas_mass = _sums(lines.gas, gas_masses)
+    by_gas_value = _sums(lines.gas, gas_values)
+    _require_representable(lines, names, values, amounts, co2e, written, line_runs, gas_masses, gas_values,
+                           by_gas_mass)
+    value_list = values.tolist()
+    total = sum(value_list)
 
     def share(v: float) -> float:
         # + 0.0: a zero line over a negative total is -0.0, which prints as "-0.00 %" and "-0.0" in JSON
         return v / total + 0.0 if total else 0.0
 
-    for f in flows:
-        f.share = share(f.value)
-    flows = _largest_first(flows, line_values)
+    def shares(v: np.ndarray) -> list[float]:  # share() of each, by numpy
+        if not total:
+            return [0.0] * len(v)
+        with np.errstate(all="ignore"):
+            return (v / total + 0.0).tolist()
+
+    by_stage = _sums(lines.stage, values, start=[s.name for s in model.stages])
+    grouped = [i for i, group in enumerate(lines.group) if group]
+    by_group = _sums([lines.group[i] for i in grouped], values[grouped])
+    process_values = np.bincount(process, weights=values, minlength=len(names))
+    flows = _largest_first(_flow_results(lines, names, value_list, shares(values), amounts.tolist(),
+                                         list(map(unit_text.__getitem__, lines.unit)), gas_line, gas_values),
+                           values)
     cutoffs, cutoff_total = [], 0.0
-    for name, process in model.processes.items():
-        for flow in process.flows:
-            if not flow.cutoff:
-                continue
-            estimate = None
-            if flow.estimate is not None:
-                share_of_total, factor = _estimate_unit(flow.estimate.unit)
-                if share_of_total:
-                    # A share of the footprint's size: a left-out input is a burden, so with removals larger
-                    # than the emissions (a negative total) it is not counted as a further removal.
-                    estimate = flow.estimate.value * factor * abs(total)
-                else:
-                    estimate = flow.estimate.value * factor * process_runs[name]
-                cutoff_total += estimate
-            cutoffs.append({"process": name, "flow": flow.name, "reason": flow.cutoff_reason, "estimate": estimate})
-    require_finite([total, cutoff_total, *by_stage.values(), *by_process.values(), *by_gas_value.values(),
+    for position, flow in system.cutoffs:
+        estimate = None
+        if flow.estimate is not None:
+            share_of_total, factor = _estimate_unit(flow.estimate.unit)
+            if share_of_total:
+                # A share of the footprint's size: a left-out input is a burden, so with removals larger
+                # than the emissions (a negative total) it is not counted as a further removal.
+                estimate = flow.estimate.value * factor * abs(total)
+            else:
+                estimate = flow.estimate.value * factor * runs[position]
+            cutoff_total += estimate
+        cutoffs.append({"process": names[position], "flow": flow.name, "reason": flow.cutoff_reason,
+                        "estimate": estimate})
+    require_finite([total, cutoff_total, *by_stage.values(), *process_values.tolist(), *by_gas_value.values(),
                     *by_group.values()], "the total", du.span)
+    new = object.__new__
+    by_process = {}
+    for name, value, value_share in zip(names, process_values.tolist(), shares(process_values)):
+        # made without validation, as the result lines are (_flow_results): 0.1 s for 100,000 processes
+        by_process[name] = record = new(Share)
+        record.value = value
+        record.share = value_share
     return Result(
         declared_unit=DeclaredUnitOut(amount=du.amount.value, unit=short(du.amount.unit), product=du.product,
                                       description=du.description, functional=du.functional),
         gwp_set=study.gwp,
         total=Share(value=total, share=1.0 if total else 0.0),
         by_stage={k: Share(value=v, share=share(v)) for k, v in by_stage.items()},
-        by_process={k: Share(value=v, share=share(v)) for k, v in by_process.items()},
+        by_process=by_process,
         by_flow=flows,
         by_gas={g: GasResult(mass=by_gas_mass[g], value=by_gas_value[g], share=share(by_gas_value[g]))
                 for g in sorted(by_gas_value)},
         by_group={k: Share(value=v, share=share(v)) for k, v in sorted(by_group.items())},
-        scaling=dict(zip(system.keys, scale)),
-        runs=process_runs,
+        scaling=dict(zip(system.keys, scaling.tolist())),
+        runs=dict(zip(names, runs)),
         cutoff=cutoffs,
         cutoff_estimate=cutoff_total,
     )

@@ -14,6 +14,7 @@ that uses them, not at every `pcf check`'s start-up.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Annotated
 
 import numpy as np
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field
 from . import model as M
 from .collector import collector_paused
 from .compute import (KG_CO2E, RESULT_LINE, AmountOut, build_system, factorise, name_the_loops, require_finite,
-                      require_productive)
+                      require_productive, taking_products)
 from .diagnostics import Diagnostic, PcfError
 from .units import factor_or_none, short
 
@@ -66,24 +67,21 @@ def product_footprints(model: M.Model, per: str | None = None) -> ProductFootpri
 def _product_footprints(model: M.Model, per: str | None) -> ProductFootprints:
     system = build_system(model)
     index = system.index
-    stages = {s.name: i for i, s in enumerate(model.stages)}
+    lines = system.lines
     # Each activity's own burden per unit of its scaling, by stage: a process's burden lines per run,
     # carried by its products in their allocation shares (compute's runs: scalings weighted by shares).
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
-    for line in system.lines:
-        column = stages.setdefault(line.stage, len(stages))  # (a stage the model does not list: last, as compute)
-        for product, share in system.allocation[line.process].items():
-            if share:
-                rows.append(index[f"{line.process}.{product}"])
-                columns.append(column)
-                values.append(line.co2e * share)
+    # A stage the model does not list comes last, as in compute.
+    stages = {name: i for i, name in enumerate(dict.fromkeys(chain((s.name for s in model.stages), lines.stage)))}
+    line_stage = np.fromiter(map(stages.__getitem__, lines.stage), dtype=np.intp, count=len(lines.stage))
+    _, column, share = system.products
+    line, product = taking_products(system.products, len(system.processes), np.asarray(lines.process, dtype=np.intp))
     gwp = model.study.gwp if model.study else None
     if not system.keys:
         return ProductFootprints(gwp_set=gwp, products=[])
     burden = np.zeros((len(system.keys), len(stages)))
-    np.add.at(burden, (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)), values)
+    with np.errstate(all="ignore"):  # as Python multiplied them: an overflow is inf, without a warning
+        carried = np.asarray(lines.co2e, dtype=float)[line] * share[product]
+    np.add.at(burden, (column[product], line_stage[line]), carried)
     try:
         factorisation = factorise(system)
         with np.errstate(all="ignore"):  # what is not finite is an error with a place, just below: not a warning

@@ -497,10 +497,10 @@ def test_the_errors_of_a_functional_unit_say_functional_unit(tmp_path, old, new,
 
 
 def test_result_lines_are_the_records_pydantic_would_make():
-    # compute makes its result lines without validation (compute._setters): each must be what
-    # validating its own fields gives, field for field and type for type, or the JSON could differ.
+    # compute makes its result lines and process shares without validation (compute._flow_results): each
+    # must be what validating its own fields gives, field for field and type for type, or the JSON could differ.
     import pcf_dsl
-    from pcf_dsl.compute import AmountOut, FlowResult
+    from pcf_dsl.compute import AmountOut, FlowResult, Share
 
     result = pcf_dsl.compute(pcf_dsl.load(MODEL))
     assert result.by_flow
@@ -513,3 +513,8 @@ def test_result_lines_are_the_records_pydantic_would_make():
             assert type(getattr(made, name)) is type(getattr(line, name)), name
         assert [type(v) for v in made.gases.values()] == [type(v) for v in line.gases.values()]
         assert type(made.amount.value) is type(line.amount.value)
+    assert result.by_process
+    for share in result.by_process.values():
+        made = Share(value=share.value, share=share.share)
+        assert made == share
+        assert (type(made.value), type(made.share)) == (type(share.value), type(share.share))
