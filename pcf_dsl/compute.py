@@ -22,6 +22,7 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property, lru_cache
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Annotated
@@ -400,7 +401,7 @@ def _build_system(model: M.Model) -> System:
     link_unit: list[str] = []
     lines = _LineColumns()
     line_position, line_flow, line_stage, line_group = lines.position, lines.flow, lines.stage, lines.group
-    line_factor, line_amount, line_unit, line_mass = lines.factor, lines.amount, lines.unit, lines.mass
+    line_factor, line_amount, line_unit, line_term = lines.factor, lines.amount, lines.unit, lines.term_of
     cutoffs: list[tuple[int, M.Flow]] = []
     terms: dict[tuple[str | None, str], tuple | None] = {}
     failure = None
@@ -431,43 +432,29 @@ def _build_system(model: M.Model) -> System:
                     continue
                 if flow.kind in ("product", "loss") or (source_kind != "factor" and flow.kind != "emit"):
                     continue  # no burden of its own (a product or loss, a waste to a treatment process)
-                # _burden_line's arithmetic, with what it looks up per line (the factor, its units, the GWP
-                # values) looked up once per factor and unit; a line that needs one of its errors goes to it.
+                # What _burden_line looks up per line (the factor, its units, the GWP values), looked up once
+                # per factor and unit; numpy does its arithmetic, after the pass. A line that may need one of
+                # its errors (an amount small enough to underflow) goes to it, and so does one it must refuse.
                 term_key = (flow.source if source_kind == "factor" else None, amount.unit)
                 found = terms.get(term_key, terms)
                 if found is terms:
-                    found = terms[term_key] = _line_terms(model, term_key, gwp)
+                    found = terms[term_key] = lines.term(model, term_key, gwp)
                 value = amount.value
-                line = None
-                if found is not None:
-                    factor_name, components = found
-                    if len(components) == 1 and components[0][3] is None and components[0][1] is not None:
-                        # one component in CO2e from a factor, most lines: its mass is its CO2e
-                        _, quantity, multiplier, _ = components[0]
-                        mass = value * quantity * multiplier
-                        if not (-TINY < mass < TINY and value and quantity):
-                            line_position.append(position)
-                            line_flow.append(flow)
-                            line_stage.append(flow.stage or stage)
-                            line_group.append(flow.group)
-                            line_factor.append(factor_name)
-                            line_amount.append(value)
-                            line_unit.append(amount.unit)
-                            line_mass.append(mass)
-                            continue
-                    else:
-                        line = _several_gases(name, flow, flow.stage or stage, factor_name, components)
-                if line is None:
+                if found is not None and (not value or abs(value) >= found[2]):
+                    line_factor.append(found[0])
+                    line_term.append(found[1])
+                    line_stage.append(flow.stage or stage)
+                else:
                     line = _burden_line(model, process, flow, gwp)  # its error (E510, E511, E521) where it has one
-                lines.several[len(line_flow)] = line
+                    lines.made[len(line_flow)] = line
+                    line_factor.append(line.factor)
+                    line_term.append(-1)
+                    line_stage.append(line.stage)
                 line_position.append(position)
                 line_flow.append(flow)
-                line_stage.append(line.stage)
                 line_group.append(flow.group)
-                line_factor.append(line.factor)
                 line_amount.append(value)
                 line_unit.append(amount.unit)
-                line_mass.append(0.0)
     except Exception as exc:  # noqa: BLE001 - raised by _first_failure, unless a link before it fails first
         failure = (exc, position, flow)
     links = (np.array(link_position, dtype=np.intp), link_flow, link_source, link_amount, link_unit)
@@ -527,8 +514,10 @@ def _products_of(processes: Iterable[M.Process]) -> tuple[dict[str, int], list[s
 
 @dataclass
 class _LineColumns:
-    """The burden lines as _build_system gathers them, a list per column; `mass` is a line's kg CO2e per
-    run where it is of one CO2e factor, and `several` has the BurdenLine of each of the others."""
+    """The burden lines as _build_system gathers them, a list per column. `term_of` is the number of the
+    line's terms (_line_terms: its factor's gases, or its emission's, in kg per unit of its amount and
+    their GWP values) in `terms`, whose numbers numpy works out for all lines at once; -1 for a line
+    _burden_line made, in `made`."""
 
     position: list[int] = field(default_factory=list)
     flow: list[M.Flow] = field(default_factory=list)
@@ -537,29 +526,76 @@ class _LineColumns:
     factor: list[str | None] = field(default_factory=list)
     amount: list[float] = field(default_factory=list)
     unit: list[str] = field(default_factory=list)
-    mass: list[float] = field(default_factory=list)
-    several: dict[int, BurdenLine] = field(default_factory=dict)
+    term_of: list[int] = field(default_factory=list)
+    terms: list[tuple] = field(default_factory=list)
+    made: dict[int, BurdenLine] = field(default_factory=dict)
+
+    def term(self, model: M.Model, key: tuple[str | None, str], gwp: M.GwpSet | None) -> tuple | None:
+        """(factor name, the terms' number, the smallest amount from which no number of the line can underflow)
+        for the lines of a factor (or an emission, `None`) in a unit; None when _burden_line must make them."""
+        found = _line_terms(model, key, gwp)
+        if found is None:
+            return None
+        factor_name, components = found
+        self.terms.append(components)
+        return factor_name, len(self.terms) - 1, _no_underflow_from(components)
 
     def burden_lines(self) -> BurdenLines:
-        """The lines, each gas of each an entry of the gas columns: one (CO2e) for the lines of one CO2e
-        factor, those of its BurdenLine for the others."""
-        count = np.ones(len(self.flow), dtype=np.intp)
-        count[list(self.several)] = [len(line.gas_mass) for line in self.several.values()]
+        """The lines, their numbers per run worked out: each gas of each line an entry of the gas columns,
+        in the line's order (its terms', or its BurdenLine's)."""
+        term_of = np.array(self.term_of, dtype=np.intp)
+        # The terms' gases one after the other: (gas, factor quantity, unit multiplier, GWP value) each,
+        # 1.0 for an emission's quantity and CO2e's GWP value: x 1.0 leaves a number as it is, bit for bit.
+        # A last stand-in term for the lines _burden_line made, whose numbers are put in below.
+        flat = [component for components in self.terms for component in components] + [("", 1.0, 1.0, None)]
+        gas_of = [gas for gas, _, _, _ in flat]
+        quantity = np.array([1.0 if q is None else q for _, q, _, _ in flat], dtype=float)
+        multiplier = np.array([m for _, _, m, _ in flat], dtype=float)
+        gwp = np.array([1.0 if g is None else g for _, _, _, g in flat], dtype=float)
+        term_size = np.array([len(components) for components in self.terms] + [0], dtype=np.intp)
+        term_first = np.cumsum(term_size) - term_size
+        count = term_size[term_of]  # (-1: the stand-in, of no gases)
+        count[list(self.made)] = [len(line.gas_mass) for line in self.made.values()]
         first = np.cumsum(count) - count
-        mass = np.array(self.mass, dtype=float)
-        gas = [CO2E] * int(count.sum())
-        gas_mass = np.empty(len(gas))
-        gas_mass[first] = mass
-        gas_co2e = gas_mass.copy()  # a CO2e factor's mass is its CO2e
-        co2e = mass + 0.0  # sum() of the one CO2e: 0 + it, so -0.0 is 0.0
-        for i, line in self.several.items():
-            co2e[i] = line.co2e
+        gas_line = np.repeat(np.arange(len(term_of)), count)
+        of_term = term_of[gas_line] >= 0
+        # Each entry's term: its line's terms' first, plus its place among the line's gases.
+        component = np.where(of_term, term_first[term_of[gas_line]] + np.arange(len(gas_line)) - first[gas_line],
+                             len(flat) - 1)
+        with np.errstate(all="ignore"):  # an overflow is inf, as it was: compute refuses it at its line
+            gas_mass = np.array(self.amount, dtype=float)[gas_line] * quantity[component] * multiplier[component]
+            gas_co2e = gas_mass * gwp[component]
+        gas = list(map(gas_of.__getitem__, component.tolist()))
+        for i, line in self.made.items():
             entry = first[i]
-            for name, line_mass in line.gas_mass.items():  # gas_co2e has the same gases, in the same order
-                gas[entry], gas_mass[entry], gas_co2e[entry] = name, line_mass, line.gas_co2e[name]
+            for name, mass in line.gas_mass.items():  # gas_co2e has the same gases, in the same order
+                gas[entry], gas_mass[entry], gas_co2e[entry] = name, mass, line.gas_co2e[name]
                 entry += 1
+        # sum() of each line's gases: 0, plus each in order (bincount adds them so, from 0.0)
+        co2e = np.bincount(gas_line, weights=gas_co2e, minlength=len(term_of))
         return BurdenLines(self.position, self.flow, self.stage, self.group, self.factor, self.amount, self.unit, co2e,
-                           np.repeat(np.arange(len(self.flow)), count), gas, gas_mass, gas_co2e)
+                           gas_line, gas, gas_mass, gas_co2e)
+
+
+def _no_underflow_from(components: tuple) -> float:
+    """The smallest amount (in size) from which none of the numbers a line of these terms makes (amount x
+    quantity, x multiplier, x GWP value) can be 0 or a subnormal: from it on, _burden_line's underflow
+    checks cannot fail. Worked out exactly, with a margin of 4 for the roundings, and rounded up."""
+    bound = Fraction(0)
+    for _, quantity, multiplier, gwp_factor in components:
+        if quantity == 0:
+            continue  # its numbers are all 0, which _burden_line does not refuse
+        steps = ([] if quantity is None else [quantity]) + [multiplier] + ([] if gwp_factor is None else [gwp_factor])
+        product = Fraction(1)
+        for step in steps:
+            if not step or not math.isfinite(step):
+                return math.inf
+            product *= abs(Fraction(step))
+            bound = max(bound, 4 * Fraction(TINY) / product)
+    try:
+        return math.nextafter(float(bound), math.inf) if bound else 0.0
+    except OverflowError:  # beyond the largest float: every line goes to _burden_line
+        return math.inf
 
 
 def _link_entries(model: M.Model, links: tuple, index: dict[str, int], product_units: list[str],
@@ -607,27 +643,6 @@ def _first_failure(model: M.Model, links: tuple, failed: list[int], index: dict[
         if failure is None or place(position, flow) < place(failure[1], failure[2]):
             conversion_factor(unit, product_units[index[source]])  # raises, as it did at this link
     raise failure[0]
-
-
-def _several_gases(process: str, flow: M.Flow, stage: str, factor_name: str | None, components: tuple
-                   ) -> BurdenLine | None:
-    """_burden_line's line of an emission, or of a factor of other gases than CO2e alone, from its terms
-    (_line_terms); None when a number underflows, for _burden_line to say so."""
-    value = flow.amount.value
-    gas_mass: dict[str, float] = {}
-    gas_co2e: dict[str, float] = {}
-    for gas, quantity, multiplier, gwp_factor in components:
-        # (an emission has no factor quantity: its mass is the amount times the multiplier)
-        mass = gas_mass[gas] = value * multiplier if quantity is None else value * quantity * multiplier
-        if -TINY < mass < TINY and value and quantity != 0:
-            return None
-        if gwp_factor is None:
-            gas_co2e[gas] = mass
-        else:
-            co2e = gas_co2e[gas] = mass * gwp_factor
-            if -TINY < co2e < TINY and mass:
-                return None
-    return BurdenLine(process, flow, stage, factor_name, gas_mass, gas_co2e, sum(gas_co2e.values()))
 
 
 def factorise(system: System) -> "Factorisation":
