@@ -518,3 +518,7 @@ def test_result_lines_are_the_records_pydantic_would_make():
         made = Share(value=share.value, share=share.share)
         assert made == share
         assert (type(made.value), type(made.share)) == (type(share.value), type(share.share))
+    # The result's large fields are set without validation: they must be what validation gives back.
+    assert result.scaling and result.runs
+    assert {type(v) for v in [*result.scaling.values(), *result.runs.values()]} == {float}
+    assert type(result).model_validate(result.model_dump()).model_dump() == result.model_dump()
