@@ -16,6 +16,7 @@ from ..tables import products_table, result_table
 from ..units import ambiguity, is_unit, short
 from .common import (
     allow_outside_option,
+    done,
     emit,
     emit_line,
     model_argument,
@@ -63,7 +64,7 @@ def command(file: Path, fmt: str, top: int, output: Path | None, all_products: b
             emit_line(to_json(footprints, indent=2), output)
         else:
             emit(printable(products_table(model, footprints, per)), output)  # the study's title, as shown in a diagnostic
-        return
+        done()
     result = compute(model)
     if fmt == "json":
         # The JSON needs only the result: the model (1.7 GiB at 100k processes) goes before its
@@ -75,3 +76,4 @@ def command(file: Path, fmt: str, top: int, output: Path | None, all_products: b
         emit_line(to_json(result, indent=2), output)
     else:
         emit(printable(result_table(model, result, top)), output)  # labels, as a diagnostic shows them
+    done()

@@ -9,6 +9,7 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from pydantic_core import PydanticSerializationError, to_json
@@ -221,6 +222,18 @@ def _current(path: Path, size: int) -> bytes | None:
             return handle.read(size + 1)  # one byte more: a file that grew is not the same
     except OSError:
         return None  # deleted or renamed meanwhile: not what was read either
+
+
+def done() -> NoReturn:
+    """End a command that has written its output, with what it built still alive.
+
+    Returning would free the model and the result object by object before the
+    process ends (0.34 s and 0.29 s at 100k processes), for memory the system
+    takes back at once: ending with click's Exit keeps them until the `pcf`
+    script ends the process (cli._end_process). A caller that invokes the
+    command in its own process gets exit status 0, as from a return.
+    """
+    click.get_current_context().exit(0)
 
 
 def emit(text: str, output: Path | None) -> None:
