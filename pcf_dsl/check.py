@@ -57,8 +57,10 @@ class CheckOutcome:
 
 
 def _position(d: Diagnostic):
+    # One flat tuple: the order of ((file, line, column), code), without the inner tuple for each of
+    # the 84,000 findings of a 100k-process model.
     s = d.span
-    return ((s.file, s.line, s.column) if s else ("", 0, 0), d.code)
+    return (s.file, s.line, s.column, d.code) if s else ("", 0, 0, d.code)
 
 
 def _merge(runs, several: bool) -> tuple[list[Diagnostic], list]:
@@ -70,8 +72,10 @@ def _merge(runs, several: bool) -> tuple[list[Diagnostic], list]:
         for outcome in run.outcomes.values():
             for d in outcome.diagnostics:
                 key = (d.code, d.path, d.message)
-                raised_by.setdefault(key, []).append(run.profile.name)
-                if key not in merged or _RANK[d.severity] < _RANK[merged[key].severity]:
+                if several:  # who raised it is said only when more than one profile could have
+                    raised_by.setdefault(key, []).append(run.profile.name)
+                known = merged.get(key)
+                if known is None or _RANK[d.severity] < _RANK[known.severity]:
                     merged[key] = d
             for w in outcome.waived:
                 waived.setdefault((w.diagnostic.code, w.diagnostic.path, w.diagnostic.message), w)

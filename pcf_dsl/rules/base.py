@@ -146,7 +146,10 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+# Not frozen, though nothing changes a finding once made: a frozen dataclass's __init__ sets each
+# field through object.__setattr__, 0.61 us a finding against 0.14 us, and M001 alone makes 83,568 at
+# 100k processes. A finding was never hashable (its evidence is a dict), so frozen gave no hash either.
+@dataclass(slots=True)
 class Finding:
     """What a check reports: a model path, a message, numbers and names as evidence."""
 

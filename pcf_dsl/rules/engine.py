@@ -98,8 +98,21 @@ def _clean(value: Any) -> Any:
         # Lists are mostly names (Q001 and C006 list nearly every line: 340,000 at 100k processes).
         return [v if type(v) in _AS_IS else _settled(v) for v in value]
     if isinstance(value, dict):
+        if _NUMBERS.issuperset(map(type, value.values())) and _NAMES.issuperset(map(type, value)):
+            # Numbers only (M001's nine for each of 83,568 findings at 100k processes): finite all of them
+            # when their sum is, told without a call per value. A sum that overflows, or a number too
+            # large for a float, is settled one value at a time below.
+            try:
+                if math.isfinite(sum(value.values())):
+                    return dict(value)
+            except OverflowError:
+                pass
         return {str(k): _settled(v) for k, v in value.items()}
     return value
+
+
+_NUMBERS = frozenset({float, int, bool})
+_NAMES = frozenset({str})
 
 
 def _settled(v: Any) -> Any:
