@@ -23,7 +23,7 @@ from pcf_dsl.compute import compute
 from pcf_dsl.diagnostics import PcfError
 from pcf_dsl.graph import depends_on, process_graph, reference_process, suppliers, unreachable_processes, upstream
 from pcf_dsl.rules.base import Context
-from pcf_dsl.rules.common import convert, in_kg
+from pcf_dsl.rules.common import convert, in_kg, picked_flows
 from pcf_dsl.rules.engine import _clean
 from pcf_dsl.units import dimensionality
 
@@ -130,6 +130,35 @@ def test_evidence_is_cleaned_as_before():
                                 "name": "casting", "pair": [1.0, None], "nested": {"deep": [None, "a", 2]},
                                 "numpy": None, "numpy_ok": 0.25, "7": "key"}
     assert _clean([math.inf, (2.0, "b")]) == [None, [2.0, "b"]]
+
+
+@pytest.mark.parametrize("evidence", [
+    {"mass_in_kg": 1.5, "gap_kg": -0.25, "flows_not_in_mass": 3, "flag": True},
+    {"a": 1.0, "b": math.inf}, {"a": math.nan, "b": 2}, {"a": math.inf, "b": -math.inf},
+    {"a": 1e308, "b": 1e308},  # finite each, their sum is not
+    {"a": 10 ** 400, "b": 1.0},  # a number too large for a float
+    {"a": 1.0, 7: 2.0},  # a key that is not a name
+])
+def test_evidence_of_numbers_alone_is_cleaned_value_by_value(evidence):
+    """engine._clean tells a dict of plain numbers finite by their sum: the same as settling each value."""
+    expected = {str(k): (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in evidence.items()}
+    cleaned = _clean(evidence)
+    assert cleaned == expected and list(cleaned) == list(expected)
+    assert [type(v) for v in cleaned.values()] == [type(v) for v in expected.values()]
+    assert cleaned is not evidence  # a copy: the finding's own evidence is not the diagnostic's
+
+
+@pytest.mark.parametrize("which", ["reference", "looped"])
+def test_the_picked_flows_are_the_walks_they_replace(which, looped):
+    model = load(REFERENCE) if which == "reference" else looped
+    picked = picked_flows(model)
+    pairs = [(p, f) for p in model.processes.values() for f in p.flows]
+    assert picked.placed == [(p, f) for p, f in pairs if f.stage is not None or f.group is not None]
+    assert picked.cut_or_waste == [(p, f) for p, f in pairs if (f.kind == "input" and f.cutoff) or f.kind == "waste"]
+    assert picked.burning == [(p, f) for p, f in pairs if f.kind == "emit" and f.of_input is not None]
+    assert picked.products == [len(p.products) for p in model.processes.values()]
+    # Something to compare in every list: the reference's lines, the looped model's two products of casting.
+    assert picked.placed and picked.cut_or_waste and picked.burning if which == "reference" else picked.products[1] == 2
 
 
 def test_unit_conversions_are_the_same_when_asked_again(looped):

@@ -52,9 +52,10 @@ RANK = {"subdivision": 1, "system_expansion": 1, "mass": 2, "energy": 2, "physic
 
 def check(ctx):
     checked = 0
-    for process in ctx.model.processes.values():
+    # len(process.products) of each process, counted in the walk the rules share
+    for process, made in zip(ctx.model.processes.values(), ctx.flows.products):
         allocation = process.allocation
-        several = len(process.products) > 1
+        several = made > 1
         if allocation is None and not several:
             continue
         checked += 1
@@ -62,13 +63,13 @@ def check(ctx):
         method = allocation.method if allocation else "none"
         rank = RANK.get(method, 0)
         if method == "none" and several:
-            yield Finding(path, f"`{process.name}` has {len(process.products)} products and allocation `none`",
-                          {"method": method, "products": len(process.products)},
+            yield Finding(path, f"`{process.name}` has {made} products and allocation `none`",
+                          {"method": method, "products": made},
                           help="subdivide the process, expand the system, or allocate with a justification")
         elif rank >= 2 and not (allocation.justification or "").strip():
             preferred = "physical relationships" if method == "economic" else "subdivision or system expansion"
             yield Finding(path, f"`{process.name}` allocates by {method} without saying why {preferred} "
-                          "cannot be used", {"method": method, "rank": rank, "products": len(process.products)})
+                          "cannot be used", {"method": method, "rank": rank, "products": made})
     if not checked:
         ctx.not_applicable("no process allocates")
     ctx.record(allocating_processes=checked)

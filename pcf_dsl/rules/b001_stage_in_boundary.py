@@ -58,6 +58,7 @@ def check(ctx):
     checked = 0
     # model.stage by name, as a dict (the first of a name): it searches the stages, once per process.
     stages = {s.name: s for s in reversed(model.stages)}
+    placed, at = ctx.flows.placed, 0  # the lines with a stage (or a group) of their own, in model order
     for process in model.processes.values():
         checked += 1
         stage = stages.get(process.stage)
@@ -67,7 +68,9 @@ def check(ctx):
             yield Finding(("process", process.name), f"the process `{process.name}` is in the stage "
                           f"`{stage.name}`, which the boundary {state} ({kg(value)} per {model.study.declared_unit.term})",
                           {"stage": stage.name, "included": stage.included, "value": value})
-        for flow in process.flows:
+        while at < len(placed) and placed[at][0] is process:  # this process's, the next ones in `placed`
+            flow = placed[at][1]
+            at += 1
             if flow.stage is None or flow.stage == process.stage:
                 continue
             if not flow.cutoff and (flow.kind in ("product", "loss") or flow.source_kind == "process"):

@@ -47,22 +47,21 @@ process casting {
 
 def check(ctx):
     flows = 0
-    for process in ctx.model.processes.values():
-        for flow in process.flows:
-            if flow.kind == "input" and flow.cutoff:
-                flows += 1
-                if not (flow.cutoff_reason or "").strip():
-                    yield Finding(flow_path(process, flow), f"the input `{process.name}.{flow.name}` is cut off "
-                                  "without a reason", {"flow": f"{process.name}.{flow.name}"},
-                                  help='record why: `cutoff "reason"` (and add `estimate` in its block)')
-            elif flow.kind == "waste":
-                flows += 1
-                if flow.source is None:
-                    yield Finding(flow_path(process, flow), f"the waste `{process.name}.{flow.name}` "
-                                  f"({flow.amount_text}) has no treatment: its burden is missing",
-                                  {"flow": f"{process.name}.{flow.name}", "amount": flow.amount.value,
-                                   "unit": flow.amount.unit},
-                                  help="send it `to` a treatment process, or apply a treatment factor `with` it")
+    for process, flow in ctx.flows.cut_or_waste:
+        if flow.kind == "input" and flow.cutoff:
+            flows += 1
+            if not (flow.cutoff_reason or "").strip():
+                yield Finding(flow_path(process, flow), f"the input `{process.name}.{flow.name}` is cut off "
+                              "without a reason", {"flow": f"{process.name}.{flow.name}"},
+                              help='record why: `cutoff "reason"` (and add `estimate` in its block)')
+        elif flow.kind == "waste":
+            flows += 1
+            if flow.source is None:
+                yield Finding(flow_path(process, flow), f"the waste `{process.name}.{flow.name}` "
+                              f"({flow.amount_text}) has no treatment: its burden is missing",
+                              {"flow": f"{process.name}.{flow.name}", "amount": flow.amount.value,
+                               "unit": flow.amount.unit},
+                              help="send it `to` a treatment process, or apply a treatment factor `with` it")
     if not flows:
         ctx.not_applicable("no cut-off inputs and no wastes")
     ctx.record(cutoff_inputs_and_wastes=flows)

@@ -57,36 +57,35 @@ process melting {
 
 def check(ctx):
     placed = 0
-    for process in ctx.model.processes.values():
-        for flow in process.flows:
-            if (flow.stage is None and flow.group is None) or flow.cutoff:
-                continue
-            placed += 1
-            if flow.kind in ("product", "loss"):
-                why = f"a {flow.kind} has no burden of its own"
-                supplier = None
-            elif flow.source_kind == "process":
-                supplier = flow.source.rpartition(".")[0]
-                why = (f"the treatment process `{supplier}` carries the burden of the waste, in its own lines"
-                       if flow.kind == "waste" else
-                       f"the supplier process `{supplier}` carries its burden, in its own lines")
-            else:
-                continue
-            named = [(k, v) for k, v in (("stage", flow.stage), ("group", flow.group)) if v]
-            written = " and ".join(f"`{k} {v}`" for k, v in named)
-            if supplier is None:
-                fix = (f"drop the line's {' and '.join(f'`{k}`' for k, _ in named)}: the process's own stage "
-                       "places its burden")
-            else:
-                fix = "; ".join(
-                    ([f"set `stage {flow.stage}` in the process `{supplier}` (and in its suppliers) instead of on "
-                      "this line"] if flow.stage else []) +
-                    ([f"put `group {flow.group}` on the lines of `{supplier}` (and of its suppliers) instead of on "
-                      f"this line, or claim the process: `claim process {supplier} = ...`"] if flow.group else []))
-            yield Finding(flow_path(process, flow), f"{written} on `{process.name}.{flow.name}` "
-                          f"{'are' if len(named) > 1 else 'is'} not applied "
-                          f"to the results: {why}",
-                          {"stage": flow.stage, "group": flow.group, "supplier": supplier}, help=fix)
+    for process, flow in ctx.flows.placed:
+        if (flow.stage is None and flow.group is None) or flow.cutoff:
+            continue
+        placed += 1
+        if flow.kind in ("product", "loss"):
+            why = f"a {flow.kind} has no burden of its own"
+            supplier = None
+        elif flow.source_kind == "process":
+            supplier = flow.source.rpartition(".")[0]
+            why = (f"the treatment process `{supplier}` carries the burden of the waste, in its own lines"
+                   if flow.kind == "waste" else
+                   f"the supplier process `{supplier}` carries its burden, in its own lines")
+        else:
+            continue
+        named = [(k, v) for k, v in (("stage", flow.stage), ("group", flow.group)) if v]
+        written = " and ".join(f"`{k} {v}`" for k, v in named)
+        if supplier is None:
+            fix = (f"drop the line's {' and '.join(f'`{k}`' for k, _ in named)}: the process's own stage "
+                   "places its burden")
+        else:
+            fix = "; ".join(
+                ([f"set `stage {flow.stage}` in the process `{supplier}` (and in its suppliers) instead of on "
+                  "this line"] if flow.stage else []) +
+                ([f"put `group {flow.group}` on the lines of `{supplier}` (and of its suppliers) instead of on "
+                  f"this line, or claim the process: `claim process {supplier} = ...`"] if flow.group else []))
+        yield Finding(flow_path(process, flow), f"{written} on `{process.name}.{flow.name}` "
+                      f"{'are' if len(named) > 1 else 'is'} not applied "
+                      f"to the results: {why}",
+                      {"stage": flow.stage, "group": flow.group, "supplier": supplier}, help=fix)
     if not placed:
         ctx.not_applicable("no line names a stage or group of its own")
     ctx.record(placed_lines=placed)

@@ -180,6 +180,13 @@ class Context:
 
         return self.shared(process_graph, self.model)
 
+    @property
+    def flows(self):
+        """The flows some rules pick, picked in one walk per check run (rules.common.PickedFlows)."""
+        from .common import picked_flows
+
+        return self.shared(picked_flows, self.model)
+
     def shared(self, compute: Callable[..., T], *args: Any) -> T:
         """`compute(*args)` once per check run: the rules (and profiles) that need the same value share it.
 

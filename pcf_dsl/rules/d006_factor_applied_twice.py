@@ -47,7 +47,7 @@ def check(ctx):
     pairs = 0
     seen: dict[tuple[str, str], str] = {}  # within one process: the lines come process by process
     seen_in = None
-    for process, flow, source in ctx.shared(burned_inputs, ctx.model):
+    for process, flow, source in ctx.shared(burned_inputs, ctx.flows):
         if flow.source is None:
             continue
         if process is not seen_in:

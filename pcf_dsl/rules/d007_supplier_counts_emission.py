@@ -53,7 +53,7 @@ process casting {
 
 def check(ctx):
     linked = 0
-    for process, flow, source in ctx.shared(burned_inputs, ctx.model):
+    for process, flow, source in ctx.shared(burned_inputs, ctx.flows):
         if flow.source is None or source.source_kind != "process":
             continue
         linked += 1

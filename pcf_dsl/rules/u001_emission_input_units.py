@@ -50,7 +50,7 @@ process casting {
 
 def check(ctx):
     pairs = 0
-    for process, flow, source in ctx.shared(burned_inputs, ctx.model):
+    for process, flow, source in ctx.shared(burned_inputs, ctx.flows):
         pairs += 1
         if dimensionality(flow.amount.unit) != dimensionality(source.amount.unit):
             yield Finding(flow_path(process, flow, "amount"),

@@ -47,7 +47,7 @@ process casting {
 
 def check(ctx):
     pairs = 0
-    for process, flow, source in ctx.shared(burned_inputs, ctx.model):
+    for process, flow, source in ctx.shared(burned_inputs, ctx.flows):
         burned = convert(flow.amount.value, flow.amount.unit, source.amount.unit)
         if burned is None:
             continue  # U001 reports the units
