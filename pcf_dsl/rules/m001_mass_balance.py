@@ -56,6 +56,9 @@ process casting {
 )
 
 
+_UNSEEN = object()  # a unit not yet asked of the unit cache (None is its answer for "not a mass")
+
+
 def check(ctx):
     tolerance = ctx.param("mass_balance.tolerance")
     balanced = 0
@@ -65,25 +68,32 @@ def check(ctx):
     to_kg: dict[str, float | None] = {}
     tolerance_text = pct(tolerance)  # the same in each of the findings (83,568 at 100k processes)
     for process in ctx.model.processes.values():
-        sides = {"input": 0.0, "product": 0.0, "waste": 0.0, "loss": 0.0}
+        # The four sides as plain floats, not a dict of them per process: 0.24 -> 0.18 s for the 780,000
+        # flows at 100k processes. A flow is one of the five kinds of model.FlowKind.
+        mass_in = products = wastes = losses = 0.0
         not_mass = 0
         unknown_output = False
         for flow in process.flows:
             kind = flow.kind
-            if kind not in sides:
-                not_mass += kind == "emit"  # left out of the balance, said in the evidence (docs above)
+            if kind == "emit":
+                not_mass += 1  # left out of the balance, said in the evidence (docs above)
                 continue
             amount = flow.amount
-            if amount.unit not in to_kg:
-                to_kg[amount.unit] = factor_or_none(amount.unit, "kg")
-            factor = to_kg[amount.unit]
+            factor = to_kg.get(amount.unit, _UNSEEN)
+            if factor is _UNSEEN:
+                factor = to_kg[amount.unit] = factor_or_none(amount.unit, "kg")
             if factor is None:
                 not_mass += 1
                 unknown_output = unknown_output or kind == "product"
-                continue
-            sides[kind] += amount.value * factor
-        mass_in = sides["input"]
-        mass_out = sides["product"] + sides["waste"] + sides["loss"]
+            elif kind == "input":
+                mass_in += amount.value * factor
+            elif kind == "product":
+                products += amount.value * factor
+            elif kind == "waste":
+                wastes += amount.value * factor
+            else:
+                losses += amount.value * factor
+        mass_out = products + wastes + losses
         if not mass_in or not mass_out:
             continue
         if unknown_output:
@@ -98,11 +108,11 @@ def check(ctx):
             more = "more" if gap > 0 else "less"
             yield Finding(("process", process.name),
                           f"`{process.name}` takes {mass_in:.6g} kg in and puts {mass_out:.6g} kg out "
-                          f"(products {sides['product']:.6g}, wastes {sides['waste']:.6g}, losses "
-                          f"{sides['loss']:.6g}): {abs(gap):.6g} kg {more} in than out, {pct(relative)} "
+                          f"(products {products:.6g}, wastes {wastes:.6g}, losses "
+                          f"{losses:.6g}): {abs(gap):.6g} kg {more} in than out, {pct(relative)} "
                           f"(tolerance {tolerance_text})",
-                          {"mass_in_kg": mass_in, "mass_out_kg": mass_out, "products_kg": sides["product"],
-                           "wastes_kg": sides["waste"], "losses_kg": sides["loss"], "gap_kg": gap,
+                          {"mass_in_kg": mass_in, "mass_out_kg": mass_out, "products_kg": products,
+                           "wastes_kg": wastes, "losses_kg": losses, "gap_kg": gap,
                            "relative_gap": relative, "tolerance": tolerance, "flows_not_in_mass": not_mass})
     if not balanced:
         ctx.not_applicable("no process has mass on both sides" if not product_not_mass else
