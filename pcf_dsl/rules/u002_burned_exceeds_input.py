@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..units import short
+from ..units import factor_or_none, short
 from .base import Clause, Docs, Finding, Related, Rule
-from .common import burned_inputs, convert, flow_path, half_unit
+from .common import burned_inputs, flow_path, half_unit
 
 RULE = Rule(
     code="U002",
@@ -48,11 +48,17 @@ process casting {
 def check(ctx):
     pairs = 0
     for process, flow, source in ctx.shared(burned_inputs, ctx.flows):
-        burned = convert(flow.amount.value, flow.amount.unit, source.amount.unit)
-        if burned is None:
+        factor = factor_or_none(flow.amount.unit, source.amount.unit)  # what `convert` multiplies by
+        if factor is None:
             continue  # U001 reports the units
         pairs += 1
-        slack = half_unit(source) + (convert(half_unit(flow), flow.amount.unit, source.amount.unit) or 0.0)
+        burned = flow.amount.value * factor
+        # The rounding's slack is never below zero with a factor that is not: a line that burns no more
+        # than the input supplies passes without it (two reads of the amounts as written by a regular
+        # expression, for each of 30,553 lines at 100k processes).
+        if burned <= source.amount.value and factor >= 0:
+            continue
+        slack = half_unit(source) + ((half_unit(flow) * factor) or 0.0)
         if burned > source.amount.value + slack:
             unit = short(source.amount.unit)
             yield Finding(flow_path(process, flow, "amount"),
