@@ -312,7 +312,6 @@ class Process:
                           for c in ("activity", "factor", "calibration")})
 
 
-
 def built_process(name: str, label: str | None, stage: str, geography: str | None, flows: list[Flow],
                   allocation: Allocation | None, quality: Quality | None, notes: list[str], span: Span | None) -> Process:
     """The Process the builder has made of a checked process block (build.Builder._build_process).
@@ -329,6 +328,7 @@ def built_process(name: str, label: str | None, stage: str, geography: str | Non
     process.flows, process.allocation, process.quality, process.notes, process.span = (flows, allocation, quality,
                                                                                        notes, span)
     return process
+
 
 class Claim(_Base):
     target: Literal["total", "stage", "process", "flow", "group", "quality"]

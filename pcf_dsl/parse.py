@@ -1178,10 +1178,11 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     A plain process is most of a large model: its opening, `process NAME
     ["label"] {`, then its `stage` line, maybe a `quality` line, then plain
     flow lines (as _flow_lines reads them), maybe an allocation line with its
-    block (_allocation_block), then `}`, each after a single newline. The loop spent 25 us on the opening, the closing and the
-    reductions of each (70 us more with a quality line); here they are two
-    pattern matches and the nodes the transformer would make (S.Process with
-    its name, label, stage and quality scores). Whether the table reads such
+    block (_allocation_block), then `}`, each after a single newline. The
+    loop spent 25 us on the opening, the closing and the reductions of each
+    (70 us more with a quality line); here they are two pattern matches and
+    the nodes the transformer would make (S.Process with its name, label,
+    stage and quality scores). Whether the table reads such
     a process here, and so, is found by running its steps on the states
     alone, once for each state, opening and shape of line (_process_step).
     Anything else (a cutoff line, a comment, a blank line, a line the checks

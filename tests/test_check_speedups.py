@@ -542,13 +542,13 @@ def test_the_weighted_quality_on_arrays_is_the_plain_loops(flow_scores, tmp_path
 
 
 def test_largest_first_is_sorted_by_size_then_name():
-    from pcf_dsl.rules.common import largest_first
+    from pcf_dsl.compute import largest_first
 
     rng = np.random.default_rng(7)
     for n in (0, 1, 2, 5, 40, 300):
         sizes = rng.choice([0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 1e-300, 0.1 + 0.2, 0.3], size=n).tolist()
         names = rng.choice(["a", "b", "a.b", "a-b", "c", "a_b"], size=n).tolist()
-        assert largest_first(sizes, names) == sorted(range(n), key=lambda i: (-abs(sizes[i]), names[i]))
+        assert largest_first(sizes, names.__getitem__) == sorted(range(n), key=lambda i: (-abs(sizes[i]), names[i]))
 
 
 @pytest.mark.parametrize("text", ["plain text", "tab\there", "line\nbreak", "esc\x1b[31mred", "del\x7f",

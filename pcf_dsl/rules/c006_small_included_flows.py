@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compute import largest_first
 from .base import Clause, Docs, Finding, Rule
-from .common import basis_amount, cutoff_thresholds, estimated_total, flow_basis, largest_first, pct
+from .common import basis_amount, cutoff_thresholds, estimated_total, flow_basis, pct
 
 RULE = Rule(
     code="C006",
@@ -86,7 +87,7 @@ def check(ctx):
     ctx.record(threshold=threshold, basis=basis, small_flows=len(small_names))
     if not small_names:
         return
-    names = [small_names[i] for i in largest_first(small_shares, small_names)]
+    names = [small_names[i] for i in largest_first(small_shares, small_names.__getitem__)]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     together = f", together {pct(unit_total)} of the estimated total" if unit_total is not None else ""
     # At the per-flow threshold these flows are measured against: the study's line or the profile's.

@@ -7,10 +7,7 @@ Kept here so each rule module stays one small function; graph queries live in
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-
-import numpy as np
 
 from ..compute import Result
 from ..model import Flow, Model, Process
@@ -38,27 +35,6 @@ def below(value: float, limit: float) -> bool:
 
 def pct(fraction: float | None, digits: int = 2) -> str:
     return "n/a" if fraction is None else f"{fraction * 100:.{digits}f} %"
-
-
-def largest_first(sizes: Sequence[float], names: Sequence[str]) -> list[int]:
-    """The positions of `sizes` in the order `sorted` gives them with the key (-abs(size), name).
-
-    numpy's stable sort on the size, then each run of equal sizes (-0.0 and 0.0 alike, as Python
-    compares them) sorted by name: the same order without a key tuple per item, which was most of
-    the sort of 340,000 lines (as compute orders its lines).
-    """
-    if len(sizes) < 2:
-        return list(range(len(sizes)))
-    size = -np.abs(np.array(sizes, dtype=float))
-    order = np.argsort(size, kind="stable")
-    ordered = size[order]
-    same = ordered[1:] == ordered[:-1]  # where a size is the one before's, a run of them goes on
-    order = order.tolist()
-    if same.any():
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)))
-        for start, end in zip(edges[0::2].tolist(), edges[1::2].tolist()):  # positions start .. end: one size
-            order[start:end + 1] = sorted(order[start:end + 1], key=names.__getitem__)
-    return order
 
 
 def kg(value: float) -> str:
