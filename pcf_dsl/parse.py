@@ -1314,21 +1314,17 @@ def _allocation_block(text: str, end: int, read: int, step: tuple, tables: _Tabl
             num_from, num_to = m.span("num")
             if "-" in number:
                 transformer.on_number(_token("NUMBER", number, read, num_from - at))
-            value = S.Num(number, Span(file, read, num_from - at, read, num_to - at))
-            if pct is not None:
-                pct_to = m.end("pct") - at
-                value = S.BinOp("juxt", value, S.Percent(Span(file, read, pct_to - 1, read, pct_to)),
-                                Span(file, read, num_from - at, read, pct_to))
-            elif u1 is not None:
-                u1_from, u1_to = m.span("u1")
-                value = S.BinOp("juxt", value, S.Name((setdefault(u1, u1),), Span(file, read, u1_from - at, read,
-                                                                                  u1_to - at)),
-                                Span(file, read, num_from - at, read, u1_to - at))
-                if u2 is not None:
-                    u2_from, u2_to = m.span("u2")
-                    value = S.BinOp(_OPERATORS[op.strip()], value,
-                                    S.Name((setdefault(u2, u2),), Span(file, read, u2_from - at, read, u2_to - at)),
-                                    Span(file, read, num_from - at, read, u2_to - at))
+            if u1 is not None:  # as a flow line's amount
+                (u1_from, u1_to), (u2_from, u2_to) = m.span("u1"), m.span("u2")
+                value = S.amount_node(file, read, number, num_from - at, (setdefault(u1, u1), u1_from - at, u1_to - at),
+                                      None if u2 is None else (_OPERATORS[op.strip()], setdefault(u2, u2),
+                                                               u2_from - at, u2_to - at))
+            else:
+                value = S.Num(number, Span(file, read, num_from - at, read, num_to - at))
+                if pct is not None:
+                    pct_to = m.end("pct") - at
+                    value = S.BinOp("juxt", value, S.Percent(Span(file, read, pct_to - 1, read, pct_to)),
+                                    Span(file, read, num_from - at, read, pct_to))
             product_from, product_to = m.span("product")
             cover = Span(file, read, product_from - at, read, value.span.end_column)
             share = S.AllocationShare(S.Word(setdefault(product, product),

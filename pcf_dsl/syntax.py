@@ -331,6 +331,25 @@ class File:
     items: list[Item]
 
 
+def amount_node(file: str, line: int, number: str, column: int, unit: tuple[str, int, int],
+                second: tuple[str, str, int, int] | None = None) -> BinOp:
+    """The node of `NUMBER UNIT [*|/| UNIT]` on one line, as the parser's transformer makes it.
+
+    `unit` is (its name, column, end column); `second` is (the operator: "*", "/" or "juxt"; the second
+    unit's name, column, end column). Juxtaposition binds tighter than `*` and `/`, so the number and
+    the first unit are one node whatever the operator. The readers of flow lines (FlowLine.amount) and
+    of allocation blocks make their amounts here.
+    """
+    name, name_col, name_end = unit
+    amount = BinOp("juxt", Num(number, Span(file, line, column, line, column + len(number))),
+                   Name((name,), Span(file, line, name_col, line, name_end)), Span(file, line, column, line, name_end))
+    if second is None:
+        return amount
+    op, name, name_col, name_end = second
+    return BinOp(op, amount, Name((name,), Span(file, line, name_col, line, name_end)),
+                 Span(file, line, column, line, name_end))
+
+
 class FlowLine(tuple):
     """A whole flow line as the parser's flow line reader reads it: its words and columns, no nodes.
 
@@ -375,14 +394,8 @@ class FlowLine(tuple):
 
     @property
     def amount(self) -> Expr:
-        file, line = self[11], self[12]
-        amount = BinOp("juxt", Num(self[2], Span(file, line, self[15], line, self[15] + len(self[2]))),
-                       Name((self[3],), Span(file, line, self[16], line, self[17])),
-                       Span(file, line, self[15], line, self[17]))
-        if self[5] is None:
-            return amount
-        return BinOp(self[4], amount, Name((self[5],), Span(file, line, self[18], line, self[19])),
-                     Span(file, line, self[15], line, self[19]))
+        return amount_node(self[11], self[12], self[2], self[15], (self[3], self[16], self[17]),
+                           None if self[5] is None else (self[4], self[5], self[18], self[19]))
 
     @property
     def span(self) -> Span:
