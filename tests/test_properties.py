@@ -519,15 +519,21 @@ _BODY_LINE = st.one_of(_flow_lines(), _flow_lines(), _flow_lines(),
                        st.sampled_from(["stage production", "# a comment", ""]))
 
 
+def _reads_as_lark(text: str) -> None:
+    """The fast path reads `text` as lark does: a valid text to the same items, spans and line numbers
+    included (never giving up on it); on any other, the same limit error, or it gives up to lark."""
+    lark, fast = _both_parsers(text)
+    if isinstance(lark, list):
+        assert fast == lark
+    else:
+        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+
+
 @PROFILE
 @given(st.lists(_BODY_LINE, min_size=1, max_size=8))
 def test_the_line_readers_read_process_bodies_as_lark_does(lines):
     body = "\n  ".join(lines)
-    lark, fast = _both_parsers(f"process p {{\n  stage production\n  {body}\n}}\n\nprocess q {{\n  {body}\n}}\n")
-    if isinstance(lark, list):
-        assert fast == lark  # spans and line numbers included
-    else:
-        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+    _reads_as_lark(f"process p {{\n  stage production\n  {body}\n}}\n\nprocess q {{\n  {body}\n}}\n")
 
 
 # Process openings and closings for the process reader (parse._process_block), and their near misses.
@@ -548,12 +554,7 @@ _QUALITY_LINE = st.sampled_from(["", "\n  quality activity=3", "\n  quality acti
 @given(_OPENING, _FIRST_LINE, _QUALITY_LINE, st.lists(_BODY_LINE, min_size=0, max_size=5), _CLOSING)
 def test_the_process_reader_reads_processes_as_lark_does(opening, first, quality, lines, closing):
     body = quality + "".join(f"\n  {line}" for line in lines)
-    text = f"{opening}\n  {first}{body}\n{closing}\n\n{opening}\n  {first}{body}\n{closing}\n"
-    lark, fast = _both_parsers(text)
-    if isinstance(lark, list):
-        assert fast == lark  # spans and line numbers included
-    else:
-        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+    _reads_as_lark(f"{opening}\n  {first}{body}\n{closing}\n\n{opening}\n  {first}{body}\n{closing}\n")
 
 
 # Allocation lines and blocks for the allocation reader (parse._allocation_block), and their near misses.
@@ -572,12 +573,7 @@ _ALLOCATION_LINE = st.one_of(
 def test_the_allocation_reader_reads_allocations_as_lark_does(method, brace, lines, block_end, after):
     block = "".join(f"\n    {line}" for line in lines) + f"\n{block_end}" if brace else ""
     body = f"  stage s\n  product a 1 t\n  product b 2 kg\n  allocation {method}{brace}{block}{after}"
-    text = f"process p {{\n{body}\n}}\n\nprocess q {{\n{body}\n}}\n"
-    lark, fast = _both_parsers(text)
-    if isinstance(lark, list):
-        assert fast == lark  # spans and line numbers included
-    else:
-        assert fast == lark or (fast == "gave up" and not isinstance(lark, tuple))
+    _reads_as_lark(f"process p {{\n{body}\n}}\n\nprocess q {{\n{body}\n}}\n")
 
 
 # Whole processes: (text, whether the process reader takes it, None for a syntax error). Each must read
