@@ -1224,9 +1224,9 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
         lines.append(flow)
     if not lines:
         return None
-    allocation = None
-    if tables.allocation_open(text, end) is not None:
-        read_block = _allocation_block(text, end, read, step, tables, transformer, names)
+    allocation, opening_line = None, tables.allocation_open(text, end)
+    if opening_line is not None:
+        read_block = _allocation_block(text, opening_line, read, step, tables, transformer, names)
         if read_block is None:
             return None
         allocation, end, read, step = read_block
@@ -1270,11 +1270,11 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     return close_end, read + 1, text.rindex("\n", end, close_end) + 1
 
 
-def _allocation_block(text: str, end: int, read: int, step: tuple, tables: _Tables, transformer,
+def _allocation_block(text: str, opening: re.Match, read: int, step: tuple, tables: _Tables, transformer,
                       names: dict) -> tuple[S.Allocation, int, int, tuple] | None:
-    """Read the allocation line at `end` (after a process's last flow line, on line `read`) with its block,
-    for _process_block: (the S.Allocation node, as _ToSyntax.allocation makes it; where it ends; the line
-    it ends on; the table's states after it), or None, with nothing read.
+    """Read the allocation line `opening` matched (after a process's last flow line, on line `read`) with
+    its block, for _process_block: (the S.Allocation node, as _ToSyntax.allocation makes it; where it
+    ends; the line it ends on; the table's states after it), or None, with nothing read.
 
     A share or property is taken with a number and `%` or at most two
     units, the way a flow line's amount is; a justification as its string.
@@ -1282,7 +1282,6 @@ def _allocation_block(text: str, end: int, read: int, step: tuple, tables: _Tabl
     is a keyword, a number or expression over its length limit) is None: the
     loop reads the process. 5 % of the benchmark model's processes have one.
     """
-    opening = tables.allocation_open(text, end)
     file, keywords, setdefault = transformer.file, tables.keywords, names.setdefault
     method = opening.group("method")
     if method in keywords:
