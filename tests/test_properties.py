@@ -18,6 +18,7 @@ records its last result.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -640,6 +641,42 @@ def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch
     assert calls == [taken, taken]
     if taken:  # the two processes' spans and line numbers, as lark gives them
         assert fast[2].name.span.line == 3 + text.count("\n") + 1 and fast[2].span == lark[2].span
+
+
+def test_the_ascii_tables_are_the_tables_with_re_ascii():
+    """An ASCII text is read with the patterns compiled with re.ASCII: the same sources, and the same
+    parse table and caches, so what the readers learn of the table in one mode serves the other."""
+    ascii_tables, tables = _parse._ascii_tables(), _parse._tables()
+    compiled = 0
+    for field in dataclasses.fields(tables):
+        ours, theirs = getattr(ascii_tables, field.name), getattr(tables, field.name)
+        pattern = getattr(theirs, "__self__", theirs)
+        if isinstance(pattern, re.Pattern):
+            ascii_pattern = getattr(ours, "__self__", ours)
+            assert ascii_pattern.pattern == pattern.pattern and ascii_pattern.flags & re.ASCII
+            assert not pattern.flags & re.ASCII
+            compiled += 1
+        else:
+            assert ours is theirs
+    assert compiled == 8
+
+
+# \u0660, an Arabic-Indic digit: a word character and a digit in Unicode mode, neither in ASCII mode.
+@pytest.mark.parametrize("name", ["aluminium", "铝锭", "Ålesund_smelter", "x\u0660"])
+def test_a_text_reads_the_same_with_either_tables(name, monkeypatch):
+    text = f'stage s "s"\nprocess {name} {{\n  stage s\n  product out 1 t\n  input {name}_in 2 kg from {name}\n}}\n'
+    lark, fast = _both_parsers(text)
+    assert isinstance(lark, list) and fast == lark
+    monkeypatch.setattr(_parse, "_ascii_tables", _parse._tables)  # every text read with the Unicode patterns
+    assert _both_parsers(text)[1] == lark
+
+
+def test_the_ascii_tables_refuse_a_pattern_that_would_read_differently(monkeypatch):
+    """`\\s` takes \\x1c-\\x1f in Unicode mode only: a pattern with it cannot be switched to ASCII mode."""
+    unicode_only = dataclasses.replace(_parse._tables(), run_line=re.compile(r"[\t ]*\s"))
+    monkeypatch.setattr(_parse, "_tables", lambda: unicode_only)
+    with pytest.raises(RuntimeError, match="run_line"):
+        _parse._ascii_tables.__wrapped__()
 
 
 def test_the_run_reader_asks_the_table_and_stops_where_it_says_no(monkeypatch):
