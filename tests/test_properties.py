@@ -671,6 +671,26 @@ def test_a_text_reads_the_same_with_either_tables(name, monkeypatch):
     assert _both_parsers(text)[1] == lark
 
 
+@pytest.mark.parametrize("regexp, whole", [
+    ("[\t \x0c]+", "(?:[\t \x0c]++)"),  # the grammar's spacing
+    (r"[^\W\d]\w*", r"(?:[^\W\d]\w*+)"),  # NAME
+    (r"\d+", r"(?:\d++)"),  # INT
+    (r"[a\]b]+", r"(?:[a\]b]++)"),  # an escaped `]` inside the class
+    (r"\d+(\.\d+)?([eE][+-]?\d+)?", r"(?>\d+(\.\d+)?([eE][+-]?\d+)?)"),  # NUMBER: more than a run
+    ("ab+", "(?>ab+)"), ("[a]+[b]+", "(?>[a]+[b]+)"),
+])
+def test_a_terminal_is_matched_whole(regexp, whole):
+    assert _parse._whole(regexp) == whole
+
+
+@given(st.sampled_from(["[\t \x0c]+", r"[^\W\d]\w*", r"\d+", r"[a\]b]+"]), st.sampled_from(["", "a", r"\d", "[ b]", "$"]),
+       st.text(st.sampled_from("ab]1 \t\x0c_\u0660x"), max_size=8))
+def test_a_possessive_run_reads_as_the_atomic_group(regexp, after, text):
+    """What _whole makes possessive matches what the atomic group matches, whatever follows it."""
+    atomic, possessive = re.match(f"(?>{regexp}){after}", text), re.match(_parse._whole(regexp) + after, text)
+    assert (atomic and atomic.span()) == (possessive and possessive.span())
+
+
 def test_the_ascii_tables_refuse_a_pattern_that_would_read_differently(monkeypatch):
     """`\\s` takes \\x1c-\\x1f in Unicode mode only: a pattern with it cannot be switched to ASCII mode."""
     unicode_only = dataclasses.replace(_parse._tables(), run_line=re.compile(r"[\t ]*\s"))
