@@ -1284,10 +1284,12 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     # The nodes, as _ToSyntax.process makes them: the span from the name to the end of the last flow line.
     file, at, setdefault = transformer.file, line_start - 1, names.setdefault
     name, (name_from, name_to) = opening.group("name"), opening.span("name")
-    last = allocation.span if allocation is not None else Span(file, lines[-1][12], 0, lines[-1][12], lines[-1][24])
+    if allocation is not None:
+        end_line, end_column = allocation.span.end_line, allocation.span.end_column
+    else:  # the last flow line's line and end (S.FlowLine.FIELDS)
+        end_line, end_column = lines[-1][12], lines[-1][24]
     process = S.Process(name=S.Word(setdefault(name, name), Span(file, line, name_from - at, line, name_to - at)),
-                        label=None, span=Span(file, line, name_from - at, last.end_line, last.end_column),
-                        allocation=allocation)
+                        label=None, span=Span(file, line, name_from - at, end_line, end_column), allocation=allocation)
     if label is not None:
         label_from, label_to = opening.span("label")
         process.label = S.Text(_unquote(label), Span(file, line, label_from - at, line, label_to - at))
