@@ -515,3 +515,38 @@ def test_an_allocation_share_is_the_fraction_pint_gives(units):
         value = draw.uniform(0, 200) if draw.random() < 0.5 else draw.random() * 10 ** draw.randint(-8, 8)
         assert value * factor == float(registry().Quantity(value, parsed).to("").magnitude)
     assert factor_or_none(_units_text(registry().parse_units("kg")), "") is None
+
+
+@pytest.mark.parametrize("text", [*AMOUNTS, "2 * 3 kg", "-1.5 kg CO2e", "(1 + 2) %"])
+def test_magnitude_and_units_are_what_evaluation_gives(text):
+    """Builder._magnitude_units reads a number times units from the cache, without the pint quantity:
+    the magnitude and the units are the evaluated value's, and anything else is evaluated."""
+    expr = _expression(text)
+    builder = Builder()
+    expected = builder._eval("", expr)
+    for _ in range(2):  # the first call fills the cache, the second reads it
+        magnitude, units = builder._magnitude_units("", expr)
+        assert magnitude == expected.magnitude and type(float(magnitude)) is float
+        assert units == expected.units and str(units) == str(expected.units)
+
+
+def test_a_cut_off_line_keeps_its_amount_its_estimate_and_its_allocation(tmp_path):
+    """The estimate, the allocation's shares and properties are read through Builder._magnitude_units: each
+    lands in its own field, as evaluated (the amount of a cut-off line once took its estimate's number)."""
+    from pcf_dsl.build import load
+
+    path = tmp_path / "m.pcf"
+    path.write_text(
+        "process p {\n  stage production\n  product a 2 t\n  product b 1 t\n"
+        "  input pack 1.5 kg cutoff \"small\" {\n    estimate 0.006 kg CO2e\n  }\n"
+        "  input share_cut 3 kg cutoff \"small\" {\n    estimate 0.5 %\n  }\n"
+        "  allocation economic {\n    property a 500 CNY / t\n    property b 250 CNY / t\n"
+        "    share a 80 %\n    share b 0.2\n  }\n}\n", encoding="utf-8")
+    process = load(path).processes["p"]
+    pack, share_cut = process.flow("pack"), process.flow("share_cut")
+    assert (pack.amount.value, pack.amount.unit) == (1.5, "kilogram")
+    assert (pack.estimate.value, pack.estimate.unit) == (0.006, "CO2e * kilogram")
+    assert (share_cut.amount.value, share_cut.estimate.value, share_cut.estimate.unit) == (3.0, 0.5, "percent")
+    assert process.allocation.shares == {"a": 0.8, "b": 0.2}
+    assert {k: (q.value, q.unit) for k, q in process.allocation.properties.items()} == {
+        "a": (500.0, "CNY / metric_ton"), "b": (250.0, "CNY / metric_ton")}
