@@ -916,7 +916,8 @@ class Builder:
         """_build_flow for a line the parser's flow line reader read, from its words, without its nodes.
 
         The units are looked up by their spelling in the cache _amount fills,
-        and the record gets the three spans it keeps. A line this cannot take
+        and the record gets the three spans it keeps (M.line_flow makes them from
+        their columns). A line this cannot take
         as it is (units not seen yet, or anything _build_flow would report)
         goes through _build_flow, so every diagnostic comes from one place.
         """
@@ -938,12 +939,10 @@ class Builder:
             source = self._qualified.get((prefix, parts))
             if source is None:
                 source = self._qualified[(prefix, parts)] = _qualify(prefix, ".".join(parts))
-            source_span = Span(file, row, ref_col, row, ref_end)
         else:
-            source = source_span = None
-        return M.line_flow(kind, name, magnitude, units.text, units.text_before + number + units.text_after,
-                           Span(file, row, name_col, row, name_end),
-                           Span(file, row, num_col, row, u1_end if u2 is None else u2_end), source, source_span,
+            source = None
+        return M.line_flow(kind, name, magnitude, units.text, units.text_before + number + units.text_after, file, row,
+                           name_col, name_end, num_col, u1_end if u2 is None else u2_end, source, ref_col, ref_end,
                            tag if kind == "waste" else None, of, value if attribute == "stage" else None,
                            value if attribute == "group" else None)
 

@@ -447,30 +447,34 @@ def test_generated_model_builds_the_same_from_words_and_from_nodes(tmp_path, mon
 
 
 def test_a_line_flow_is_the_record_validation_makes(tmp_path):
-    """model.line_flow sets every field of a Flow, as pydantic's validation of the same values would."""
+    """model.line_flow sets every field of a Flow and of its spans, as pydantic's validation of the same values would."""
     import copy
+    import dataclasses
 
     from pydantic_core import to_jsonable_python
 
     from pcf_dsl import model as M
     from pcf_dsl.diagnostics import Span
 
-    spans = [Span("m.pcf", 3, column, 3, column + 4) for column in (3, 9, 15)]
-    plain = {"kind": "input", "name": "steel", "value": 2.5, "unit": "t", "amount_text": "2.5 t", "span": spans[0],
-             "amount_span": spans[1]}
-    full = dict(plain, kind="waste", source="ef.landfill", source_span=spans[2], waste_route="with", of_input="x",
-                stage="recycling", group="metals")
+    columns = {"file": "m.pcf", "line": 3, "name_col": 3, "name_end": 7, "amount_col": 9, "amount_end": 13}
+    plain = {"kind": "input", "name": "steel", "value": 2.5, "unit": "t", "amount_text": "2.5 t", **columns}
+    full = dict(plain, kind="waste", source="ef.landfill", source_col=15, source_end=19, waste_route="with",
+                of_input="x", stage="recycling", group="metals")
     for given in (plain, full):
         made = M.line_flow(**given)
         assert all(hasattr(made, name) for name in M.Flow.__pydantic_fields__)  # no field left unset
-        fields = {k: v for k, v in given.items() if k not in ("value", "unit")}
-        validated = M.Flow(**fields, amount={"value": given["value"], "unit": given["unit"]})
+        spans = [made.span, made.amount_span] + ([made.source_span] if "source" in given else [])
+        assert all(hasattr(span, field.name) for span in spans for field in dataclasses.fields(Span))
+        fields = {k: v for k, v in given.items() if k not in (*columns, "value", "unit", "source_col", "source_end")}
+        validated = M.Flow(**fields, amount={"value": given["value"], "unit": given["unit"]},
+                           span=Span("m.pcf", 3, 3, 3, 7), amount_span=Span("m.pcf", 3, 9, 3, 13),
+                           source_span=Span("m.pcf", 3, 15, 3, 19) if "source" in given else None)
         assert made == validated
         assert (made.span, made.amount_span, made.source_span) == (validated.span, validated.amount_span,
                                                                    validated.source_span)
+        assert [hash(span) for span in spans] == [hash(dataclasses.replace(span)) for span in spans]
         assert to_jsonable_python(made) == to_jsonable_python(validated)
         assert copy.deepcopy(made) == made and made.properties == {} and made.notes == ()
-
 
 
 def test_a_built_process_is_the_record_validation_makes():
@@ -483,8 +487,8 @@ def test_a_built_process_is_the_record_validation_makes():
     from pcf_dsl.diagnostics import Span
 
     span = Span("m.pcf", 7, 9, 7, 14)
-    flows = [M.line_flow("product", "out", 1.0, "kilogram", "1 kg", span, span),
-             M.line_flow("product", "slag", 0.2, "kilogram", "0.2 kg", span, span)]
+    flows = [M.line_flow("product", "out", 1.0, "kilogram", "1 kg", "m.pcf", 7, 9, 14, 9, 14),
+             M.line_flow("product", "slag", 0.2, "kilogram", "0.2 kg", "m.pcf", 7, 9, 14, 9, 14)]
     plain = {"name": "smelt", "label": None, "stage": "production", "geography": None, "flows": flows[:1],
              "allocation": None, "quality": None, "notes": [], "span": span}
     full = dict(plain, name="t1.smelt", label="smelting", geography="CN", flows=flows,
