@@ -651,10 +651,18 @@ class Builder:
         components: list[M.FactorComponent] = []
         per_dims = set()
         for expr in exprs:
-            value = self._eval(sym.prefix, expr)
-            if value is None or self._has_no_number(sym.prefix, expr, f"the value of factor `{node.name.value}`"):
-                return None
-            units = value.units
+            amount = self._amount(sym.prefix, expr)
+            if amount is not None:
+                # A number times units, nearly every factor: its value, units and text from the cache, without
+                # a pint quantity or the text made again (a factor is built once for each name it is imported
+                # under: 5,656 times at 100k, for 707 factors)
+                number, magnitude, amount_units = amount
+                units, text = amount_units.units, amount_units.text_before + number.text + amount_units.text_after
+            else:
+                value = self._eval(sym.prefix, expr)
+                if value is None or self._has_no_number(sym.prefix, expr, f"the value of factor `{node.name.value}`"):
+                    return None
+                magnitude, units, text = value.magnitude, value.units, source_text(expr)
             gases = dict(_gases_of(units))
             if list(gases.values()) != [1]:
                 found = ", ".join(gases) or "none"
@@ -668,8 +676,8 @@ class Builder:
                                  help="one gas line per gas")
                 return None
             per_dims.add(_per_activity_dimension(units, gas))
-            components.append(M.FactorComponent(gas=gas, quantity=M.Quantity(value=float(value.magnitude), unit=_units_text(units)),
-                                                 text=source_text(expr)))
+            components.append(M.FactorComponent(gas=gas, quantity=M.Quantity(value=float(magnitude), unit=_units_text(units)),
+                                                 text=text))
         if len(per_dims) > 1:
             self.state.error("E233", f"the gases of factor `{node.name.value}` are per different units of activity",
                              node.name.span, help="give every gas line the same denominator (all per m3, or all per kg)")

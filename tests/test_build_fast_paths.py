@@ -554,3 +554,43 @@ def test_a_cut_off_line_keeps_its_amount_its_estimate_and_its_allocation(tmp_pat
     assert process.allocation.shares == {"a": 0.8, "b": 0.2}
     assert {k: (q.value, q.unit) for k, q in process.allocation.properties.items()} == {
         "a": (500.0, "CNY / metric_ton"), "b": (250.0, "CNY / metric_ton")}
+
+
+def test_the_amount_cache_is_per_file_where_a_name_is_a_parameter(tmp_path):
+    """The units of an amount are cached per file (Builder._amount_units): in a file where a name of those
+    units is a parameter (`cup`), the amount is the number times the parameter, in the others a unit."""
+    from pcf_dsl.build import load
+
+    process = "process {name} {{\n  stage production\n  product out 3 kg cup\n}}\n"
+    (tmp_path / "m.pcf").write_text('import "a.pcf" as a\nimport "b.pcf" as b\n' + process.format(name="p"),
+                                    encoding="utf-8")
+    (tmp_path / "a.pcf").write_text("param cup = 2\n" + process.format(name="q"), encoding="utf-8")
+    (tmp_path / "b.pcf").write_text(process.format(name="r"), encoding="utf-8")
+    model = load(tmp_path / "m.pcf")
+    amounts = {key: (p.flows[0].amount.value, p.flows[0].amount.unit) for key, p in model.processes.items()}
+    assert amounts == {"p": (3.0, "cup * kilogram"), "a.q": (6.0, "kilogram"), "b.r": (3.0, "cup * kilogram")}
+    assert model.param_users == {"a.cup": [""]}
+
+
+def test_factors_read_from_the_amount_cache_are_the_factors_evaluation_makes(tmp_path, monkeypatch):
+    """Builder._factor_value takes a number times units from the cache (value, units, text); evaluated, each
+    factor is the same record, imported under two names as well."""
+    from pydantic_core import to_jsonable_python
+
+    from pcf_dsl import build
+
+    (tmp_path / "ef.pcf").write_text(
+        "param k = 2\nfactor fa = 2.6782 t CO2e / t\nfactor fb = 0.04902 kg CO2e / (t*km) {\n  year 2020\n}\n"
+        "factor fc = 1.5e-3 kg CO2e / kWh\nfactor fd {\n  gas 0.2 kg CO2 / m3\n  gas 1e-5 kg CH4_fossil / m3\n}\n"
+        "factor fe = k * 1 kg CO2e / kg\n", encoding="utf-8")
+    (tmp_path / "m.pcf").write_text('import "ef.pcf" as ef\nimport "ef.pcf" as again\n'
+                                    "process p {\n  stage production\n  product out 1 t\n  input x 2 t from ef.fa\n}\n",
+                                    encoding="utf-8")
+    cached = build.load(tmp_path / "m.pcf")
+    with monkeypatch.context() as patch:
+        patch.setattr(build.Builder, "_amount", lambda self, prefix, expr: None)
+        evaluated = build.load(tmp_path / "m.pcf")
+    assert len(cached.factors) == 10
+    assert to_jsonable_python(cached.factors) == to_jsonable_python(evaluated.factors)
+    assert cached.factors["again.fb"].components[0].text == "0.04902 kg CO2e / (t * km)"
+    assert cached.param_users == evaluated.param_users == {"ef.k": [""], "again.k": [""]}
