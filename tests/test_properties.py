@@ -516,7 +516,20 @@ def _flow_lines(draw) -> str:
             f"{draw(_UNIT)}{clause}{draw(_BLOCK)}")
 
 
-_BODY_LINE = st.one_of(_flow_lines(), _flow_lines(), _flow_lines(),
+# Inputs cut off, for the cut-off reader (parse._cutoff_line), and their near misses.
+_ESTIMATE_BLOCK = st.one_of(
+    st.just(""),
+    st.builds(lambda space, value, indent: f"{space}{{\n{indent}estimate {value}\n  }}",
+              st.sampled_from([" ", "", "\t"]),
+              st.sampled_from(["0.006 kg CO2e", "1 kg", "0.1 %", "2 t*km", "1 kg / t", "3 of", "1e-400 kg",
+                               "5 kg CO2e t", "x", "1 cutoff", "-1 kg"]),
+              st.sampled_from(["    ", "\t\t"])),
+    st.just(' {\n    estimate 1 kg\n    note "n"\n  }'), st.just(" {\n    group g\n  }"), st.just(" {\n  }"))
+_CUTOFF_LINE = st.builds(
+    lambda space, word, number, unit, reason, block: f"input{space}{word} {number} {unit} cutoff{reason}{block}",
+    _SPACE, _WORD, st.sampled_from(["1", "0.5", "1.5e-3", "1e-400"]), _UNIT,
+    st.sampled_from(["", ' "c"', '  "a \\" b"', " c", ' "c" # x', '\t"铝"']), _ESTIMATE_BLOCK)
+_BODY_LINE = st.one_of(_flow_lines(), _flow_lines(), _flow_lines(), _CUTOFF_LINE,
                        st.sampled_from(["stage production", "# a comment", ""]))
 
 
@@ -593,7 +606,7 @@ _PROCESSES = [
     ('process p "part" {\n\n  stage production\n  product out 1 t\n}', False),
     ('process p "part" {\n  stage production\n  product out 1 t\n\n}', False),
     ('process p "part" {\n  stage production\n  product out 1 t\n}  # a comment', False),
-    ('process p "part" {\n  stage production\n  product out 1 t\n  input x 1 kg cutoff "c"\n}', False),
+    ('process p "part" {\n  stage production\n  product out 1 t\n  input x 1 kg cutoff "c"\n}', True),
     ('process p "part" {\n  stage production\n  product out 1 t from q\n}', None),  # a syntax error: lark's
     ("process p {\n  stage production\n}", False),  # no flow line: the loop's
     ("process p {\n  product out 1 t\n  stage production\n}", False),  # the stage after the flows
@@ -619,6 +632,19 @@ _PROCESSES = [
      False),  # two allocations: the loop's, which records the second as a duplicate
     ('process p {\n  stage s\n  allocation m {\n    share a 1 %\n  }\n  product a 1 t\n}', False),  # first
     ('process p {\n  stage s\n  product a 1 t\n  allocation m {\n    share a 1 %\n    note "n"\n  }\n}', None),
+    # inputs cut off (parse._cutoff_line): with or without a reason, an estimate, lines after them
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1.5 kg cutoff "small" {\n    estimate 0.006 kg CO2e\n  }\n}',
+     True),
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1 kg cutoff\n  input c 2 t*km cutoff "x"\n'
+     '  input d 1 t from p\n}', True),
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1 t km cutoff "x" {\n    estimate 1 kg / t\n  }\n}', True),
+    ('process p {\n  stage s\n  input b 1 kg cutoff "x"\n  product a 1 t\n}', False),  # first in its process
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1 kg cutoff "x" {\n    estimate 0.1 %\n  }\n}',
+     False),  # a share, not an amount in units
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1 kg cutoff "x" {\n    estimate 1 kg\n    note "n"\n  }\n}',
+     False),  # a block of more than the estimate
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1 kg cutoff "x" {\n    estimate 1 from\n  }\n}', None),
+    ('process p {\n  stage s\n  product a 1 t\n  input b 1 kg cutoff "x"  # why\n}', False),  # a comment
 ]
 
 
@@ -658,7 +684,7 @@ def test_the_ascii_tables_are_the_tables_with_re_ascii():
             compiled += 1
         else:
             assert ours is theirs
-    assert compiled == 8
+    assert compiled == 9
 
 
 # \u0660, an Arabic-Indic digit: a word character and a digit in Unicode mode, neither in ASCII mode.
@@ -683,8 +709,8 @@ def test_a_terminal_is_matched_whole(regexp, whole):
     assert _parse._whole(regexp) == whole
 
 
-@given(st.sampled_from(["[\t \x0c]+", r"[^\W\d]\w*", r"\d+", r"[a\]b]+"]), st.sampled_from(["", "a", r"\d", "[ b]", "$"]),
-       st.text(st.sampled_from("ab]1 \t\x0c_\u0660x"), max_size=8))
+@given(st.sampled_from(["[\t \x0c]+", r"[^\W\d]\w*", r"\d+", r"[a\]b]+"]),
+       st.sampled_from(["", "a", r"\d", "[ b]", "$"]), st.text(st.sampled_from("ab]1 \t\x0c_\u0660x"), max_size=8))
 def test_a_possessive_run_reads_as_the_atomic_group(regexp, after, text):
     """What _whole makes possessive matches what the atomic group matches, whatever follows it."""
     atomic, possessive = re.match(f"(?>{regexp}){after}", text), re.match(_parse._whole(regexp) + after, text)
