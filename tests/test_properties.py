@@ -669,6 +669,27 @@ def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch
         assert fast[2].name.span.line == 3 + text.count("\n") + 1 and fast[2].span == lark[2].span
 
 
+def test_the_process_reader_reads_on_over_the_processes_after_a_blank_line(monkeypatch):
+    """After a process read whole, the next one after a blank line is read straight on (_process_run); one
+    the reader leaves to the loop is read by the loop, and the run goes on after it."""
+    calls = []
+    reader = _parse._process_block
+
+    def counted(*args):
+        read = reader(*args)
+        calls.append(read is not None)
+        return read
+
+    monkeypatch.setattr(_parse, "_process_block", counted)
+    plain = 'process {} {{\n  stage s\n  product out 1 t\n  input a 2 kg from p1\n}}'
+    text = "\n\n".join([plain.format("p1"), plain.format("p2").replace("{\n", "{  # a comment\n", 1),
+                         plain.format("p3"), plain.format("p4"), "process p5 {\n  stage s\n}", plain.format("p6")])
+    lark, fast = _both_parsers(f'stage s "s"\n{text}\n')
+    assert isinstance(lark, list) and fast == lark
+    # p2 and p5 are tried by the run, then by the loop, which reads them; p4 and p6 by the run
+    assert calls == [True, False, False, True, True, False, False, True]
+
+
 def test_the_ascii_tables_are_the_tables_with_re_ascii():
     """An ASCII text is read with the patterns compiled with re.ASCII: the same sources, and the same
     parse table and caches, so what the readers learn of the table in one mode serves the other."""
