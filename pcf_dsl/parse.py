@@ -1198,8 +1198,10 @@ def _line_words(groups: tuple, m: re.Match, text: str, line: int, at: int, names
         of_col = of_end = None
     if source is not None:
         ref_from, ref_to = m.span(11)
-        parts = dotted.get(written) or dotted.setdefault(written, tuple([setdefault(part, part)
-                                                                         for part in written.split(".")]))
+        parts = dotted.get(written)
+        if parts is None:  # most references are to a supplier named once: no split for a name without a dot
+            parts = dotted[written] = ((setdefault(written, written),) if "." not in written
+                                       else tuple([setdefault(part, part) for part in written.split(".")]))
         ref_col, ref_end = ref_from - at, ref_to - at
     else:
         parts = ref_col = ref_end = None
