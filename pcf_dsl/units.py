@@ -9,6 +9,7 @@ step: the GWP set replaces one gas unit by `CO2e` times its factor.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import pint
 
@@ -80,30 +81,8 @@ def ambiguity(name: str) -> str | None:
     return None if found is None else f"`{name}` is ambiguous: {found[0]}; {found[1]}"
 
 
-# Spellings that practitioners write and pint does not know.
-_EXTRA_DEFINITIONS = [
-    "m2 = meter ** 2",
-    "m3 = meter ** 3",
-    "cm3 = centimeter ** 3",
-    "dm3 = decimeter ** 3",
-    "km2 = kilometer ** 2",
-    # A normal cubic metre is an amount of gas (what fills a cubic metre at 0 degC and 101.325 kPa:
-    # 44.615 mol of an ideal gas), not a volume: a factor per Nm3 on a metered volume in m3 (at the
-    # meter's temperature and pressure, 5-10 % apart at room conditions, several times at line
-    # pressure) must be an error (E401), not a silent conversion.
-    "normal_cubic_meter = 101325 * pascal * meter ** 3 / molar_gas_constant / (273.15 * kelvin) = Nm3",
-    "tkm = tonne * kilometer",
-    # Million Btu, as US emission factors are given (EPA: kg CO2 per mmBtu); `MBtu` is refused above.
-    "million_Btu = 1000000 * Btu = MMBtu = mmBtu",
-    # A passenger-kilometre is a passenger carried a kilometre, not a kilometre: a factor per vehicle-km
-    # (`kg CO2e / km`) applied to passenger-km must be an error (E401), not a product off by the occupancy.
-    "passenger = [passenger] = pax",
-    "pkm = passenger * kilometer",
-    "unit = [] = item = piece = pcs",
-    "CNY = [currency_cny] = _ = yuan = RMB",  # `_`: no symbol of its own, so CNY is written CNY, not yuan
-    "USD = [currency_usd]",
-    "EUR = [currency_eur]",
-]
+# The units a model may name beside pint's own: the spellings practitioners write, the gases and CO2e.
+DEFINITIONS = Path(__file__).with_name("units.txt")
 
 
 @lru_cache(maxsize=1)
@@ -116,17 +95,14 @@ def registry() -> pint.UnitRegistry:
     """
     try:
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=":auto:")
+        ureg.load_definitions(DEFINITIONS)  # parsed once, into the same cache (units.txt says why)
     except Exception:  # noqa: BLE001 - any failure of the cache, not of the definitions (see below)
         # No writable cache folder (OSError); or a cache file another process is writing right now,
         # which pint's cache (flexcache) writes in place: six `pcf` runs started at once on a new
         # machine ended in "EOFError: Ran out of input" for one of them. Parse the definitions
         # instead; an error in them would raise here again.
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None)
-    for definition in _EXTRA_DEFINITIONS:
-        ureg.define(definition)
-    ureg.define(f"{CO2E} = [co2e]")
-    for gas in GASES:
-        ureg.define(f"{gas} = [gas_{gas}]")
+        ureg.load_definitions(DEFINITIONS)
     return ureg
 
 
@@ -202,7 +178,7 @@ _SYMBOLS = {"liter": "L"}
 _SHARES = frozenset({"percent", "permille", "ppm"})
 
 
-# Units that are only a product of others (_EXTRA_DEFINITIONS): `30 tkm` and `30 t*km` are one amount
+# Units that are only a product of others (units.txt): `30 tkm` and `30 t*km` are one amount
 # and must print as one unit, so these are written as their factors (`t km`, as docs/calc-json.md shows).
 _PRODUCTS = {"tkm": (("metric_ton", 1), ("kilometer", 1)), "pkm": (("passenger", 1), ("kilometer", 1)),
              "m2": (("meter", 2),), "m3": (("meter", 3),), "cm3": (("centimeter", 3),),

@@ -594,3 +594,15 @@ def test_factors_read_from_the_amount_cache_are_the_factors_evaluation_makes(tmp
     assert to_jsonable_python(cached.factors) == to_jsonable_python(evaluated.factors)
     assert cached.factors["again.fb"].components[0].text == "0.04902 kg CO2e / (t * km)"
     assert cached.param_users == evaluated.param_users == {"ef.k": [""], "again.k": [""]}
+
+
+def test_the_definitions_file_makes_each_gas_a_dimension_of_its_own():
+    # units.txt is read through pint's cache (a file, not define() calls); the gases it names are GASES.
+    from pcf_dsl.units import CO2E, DEFINITIONS, GASES, registry
+
+    defined = [line.split(" = ")[0] for line in DEFINITIONS.read_text(encoding="utf-8").splitlines()
+               if " = [co2e]" in line or " = [gas_" in line]
+    assert defined == [CO2E, *GASES]
+    for name in defined:
+        dimensions = registry().Unit(name).dimensionality
+        assert dict(dimensions) == {f"[gas_{name}]" if name in GASES else "[co2e]": 1}
