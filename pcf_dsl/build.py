@@ -879,15 +879,21 @@ class Builder:
         else:
             stage = self._stage_name(node.stage, model)
         flows: list[M.Flow] = []
+        products: list[M.Flow] = []
         names: dict[str, S.Flow | S.FlowLine] = {}
-        has_product, burned = False, []  # burned: the flows with `of INPUT`, checked once every name is known
+        # burned: (INPUT, flow) for each flow with `of INPUT`, checked once every name is known
+        has_product, burned = False, []
         prefix = sym.prefix
         for flow in node.flows:
             line = type(flow) is S.FlowLine  # its words by position (S.FlowLine.FIELDS): this runs for every line
-            kind, name, of = (flow[0], flow[1], flow[6]) if line else (flow.kind, flow.name.value, flow.of_input)
-            has_product = has_product or kind == "product"
+            if line:
+                kind, name, of = flow[0], flow[1], flow[6]
+            else:
+                kind, name, of = flow.kind, flow.name.value, flow.of_input and flow.of_input.value
+            if kind == "product":
+                has_product = True
             if of is not None:
-                burned.append(flow)
+                burned.append((of, flow))
             if name in names:
                 self.state.error("E201", f"the flow `{name}` appears twice in process `{node.name.value}`",
                                  flow.name.span, help="give each flow line its own name",
@@ -897,23 +903,25 @@ class Builder:
             built = self._build_flow_line(flow, prefix, model) if line else self._build_flow(flow, prefix, model)
             if built is not None:
                 flows.append(built)
+                if kind == "product":  # listed here, not by a second walk over the flows
+                    products.append(built)
             else:
                 self._failed_flows.add(f"{key}.{name}")
-        products = [f for f in flows if f.kind == "product"]
         if not has_product:
             self.state.add(no_product_error(node.name.value, node.name.span))
         allocation = self._build_allocation(node, products, prefix) if node.allocation else None
         if allocation is None and len(products) > 1:
             self.state.add(no_allocation_error(node.name.value, len(products), node.name.span))
-        for flow in burned:
-            if flow.of_input.value not in names or names[flow.of_input.value].kind != "input":
-                self.state.add(of_input_error(flow.of_input.value, flow.of_input.span))
+        for of, flow in burned:
+            if of not in names or names[of].kind != "input":
+                self.state.add(of_input_error(of, flow.of_input.span))
         if stage is None:
             # Already reported; keep the name so the rest of the process is still checked.
             stage = node.stage.value if node.stage is not None else ""
         process = M.built_process(key, node.label.value if node.label else None, stage,
                                   node.geography.value if node.geography else None, flows, allocation,
-                                  self._quality(node.quality), [n.value for n in node.notes], node.name.span)
+                                  self._quality(node.quality), [n.value for n in node.notes] if node.notes else [],
+                                  node.name.span)
         # Kept while the flows are fresh in the cache: at link time, finding a supplier's products meant
         # walking its flows again, and a supplier at random in memory (0.16 s of linking at 100k).
         self._suppliers[key] = process, products

@@ -606,3 +606,61 @@ def test_the_definitions_file_makes_each_gas_a_dimension_of_its_own():
     for name in defined:
         dimensions = registry().Unit(name).dimensionality
         assert dict(dimensions) == {f"[gas_{name}]" if name in GASES else "[co2e]": 1}
+
+
+PROCESS_CHECKS = """factor burn_ef = 2 kg CO2 / m3
+factor el = 0.5 kg CO2e / kWh
+process a {
+  stage production
+  product out 1 kg
+  input gas 3 m3 from el
+  emit burn 3 m3 of gas with burn_ef
+  emit burn2 3 m3 of out with burn_ef
+  emit burn3 "labelled" 3 m3 of nothing with burn_ef
+  emit burn4 3 m3 of gas with burn_ef {
+    note "a block: read as a Flow node, not a line"
+  }
+}
+process b {
+  stage production
+  input x 1 kWh from el
+  product x 2 kg
+}
+process c {
+  stage production
+  product out 1 kg
+  product out 2 kg
+  input gas 1 m3 from el
+  emit burn "labelled" 1 m3 of gas with burn_ef
+}
+process dd {
+  stage production
+  product p1 1 kg
+  product p2 1 kg {
+    note "a block"
+  }
+}
+"""
+
+
+def test_a_process_checks_its_products_and_of_inputs_for_lines_and_flow_nodes(tmp_path):
+    # _build_process lists the products and the `of INPUT` names as it builds each flow, a line's
+    # from its words and a Flow node's from the node: the same diagnostics for both.
+    from pcf_dsl.build import load
+    from pcf_dsl.diagnostics import PcfError
+
+    (tmp_path / "m.pcf").write_text(PROCESS_CHECKS, encoding="utf-8")
+    with pytest.raises(PcfError) as caught:
+        load(tmp_path / "m.pcf")
+    found = [(d.code, d.span.line, d.span.column, d.message) for d in caught.value.diagnostics]
+    assert found == [
+        ("E401", 6, 13, "`gas` is 3 m3, but the factor `el` is 0.5 kg CO2e / kWh (per kWh): amount × factor is "
+                        "not a mass of CO2e"),
+        ("E293", 8, 22, "`of out` must name an input of this process"),
+        ("E293", 9, 33, "`of nothing` must name an input of this process"),
+        ("E201", 17, 11, "the flow `x` appears twice in process `b`"),  # a product all the same: no E291
+        ("E201", 22, 11, "the flow `out` appears twice in process `c`"),
+        ("E401", 23, 13, "`gas` is 1 m3, but the factor `el` is 0.5 kg CO2e / kWh (per kWh): amount × factor is "
+                         "not a mass of CO2e"),
+        ("E292", 26, 9, "the process `dd` has 2 products but no allocation"),
+    ]
