@@ -648,8 +648,8 @@ _PROCESSES = [
 ]
 
 
-@pytest.mark.parametrize("text, taken", _PROCESSES, ids=[repr(text[:40]) for text, _ in _PROCESSES])
-def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch):
+def _process_reader_calls(monkeypatch) -> list[bool]:
+    """The process reader's answers from now on, in order: True for a process it read whole."""
     calls = []
     reader = _parse._process_block
 
@@ -659,6 +659,12 @@ def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch
         return read
 
     monkeypatch.setattr(_parse, "_process_block", counted)
+    return calls
+
+
+@pytest.mark.parametrize("text, taken", _PROCESSES, ids=[repr(text[:40]) for text, _ in _PROCESSES])
+def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch):
+    calls = _process_reader_calls(monkeypatch)
     lark, fast = _both_parsers(f"stage s \"s\"\n{text}\n\n{text.replace('process p', 'process p2')}\n")
     if taken is None:  # the reader leaves it to the loop, which gives it up to lark
         assert isinstance(lark, str) and fast == "gave up" and calls == [False]
@@ -672,15 +678,7 @@ def test_the_process_reader_takes_plain_processes_whole(text, taken, monkeypatch
 def test_the_process_reader_reads_on_over_the_processes_after_a_blank_line(monkeypatch):
     """After a process read whole, the next one after a blank line is read straight on (_process_run); one
     the reader leaves to the loop is read by the loop, and the run goes on after it."""
-    calls = []
-    reader = _parse._process_block
-
-    def counted(*args):
-        read = reader(*args)
-        calls.append(read is not None)
-        return read
-
-    monkeypatch.setattr(_parse, "_process_block", counted)
+    calls = _process_reader_calls(monkeypatch)
     plain = 'process {} {{\n  stage s\n  product out 1 t\n  input a 2 kg from p1\n}}'
     text = "\n\n".join([plain.format("p1"), plain.format("p2").replace("{\n", "{  # a comment\n", 1),
                          plain.format("p3"), plain.format("p4"), "process p5 {\n  stage s\n}", plain.format("p6")])
