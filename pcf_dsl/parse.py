@@ -1308,26 +1308,30 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
         end_line, end_column = lines[-1][12], lines[-1][24]
     else:  # an input cut off (_cutoff_line)
         end_line, end_column = lines[-1].span.end_line, lines[-1].span.end_column
-    process = S.Process(name=S.Word(setdefault(name, name), Span(file, line, name_from - at, line, name_to - at)),
-                        label=None, span=Span(file, line, name_from - at, end_line, end_column), allocation=allocation)
+    process_label = None
     if label is not None:
         label_from, label_to = opening.span("label")
-        process.label = S.Text(_unquote(label), Span(file, line, label_from - at, line, label_to - at))
+        process_label = S.Text(_unquote(label), Span(file, line, label_from - at, line, label_to - at))
     stage, (stage_from, stage_to) = opening.group("stage"), opening.span("stage")
     stage_at = text.rindex("\n", start, stage_from)
-    process.stage = S.Word(setdefault(stage, stage), Span(file, line + 1, stage_from - stage_at, line + 1,
-                                                          stage_to - stage_at))
+    stage_word = S.Word(setdefault(stage, stage), Span(file, line + 1, stage_from - stage_at, line + 1,
+                                                       stage_to - stage_at))
+    quality_scores = quality_span = None
     if scores is not None:  # the scores' words on the line after the stage's, as _ToSyntax.quality_score makes them
         row, quality_at = line + 2, text.rindex("\n", stage_to, opening.start("quality"))
-        process.quality = [S.QualityScore(
+        quality_scores = [S.QualityScore(
             S.Word(setdefault(criterion, criterion), Span(file, row, a - quality_at, row, b - quality_at)),
             S.Word(setdefault(value, value), Span(file, row, c - quality_at, row, d - quality_at)))
             for score in scores
             for (criterion, value), (a, b), (c, d) in [(score.group("criterion", "value"), score.span("criterion"),
                                                          score.span("value"))]]
-        first, last = process.quality[0].criterion.span, process.quality[-1].value.span
-        process.quality_span = Span(file, row, first.column, row, last.end_column)
-    process.flows = lines
+        first, last = quality_scores[0].criterion.span, quality_scores[-1].value.span
+        quality_span = Span(file, row, first.column, row, last.end_column)
+    # The node made at once, its fields in S.Process's order: a keyword call and six attributes set after it
+    # cost about 1 us a process.
+    process = S.Process(S.Word(setdefault(name, name), Span(file, line, name_from - at, line, name_to - at)),
+                        process_label, Span(file, line, name_from - at, end_line, end_column), stage_word, None, lines,
+                        allocation, quality_scores, quality_span, [], [])
     states.append(reduced)
     values.append(process)
     close_end = closing.end()
