@@ -1382,10 +1382,7 @@ def _allocation_block(text: str, opening: re.Match, read: int, step: tuple, tabl
             if "-" in number:
                 transformer.on_number(_token("NUMBER", number, read, num_from - at))
             if u1 is not None:  # as a flow line's amount
-                (u1_from, u1_to), (u2_from, u2_to) = m.span("u1"), m.span("u2")
-                value = S.amount_node(file, read, number, num_from - at, (setdefault(u1, u1), u1_from - at, u1_to - at),
-                                      None if u2 is None else (_OPERATORS[op.strip()], setdefault(u2, u2),
-                                                               u2_from - at, u2_to - at))
+                value = _matched_amount(m, "", file, read, at, setdefault)
             else:
                 value = S.Num(number, Span(file, read, num_from - at, read, num_to - at))
                 if pct is not None:
@@ -1476,22 +1473,10 @@ def _cutoff_line(text: str, m: re.Match, read: int, step: tuple, tables: _Tables
     if after is None:
         return None
     row, at = read + 1, text.index("\n", m.start())
-
-    def amount(prefix: str, row: int, at: int) -> S.BinOp:
-        """The amount's node (prefix "") or the estimate's ("e_"), as FlowLine.amount makes a flow line's."""
-        digits, unit, other = m.group(prefix + "num", prefix + "u1", prefix + "u2")
-        num_from, (u1_from, u1_to) = m.start(prefix + "num"), m.span(prefix + "u1")
-        if "-" in digits:
-            transformer.on_number(_token("NUMBER", digits, row, num_from - at))
-        second = None
-        if other is not None:
-            u2_from, u2_to = m.span(prefix + "u2")
-            second = (_OPERATORS[m.group(prefix + "op").strip()], setdefault(other, other), u2_from - at, u2_to - at)
-        return S.amount_node(file, row, digits, num_from - at, (setdefault(unit, unit), u1_from - at, u1_to - at),
-                             second)
-
     name_from, name_to = m.span("name")
-    value = amount("", row, at)
+    if "-" in number:
+        transformer.on_number(_token("NUMBER", number, row, m.start("num") - at))
+    value = _matched_amount(m, "", file, row, at, setdefault)
     cutoff_reason = None
     if reason is not None:
         reason_from, reason_to = m.span("reason")
@@ -1502,8 +1487,26 @@ def _cutoff_line(text: str, m: re.Match, read: int, step: tuple, tables: _Tables
                   cutoff_reason=cutoff_reason)
     if e_number is None:
         return flow, m.end(), row, after
-    flow.attrs = S.Attrs(estimate=amount("e_", row + 1, text.rindex("\n", 0, m.start("e_num"))))
+    e_at = text.rindex("\n", 0, m.start("e_num"))
+    if "-" in e_number:
+        transformer.on_number(_token("NUMBER", e_number, row + 1, m.start("e_num") - e_at))
+    flow.attrs = S.Attrs(estimate=_matched_amount(m, "e_", file, row + 1, e_at, setdefault))
     return flow, m.end(), row + 2, after
+
+
+def _matched_amount(m: re.Match, prefix: str, file: str, row: int, at: int, setdefault) -> S.BinOp:
+    """The node of the amount `NUMBER UNIT [*|/| UNIT]` that `m` matched in its groups `{prefix}num`,
+    `{prefix}u1`, `{prefix}op` and `{prefix}u2`, on line `row`, whose text starts after the offset `at`: as
+    FlowLine.amount makes a flow line's (S.amount_node), its unit names kept once each (`setdefault`). For
+    the allocation and cut-off readers; a number too small for a float is their callers' to refuse."""
+    number, unit, op, other = m.group(prefix + "num", prefix + "u1", prefix + "op", prefix + "u2")
+    u1_from, u1_to = m.span(prefix + "u1")
+    second = None
+    if other is not None:
+        u2_from, u2_to = m.span(prefix + "u2")
+        second = (_OPERATORS[op.strip()], setdefault(other, other), u2_from - at, u2_to - at)
+    return S.amount_node(file, row, number, m.start(prefix + "num") - at,
+                         (setdefault(unit, unit), u1_from - at, u1_to - at), second)
 
 
 def _cutoff_step(tables: _Tables, step: tuple, shape: tuple) -> tuple | None:
