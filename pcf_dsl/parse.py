@@ -656,8 +656,29 @@ class _Tables:
     cutoff_line: object  # the match method of the pattern of an input cut off, with its estimate (_cutoff_line)
 
 
+@dataclass(frozen=True)
+class _Grammar:
+    """lark's analysed grammar as the fast path reads it, shared by both modes of its patterns (_tables)."""
+
+    terminals: dict  # terminal name -> its pattern
+    ignore: str  # the regular expression of what lark ignores between tokens (spacing)
+    # the fields of _Tables of the same names, the dicts the caches both modes fill
+    actions: dict
+    start: int
+    end: int
+    keywords: dict
+    punctuation: dict
+    kept: frozenset
+    flow_keywords: frozenset
+    grows: dict
+    paths: dict
+    runs: dict
+    process_steps: dict
+
+
 @lru_cache(maxsize=1)
-def _tables() -> _Tables:
+def _grammar() -> _Grammar:
+    """What the fast path needs from lark's analysed grammar, whatever its patterns' mode (_tables)."""
     from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
     from lark.parsers.lalr_analysis import Shift
 
@@ -672,18 +693,6 @@ def _tables() -> _Tables:
     punctuation = {p.value: name for name, p in terminals.items() if p.type == "str" and not p.value.isidentifier()}
     if any(len(text) != 1 for text in punctuation):
         raise RuntimeError("the fast path assumes one-character punctuation")
-    ignore = "|".join(terminals[name].to_regexp() for name in lark.lexer_conf.ignore)
-    # Spacing is matched in front of each token, not as a token of its own: a third
-    # fewer turns of the loop. Order matters (the first alternative that matches
-    # wins): a date before a number, as DATE's priority makes lark try it first.
-    pattern = re.compile(f"(?:{ignore})?(?:" + "|".join([
-        f"(?P<_NL>{terminals['_NL'].to_regexp()})",
-        f"(?P<STRING>{terminals['STRING'].to_regexp()})",
-        f"(?P<DATE>{terminals['DATE'].to_regexp()})",
-        f"(?P<NUMBER>{terminals['NUMBER'].to_regexp()})",
-        f"(?P<NAME>{terminals['NAME'].to_regexp()})",
-        "(?P<PUNCT>[" + "".join(re.escape(ch) for ch in punctuation) + "])",
-    ]) + ")")
 
     def reduce(rule):
         callback = callbacks[rule]
@@ -700,6 +709,40 @@ def _tables() -> _Tables:
         for state, row in table.states.items()
     }
     kept = frozenset(sym.name for rule in callbacks for sym in rule.expansion if sym.is_term and not sym.filter_out)
+    return _Grammar(terminals, "|".join(terminals[name].to_regexp() for name in lark.lexer_conf.ignore), actions,
+                    table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
+                    frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, {}, {})
+
+
+@lru_cache(maxsize=2)
+def _tables(ascii_only: bool = False) -> _Tables:
+    """The fast path's tables: the grammar's (_grammar, one for both modes, and with it the caches of the
+    readers' states), and its patterns, compiled with re.ASCII for a text that is all ASCII.
+
+    On such a text both modes read the same: for an ASCII character, `\\w`
+    and `\\d` in Unicode mode are [A-Za-z0-9_] and [0-9], as with re.ASCII,
+    whose checks are a table lookup instead of a Unicode database lookup.
+    (Not so `\\s`, which in Unicode mode also takes \\x1c-\\x1f, nor
+    IGNORECASE: no pattern here uses them, and _compiled checks it.) The 10k
+    benchmark model parses 7 % faster: 0.61 against 0.66 s. Each mode's
+    patterns are compiled when a text first needs them (4.4 ms for the nine).
+    """
+    grammar = _grammar()
+    terminals, ignore, keywords, punctuation = grammar.terminals, grammar.ignore, grammar.keywords, grammar.punctuation
+
+    compile_ = partial(_compiled, ascii_only=ascii_only)
+    # Spacing is matched in front of each token, not as a token of its own: a third
+    # fewer turns of the loop. Order matters (the first alternative that matches
+    # wins): a date before a number, as DATE's priority makes lark try it first.
+    pattern = compile_(f"(?:{ignore})?(?:" + "|".join([
+        f"(?P<_NL>{terminals['_NL'].to_regexp()})",
+        f"(?P<STRING>{terminals['STRING'].to_regexp()})",
+        f"(?P<DATE>{terminals['DATE'].to_regexp()})",
+        f"(?P<NUMBER>{terminals['NUMBER'].to_regexp()})",
+        f"(?P<NAME>{terminals['NAME'].to_regexp()})",
+        "(?P<PUNCT>[" + "".join(re.escape(ch) for ch in punctuation) + "])",
+    ]) + ")")
+
     # Each terminal taken whole, as a lexer reads it (_whole): a word, a number or a run of spacing is
     # never given back in part to try the rest of the line again. Same lines read, a third less time per
     # line (6.7 against 4.2 us, the 10k benchmark model's flow lines).
@@ -712,24 +755,24 @@ def _tables() -> _Tables:
         rf"(?:{space}(?P<src>from|to|with){space}(?P<ref>{name}(?:\.{name})*))?"
         rf"(?P<block>{space}?\{{{space}?\n{space}?(?P<attr>group|stage){space}(?P<value>{name})"
         rf"{space}?\n{space}?\}})?")
-    flow_line = re.compile(words + rf"(?={space}?(?P<next>[\n#{{]))")
+    flow_line = compile_(words + rf"(?={space}?(?P<next>[\n#{{]))")
     # The same line after the newline that ends the one before, and ending at a newline (no comment, no
     # block but the one-line one), for _flow_lines: one match per line of a run, from where the last ended.
-    run_line = re.compile(rf"{space}?\n{space}?" + words + rf"(?={space}?\n)")
+    run_line = compile_(rf"{space}?\n{space}?" + words + rf"(?={space}?\n)")
     # A process's opening up to its `stage` line, and its closing brace, for _process_block.
-    process_open = re.compile(
+    process_open = compile_(
         rf"process{space}(?P<name>{name})(?:{space}(?P<label>{terminals['STRING'].to_regexp()}))?{space}?\{{"
         rf"{space}?\n{space}?stage{space}(?P<stage>{name})"
         rf"(?:{space}?\n{space}?quality(?P<quality>(?:{space}{name}{space}?={space}?(?:{name}|{terminals['INT'].to_regexp()}))+))?"
         rf"(?={space}?\n)")
-    quality_score = re.compile(rf"{space}(?P<criterion>{name}){space}?={space}?(?P<value>{name}|(?P<int>"
+    quality_score = compile_(rf"{space}(?P<criterion>{name}){space}?={space}?(?P<value>{name}|(?P<int>"
                                rf"{terminals['INT'].to_regexp()}))")
-    process_close = re.compile(rf"{space}?\n{space}?\}}(?={space}?\n)")
+    process_close = compile_(rf"{space}?\n{space}?\}}(?={space}?\n)")
     # An allocation line and the lines of its block, for _allocation_block: a share or property whose
     # value is a number with `%` or with at most two units (as a flow line's amount), or the justification.
-    allocation_open = re.compile(rf"{space}?\n{space}?allocation{space}(?P<method>{name})(?P<block>{space}?\{{)?"
+    allocation_open = compile_(rf"{space}?\n{space}?allocation{space}(?P<method>{name})(?P<block>{space}?\{{)?"
                                  rf"(?={space}?\n)")
-    allocation_line = re.compile(
+    allocation_line = compile_(
         rf"{space}?\n{space}?(?:(?P<tag>share|property){space}(?P<product>{name}){space}(?P<num>{number})"
         rf"(?:{space}?(?P<pct>%)|{space}(?P<u1>{name})(?:(?P<op>{space}?[*/]{space}?|{space})(?P<u2>{name}))?)?"
         rf"|justification{space}(?P<text>{terminals['STRING'].to_regexp()}))(?={space}?\n)")
@@ -737,17 +780,17 @@ def _tables() -> _Tables:
     # AMOUNT`, `}` on lines of their own (each amount a number and at most two units), for _cutoff_line.
     amount = (rf"(?P<num>{number}){space}(?P<u1>{name})"
               rf"(?:(?P<op>{space}?[*/]{space}?|{space})(?!cutoff(?!\w))(?P<u2>{name}))?")
-    cutoff_line = re.compile(
+    cutoff_line = compile_(
         rf"{space}?\n{space}?input{space}(?P<name>{name}){space}{amount}{space}cutoff"
         rf"(?:{space}(?P<reason>{terminals['STRING'].to_regexp()}))?"
         rf"(?P<block>{space}?\{{{space}?\n{space}?estimate{space}"
         + amount.replace("(?P<", "(?P<e_") + rf"{space}?\n{space}?\}})?(?={space}?\n)")
     if flow_line.groupindex != _FLOW_GROUPS or run_line.groups != _FLOW_GROUPS["next"] - 1:
         raise RuntimeError("the flow line reader reads its groups by number: they moved")
-    return _Tables(pattern, actions, table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                   flow_line.match, frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, run_line, {},
-                   process_open.match, process_close.match, {}, quality_score.finditer, allocation_open.match,
-                   allocation_line.match, cutoff_line.match)
+    return _Tables(pattern, grammar.actions, grammar.start, grammar.end, keywords, punctuation, grammar.kept,
+                   flow_line.match, grammar.flow_keywords, grammar.grows, grammar.paths, run_line, grammar.runs,
+                   process_open.match, process_close.match, grammar.process_steps, quality_score.finditer,
+                   allocation_open.match, allocation_line.match, cutoff_line.match)
 
 
 def _whole(regexp: str) -> str:
@@ -762,28 +805,15 @@ def _whole(regexp: str) -> str:
     return f"(?>{regexp})"
 
 
-@lru_cache(maxsize=1)
-def _ascii_tables() -> _Tables:
-    """_tables with its patterns compiled with re.ASCII, for a text that is all ASCII: the same parse
-    table, and the same caches of the readers' states (the dicts are shared, not copied).
-
-    On such a text both read the same: for an ASCII character, `\\w` and `\\d`
-    in Unicode mode are [A-Za-z0-9_] and [0-9], as with re.ASCII, whose
-    checks are a table lookup instead of a Unicode database lookup. (Not so
-    `\\s`, which in Unicode mode also takes \\x1c-\\x1f, nor IGNORECASE: no
-    pattern here uses them, and this checks it.) The 10k benchmark model
-    parses 7 % faster: 0.61 against 0.66 s.
-    """
-    tables, changes = _tables(), {}
-    for name in (f.name for f in fields(_Tables)):
-        value = getattr(tables, name)
-        pattern = value if isinstance(value, re.Pattern) else getattr(value, "__self__", None)
-        if isinstance(pattern, re.Pattern):
-            if re.search(r"\\[sS]", pattern.pattern.replace("\\\\", "")) or pattern.flags & re.IGNORECASE:
-                raise RuntimeError(f"re.ASCII would change what the pattern {name} reads on an ASCII text")
-            ascii_pattern = re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
-            changes[name] = ascii_pattern if pattern is value else getattr(ascii_pattern, value.__name__)
-    return replace(tables, **changes)
+def _compiled(source: str, ascii_only: bool) -> re.Pattern:
+    """`source` compiled, with re.ASCII for an all-ASCII text; a pattern that ASCII mode would read
+    differently on such a text (`\\s`, `\\S`, IGNORECASE) is refused."""
+    if not ascii_only:
+        return re.compile(source)
+    pattern = re.compile(source, re.ASCII)
+    if re.search(r"\\[sS]", source.replace("\\\\", "")) or pattern.flags & re.IGNORECASE:
+        raise RuntimeError(f"re.ASCII would change what this pattern reads on an ASCII text: {source[:60]}")
+    return pattern
 
 
 # An inlined rule (`_process_line`, `__process_star_7`: a leading underscore) never reaches the
@@ -835,7 +865,7 @@ def _child_filter(to_include, node_builder):
 
 def _parse_fast(text: str, transformer: _ToSyntax) -> list:
     """The items of `text`, exactly as lark's parser would give them; raises _GiveUp when unsure."""
-    tables = _ascii_tables() if text.isascii() else _tables()
+    tables = _tables(text.isascii())
     actions, keywords, punctuation, kept, end = tables.actions, tables.keywords, tables.punctuation, tables.kept, tables.end
     flow_keywords = tables.flow_keywords
     new_str = str.__new__

@@ -691,7 +691,7 @@ def test_the_process_reader_reads_on_over_the_processes_after_a_blank_line(monke
 def test_the_ascii_tables_are_the_tables_with_re_ascii():
     """An ASCII text is read with the patterns compiled with re.ASCII: the same sources, and the same
     parse table and caches, so what the readers learn of the table in one mode serves the other."""
-    ascii_tables, tables = _parse._ascii_tables(), _parse._tables()
+    ascii_tables, tables = _parse._tables(True), _parse._tables()
     compiled = 0
     for field in dataclasses.fields(tables):
         ours, theirs = getattr(ascii_tables, field.name), getattr(tables, field.name)
@@ -712,7 +712,8 @@ def test_a_text_reads_the_same_with_either_tables(name, monkeypatch):
     text = f'stage s "s"\nprocess {name} {{\n  stage s\n  product out 1 t\n  input {name}_in 2 kg from {name}\n}}\n'
     lark, fast = _both_parsers(text)
     assert isinstance(lark, list) and fast == lark
-    monkeypatch.setattr(_parse, "_ascii_tables", _parse._tables)  # every text read with the Unicode patterns
+    unicode_tables = _parse._tables()
+    monkeypatch.setattr(_parse, "_tables", lambda ascii_only=False: unicode_tables)  # every text in Unicode mode
     assert _both_parsers(text)[1] == lark
 
 
@@ -736,12 +737,13 @@ def test_a_possessive_run_reads_as_the_atomic_group(regexp, after, text):
     assert (atomic and atomic.span()) == (possessive and possessive.span())
 
 
-def test_the_ascii_tables_refuse_a_pattern_that_would_read_differently(monkeypatch):
-    """`\\s` takes \\x1c-\\x1f in Unicode mode only: a pattern with it cannot be switched to ASCII mode."""
-    unicode_only = dataclasses.replace(_parse._tables(), run_line=re.compile(r"[\t ]*\s"))
-    monkeypatch.setattr(_parse, "_tables", lambda: unicode_only)
-    with pytest.raises(RuntimeError, match="run_line"):
-        _parse._ascii_tables.__wrapped__()
+def test_the_ascii_tables_refuse_a_pattern_that_would_read_differently():
+    """`\\s` takes \\x1c-\\x1f in Unicode mode only: a pattern with it cannot be compiled in ASCII mode."""
+    with pytest.raises(RuntimeError, match="ASCII"):
+        _parse._compiled(r"[\t ]*\s", True)
+    with pytest.raises(RuntimeError, match="ASCII"):
+        _parse._compiled(r"(?i)kg", True)
+    assert _parse._compiled(r"[\t ]*\s", False).match("\x1c") and _parse._compiled(r"\\s", True).match("\\s")
 
 
 def test_the_run_reader_asks_the_table_and_stops_where_it_says_no(monkeypatch):
