@@ -7,19 +7,23 @@ lever for speed and memory on large models, see docs/performance.md).
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import re
 import stat
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache, partial
 from operator import itemgetter
 from pathlib import Path
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token, Transformer, __version__ as _LARK_VERSION
 from lark.lark import PostLex
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
 
 from . import syntax as S
 from .collector import collector_paused
@@ -660,7 +664,7 @@ class _Tables:
 class _Grammar:
     """lark's analysed grammar as the fast path reads it, shared by both modes of its patterns (_tables)."""
 
-    terminals: dict  # terminal name -> its pattern
+    terminals: dict  # terminal name -> its regular expression
     ignore: str  # the regular expression of what lark ignores between tokens (spacing)
     # the fields of _Tables of the same names, the dicts the caches both modes fill
     actions: dict
@@ -676,42 +680,198 @@ class _Grammar:
     process_steps: dict
 
 
+# lark's analysed grammar, as the fast path reads it, is kept between runs beside lark's own cache.
+# Building lark's parser from that cache costs 6.7 ms of a fresh process and analysing its table 1 ms
+# more, a tenth of the cold load of the 1k benchmark model, where the fast path needs neither the Lark
+# object nor its lexers: only the terminals' patterns, the parse table and the tree-building callbacks,
+# which are lark's wrappers around the transformer's methods and are made again from a few names and
+# numbers (_described, _rebuilt). lark's parser is then built only when the fast path gives up.
+
+_ANALYSIS_HEADER = b"pcf_dsl fast-path grammar\n"
+
+
 @lru_cache(maxsize=1)
 def _grammar() -> _Grammar:
-    """What the fast path needs from lark's analysed grammar, whatever its patterns' mode (_tables)."""
-    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
+    """What the fast path needs from lark's analysed grammar, whatever its patterns' mode (_tables): from
+    the cache of it when that is there and whole (_read_analysis), else from lark's parser, and then cached."""
+    cache = _analysis_cache()
+    analysis = None if cache is None else _read_analysis(*cache)
+    if analysis is not None:
+        try:
+            return _grammar_of(analysis, [_rebuilt(how) for _, _, how in analysis["rules"]])
+        except Exception:  # read whole but not of this shape: made again from lark's parser, and written over
+            pass
+    analysis, callbacks = _analysed(parser())
+    grammar = _grammar_of(analysis, callbacks)
+    if cache is not None and all(how is not None for _, _, how in analysis["rules"]):
+        _write_analysis(*cache, analysis)
+    return grammar
+
+
+def _analysed(lark: Lark) -> tuple[dict, list]:
+    """lark's analysed grammar as plain data, as _grammar_of reads it, and lark's callbacks of its rules
+    (in the order of the data's "rules", each described there by _described)."""
     from lark.parsers.lalr_analysis import Shift
 
-    lark = parser()
     conf = lark.parser.parser.parser
     table = conf.parse_table
     callbacks = conf.callbacks
     if any(isinstance(key, str) for key in callbacks):
         raise RuntimeError("the fast path assumes no terminal callbacks in the transformer")
-    terminals = {t.name: t.pattern for t in lark.terminals}
-    keywords = {p.value: name for name, p in terminals.items() if p.type == "str" and p.value.isidentifier()}
-    punctuation = {p.value: name for name, p in terminals.items() if p.type == "str" and not p.value.isidentifier()}
+    # Every name as a plain str: a Lark built afresh (not from its cache) names its rules with Tokens.
+    terminals = {str(t.name): t.pattern for t in lark.terminals}
+    keywords = {str(p.value): name for name, p in terminals.items() if p.type == "str" and p.value.isidentifier()}
+    punctuation = {str(p.value): name for name, p in terminals.items()
+                   if p.type == "str" and not p.value.isidentifier()}
     if any(len(text) != 1 for text in punctuation):
         raise RuntimeError("the fast path assumes one-character punctuation")
+    rules = list(callbacks)
+    numbers = {rule: number for number, rule in enumerate(rules)}
+    return {
+        "terminals": {name: pattern.to_regexp() for name, pattern in terminals.items()},
+        "ignore": "|".join(terminals[name].to_regexp() for name in lark.lexer_conf.ignore),
+        "keywords": keywords,
+        "punctuation": punctuation,
+        "kept": frozenset(str(sym.name) for rule in rules for sym in rule.expansion
+                          if sym.is_term and not sym.filter_out),
+        # (the name lark looks the transformer's method up by, as in ParseTreeBuilder.create_callback)
+        "rules": [(str(rule.origin.name), len(rule.expansion),
+                   _described(callbacks[rule], str(rule.alias or rule.options.template_source or rule.origin.name)))
+                  for rule in rules],
+        # state -> {terminal or rule name: the state shifted to, or ~ the number of the rule reduced}
+        "states": {state: {str(name): arg if action is Shift else ~numbers[arg] for name, (action, arg) in row.items()}
+                   for state, row in table.states.items()},
+        "start": table.start_states["start"],
+        "end": table.end_states["start"],
+    }, [callbacks[rule] for rule in rules]
 
-    def reduce(rule):
-        callback = callbacks[rule]
-        if rule.origin.name.startswith("_"):
-            callback = _inlined_rule(rule, callback)
-        elif isinstance(callback, ExpandSingleChild) and len(rule.expansion) == 1:
+
+def _grammar_of(analysis: dict, callbacks: list) -> _Grammar:
+    """The fast path's grammar from the plain data of _analysed and the rules' callbacks (lark's own, or
+    _rebuilt's from the data)."""
+    def reduce(origin, size, callback):
+        if origin.startswith("_"):
+            callback = _inlined_rule(origin, callback)
+        elif isinstance(callback, ExpandSingleChild) and size == 1:
             callback = None  # `?sum: scaled` hands its one child up unchanged: no call, no list
         elif isinstance(callback, ChildFilterLALR_NoPlaceholders):
             callback = _child_filter(callback.to_include, callback.node_builder)
-        return (len(rule.expansion), rule.origin.name, callback)
+        return (size, origin, callback)
 
-    actions = {
-        state: {name: (arg,) if action is Shift else reduce(arg) for name, (action, arg) in row.items()}
-        for state, row in table.states.items()
-    }
-    kept = frozenset(sym.name for rule in callbacks for sym in rule.expansion if sym.is_term and not sym.filter_out)
-    return _Grammar(terminals, "|".join(terminals[name].to_regexp() for name in lark.lexer_conf.ignore), actions,
-                    table.start_states["start"], table.end_states["start"], keywords, punctuation, kept,
-                    frozenset(keywords[k] for k in _FLOW_KINDS), {}, {}, {}, {})
+    reductions = [reduce(origin, size, callback) for (origin, size, _), callback in zip(analysis["rules"], callbacks,
+                                                                                         strict=True)]
+    shifts: dict[int, tuple] = {}
+    actions = {state: {name: reductions[~arg] if arg < 0 else shifts.setdefault(arg, (arg,))
+                       for name, arg in row.items()}
+               for state, row in analysis["states"].items()}
+    keywords = analysis["keywords"]
+    return _Grammar(analysis["terminals"], analysis["ignore"], actions, analysis["start"], analysis["end"], keywords,
+                    analysis["punctuation"], analysis["kept"], frozenset(keywords[k] for k in _FLOW_KINDS),
+                    {}, {}, {}, {})
+
+
+def _default_tree(data, children):
+    """The tree of a rule the transformer has no method for, as lark makes it with the transformer embedded."""
+    return _TRANSFORMER.__default__(data, children, None)
+
+
+def _described(callback, name: str) -> tuple | None:
+    """lark's tree-building callback of a rule (`name` that of the transformer's method for it, if it has
+    one) as plain data that _rebuilt makes the same callback from, or
+    None for one of another shape than lark makes with parser()'s options (the grammar is then not cached).
+
+    lark (ParseTreeBuilder.create_callback) wraps the transformer's method of
+    the rule, or its default tree, in ExpandSingleChild for a `?rule` and in
+    a child filter where tokens are filtered out or an inlined rule spliced.
+    """
+    if type(callback) is ChildFilterLALR_NoPlaceholders:
+        inner = _described(callback.node_builder, name)
+        return None if inner is None else ("filter", tuple((i, expand) for i, expand in callback.to_include), inner)
+    if type(callback) is ExpandSingleChild:
+        inner = _described(callback.node_builder, name)
+        return None if inner is None else ("expand1", inner)
+    if getattr(callback, "__self__", None) is _TRANSFORMER and getattr(_TRANSFORMER, name, None) == callback:
+        return ("method", name)
+    if isinstance(callback, partial) and callback.args == (name,) and not callback.keywords:
+        # lark's own default callback (a function of its making): taken for _default_tree if it makes its tree
+        try:
+            tree, ours = callback.func("probe", ["child"]), _default_tree("probe", ["child"])
+        except Exception:
+            return None
+        if type(tree) is type(ours) and tree == ours:
+            return ("tree", name)
+    return None
+
+
+def _rebuilt(how: tuple):
+    """The callback that _described described as `how`."""
+    kind = how[0]
+    if kind == "filter":
+        return ChildFilterLALR_NoPlaceholders([tuple(item) for item in how[1]], _rebuilt(how[2]))
+    if kind == "expand1":
+        return ExpandSingleChild(_rebuilt(how[1]))
+    if kind == "method":
+        return getattr(_TRANSFORMER, how[1])
+    if kind == "tree":
+        return partial(_default_tree, how[1])
+    raise ValueError(f"not a callback's description: {how!r}")
+
+
+def _analysis_cache() -> tuple[str, bytes] | None:
+    """Where the fast path's grammar is kept, beside lark's cache (in the same private folder), and the key
+    it must carry: a hash of what it is made from (the grammar; this module, which holds the transformer,
+    lark's options and _analysed; lark's version; Python's, which marshal's format may change with).
+    None where there is no cache to use."""
+    lark_cache = _grammar_cache()
+    if not lark_cache:
+        return None
+    try:
+        parts = [grammar_path().read_bytes(), Path(__file__).read_bytes(), _LARK_VERSION.encode(), sys.version.encode()]
+    except OSError:
+        return None
+    key = hashlib.sha256()
+    for part in parts:
+        key.update(len(part).to_bytes(8, "little"))
+        key.update(part)
+    return os.path.join(os.path.dirname(lark_cache), "grammar.fast-cache"), key.digest()
+
+
+def _read_analysis(path: str, key: bytes) -> dict | None:
+    """The analysis cached at `path` under `key`, or None where it is missing, of another key, or damaged
+    (its body is checked against the hash written with it before marshal reads it)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    head = _ANALYSIS_HEADER + key
+    body = data[len(head) + 32:]
+    if not data.startswith(head) or data[len(head):len(head) + 32] != hashlib.sha256(body).digest():
+        return None
+    try:
+        analysis = marshal.loads(body)
+    except Exception:  # (ValueError, EOFError, TypeError: what marshal raises on bytes not its own)
+        return None
+    return analysis if type(analysis) is dict else None
+
+
+def _write_analysis(path: str, key: bytes, analysis: dict) -> None:
+    """Cache `analysis` at `path` under `key`; never fails a run. Written to a file of its own first and
+    moved in place, so that a process starting meanwhile reads the old file or the new one, never half."""
+    try:
+        body = marshal.dumps(analysis)
+        fd, temporary = tempfile.mkstemp(prefix=".grammar.", suffix=".tmp", dir=os.path.dirname(path))
+    except (OSError, ValueError):
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_ANALYSIS_HEADER + key + hashlib.sha256(body).digest() + body)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 @lru_cache(maxsize=2)
@@ -735,18 +895,18 @@ def _tables(ascii_only: bool = False) -> _Tables:
     # fewer turns of the loop. Order matters (the first alternative that matches
     # wins): a date before a number, as DATE's priority makes lark try it first.
     pattern = compile_(f"(?:{ignore})?(?:" + "|".join([
-        f"(?P<_NL>{terminals['_NL'].to_regexp()})",
-        f"(?P<STRING>{terminals['STRING'].to_regexp()})",
-        f"(?P<DATE>{terminals['DATE'].to_regexp()})",
-        f"(?P<NUMBER>{terminals['NUMBER'].to_regexp()})",
-        f"(?P<NAME>{terminals['NAME'].to_regexp()})",
+        f"(?P<_NL>{terminals['_NL']})",
+        f"(?P<STRING>{terminals['STRING']})",
+        f"(?P<DATE>{terminals['DATE']})",
+        f"(?P<NUMBER>{terminals['NUMBER']})",
+        f"(?P<NAME>{terminals['NAME']})",
         "(?P<PUNCT>[" + "".join(re.escape(ch) for ch in punctuation) + "])",
     ]) + ")")
 
     # Each terminal taken whole, as a lexer reads it (_whole): a word, a number or a run of spacing is
     # never given back in part to try the rest of the line again. Same lines read, a third less time per
     # line (6.7 against 4.2 us, the 10k benchmark model's flow lines).
-    space, name, number = _whole(ignore), _whole(terminals["NAME"].to_regexp()), _whole(terminals["NUMBER"].to_regexp())
+    space, name, number = _whole(ignore), _whole(terminals["NAME"]), _whole(terminals["NUMBER"])
     words = (
         rf"(?P<kw>{'|'.join(_FLOW_KINDS)}){space}(?P<name>{name}){space}(?P<num>{number}){space}(?P<u1>{name})"
         # (a clause's keyword is not tried as a second unit: the reader leaves a keyword unit to the loop)
@@ -761,12 +921,12 @@ def _tables(ascii_only: bool = False) -> _Tables:
     run_line = compile_(rf"{space}?\n{space}?" + words + rf"(?={space}?\n)")
     # A process's opening up to its `stage` line, and its closing brace, for _process_block.
     process_open = compile_(
-        rf"process{space}(?P<name>{name})(?:{space}(?P<label>{terminals['STRING'].to_regexp()}))?{space}?\{{"
+        rf"process{space}(?P<name>{name})(?:{space}(?P<label>{terminals['STRING']}))?{space}?\{{"
         rf"{space}?\n{space}?stage{space}(?P<stage>{name})"
-        rf"(?:{space}?\n{space}?quality(?P<quality>(?:{space}{name}{space}?={space}?(?:{name}|{terminals['INT'].to_regexp()}))+))?"
+        rf"(?:{space}?\n{space}?quality(?P<quality>(?:{space}{name}{space}?={space}?(?:{name}|{terminals['INT']}))+))?"
         rf"(?={space}?\n)")
     quality_score = compile_(rf"{space}(?P<criterion>{name}){space}?={space}?(?P<value>{name}|(?P<int>"
-                               rf"{terminals['INT'].to_regexp()}))")
+                               rf"{terminals['INT']}))")
     process_close = compile_(rf"{space}?\n{space}?\}}(?={space}?\n)")
     # An allocation line and the lines of its block, for _allocation_block: a share or property whose
     # value is a number with `%` or with at most two units (as a flow line's amount), or the justification.
@@ -775,14 +935,14 @@ def _tables(ascii_only: bool = False) -> _Tables:
     allocation_line = compile_(
         rf"{space}?\n{space}?(?:(?P<tag>share|property){space}(?P<product>{name}){space}(?P<num>{number})"
         rf"(?:{space}?(?P<pct>%)|{space}(?P<u1>{name})(?:(?P<op>{space}?[*/]{space}?|{space})(?P<u2>{name}))?)?"
-        rf"|justification{space}(?P<text>{terminals['STRING'].to_regexp()}))(?={space}?\n)")
+        rf"|justification{space}(?P<text>{terminals['STRING']}))(?={space}?\n)")
     # An input cut off, `input NAME AMOUNT cutoff ["reason"]`, maybe with the one-line block `{`, `estimate
     # AMOUNT`, `}` on lines of their own (each amount a number and at most two units), for _cutoff_line.
     amount = (rf"(?P<num>{number}){space}(?P<u1>{name})"
               rf"(?:(?P<op>{space}?[*/]{space}?|{space})(?!cutoff(?!\w))(?P<u2>{name}))?")
     cutoff_line = compile_(
         rf"{space}?\n{space}?input{space}(?P<name>{name}){space}{amount}{space}cutoff"
-        rf"(?:{space}(?P<reason>{terminals['STRING'].to_regexp()}))?"
+        rf"(?:{space}(?P<reason>{terminals['STRING']}))?"
         rf"(?P<block>{space}?\{{{space}?\n{space}?estimate{space}"
         + amount.replace("(?P<", "(?P<e_") + rf"{space}?\n{space}?\}})?(?={space}?\n)")
     if flow_line.groupindex != _FLOW_GROUPS or run_line.groups != _FLOW_GROUPS["next"] - 1:
@@ -822,15 +982,15 @@ def _compiled(source: str, ascii_only: bool) -> re.Pattern:
 # the 310,000 reductions of the 10k benchmark model are of such rules. The fast path hands a plain
 # list up instead, and its own filters (the same as lark's ChildFilterLALR_NoPlaceholders) splice it.
 def _inlined_rule(rule, callback):
-    """What reducing the inlined `rule` gives the fast path: its children, filtered, as a list."""
-    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders
-
+    """What reducing the inlined `rule` (its name, or lark's Rule) gives the fast path: its children,
+    filtered, as a list."""
+    name = rule if isinstance(rule, str) else rule.origin.name
     to_include = None
     if isinstance(callback, ChildFilterLALR_NoPlaceholders):
         to_include, callback = callback.to_include, callback.node_builder
-    if not (isinstance(callback, partial) and callback.args == (rule.origin.name,)):
+    if not (isinstance(callback, partial) and callback.args == (name,)):
         # A transformer method, or a wrapper such as `?_rule`'s: the splice below would be wrong.
-        raise RuntimeError(f"the fast path assumes lark's default tree for the inlined rule {rule.origin.name}")
+        raise RuntimeError(f"the fast path assumes lark's default tree for the inlined rule {name}")
     return list if to_include is None else _child_filter(to_include, None)
 
 
