@@ -693,7 +693,11 @@ _ANALYSIS_HEADER = b"pcf_dsl fast-path grammar\n"
 @lru_cache(maxsize=1)
 def _grammar() -> _Grammar:
     """What the fast path needs from lark's analysed grammar, whatever its patterns' mode (_tables): from
-    the cache of it when that is there and whole (_read_analysis), else from lark's parser, and then cached."""
+    the cache of it when that is there and whole (_read_analysis), else from lark's parser, and then cached.
+
+    Its states need not be numbered as those of the parser() of this process (lark's cache may have been
+    made again since): the fast path reads its own table only, and lark's parser, where it takes over,
+    parses the text again from its start."""
     cache = _analysis_cache()
     analysis = None if cache is None else _read_analysis(*cache)
     if analysis is not None:
