@@ -781,9 +781,9 @@ def _default_tree(data, children):
 
 
 def _described(callback, name: str) -> tuple | None:
-    """lark's tree-building callback of a rule (`name` that of the transformer's method for it, if it has
-    one) as plain data that _rebuilt makes the same callback from, or
-    None for one of another shape than lark makes with parser()'s options (the grammar is then not cached).
+    """lark's tree-building callback of a rule (`name`: the transformer's method for it, if it has one) as
+    plain data that _rebuilt makes the same callback from; None for a callback of another shape than lark
+    makes with parser()'s options (the grammar is then not cached).
 
     lark (ParseTreeBuilder.create_callback) wraps the transformer's method of
     the rule, or its default tree, in ExpandSingleChild for a `?rule` and in
