@@ -8,9 +8,20 @@ step: the GWP set replaces one gas unit by `CO2e` times its factor.
 
 from __future__ import annotations
 
+import contextlib
+import copyreg
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+import weakref
 from functools import lru_cache
 from pathlib import Path
+from types import FunctionType
 
+import flexparser
 import pint
 
 # The gases a model may name. A GWP set gives their factors; a gas a set does
@@ -85,29 +96,161 @@ def ambiguity(name: str) -> str | None:
 DEFINITIONS = Path(__file__).with_name("units.txt")
 
 
-@lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
-    """The registry, built once per process.
+# The arguments every registry here is made with: the built one and the one restored from a snapshot.
+_OPTIONS = {"autoconvert_offset_to_baseunit": False, "cache_folder": ":auto:"}
 
-    pint keeps its parsed definition files in its per-user cache folder
-    (":auto:"): building the registry then takes about 20 ms instead of 220 ms
-    of every start-up (docs/performance.md).
-    """
+
+def _built() -> pint.UnitRegistry:
+    """The registry as pint builds it: its definitions and ours, parsed or read from pint's cache."""
     try:
-        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=":auto:")
+        ureg = pint.UnitRegistry(**_OPTIONS)
         ureg.load_definitions(DEFINITIONS)  # parsed once, into the same cache (units.txt says why)
     except Exception:  # noqa: BLE001 - any failure of the cache, not of the definitions (see below)
         # No writable cache folder (OSError); or a cache file another process is writing right now,
         # which pint's cache (flexcache) writes in place: six `pcf` runs started at once on a new
         # machine ended in "EOFError: Ran out of input" for one of them. Parse the definitions
         # instead; an error in them would raise here again.
-        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None)
+        ureg = pint.UnitRegistry(**{**_OPTIONS, "cache_folder": None})
         ureg.load_definitions(DEFINITIONS)
+    return ureg
+
+
+# ------------------------------------------------------------------ the registry's snapshot
+#
+# Even from pint's cache of parsed definitions, building the registry cost 14 ms of every start:
+# pint adds some 1,000 definitions one by one, with their prefixes, groups, systems and contexts, and
+# builds its caches (110 million instructions). Restoring the built registry's state from a pickle
+# takes 3 ms (33 million). pint offers no way to pickle a registry, so the snapshot holds the
+# registry's attributes and is restored onto an empty registry made with the same options. What
+# the empty registry makes for itself stays its own: the classes bound to it (Quantity, Unit,
+# Group, System, Measurement), its parser and cache objects, its formatter, the methods that add
+# definitions and its input preprocessors (lambdas, which cannot be pickled).
+_OWN = frozenset({"Unit", "Quantity", "Measurement", "Group", "System",
+                  "_adders", "_diskcache", "_def_parser", "formatter", "preprocessors"})
+_SNAPSHOT_FORMAT = 1  # raise when what the snapshot holds changes
+# pint's own definition files (default_en.txt imports constants_en.txt)
+_PINT_DEFINITIONS = tuple(Path(pint.__file__).with_name(name) for name in ("default_en.txt", "constants_en.txt"))
+# What pint's Relation.transformation returns: a context's conversion function
+_TRANSFORMATION = "Relation.transformation.<locals>.<lambda>"
+
+
+def _snapshot_path() -> Path | None:
+    """The snapshot's file in the per-user cache folder (the one lark's grammar cache uses), or None.
+
+    Named by a hash of everything the registry is made from: Python, pint and its parser, pint's
+    definition files, units.txt and the options; a change of any of them is a new file, never a stale
+    one read. A pickle is loaded only from a folder nobody else can write to.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "pcf_dsl")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None
+        key = hashlib.sha256(repr((_SNAPSHOT_FORMAT, sys.version, sys.implementation.cache_tag,
+                                   pint.__version__, flexparser.__version__, sorted(_OPTIONS.items()),
+                                   sorted(_OWN))).encode())
+        for source in (*_PINT_DEFINITIONS, DEFINITIONS):
+            key.update(source.read_bytes())
+    except OSError:
+        return None
+    return Path(folder) / f"units-{key.hexdigest()[:32]}.pickle"
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a registry's attributes; what belongs to the registry itself is written as a reference.
+
+    The registry and the classes bound to it are named, to be the new registry's on loading. A
+    context's conversion functions are lambdas pint makes from a relation between dimensions (its
+    `transformation`): the relation is pickled, and asked for its function again on loading. A
+    context's index of its relations (a WeakValueDictionary) is pickled as the dict it holds.
+    """
+
+    def __init__(self, file, ureg: pint.UnitRegistry):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dispatch_table = {**copyreg.dispatch_table,
+                               weakref.WeakValueDictionary: lambda d: (weakref.WeakValueDictionary, (dict(d),))}
+        self._names = {id(ureg): "registry"}
+        self._names.update({id(getattr(ureg, name)): name for name in _OWN if isinstance(getattr(ureg, name), type)})
+
+    def persistent_id(self, obj):
+        name = self._names.get(id(obj))
+        if name is not None:
+            return name
+        if type(obj) is FunctionType and obj.__qualname__ == _TRANSFORMATION:
+            relation = obj.__closure__[0].cell_contents
+            if relation.transformation.__code__ is obj.__code__:
+                return ("transformation", relation)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, ureg: pint.UnitRegistry):
+        super().__init__(file)
+        self._ureg = ureg
+
+    def persistent_load(self, pid):
+        if pid == "registry":
+            return self._ureg
+        if isinstance(pid, tuple) and pid[0] == "transformation":
+            return pid[1].transformation
+        if pid in _OWN:
+            return getattr(self._ureg, pid)
+        raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+
+
+def _save(ureg: pint.UnitRegistry, path: Path) -> None:
+    """Writes the registry's snapshot to `path`: to a file of its own first, then renamed into place,
+    so another process never reads it half written."""
+    state = {name: value for name, value in ureg.__dict__.items() if name not in _OWN}
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            _Pickler(file, ureg).dump(state)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _restored(path: Path) -> pint.UnitRegistry:
+    """The registry of a snapshot: an empty registry with the snapshot's attributes."""
+    with open(path, "rb") as file:
+        data = file.read()
+    # Without pint's cache folder: making its cache's classes was 2 ms of the 4.5 ms this took, and
+    # the registry reads no definitions any more (a later load_definitions would parse its file).
+    ureg = pint.UnitRegistry(None, **{**_OPTIONS, "cache_folder": None})
+    state = _Unpickler(io.BytesIO(data), ureg).load()
+    if not isinstance(state, dict) or set(state) | _OWN != set(ureg.__dict__) | _OWN:
+        raise pickle.UnpicklingError("not a registry's snapshot")
+    ureg.__dict__.update(state)
+    return ureg
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The registry, built once per process.
+
+    Restored from its snapshot when there is one; else built, then saved as a snapshot. A snapshot
+    that cannot be read (missing, half written by another process, from another pint) is never an
+    error: the registry is built instead, as it is with no cache folder at all.
+    """
+    path = _snapshot_path()
+    if path is not None:
+        with contextlib.suppress(Exception):
+            return _restored(path)
+    ureg = _built()
+    if path is not None:
+        with contextlib.suppress(Exception):
+            _save(ureg, path)
     return ureg
 
 
 def Q(value: float, unit: str = ""):  # noqa: N802 - the pint convention
     return registry().Quantity(value, unit)
+
 
 
 @lru_cache(maxsize=65536)
