@@ -169,3 +169,33 @@ def test_runs_started_at_once_on_a_new_machine_agree(tmp_path):
     assert len(_snapshots(tmp_path)) == 1 and not list((tmp_path / "pcf_dsl").glob("*.tmp"))
     again = subprocess.run(command, env=env, capture_output=True, check=True)
     assert again.stdout == results[0][0]
+
+
+# ------------------------------------------------------------------ Q: units read once per text
+
+
+@pytest.mark.parametrize("text", COMPOUNDS)
+def test_q_reads_a_text_once_and_makes_what_pint_makes(text):
+    ureg = units.registry()
+    units._parsed.cache_clear()
+    for _ in range(2):  # read, then from the cache
+        quantity, pints = units.Q(2.5, text), ureg.Quantity(2.5, text)
+        assert (repr(quantity), str(quantity.units), quantity.dimensionality) == \
+               (repr(pints), str(pints.units), pints.dimensionality)
+        assert quantity.to_root_units().magnitude == pints.to_root_units().magnitude
+    assert units._parsed.cache_info().hits == 1
+
+
+def test_q_of_units_that_are_no_text():
+    kg = units.registry().Unit("kg")
+    assert repr(units.Q(3, kg)) == repr(units.registry().Quantity(3, kg)) == "<Quantity(3, 'kilogram')>"
+
+
+@pytest.mark.parametrize("text", ["bogus_unit", "kg / (t*", "3 kg"])
+def test_q_of_a_text_pint_cannot_read_fails_every_time_as_pint_does(text):
+    for _ in range(2):  # a failure is not cached
+        with pytest.raises(Exception) as ours:
+            units.Q(1, text)
+        with pytest.raises(Exception) as pints:
+            units.registry().Quantity(1, text)
+        assert (type(ours.value), str(ours.value)) == (type(pints.value), str(pints.value))
