@@ -101,7 +101,11 @@ _OPTIONS = {"autoconvert_offset_to_baseunit": False, "cache_folder": ":auto:"}
 
 
 def _built() -> pint.UnitRegistry:
-    """The registry as pint builds it: its definitions and ours, parsed or read from pint's cache."""
+    """The registry as pint builds it: its definitions and ours, parsed or read from pint's cache.
+
+    pint keeps its parsed definition files in its per-user cache folder (":auto:"): building the
+    registry then takes about 15 ms instead of 220 ms (docs/performance.md).
+    """
     try:
         ureg = pint.UnitRegistry(**_OPTIONS)
         ureg.load_definitions(DEFINITIONS)  # parsed once, into the same cache (units.txt says why)
@@ -124,7 +128,10 @@ def _built() -> pint.UnitRegistry:
 # registry's attributes and is restored onto an empty registry made with the same options. What
 # the empty registry makes for itself stays its own: the classes bound to it (Quantity, Unit,
 # Group, System, Measurement), its parser and cache objects, its formatter, the methods that add
-# definitions and its input preprocessors (lambdas, which cannot be pickled).
+# definitions and its input preprocessors (lambdas, which cannot be pickled). The attributes are
+# pint's own, not an API: the snapshot's name holds pint's version, so another pint never reads
+# it, and tests/test_units_startup.py compares a restored registry with the built one (checked with
+# pint 0.24.4 and 0.25.3).
 _OWN = frozenset({"Unit", "Quantity", "Measurement", "Group", "System",
                   "_adders", "_diskcache", "_def_parser", "formatter", "preprocessors"})
 _SNAPSHOT_FORMAT = 1  # raise when what the snapshot holds changes
