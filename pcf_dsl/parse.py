@@ -26,6 +26,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
 
 from . import syntax as S
+from .cache import private_folder
 from .collector import collector_paused
 from .diagnostics import Diagnostic, Label, PcfError, SOURCES, Span, did_you_mean
 from .limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, MAX_FILE_BYTES, MAX_NUMBER_LENGTH, MAX_PAREN_DEPTH
@@ -558,15 +559,8 @@ def _grammar_cache() -> str | bool:
     grammar, its options and its own version before using the file, and rebuilds
     it when that does not match or the file cannot be read.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "pcf_dsl")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-    except OSError:
-        return False
-    # The cache is a pickle: use it only from a folder nobody else can write to.
-    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+    folder = private_folder()
+    if folder is None:
         return False
     return os.path.join(folder, "grammar.lark-cache")
 

@@ -24,6 +24,8 @@ from types import FunctionType
 import flexparser
 import pint
 
+from .cache import private_folder
+
 # The gases a model may name. A GWP set gives their factors; a gas a set does
 # not list cannot be characterised with it (a clear error, never a silent 0).
 GASES: dict[str, str] = {
@@ -148,13 +150,10 @@ def _snapshot_path() -> Path | None:
     definition files, units.txt and the options; a change of any of them is a new file, never a stale
     one read. A pickle is loaded only from a folder nobody else can write to.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "pcf_dsl")
+    folder = private_folder()
+    if folder is None:
+        return None
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-        if info.st_uid != os.getuid() or info.st_mode & 0o022:
-            return None
         key = hashlib.sha256(repr((_SNAPSHOT_FORMAT, sys.version, sys.implementation.cache_tag,
                                    pint.__version__, flexparser.__version__, sorted(_OPTIONS.items()),
                                    sorted(_OWN))).encode())
