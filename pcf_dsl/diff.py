@@ -39,7 +39,7 @@ from .build import (
 )
 from .compute import Result, compute
 from .diagnostics import PcfError
-from .present import plain
+from .present import plain, quoted
 from .units import conversion_factor, readable, short
 
 # A relative size below which a difference is rounding noise of the solver, not an effect.
@@ -210,7 +210,7 @@ def _gases(factors: dict[str, float]) -> list[str]:
 def _profile_value(profile: M.Profile, key: str, value) -> str:
     """A profile's `set` value as written: a text in quotes, a share as a percentage, a bare number as it is."""
     if isinstance(value, str):
-        return _text(value)
+        return quoted(value)
     return _number(value) if key in profile.bare_params else f"{100 * value:.15g} %"
 
 
@@ -222,9 +222,9 @@ def _owned_field(owner, name: str, value, evaluated: bool = False) -> str:
         return ", ".join(f"{k} = {_profile_value(owner, k, v)}" for k, v in value.items()) or "(none)"
     if _is_text_field(owner, name) and value is not None:
         if isinstance(value, str):
-            return _text(value)
+            return quoted(value)
         if isinstance(value, (list, tuple)):
-            return "; ".join(_text(v) for v in value) or "(none)"
+            return "; ".join(quoted(v) for v in value) or "(none)"
     return show_field(name, value, evaluated)
 
 
@@ -249,9 +249,6 @@ _FIELD_NAMES = {"components": "value", "amount_text": "amount", "cutoff_reason":
                 "shares": "share", "properties": "property"}
 
 
-def _text(text: str) -> str:
-    """A text as the language writes it, in double quotes."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _statements(*parts) -> str:
@@ -260,7 +257,7 @@ def _statements(*parts) -> str:
 
 
 def _notes(notes) -> list[str]:
-    return [f"note {_text(n)}" for n in notes]
+    return [f"note {quoted(n)}" for n in notes]
 
 
 def _number(value: float) -> str:
@@ -271,15 +268,15 @@ def describe(value, evaluated: bool = False) -> str:
     """An element of the model as the language writes it: a factor as `"label" = 5.795 t CO2e / t, source "..."`,
     not as the model's fields (`components=..., name=...`). The element's name is in the change's title."""
     if isinstance(value, M.Factor):
-        label = f"{_text(value.label)} " if value.label else ""
+        label = f"{quoted(value.label)} " if value.label else ""
         values = ([f"{label}= {show(value.components[0], evaluated)}"] if len(value.components) == 1
                   else [label.strip(), *(f"gas {show(c, evaluated)}" for c in value.components)])
-        return _statements(*values, value.source and f"source {_text(value.source)}",
-                           value.dataset and f"dataset {_text(value.dataset)}",
+        return _statements(*values, value.source and f"source {quoted(value.source)}",
+                           value.dataset and f"dataset {quoted(value.dataset)}",
                            value.year is not None and f"year {value.year}",
                            value.geography and f"geography {value.geography}", *_notes(value.notes))
     if isinstance(value, M.Process):
-        head = _statements(value.label and _text(value.label), f"stage {value.stage}",
+        head = _statements(value.label and quoted(value.label), f"stage {value.stage}",
                            value.geography and f"geography {value.geography}",
                            value.quality and f"quality {show(value.quality)}", *_notes(value.notes))
         lines = [_flow_line(f) for f in value.flows]
@@ -289,11 +286,11 @@ def describe(value, evaluated: bool = False) -> str:
     if isinstance(value, M.Allocation):
         return _statements(value.method, *(f"share {k} {show_field('shares', v)}" for k, v in value.shares.items()),
                            *(f"property {k} {show(v)}" for k, v in value.properties.items()),
-                           value.justification and f"justification {_text(value.justification)}")
+                           value.justification and f"justification {quoted(value.justification)}")
     if isinstance(value, M.Stage):
         boundary = ("" if value.included is None else f"include {value.name}" if value.included
-                    else f"exclude {value.name}" + (f" {_text(value.reason)}" if value.reason else ""))
-        own = "" if value.standard else f"stage {value.name}" + (f" {_text(value.label)}" if value.label else "")
+                    else f"exclude {value.name}" + (f" {quoted(value.reason)}" if value.reason else ""))
+        own = "" if value.standard else f"stage {value.name}" + (f" {quoted(value.label)}" if value.label else "")
         return _statements(own, boundary)
     if isinstance(value, M.Boundary):
         return _statements(value.shorthand, *_notes(value.notes))
@@ -303,29 +300,29 @@ def describe(value, evaluated: bool = False) -> str:
                            value.cumulative is not None and f"cumulative {show_field('cumulative', value.cumulative)}",
                            *_notes(value.notes))
     if isinstance(value, M.GwpSet):
-        return _statements(value.label and _text(value.label), value.source and f"source {_text(value.source)}",
+        return _statements(value.label and quoted(value.label), value.source and f"source {quoted(value.source)}",
                            value.year is not None and f"year {value.year}", *_gases(value.factors))
     if isinstance(value, M.DeclaredUnit):
-        return (f"{show(value.amount)} of {value.product}" + (f" {_text(value.description)}" if value.description else "")
+        return (f"{show(value.amount)} of {value.product}" + (f" {quoted(value.description)}" if value.description else "")
                 + (" (functional unit)" if value.functional else ""))
     if isinstance(value, M.Study):
         return _statements(
-            _text(value.title), value.product and f"product {_text(value.product)}",
-            value.producer and f"producer {_text(value.producer)}",
+            quoted(value.title), value.product and f"product {quoted(value.product)}",
+            value.producer and f"producer {quoted(value.producer)}",
             value.declared_unit and f"{'functional' if value.declared_unit.functional else 'declared'}_unit "
                                     f"{describe(value.declared_unit)}",
             value.period_start and f"period {value.period_start} to {value.period_end}",
-            value.geography and f"geography {value.geography}", *(f"standard {_text(s)}" for s in value.standards),
+            value.geography and f"geography {value.geography}", *(f"standard {quoted(s)}" for s in value.standards),
             value.gwp and f"gwp {value.gwp}", *_notes(value.notes))
     if isinstance(value, M.Claim):
         unit = "" if value.target == "quality" else " kg CO2e"
-        return _statements(f"= {value.text}{unit}", value.source and f"source {_text(value.source)}",
+        return _statements(f"= {value.text}{unit}", value.source and f"source {quoted(value.source)}",
                            *_notes(value.notes))
     if isinstance(value, M.Waiver):
-        return _text(value.justification)
+        return quoted(value.justification)
     if isinstance(value, M.Profile):
-        return _statements(value.label and _text(value.label), *(f"extends {e}" for e in value.extends),
-                           *(f"standard {_text(s)}" for s in value.standards),
+        return _statements(value.label and quoted(value.label), *(f"extends {e}" for e in value.extends),
+                           *(f"standard {quoted(s)}" for s in value.standards),
                            *(f"rule {code} {severity}" for code, severity in value.rules.items()),
                            *(f"set {k} = {_profile_value(value, k, v)}" for k, v in value.params.items()),
                            *_notes(value.notes))
@@ -448,7 +445,7 @@ def _process_changes(old: M.Model, new: M.Model) -> list[Change]:
 def _flow_line(flow: M.Flow) -> str:
     route = ""
     if flow.cutoff:
-        route = " cutoff" + (f' "{flow.cutoff_reason}"' if flow.cutoff_reason else "")
+        route = " cutoff" + (f" {quoted(flow.cutoff_reason)}" if flow.cutoff_reason else "")
     elif flow.source:
         word = {"input": "from", "emit": "with"}.get(flow.kind, flow.waste_route or "from")
         route = f" {word} {flow.source}"

@@ -273,7 +273,8 @@ def boundary_description(model: M.Model, result: Result, top: int = 5) -> str:
             continue
         # One form for every line, its key with its label quoted, and `; ` between lines: a label
         # holds commas ("secondary packaging film, LDPE"), and labels mixed with bare keys read as two lists.
-        names = [f"{f.process}.{f.flow}" + (f' "{f.label}"' if f.label else "") for f in flows[:top]]
+        # A label's own quotes are escaped, or `film "LDPE" 30 µm` would end the quoted label early.
+        names = [f"{f.process}.{f.flow}" + (f" {P.quoted(f.label)}" if f.label else "") for f in flows[:top]]
         more = f"; and {len(flows) - top} more" if len(flows) > top else ""
         parts.append(f"{_stage_label(stage)} ({decimal_round(share.value)} kg CO2e, "
                      f"{share.share * 100:.2f} %): {'; '.join(names)}{more}." if flows else

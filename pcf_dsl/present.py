@@ -57,7 +57,13 @@ def list_item(text: str, separator: str = "; ") -> str:
     """
     if separator not in text:
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quoted(text)
+
+
+def quoted(text: str) -> str:
+    """`text` as the language writes a text: in double quotes, its own quotes, backslashes and line
+    breaks escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def stage_label(stage: Stage | None, name: str, lang: str) -> str:

@@ -326,6 +326,20 @@ def test_a_share_is_shown_as_a_percentage_as_the_model_writes_it(tmp_path):
     assert "cutoff changed: per_flow 1 % -> 2.5 %" in to_text(diff)
 
 
+def test_a_cut_off_line_s_reason_is_written_as_the_language_writes_it(tmp_path):
+    """A reason with quotes of its own (`below "1 %"`) was printed between quotes as it was, so the line
+    read as a reason `below ` and a stray `1 %`; it is now escaped as in the model file."""
+    text = ('study "s" {{\n  declared_unit 1 kg of p.out\n}}\n'
+            'factor f = 10 kg CO2e / kg\n'
+            'process p {{\n  stage   production\n  product out 1 kg\n  input   a 1 kg from f\n{extra}}}\n')
+    (tmp_path / "old.pcf").write_text(text.format(extra=""), encoding="utf-8")
+    (tmp_path / "new.pcf").write_text(text.format(extra='  input   tape 1 g cutoff "below \\"1 %\\" of mass"\n'),
+                                      encoding="utf-8")
+    diff = diff_models(pcf_dsl.load(tmp_path / "old.pcf"), pcf_dsl.load(tmp_path / "new.pcf"))
+    rows = {c.title: [(f.name, f.old, f.new) for f in c.fields] for c in diff.changes}
+    assert rows["flow p.tape added"] == [("line", "(none)", 'input tape 1 g cutoff "below \\"1 %\\" of mass"')]
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_cli_git_old_version_invalid_exits_2_naming_the_revision(tmp_path, monkeypatch):
     repo = tmp_path / "repo"

@@ -521,6 +521,15 @@ def test_boundary_description_lists_lines_in_one_unambiguous_form(write):
         "end of life (outside the cradle-to-gate boundary).")
 
 
+def test_boundary_description_escapes_a_label_s_own_quotes(write):
+    """A label with quotes of its own (`film "LDPE" 30 um`) ended the quoted label early: its quotes are
+    escaped as the language writes them, so the line still reads as one key and one label."""
+    path = write(ALLOCATED.replace('"secondary packaging film, LDPE"', r'"secondary packaging film \"LDPE\" 30 um"'))
+    description = export(IDS, model=path)["pcf"]["boundaryProcessesDescription"]
+    assert 'assembly.wrap "secondary packaging film \\"LDPE\\" 30 um". ' in description
+    assert description.count('"') == 4  # the label's two, and its own two, escaped
+
+
 SEPARATORS = '''import "std:gwp/ipcc_ar6.pcf" as ipcc
 
 study "Separators" {
