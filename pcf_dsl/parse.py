@@ -7,6 +7,7 @@ lever for speed and memory on large models, see docs/performance.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -15,7 +16,7 @@ import stat
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from operator import itemgetter
 from pathlib import Path
@@ -867,10 +868,8 @@ def _write_analysis(path: str, key: bytes, analysis: dict) -> None:
             handle.write(_ANALYSIS_HEADER + key + hashlib.sha256(body).digest() + body)
         os.replace(temporary, path)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
 
 
 @lru_cache(maxsize=2)
