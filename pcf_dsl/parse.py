@@ -1706,21 +1706,35 @@ def _cutoff_step(tables: _Tables, step: tuple, shape: tuple) -> tuple | None:
         return None
     actions, keywords = tables.actions, tables.keywords
     reason, op, estimate = shape
-    units = {None: [], "": ["NAME"], "*": ["STAR", "NAME"], "/": ["SLASH", "NAME"]}
-    kinds = ["_NL", keywords["input"], "NAME", "NUMBER", "NAME", *units[op], keywords["cutoff"]]
+    sim = list(step)
+    if not _shifted(actions, ("_NL", keywords["input"]), sim):
+        return None
+    if not set(keywords.values()).isdisjoint(actions[sim[-1]]):
+        return None  # a keyword fits where the pattern reads the flow's name: the loop would read it so
+    kinds = ["NAME", "NUMBER", "NAME", *_SECOND_UNIT.get(op, ()), keywords["cutoff"]]
     if reason:
         kinds.append("STRING")
     if estimate is not False:
-        kinds += ["LBRACE", "_NL", keywords["estimate"], "NUMBER", "NAME", *units[estimate], "_NL", "RBRACE"]
-    sim, words = list(step), set(keywords.values())
-    for position, kind in enumerate(kinds):
-        if position == 2 and not words.isdisjoint(actions[sim[-1]]):
-            return None  # a keyword fits where the pattern reads the flow's name: the loop would read it so
+        kinds += ["LBRACE", "_NL", keywords["estimate"], "NUMBER", "NAME", *_SECOND_UNIT.get(estimate, ()), "_NL",
+                  "RBRACE"]
+    if not _shifted(actions, kinds, sim):
+        return None
+    return tuple(sim) if len(sim) <= 64 else None
+
+
+# The tokens of an amount's second unit, after its first, by the operator between the two ("": juxtaposed).
+_SECOND_UNIT = {"": ("NAME",), "*": ("STAR", "NAME"), "/": ("SLASH", "NAME")}
+
+
+def _shifted(actions: dict, kinds, sim: list) -> bool:
+    """Run the table's steps for each token kind of `kinds` on the states `sim` (changed in place), as the
+    loop would read them (_reduce_before, then the shift); False where the table does not take one there."""
+    for kind in kinds:
         shifted = _reduce_before(actions, kind, sim)
         if shifted is None:
-            return None
+            return False
         sim.append(shifted)
-    return tuple(sim) if len(sim) <= 64 else None
+    return True
 
 
 def _allocation_step(tables: _Tables, step: tuple, shapes: list) -> tuple | None:
@@ -1744,13 +1758,10 @@ def _allocation_step(tables: _Tables, step: tuple, shapes: list) -> tuple | None
             elif unit:
                 kinds.append("NAME")
                 if op is not None:
-                    kinds += {"*": ["STAR", "NAME"], "/": ["SLASH", "NAME"], "": ["NAME"]}[op]
+                    kinds += _SECOND_UNIT[op]
             kinds.append("_NL")
-    for kind in kinds:
-        shifted = _reduce_before(tables.actions, kind, sim)
-        if shifted is None:
-            return None
-        sim.append(shifted)
+    if not _shifted(tables.actions, kinds, sim):
+        return None
     return tuple(sim) if len(sim) <= 64 else None
 
 
