@@ -337,8 +337,8 @@ def amount_node(file: str, line: int, number: str, column: int, unit: tuple[str,
 
     `unit` is (its name, column, end column); `second` is (the operator: "*", "/" or "juxt"; the second
     unit's name, column, end column). Juxtaposition binds tighter than `*` and `/`, so the number and
-    the first unit are one node whatever the operator. The readers of flow lines (FlowLine.amount) and
-    of allocation blocks make their amounts here.
+    the first unit are one node whatever the operator. The readers of flow lines (FlowLine.amount), of
+    allocation blocks and of cut-off lines (parse._matched_amount) make their amounts here.
     """
     name, name_col, name_end = unit
     amount = BinOp("juxt", Num(number, Span(file, line, column, line, column + len(number))),
