@@ -1127,6 +1127,32 @@ def _parse_fast(text: str, transformer: _ToSyntax) -> list:
                 line_start = pos - len(value) + value.rindex("\n") + 1
 
 
+def _compiled_reader():
+    """The compiled flow line reader (`_flowline.c`: what run_line, _words_refused and _line_words do for
+    a line, in one call), or None: when it was not built (no C compiler where pcf_dsl was installed), when
+    it was built from another version of `_flowline.c` (an editable install after a pull), or when
+    PCF_DSL_PURE_PYTHON is set. Without it the pattern reads every line, as it reads whatever the
+    compiled reader leaves it; the results are the same (tests/test_flowline_compiled.py)."""
+    if os.environ.get("PCF_DSL_PURE_PYTHON"):
+        return None
+    try:
+        from . import _flowline
+    except ImportError:
+        return None
+    try:
+        source = Path(__file__).with_name("_flowline.c").read_bytes()
+    except OSError:
+        source = None  # an install without the source: the module is the one built with it
+    if source is not None and getattr(_flowline, "SOURCE_SHA256", None) != hashlib.sha256(source).hexdigest():
+        return None
+    if (_flowline.MAX_NUMBER_LENGTH, _flowline.MAX_EXPRESSION_LENGTH) != (MAX_NUMBER_LENGTH, MAX_EXPRESSION_LENGTH):
+        raise RuntimeError("pcf_dsl/_flowline.c's length limits differ from pcf_dsl/limits.py's")
+    return _flowline.read_flow_line
+
+
+_COMPILED_READER = _compiled_reader()
+
+
 # The flow lines a large model is made of, read by one regular expression instead of token by
 # token: `input NAME NUMBER UNIT [*|/ UNIT | UNIT] [of NAME] [from|to|with REF]`, up to the end of
 # the line, a comment or a `{`. It reads 77,598 of the 77,894 flow lines of the 10k benchmark model
@@ -1309,26 +1335,31 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
 
     A plain line follows the one before after a single newline and ends at a
     newline (no comment; no block but the one-line `group` or `stage` one).
-    One match each (tables.run_line, its scanner going on where the last
-    match ended), and the words straight into an S.FlowLine (_line_words):
-    the loop of _flow_run and _flow_line cost 5 us a line where the pattern
-    costs 1. The line on top of the stacks goes onto the body's list, as
+    One call each, the compiled reader's (_COMPILED_READER), or else one
+    match of tables.run_line from where the last line ended, its words
+    straight into an S.FlowLine (_line_words): the loop of _flow_run and
+    _flow_line cost 5 us a line where the pattern costs 1. The line on top of the stacks goes onto the body's list, as
     _flow_run does, where the table says (_run_state) that this is all the
     loop would do, and the new line takes its place. Any line the checks of
     _flow_line would refuse ends the run, with the stacks as they were, and
     _flow_run decides.
     """
-    match = tables.run_line.scanner(text, end).match
-    runs, keywords = tables.runs, tables.keywords
-    under, body, flow = (states[-3], states[-2]), values[-2], values[-1]
+    run_line, runs, keywords, compiled = tables.run_line.match, tables.runs, tables.keywords, _COMPILED_READER
+    under, body, flow, file = (states[-3], states[-2]), values[-2], values[-1], transformer.file
     while True:
-        m = match()
-        if m is None:
-            break
-        groups = m.groups()
-        kind, of, source, attribute = groups[0], groups[8], groups[9], groups[12]
-        if _words_refused(groups, m, keywords):
-            break
+        # The compiled reader first (_COMPILED_READER); the pattern for what it leaves.
+        read_line = None if compiled is None else compiled(text, end, line + 1, names, dotted, file, S.FlowLine,
+                                                           keywords)
+        if read_line is not None:
+            kind, of, source, attribute = read_line[0][0], read_line[0][6], read_line[0][7], read_line[0][9]
+        else:
+            m = run_line(text, end)
+            if m is None:
+                break
+            groups = m.groups()
+            kind, of, source, attribute = groups[0], groups[8], groups[9], groups[12]
+            if _words_refused(groups, m, keywords):
+                break
         key = (under, flow[0], kind, of is not None, source, attribute)
         state = runs.get(key, False)
         if state is False:
@@ -1336,8 +1367,9 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
         if state is None:
             break
         body.append(flow)
-        flow, end, line, line_start = _line_words(groups, m, text, line + 1, text.index("\n", m.start()), names,
-                                                  dotted, transformer)
+        if read_line is None:
+            read_line = _line_words(groups, m, text, line + 1, text.index("\n", m.start()), names, dotted, transformer)
+        flow, end, line, line_start = read_line
         states[-1] = state
         values[-1] = flow
     return end, line, line_start
@@ -1436,39 +1468,46 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     opening = tables.process_open(text, start)
     if opening is None:
         return None
-    match = tables.run_line.scanner(text, opening.end()).match
-    keywords, steps = tables.keywords, tables.process_steps
+    run_line, keywords, steps, compiled = tables.run_line.match, tables.keywords, tables.process_steps, _COMPILED_READER
     label, quality = opening.group("label", "quality")
     scores = None if quality is None else list(tables.quality_scores(text, *opening.span("quality")))
     # Where the table is: the state the process starts in, and the opening's shape, so far.
     step = (states[-1], label is not None,
             None if scores is None else tuple(score.group("int") is None for score in scores))
     lines, read = [], line + 1 + (quality is not None)  # the flows, and the line read last
-    end = opening.end()
+    end, file = opening.end(), transformer.file
     while True:
-        m = match()
-        if m is None:
-            cut = tables.cutoff_line(text, end)
-            if cut is None:
-                break
-            read_line = _cutoff_line(text, cut, read, step, tables, transformer, names)
-            if read_line is None:
+        # The compiled reader first (_COMPILED_READER); the pattern for what it leaves.
+        read_line = None if compiled is None else compiled(text, end, read + 1, names, dotted, file, S.FlowLine,
+                                                           keywords)
+        if read_line is not None:
+            flow = read_line[0]
+            key = (step, flow[0], flow[6] is not None, flow[7], flow[9])
+        else:
+            m = run_line(text, end)
+            if m is None:
+                cut = tables.cutoff_line(text, end)
+                if cut is None:
+                    break
+                read_line = _cutoff_line(text, cut, read, step, tables, transformer, names)
+                if read_line is None:
+                    return None
+                flow, end, read, step = read_line
+                lines.append(flow)
+                continue
+            groups = m.groups()
+            if _words_refused(groups, m, keywords):
                 return None
-            flow, end, read, step = read_line
-            lines.append(flow)
-            match = tables.run_line.scanner(text, end).match
-            continue
-        groups = m.groups()
-        if _words_refused(groups, m, keywords):
-            return None
-        key = (step, groups[0], groups[8] is not None, groups[9], groups[12])
+            key = (step, groups[0], groups[8] is not None, groups[9], groups[12])
         step = steps.get(key, False)
         if step is False:
             step = steps[key] = _process_step(tables, *key)
         if step is None:
             return None
-        flow, end, read, _ = _line_words(groups, m, text, read + 1, text.index("\n", m.start()), names, dotted,
-                                         transformer)
+        if read_line is None:
+            read_line = _line_words(groups, m, text, read + 1, text.index("\n", m.start()), names, dotted,
+                                    transformer)
+        flow, end, read, _ = read_line
         lines.append(flow)
     if not lines:
         return None
@@ -1488,7 +1527,7 @@ def _process_block(text: str, start: int, states: list, values: list, tables: _T
     if reduced is None:
         return None
     # The nodes, as _ToSyntax.process makes them: the span from the name to the end of the last flow line.
-    file, at, setdefault = transformer.file, line_start - 1, names.setdefault
+    at, setdefault = line_start - 1, names.setdefault
     name, (name_from, name_to) = opening.group("name"), opening.span("name")
     if allocation is not None:
         end_line, end_column = allocation.span.end_line, allocation.span.end_column
