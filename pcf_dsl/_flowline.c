@@ -2,7 +2,7 @@
  * `_line_words` do for one flow line, in one call.
  *
  * Why it exists: a large model is mostly flow lines, and matching each one and turning the match into
- * an S.FlowLine, in Python, was about a third of the parse. docs/performance.md ("The flow line reader,
+ * an S.FlowLine, in Python, was about half of the parse. docs/performance.md ("The flow line reader,
  * compiled") has the figures. Everything else stays in Python.
  *
  * The contract, held by tests/test_flowline_compiled.py: for any text and offset, read_flow_line either
