@@ -117,6 +117,9 @@ def measure(directory: Path, n_demands: int = 100, render_max: int = 100_000) ->
     import scipy.sparse.linalg  # noqa: F401
 
     out: dict = {"import_s": time.perf_counter() - t0}
+    # Which flow line reader this process loads with (printed per size: a source changed during a run
+    # would make later sizes pure Python).
+    out["flow_line_reader"] = "compiled" if importlib.import_module("pcf_dsl.parse")._COMPILED_READER else "pure Python"
     top = directory / "model.pcf"
     # The steps run with the collector off, as a `pcf` command runs (cli.py): on between the steps,
     # its first pass after the load walked the whole model, and the time went to the step after it
@@ -448,9 +451,15 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pcf-bench-"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    # Whether the parser's flow line reader is the compiled one (pcf_dsl/_flowline.c) or the pattern alone:
+    # the figures differ by about a third of the parse.
+    from pcf_dsl.parse import _COMPILED_READER
+
+    reader = "compiled (pcf_dsl/_flowline.c)" if _COMPILED_READER is not None else "pure Python (not compiled)"
     print(f"pcf_dsl benchmark: Python {platform.python_version()}, {os.cpu_count()} cores, "
-          f"load average {load:.1f} at start, seed {args.seed}")
-    figures: dict = {"sizes": {}, "python": platform.python_version(), "cores": os.cpu_count(), "load_at_start": load}
+          f"load average {load:.1f} at start, seed {args.seed}, flow line reader {reader}")
+    figures: dict = {"sizes": {}, "python": platform.python_version(), "cores": os.cpu_count(), "load_at_start": load,
+                     "flow_line_reader": reader}
 
     _bytecode_as_installed(workdir)
     s = startup()
@@ -500,7 +509,8 @@ def _print_size(n: int, row: dict) -> None:
     mb = m["bytes"] / 1e6
     parse_build = m["parse_s"] + m["build_s"]
     print(f"  model: {m['processes']} processes, {m['flows']} flows, {mb:.1f} MB of text in the language; "
-          f"{m['loops']} loops holding {m['in_loops']} activities; {m['phases']} solve phases")
+          f"{m['loops']} loops holding {m['in_loops']} activities; {m['phases']} solve phases; "
+          f"flow line reader {m['flow_line_reader']}")
     print(f"  parse {m['parse_s']:.2f} s ({mb / m['parse_s']:.2f} MB/s), model build {m['build_s']:.2f} s, "
           f"graph {m['graph_s']:.2f} s, system matrices {m['system_s']:.2f} s")
     print(f"  solve: factorise {m['factorise_s']:.3f} s + one demand {m['solve_one_s']:.4f} s; "
