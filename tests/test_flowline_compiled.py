@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import tracemalloc
 from pathlib import Path
 
@@ -33,7 +35,14 @@ _PROFILE = settings(max_examples=int(os.environ.get("PCF_HYPOTHESIS_EXAMPLES", "
                     deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def test_the_compiled_reader_is_built_and_used():
+def _can_compile() -> bool:
+    """Whether this machine has what hatch_build.py compiles with: Python's C compiler and headers."""
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(compiler) is not None and Path(sysconfig.get_paths()["include"], "Python.h").exists()
+
+
+@pytest.mark.skipif(not _can_compile(), reason="no C compiler or Python headers here: pcf_dsl is pure Python")
+def test_the_compiled_reader_is_built_where_it_can_be():
     """scripts/setup installs a C compiler, so the README's install builds the reader: without it large
     models take half as long again to load. If this fails, reinstall: `.venv/bin/python -m pip install -e .`."""
     assert READER is not None, "pcf_dsl/_flowline.c is not built (or was built from another version of it)"
