@@ -163,6 +163,21 @@ column(Py_ssize_t offset, Py_ssize_t at)
     return PyLong_FromSsize_t(offset - at);
 }
 
+/* Two fields: the columns of the word text[from:to], counted from `at`; or None and None for a word
+ * the line does not have (from < 0). 0, or -1 with an exception set. */
+static int
+word_columns(PyObject **fields, Py_ssize_t from, Py_ssize_t to, Py_ssize_t at)
+{
+    if (from < 0) {
+        fields[0] = Py_NewRef(Py_None);
+        fields[1] = Py_NewRef(Py_None);
+        return 0;
+    }
+    if ((fields[0] = column(from, at)) == NULL || (fields[1] = column(to, at)) == NULL)
+        return -1;
+    return 0;
+}
+
 /* The source's dotted parts, as _line_words keeps them in `dotted`: a new reference. */
 static PyObject *
 source_parts(PyObject *text, Text s, Py_ssize_t from, Py_ssize_t to, PyObject *names, PyObject *dotted)
@@ -405,39 +420,13 @@ read_flow_line(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t na
         || (fields[14] = column(name_to, at)) == NULL || (fields[15] = column(num_from, at)) == NULL
         || (fields[16] = column(u1_from, at)) == NULL || (fields[17] = column(u1_to, at)) == NULL)
         goto done;
-    if (op >= 0) {
-        if ((fields[18] = column(u2_from, at)) == NULL || (fields[19] = column(u2_to, at)) == NULL)
-            goto done;
-    } else {
-        fields[18] = Py_NewRef(Py_None);
-        fields[19] = Py_NewRef(Py_None);
-    }
-    if (of_from >= 0) {
-        if ((fields[20] = column(of_from, at)) == NULL || (fields[21] = column(of_to, at)) == NULL)
-            goto done;
-    } else {
-        fields[20] = Py_NewRef(Py_None);
-        fields[21] = Py_NewRef(Py_None);
-    }
-    if (source >= 0) {
-        if ((fields[22] = column(ref_from, at)) == NULL || (fields[23] = column(ref_to, at)) == NULL)
-            goto done;
-    } else {
-        fields[22] = Py_NewRef(Py_None);
-        fields[23] = Py_NewRef(Py_None);
-    }
     /* Without a block, the line's end; with one, where the block starts, and the word's columns on the
      * line after the flow's. */
-    if ((fields[24] = column(attribute >= 0 ? block_from : end, at)) == NULL)
+    if (word_columns(fields + 18, u2_from, u2_to, at) < 0 || word_columns(fields + 20, of_from, of_to, at) < 0
+        || word_columns(fields + 22, ref_from, ref_to, at) < 0
+        || (fields[24] = column(attribute >= 0 ? block_from : end, at)) == NULL
+        || word_columns(fields + 25, value_from, value_to, first_newline) < 0)
         goto done;
-    if (attribute >= 0) {
-        if ((fields[25] = column(value_from, first_newline)) == NULL
-            || (fields[26] = column(value_to, first_newline)) == NULL)
-            goto done;
-    } else {
-        fields[25] = Py_NewRef(Py_None);
-        fields[26] = Py_NewRef(Py_None);
-    }
     if ((flow = type->tp_alloc(type, FIELDS)) == NULL)
         goto done;
     for (int i = 0; i < FIELDS; i++) {
