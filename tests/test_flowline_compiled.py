@@ -41,14 +41,16 @@ def _can_compile() -> bool:
     return shutil.which(compiler) is not None and Path(sysconfig.get_paths()["include"], "Python.h").exists()
 
 
-@pytest.mark.skipif(not _can_compile(), reason="no C compiler or Python headers here: pcf_dsl is pure Python")
+@pytest.mark.skipif(not _can_compile() or bool(os.environ.get("PCF_DSL_PURE_PYTHON")),
+                    reason="no C compiler or Python headers here, or PCF_DSL_PURE_PYTHON set: pure Python")
 def test_the_compiled_reader_is_built_where_it_can_be():
     """scripts/setup installs a C compiler, so the README's install builds the reader: without it large
     models take half as long again to load. If this fails, reinstall: `.venv/bin/python -m pip install -e .`."""
     assert READER is not None, "pcf_dsl/_flowline.c is not built (or was built from another version of it)"
 
 
-needs_reader = pytest.mark.skipif(READER is None, reason="the compiled reader is not built (see the test above)")
+needs_reader = pytest.mark.skipif(READER is None, reason="the compiled reader is not in use: not built, stale, or "
+                                                     "PCF_DSL_PURE_PYTHON set")
 
 
 def _python_read(text: str, pos: int, line: int, names: dict, dotted: dict, tables):
