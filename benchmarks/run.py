@@ -452,7 +452,7 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pcf-bench-"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     # Whether the parser's flow line reader is the compiled one (pcf_dsl/_flowline.c) or the pattern alone:
-    # the figures differ by about a third of the parse.
+    # a pure-Python install takes half as long again to load a large model.
     from pcf_dsl.parse import _COMPILED_READER
 
     reader = "compiled (pcf_dsl/_flowline.c)" if _COMPILED_READER is not None else "pure Python (not compiled)"
