@@ -197,9 +197,11 @@ def test_an_ascii_line_is_read_in_a_text_of_any_width(before):
     assert _compare_everywhere(f"{before}\n  input steel 1.5 kg from p.out\n") == (1, 0)
 
 
-def test_the_limits_in_c_are_the_limits_in_python():
+def test_the_limits_in_c_are_the_limits_in_python(monkeypatch):
     module = pytest.importorskip("pcf_dsl._flowline")
     assert (module.MAX_NUMBER_LENGTH, module.MAX_EXPRESSION_LENGTH) == (MAX_NUMBER_LENGTH, MAX_EXPRESSION_LENGTH)
+    monkeypatch.setattr(_parse, "MAX_NUMBER_LENGTH", MAX_NUMBER_LENGTH + 1)  # limits.py changed, the C not
+    assert _parse._compiled_reader() is None
 
 
 def _generated_model(tmp_path: Path, processes: int) -> str:
