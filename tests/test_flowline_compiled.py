@@ -239,7 +239,7 @@ def test_a_generated_model_parses_the_same_with_and_without_it(tmp_path, monkeyp
 
 
 @needs_reader
-def test_a_number_below_the_smallest_float_is_still_reported(tmp_path):
+def test_a_number_below_the_smallest_float_is_still_reported():
     text = "process p {\n  stage production\n  product out 1 t\n  input x 1e-400 kg from q\n}\n"
     with pytest.raises(PcfError) as caught:
         _parse.parse_text(text, "m.pcf")
