@@ -249,8 +249,6 @@ _FIELD_NAMES = {"components": "value", "amount_text": "amount", "cutoff_reason":
                 "shares": "share", "properties": "property"}
 
 
-
-
 def _statements(*parts) -> str:
     """`part, part`: the lines of a block, each as the language writes it; empty parts left out."""
     return ", ".join(p for p in parts if p) or "(none)"
@@ -303,7 +301,8 @@ def describe(value, evaluated: bool = False) -> str:
         return _statements(value.label and quoted(value.label), value.source and f"source {quoted(value.source)}",
                            value.year is not None and f"year {value.year}", *_gases(value.factors))
     if isinstance(value, M.DeclaredUnit):
-        return (f"{show(value.amount)} of {value.product}" + (f" {quoted(value.description)}" if value.description else "")
+        return (f"{show(value.amount)} of {value.product}"
+                + (f" {quoted(value.description)}" if value.description else "")
                 + (" (functional unit)" if value.functional else ""))
     if isinstance(value, M.Study):
         return _statements(

@@ -1340,11 +1340,11 @@ def _flow_lines(text: str, end: int, states: list, values: list, tables: _Tables
     One call each, the compiled reader's (_COMPILED_READER), or else one
     match of tables.run_line from where the last line ended, its words
     straight into an S.FlowLine (_line_words): the loop of _flow_run and
-    _flow_line cost 5 us a line where the pattern costs 1. The line on top of the stacks goes onto the body's list, as
-    _flow_run does, where the table says (_run_state) that this is all the
-    loop would do, and the new line takes its place. Any line the checks of
-    _flow_line would refuse ends the run, with the stacks as they were, and
-    _flow_run decides.
+    _flow_line cost 5 us a line where the pattern costs 1. The line on top
+    of the stacks goes onto the body's list, as _flow_run does, where the
+    table says (_run_state) that this is all the loop would do, and the new
+    line takes its place. Any line the checks of _flow_line would refuse
+    ends the run, with the stacks as they were, and _flow_run decides.
     """
     run_line, runs, keywords, compiled = tables.run_line.match, tables.runs, tables.keywords, _COMPILED_READER
     under, body, flow, file = (states[-3], states[-2]), values[-2], values[-1], transformer.file
